@@ -1,0 +1,104 @@
+# Shared shell functions for Volley's scripts: find or install the toolchain.
+#
+# Sourced by scripts/setup, scripts/dev, scripts/test and scripts/build-worker.
+# Everything comes from package registries (crates.io, npm, Debian); nothing
+# is downloaded from anywhere else. Tools built with `cargo install` are kept,
+# one folder per version, under ${VOLLEY_TOOLS:-~/.cache/volley/tools}.
+
+set -euo pipefail
+
+VOLLEY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VOLLEY_TOOLS=${VOLLEY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/volley/tools}
+
+# Pinned versions: worker-build must match the `worker` crate, and
+# wasm-bindgen-cli the `wasm-bindgen` crate (see Cargo.toml).
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=0.2.129
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root to run: $*"
+  fi
+}
+
+# Node 22 and wrangler, from package.json / package-lock.json.
+ensure_node_modules() {
+  command -v npm >/dev/null || die "npm is missing: install Node.js (any version >= 18; Node 22 comes from npm)"
+  local stamp="$VOLLEY_ROOT/node_modules/.volley-lock"
+  if [ ! -x "$VOLLEY_ROOT/node_modules/.bin/wrangler" ] || ! cmp -s "$VOLLEY_ROOT/package-lock.json" "$stamp"; then
+    log "installing Node 22 and wrangler from npm (pinned by package-lock.json)"
+    # Not `npm ci`: some registries lack the other platforms' optional workerd
+    # packages, which `npm ci` then reports as a lockfile mismatch.
+    (cd "$VOLLEY_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    cp "$VOLLEY_ROOT/package-lock.json" "$stamp"
+  fi
+  export PATH="$VOLLEY_ROOT/node_modules/.bin:$PATH"
+  export WRANGLER_SEND_METRICS=false
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 22 ] || die "node in node_modules/.bin is $(node --version); wrangler needs >= 22.12"
+}
+
+# A cargo-installed binary at a pinned version, built once per machine.
+# Prints the binary's path.
+ensure_cargo_tool() {
+  local crate=$1 version=$2 bin=$3
+  local root="$VOLLEY_TOOLS/$crate-$version"
+  if [ ! -x "$root/bin/$bin" ]; then
+    log "building $crate $version (once per machine, a few minutes)"
+    cargo install "$crate" --version "=$version" --locked --root "$root" --quiet >&2
+  fi
+  printf '%s\n' "$root/bin/$bin"
+}
+
+# A Rust toolchain that builds wasm32-unknown-unknown. Exports what cargo
+# needs: nothing when rustup has the target; otherwise Debian's rustc-web
+# with the standard library built from source (build-std).
+ensure_wasm_toolchain() {
+  if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    return
+  fi
+  if [ ! -x /usr/bin/rustc ] || [ ! -d /usr/lib/rustlib/src/rust/library ] || [ ! -e /usr/bin/rust-lld ]; then
+    if command -v apt-get >/dev/null; then
+      log "installing Debian's rustc-web, rust-web-src and lld (wasm32 toolchain)"
+      as_root apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >/dev/null
+    elif command -v rustup >/dev/null; then
+      log "adding the wasm32 target with rustup"
+      rustup target add wasm32-unknown-unknown
+      return
+    else
+      die "no way to get a wasm32 Rust toolchain: install rustup, then run: rustup target add wasm32-unknown-unknown"
+    fi
+  fi
+  export RUSTC=/usr/bin/rustc
+  export RUSTC_BOOTSTRAP=1
+  export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+  # Keep these artifacts apart from the host toolchain's.
+  export CARGO_TARGET_DIR="$VOLLEY_ROOT/target/wasm-debian"
+}
+
+ensure_build_tools() {
+  ensure_node_modules
+  ensure_wasm_toolchain
+  WASM_BINDGEN_BIN=$(ensure_cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen)
+  WORKER_BUILD_BIN=$(ensure_cargo_tool worker-build "$WORKER_BUILD_VERSION" worker-build)
+  export WASM_BINDGEN_BIN WORKER_BUILD_BIN
+  local esbuild
+  esbuild=$(ls "$VOLLEY_ROOT"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n1 || true)
+  export ESBUILD_BIN=${esbuild:-$VOLLEY_ROOT/node_modules/.bin/esbuild}
+  export WASM_OPT_BIN="$VOLLEY_ROOT/node_modules/.bin/wasm-opt"
+}
+
+# A random JOIN_SECRET in .dev.vars for local development, made once.
+ensure_dev_vars() {
+  local vars="$VOLLEY_ROOT/.dev.vars"
+  if ! grep -qs '^JOIN_SECRET=' "$vars"; then
+    log "writing a random JOIN_SECRET to .dev.vars (local development only)"
+    printf 'JOIN_SECRET=%s\n' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >> "$vars"
+  fi
+}

@@ -1,0 +1,38 @@
+//! Small HTTP helpers shared by the routes and the Durable Objects.
+
+use serde::Serialize;
+use worker::{Request, Response, Result};
+
+/// A JSON error body `{"error": message}` with a status.
+pub fn error(status: u16, message: impl Into<String>) -> Result<Response> {
+    #[derive(Serialize)]
+    struct Body {
+        error: String,
+    }
+    Ok(Response::from_json(&Body {
+        error: message.into(),
+    })?
+    .with_status(status))
+}
+
+/// Whether the request asks for a WebSocket upgrade.
+pub fn is_websocket_upgrade(req: &Request) -> bool {
+    req.headers()
+        .get("Upgrade")
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The value of a query parameter.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    let url = req.url().ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The current time in ms since the Unix epoch.
+pub fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}

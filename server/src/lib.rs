@@ -1,0 +1,37 @@
+//! The Volley Worker: HTTP routes, the coordinator and the game rooms.
+//!
+//! # Layout
+//!
+//! - [`routes`]: the Worker's entry point; sends each request to the right
+//!   Durable Object.
+//! - [`matchmaker`]: the coordinator. [`matchmaker::queue`] is the pure
+//!   matching logic, [`matchmaker::durable`] the `Matchmaker` Durable Object.
+//! - [`room`]: one match. [`room::engine`] is the pure state machine,
+//!   [`room::durable`] the `GameRoom` Durable Object that loads it, feeds it
+//!   frames and alarms, persists it and carries out its effects.
+//! - [`internal`]: the messages the coordinator sends rooms over `fetch`.
+//! - [`token`]: signed join tokens. [`location`]: continents to location hints.
+//! - [`config`]: settings read from the environment, with clear errors.
+//!
+//! Pure modules (`engine`, `queue`, `token`, `location`) use no `worker`
+//! types and are unit-tested natively. A panic in a Worker resets every
+//! object in the isolate, so nothing here unwraps or indexes on input paths.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod config;
+pub mod internal;
+pub mod location;
+pub mod matchmaker;
+pub mod room;
+pub mod routes;
+pub mod token;
+
+mod http;

@@ -1,0 +1,94 @@
+//! The Worker's entry point: every HTTP request starts here.
+//!
+//! | route | goes to |
+//! |---|---|
+//! | `GET /api/health` | answered here |
+//! | `GET /api/matchmake?mode=duel` (WebSocket) | the mode's coordinator |
+//! | `GET /api/stats?mode=duel` | the mode's coordinator |
+//! | `GET /api/rooms/{room_id}/ws?token=..` (WebSocket) | that room |
+//! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
+
+use crate::http::{self, error};
+use crate::matchmaker::durable::COORDINATOR_BINDING;
+use crate::room::durable::ROOM_BINDING;
+use serde::Serialize;
+use volley_shared::{Mode, PROTOCOL_VERSION, RoomId};
+use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Result, event};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    match route(req, &env).await {
+        Ok(response) => Ok(response),
+        Err(err) => {
+            worker::console_error!("request failed: {err}");
+            error(500, err.to_string())
+        }
+    }
+}
+
+async fn route(req: Request, env: &Env) -> Result<Response> {
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (req.method(), segments.as_slice()) {
+        (Method::Get, ["api", "health"]) => health(),
+        (Method::Get, ["api", "matchmake"]) => to_coordinator(req, env, "/api/matchmake").await,
+        (Method::Get, ["api", "stats"]) => to_coordinator(req, env, "/api/stats").await,
+        (Method::Get, ["api", "rooms", room]) => to_room(req, env, room).await,
+        (Method::Get, ["api", "rooms", room, "ws"]) => to_room(req, env, room).await,
+        (_, ["api", ..]) => error(404, format!("no route for {} {path}", req.method())),
+        _ => error(404, "not found"),
+    }
+}
+
+fn health() -> Result<Response> {
+    #[derive(Serialize)]
+    struct Health {
+        ok: bool,
+        version: &'static str,
+        protocol: u16,
+    }
+    Response::from_json(&Health {
+        ok: true,
+        version: env!("CARGO_PKG_VERSION"),
+        protocol: PROTOCOL_VERSION,
+    })
+}
+
+/// Sends the request to the coordinator shard of its mode, adding the
+/// continent Cloudflare saw the client connect from.
+async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response> {
+    let mode_name = http::query_param(&req, "mode").unwrap_or_else(|| "duel".into());
+    let Some(mode) = Mode::parse(&mode_name) else {
+        return error(400, format!("unknown mode {mode_name:?}; try mode=duel"));
+    };
+    let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))?;
+    url.query_pairs_mut().append_pair("mode", mode.as_str());
+    if let Some(continent) = req.cf().and_then(|cf| cf.continent()) {
+        url.query_pairs_mut().append_pair("continent", &continent);
+    }
+    let headers = Headers::new();
+    for (name, value) in req.headers().entries() {
+        headers.set(&name, &value)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let forwarded = Request::new_with_init(url.as_str(), &init)?;
+    let shard = format!("coordinator:{}", mode.as_str());
+    env.durable_object(COORDINATOR_BINDING)?
+        .get_by_name(&shard)?
+        .fetch_with_request(forwarded)
+        .await
+}
+
+/// Sends the request, unchanged, to the room it names.
+async fn to_room(req: Request, env: &Env, room: &str) -> Result<Response> {
+    let room = RoomId(room.to_string());
+    if !room.is_well_formed() {
+        return error(400, "a room id is 64 lowercase hex digits");
+    }
+    let namespace = env.durable_object(ROOM_BINDING)?;
+    let Ok(id) = namespace.id_from_string(&room.0) else {
+        return error(404, format!("no room {room}"));
+    };
+    id.get_stub()?.fetch_with_request(req).await
+}

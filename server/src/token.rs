@@ -1,0 +1,194 @@
+//! Signed join tokens: the coordinator's promise that a player may take a seat.
+//!
+//! A token binds a room, a seat, a player and an expiry time with
+//! HMAC-SHA256 under the `JOIN_SECRET` the coordinator and the rooms share.
+//! Its text form is `{seat}.{player:016x}.{expires_ms}.{mac:hex}`; the room id
+//! is signed but not carried, so a token shown to another room fails to verify.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use thiserror::Error;
+use volley_shared::{PlayerId, RoomId, Seat};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// What a valid token grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// The seat it may take.
+    pub seat: Seat,
+    /// The player it was issued to.
+    pub player: PlayerId,
+    /// When it stops being valid, in ms since the Unix epoch.
+    pub expires_ms: u64,
+}
+
+/// Why a token was refused. Each is the client's fault.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum TokenError {
+    /// The text is not a token at all.
+    #[error("malformed join token")]
+    Malformed,
+    /// The signature does not match: forged, altered, or for another room.
+    #[error("join token signature is invalid (forged, or for another room)")]
+    BadSignature,
+    /// The token was valid but has expired.
+    #[error("join token expired")]
+    Expired,
+}
+
+/// The secret is unusable.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("JOIN_SECRET must be at least {MIN_SECRET_LEN} characters long")]
+pub struct WeakSecret;
+
+/// The shortest secret accepted.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// The shared signing key.
+#[derive(Clone)]
+pub struct JoinKey(HmacSha256);
+
+impl JoinKey {
+    /// Makes a key from the secret's text.
+    pub fn new(secret: &str) -> Result<JoinKey, WeakSecret> {
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(WeakSecret);
+        }
+        HmacSha256::new_from_slice(secret.as_bytes())
+            .map(JoinKey)
+            .map_err(|_| WeakSecret)
+    }
+
+    /// Signs a grant for a room.
+    pub fn sign(&self, room: &RoomId, grant: Grant) -> String {
+        let mac = self.mac(room, grant);
+        format!(
+            "{}.{}.{}.{}",
+            grant.seat.0,
+            grant.player,
+            grant.expires_ms,
+            hex::encode(mac)
+        )
+    }
+
+    /// Checks a token for a room at time `now_ms`.
+    pub fn verify(&self, room: &RoomId, token: &str, now_ms: u64) -> Result<Grant, TokenError> {
+        let mut parts = token.split('.');
+        let (Some(seat), Some(player), Some(expires), Some(mac), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(TokenError::Malformed);
+        };
+        let grant = Grant {
+            seat: Seat(seat.parse().map_err(|_| TokenError::Malformed)?),
+            player: PlayerId(u64::from_str_radix(player, 16).map_err(|_| TokenError::Malformed)?),
+            expires_ms: expires.parse().map_err(|_| TokenError::Malformed)?,
+        };
+        let mac = hex::decode(mac).map_err(|_| TokenError::Malformed)?;
+        self.hmac(room, grant)
+            .verify_slice(&mac)
+            .map_err(|_| TokenError::BadSignature)?;
+        if now_ms >= grant.expires_ms {
+            return Err(TokenError::Expired);
+        }
+        Ok(grant)
+    }
+
+    fn hmac(&self, room: &RoomId, grant: Grant) -> HmacSha256 {
+        let mut mac = self.0.clone();
+        mac.update(
+            format!(
+                "volley-join-v1|{}|{}|{}|{}",
+                room, grant.seat.0, grant.player, grant.expires_ms
+            )
+            .as_bytes(),
+        );
+        mac
+    }
+
+    fn mac(&self, room: &RoomId, grant: Grant) -> Vec<u8> {
+        self.hmac(room, grant).finalize().into_bytes().to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(c: char) -> RoomId {
+        RoomId(c.to_string().repeat(64))
+    }
+
+    fn key() -> JoinKey {
+        JoinKey::new("a-test-secret-of-some-length").unwrap()
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert_eq!(JoinKey::new("short").err(), Some(WeakSecret));
+    }
+
+    fn grant() -> Grant {
+        Grant {
+            seat: Seat(1),
+            player: PlayerId(0xdead_beef),
+            expires_ms: 10_000,
+        }
+    }
+
+    #[test]
+    fn a_signed_token_verifies() {
+        let key = key();
+        let token = key.sign(&room('a'), grant());
+        assert_eq!(key.verify(&room('a'), &token, 9_999), Ok(grant()));
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let key = key();
+        let token = key.sign(&room('a'), grant());
+        assert_eq!(
+            key.verify(&room('a'), &token, 10_000),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn other_rooms_and_other_keys_refuse_the_token() {
+        let key = key();
+        let token = key.sign(&room('a'), grant());
+        assert_eq!(
+            key.verify(&room('b'), &token, 0),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            JoinKey::new("another-long-secret")
+                .unwrap()
+                .verify(&room('a'), &token, 0),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn altered_tokens_are_refused() {
+        let key = key();
+        let token = key.sign(&room('a'), grant());
+        let other_seat = token.replacen("1.", "0.", 1);
+        assert_eq!(
+            key.verify(&room('a'), &other_seat, 0),
+            Err(TokenError::BadSignature)
+        );
+        for bad in ["", "a.b.c.d", "1.2.3", "1.2.3.4.5", "1.zz.3.00"] {
+            assert_eq!(
+                key.verify(&room('a'), bad, 0),
+                Err(TokenError::Malformed),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Newtype identifiers shared by every part of Volley, and the game modes.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A player's identity, issued by the server when a ticket is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PlayerId(pub u64);
+
+impl fmt::Display for PlayerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// A seat at a table: 0 for the first player, 1 for the second, and so on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Seat(pub u8);
+
+impl Seat {
+    /// The seat as an index into per-seat arrays.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+impl fmt::Display for Seat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "seat {}", self.0)
+    }
+}
+
+/// A room's identity: the hex form of its Durable Object id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RoomId(pub String);
+
+impl RoomId {
+    /// Whether this looks like a Durable Object id (64 lowercase hex digits).
+    pub fn is_well_formed(&self) -> bool {
+        self.0.len() == 64
+            && self
+                .0
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    }
+}
+
+impl fmt::Display for RoomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What kind of match a player asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Mode {
+    /// Two tanks, one against one.
+    Duel,
+}
+
+impl Mode {
+    /// How many players a match of this mode seats.
+    pub fn players(self) -> usize {
+        match self {
+            Mode::Duel => 2,
+        }
+    }
+
+    /// The name used in URLs (`?mode=duel`) and shard names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Duel => "duel",
+        }
+    }
+
+    /// Parses the name used in URLs.
+    pub fn parse(name: &str) -> Option<Mode> {
+        match name {
+            "duel" => Some(Mode::Duel),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_id_shape_is_checked() {
+        assert!(RoomId("ab".repeat(32)).is_well_formed());
+        assert!(!RoomId("AB".repeat(32)).is_well_formed());
+        assert!(!RoomId("ab".repeat(31)).is_well_formed());
+        assert!(!RoomId("../etc/passwd".into()).is_well_formed());
+    }
+
+    #[test]
+    fn mode_names_round_trip() {
+        assert_eq!(Mode::parse(Mode::Duel.as_str()), Some(Mode::Duel));
+        assert_eq!(Mode::parse("chess"), None);
+        assert_eq!(Mode::Duel.players(), 2);
+    }
+}

@@ -1,0 +1,36 @@
+//! Everything the Volley server, the browser client and the bots agree on.
+//!
+//! # Layout
+//!
+//! - [`ids`]: newtype identifiers (`PlayerId`, `Seat`, `RoomId`) and game modes.
+//! - [`protocol`]: the frames on the wire, `ClientFrame` (client to server) and
+//!   `ServerFrame` (server to client), with error and close codes.
+//! - [`codec`]: the one `encode` / `decode` pair around bincode, with size limits.
+//! - [`artillery`]: the rules of the artillery duel (terrain, ballistics,
+//!   damage, turns), deterministic for a given seed and list of moves.
+//! - [`ai`]: an aiming AI that plays by simulating shots with those rules.
+//!
+//! Nothing here does I/O, reads a clock or draws from a thread-local RNG:
+//! time and seeds are always passed in, so the same code runs natively, in the
+//! Worker and in the browser, and gives the same results everywhere.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod ai;
+pub mod artillery;
+pub mod codec;
+pub mod ids;
+pub mod protocol;
+
+pub use codec::{CodecError, decode_client, decode_server, encode};
+pub use ids::{Mode, PlayerId, RoomId, Seat};
+pub use protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
