@@ -1,1 +1,20 @@
-//! x
+//! Volley's client side, shared by the headless bot and (later) the browser.
+//!
+//! # Layout
+//!
+//! - [`lobby`]: what a client says to the coordinator and how it reads the
+//!   answers, without I/O.
+//! - [`session`]: a player's view of one game, without I/O: it checks the
+//!   order of events, replays each on a local copy of the rules, and says
+//!   whose turn it is.
+//! - [`bot`]: how a bot decides its moves.
+//! - `native` (not on wasm32): the tokio + tokio-tungstenite transport and
+//!   the loops that matchmake and play a whole game; used by `volley-bot`
+//!   and the end-to-end tests.
+#![forbid(unsafe_code)]
+
+pub mod bot;
+pub mod lobby;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
+pub mod session;

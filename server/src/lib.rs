@@ -34,4 +34,5 @@ pub mod room;
 pub mod routes;
 pub mod token;
 
+mod attachment;
 mod http;

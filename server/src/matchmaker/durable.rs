@@ -9,6 +9,7 @@
 //! `Matched` frame with a signed join token, and closes the ticket sockets.
 
 use super::queue::{Match, Ticket, take_matches};
+use crate::attachment;
 use crate::config;
 use crate::http::{self, error, now_ms};
 use crate::internal::{self, INIT_ROOM_PATH, InitRoom};
@@ -85,44 +86,17 @@ impl DurableObject for Matchmaker {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        let WebSocketIncomingMessage::Binary(bytes) = message else {
+        if let Err(err) = self.on_message(&ws, message).await {
+            worker::console_error!("ticket message failed: {err}");
             send(
                 &ws,
                 &refusal(
-                    ErrorCode::MalformedFrame,
-                    "Volley speaks binary frames only",
+                    ErrorCode::Internal,
+                    "the coordinator failed to handle that frame",
                 ),
             );
-            return Ok(());
-        };
-        let frame = match codec::decode_client(&bytes) {
-            Ok(frame) => frame,
-            Err(err) => {
-                send(&ws, &refusal(ErrorCode::MalformedFrame, &err.to_string()));
-                return Ok(());
-            }
-        };
-        match frame {
-            ClientFrame::FindMatch {
-                protocol,
-                mode,
-                name,
-            } => self.find_match(&ws, protocol, mode, &name).await,
-            ClientFrame::Ping { nonce } => {
-                send(&ws, &ServerFrame::Pong { nonce });
-                Ok(())
-            }
-            ClientFrame::Hello { .. } | ClientFrame::Fire { .. } => {
-                send(
-                    &ws,
-                    &refusal(
-                        ErrorCode::UnexpectedFrame,
-                        "this is the matchmaker; send FindMatch",
-                    ),
-                );
-                Ok(())
-            }
         }
+        Ok(())
     }
 
     async fn websocket_close(
@@ -144,6 +118,47 @@ impl DurableObject for Matchmaker {
 }
 
 impl Matchmaker {
+    async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let WebSocketIncomingMessage::Binary(bytes) = message else {
+            send(
+                ws,
+                &refusal(
+                    ErrorCode::MalformedFrame,
+                    "Volley speaks binary frames only",
+                ),
+            );
+            return Ok(());
+        };
+        let frame = match codec::decode_client(&bytes) {
+            Ok(frame) => frame,
+            Err(err) => {
+                send(ws, &refusal(ErrorCode::MalformedFrame, &err.to_string()));
+                return Ok(());
+            }
+        };
+        match frame {
+            ClientFrame::FindMatch {
+                protocol,
+                mode,
+                name,
+            } => self.find_match(ws, protocol, mode, &name).await,
+            ClientFrame::Ping { nonce } => {
+                send(ws, &ServerFrame::Pong { nonce });
+                Ok(())
+            }
+            ClientFrame::Hello { .. } | ClientFrame::Fire { .. } => {
+                send(
+                    ws,
+                    &refusal(
+                        ErrorCode::UnexpectedFrame,
+                        "this is the matchmaker; send FindMatch",
+                    ),
+                );
+                Ok(())
+            }
+        }
+    }
+
     fn open_ticket(&self, req: &Request) -> Result<Response> {
         if !http::is_websocket_upgrade(req) {
             return error(426, "this endpoint takes a WebSocket upgrade");
@@ -155,10 +170,13 @@ impl Matchmaker {
         let pair = WebSocketPair::new()?;
         self.state
             .accept_websocket_with_tags(&pair.server, &[TICKET_TAG]);
-        pair.server.serialize_attachment(TicketState::Connected {
-            mode,
-            continent: http::query_param(req, "continent"),
-        })?;
+        attachment::store(
+            &pair.server,
+            &TicketState::Connected {
+                mode,
+                continent: http::query_param(req, "continent"),
+            },
+        )?;
         Response::from_websocket(pair.client)
     }
 
@@ -172,7 +190,7 @@ impl Matchmaker {
         let Some(TicketState::Connected {
             mode: shard_mode,
             continent,
-        }) = ws.deserialize_attachment()?
+        }) = attachment::load(ws)?
         else {
             send(
                 ws,
@@ -208,7 +226,7 @@ impl Matchmaker {
             queued_at_ms: now_ms(),
             continent,
         };
-        ws.serialize_attachment(TicketState::Queued(ticket.clone()))?;
+        attachment::store(ws, &TicketState::Queued(ticket.clone()))?;
         send(
             ws,
             &ServerFrame::Queued {
@@ -223,7 +241,7 @@ impl Matchmaker {
         self.state
             .get_websockets_with_tag(TICKET_TAG)
             .into_iter()
-            .filter_map(|ws| match ws.deserialize_attachment() {
+            .filter_map(|ws| match attachment::load(&ws) {
                 Ok(Some(TicketState::Queued(ticket))) => Some((ws, ticket)),
                 _ => None,
             })
@@ -241,7 +259,7 @@ impl Matchmaker {
             for ticket in &found.tickets {
                 if let Some(pos) = sockets.iter().position(|(_, t)| t.player == ticket.player) {
                     let (ws, _) = sockets.swap_remove(pos);
-                    ws.serialize_attachment(TicketState::Matching)?;
+                    attachment::store(&ws, &TicketState::Matching)?;
                     players.push(ws);
                 }
             }

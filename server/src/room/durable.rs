@@ -10,6 +10,7 @@
 
 use super::engine::{Effect, Room};
 use super::record::{self, RoomRecord};
+use crate::attachment;
 use crate::http::{self, error, now_ms};
 use crate::internal::{INIT_ROOM_PATH, InitRoom};
 use crate::{config, token::TokenError};
@@ -76,37 +77,15 @@ impl DurableObject for GameRoom {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        let Some(attachment) = ws.deserialize_attachment::<Attachment>()? else {
-            ws.close(Some(close::INTERNAL), Some("socket has no seat"))?;
-            return Ok(());
-        };
-        let bytes = match message {
-            WebSocketIncomingMessage::Binary(bytes) => bytes,
-            WebSocketIncomingMessage::String(_) => {
-                return reply_error(
-                    &ws,
-                    ErrorCode::MalformedFrame,
-                    "Volley speaks binary frames only",
-                );
-            }
-        };
-        let frame = match codec::decode_client(&bytes) {
-            Ok(frame) => frame,
-            Err(err) => {
-                let code = match err {
-                    CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
-                    _ => ErrorCode::MalformedFrame,
-                };
-                return reply_error(&ws, code, &err.to_string());
-            }
-        };
-        let Some(mut record) = self.load()? else {
-            ws.close(Some(close::INTERNAL), Some("room has no state"))?;
-            return Ok(());
-        };
-        let now = now_ms();
-        let effects = record.room.handle(now, attachment.seat, frame);
-        self.apply(&mut record, &ws, now, effects).await
+        if let Err(err) = self.on_message(&ws, message).await {
+            worker::console_error!("room message failed: {err}");
+            reply_error(
+                &ws,
+                ErrorCode::Internal,
+                "the room failed to handle that frame",
+            )?;
+        }
+        Ok(())
     }
 
     async fn websocket_close(
@@ -138,6 +117,40 @@ impl DurableObject for GameRoom {
 }
 
 impl GameRoom {
+    async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let Some(caller) = attachment::load::<Attachment>(ws)? else {
+            ws.close(Some(close::INTERNAL), Some("socket has no seat"))?;
+            return Ok(());
+        };
+        let bytes = match message {
+            WebSocketIncomingMessage::Binary(bytes) => bytes,
+            WebSocketIncomingMessage::String(_) => {
+                return reply_error(
+                    ws,
+                    ErrorCode::MalformedFrame,
+                    "Volley speaks binary frames only",
+                );
+            }
+        };
+        let frame = match codec::decode_client(&bytes) {
+            Ok(frame) => frame,
+            Err(err) => {
+                let code = match err {
+                    CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
+                    _ => ErrorCode::MalformedFrame,
+                };
+                return reply_error(ws, code, &err.to_string());
+            }
+        };
+        let Some(mut record) = self.load()? else {
+            ws.close(Some(close::INTERNAL), Some("room has no state"))?;
+            return Ok(());
+        };
+        let now = now_ms();
+        let effects = record.room.handle(now, caller.seat, frame);
+        self.apply(&mut record, ws, now, effects).await
+    }
+
     fn room_id(&self) -> RoomId {
         RoomId(self.state.id().to_string())
     }
@@ -210,10 +223,13 @@ impl GameRoom {
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[&tag]);
-        pair.server.serialize_attachment(Attachment {
-            seat: grant.seat,
-            player: grant.player,
-        })?;
+        attachment::store(
+            &pair.server,
+            &Attachment {
+                seat: grant.seat,
+                player: grant.player,
+            },
+        )?;
         Response::from_websocket(pair.client)
     }
 
