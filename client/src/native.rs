@@ -42,6 +42,9 @@ pub enum ClientError {
     Codec(#[from] codec::CodecError),
 }
 
+/// The WebSocket library's error type.
+pub use tokio_tungstenite::tungstenite::Error as WsError;
+
 /// One WebSocket to a Volley endpoint, speaking frames.
 pub struct Connection {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -220,6 +223,7 @@ pub async fn play(
             };
             if let Some(aim) = strategy.decide(state, seat) {
                 conn.send(&ClientFrame::Fire { aim }).await?;
+                session.moved();
                 report.shots += 1;
             }
         }

@@ -66,6 +66,10 @@ pub struct GameSession {
     last_seq: u64,
     waiting: bool,
     deadline_ms: Option<u64>,
+    /// The turn this session already sent a move for.
+    moved_in_turn: Option<u32>,
+    /// The outcome, once the server has announced it.
+    over: Option<Outcome>,
 }
 
 impl GameSession {
@@ -101,19 +105,32 @@ impl GameSession {
         self.deadline_ms
     }
 
-    /// How the game ended, once it has.
+    /// How the game ended, once the server has said so (the local replay
+    /// knows one event earlier, but the `GameOver` event is the last word).
     pub fn outcome(&self) -> Option<Outcome> {
-        self.state.as_ref().and_then(|s| s.outcome)
+        self.over
     }
 
-    /// Whether this session should move now.
+    /// Whether this session should move now: it is this seat's turn and no
+    /// move was sent for this turn yet.
     pub fn my_turn(&self) -> bool {
         match (&self.state, self.seat) {
             (Some(state), Some(seat)) => {
-                !self.waiting && state.outcome.is_none() && state.current == seat
+                !self.waiting
+                    && state.outcome.is_none()
+                    && state.current == seat
+                    && self.moved_in_turn != Some(state.turn)
             }
             _ => false,
         }
+    }
+
+    /// Notes that a move was sent for the current turn, so [`my_turn`]
+    /// stays false until the next one.
+    ///
+    /// [`my_turn`]: GameSession::my_turn
+    pub fn moved(&mut self) {
+        self.moved_in_turn = self.state.as_ref().map(|s| s.turn);
     }
 
     /// Reads one frame from the room.
@@ -131,6 +148,7 @@ impl GameSession {
                 self.waiting = waiting;
                 self.state = Some(state);
                 self.deadline_ms = deadline_ms;
+                self.over = self.state.as_ref().and_then(|s| s.outcome);
                 Ok(Update::Welcomed)
             }
             ServerFrame::Event {
@@ -186,6 +204,7 @@ impl GameSession {
                 check(state.turn_started() == *event, "turn", event)
             }
             GameEvent::GameOver { outcome } => {
+                self.over = Some(*outcome);
                 check(state.outcome == Some(*outcome), "outcome", event)
             }
         }
@@ -241,6 +260,8 @@ mod tests {
             send(&mut session, event).unwrap();
         }
         assert!(session.my_turn());
+        session.moved();
+        assert!(!session.my_turn(), "one move per turn");
         assert_eq!(session.state(), Some(&server));
         assert_eq!(session.deadline_ms(), Some(5));
         assert_eq!(session.last_seq(), 3);

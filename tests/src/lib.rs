@@ -1,1 +1,194 @@
-//! x
+//! The end-to-end harness: builds the Worker, runs it in a real
+//! `wrangler dev` (workerd, with real Durable Object storage, alarms and
+//! hibernation) on a free loopback port, and stops it again.
+//!
+//! # Layout
+//!
+//! - [`WranglerDev`]: one `wrangler dev` process group, with its own
+//!   `--persist-to` directory and log file under `target/e2e/`. Dropping it
+//!   stops the whole group (wrangler and its workerd child), also when a test
+//!   panics.
+//! - [`get_json`]: a small HTTP GET for the JSON endpoints.
+//!
+//! The tests themselves are in `tests/e2e.rs`.
+
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use std::fs;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// How long `wrangler dev` may take to answer its first request.
+const READY_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// Builds the Worker once (`scripts/build-worker`), so each server start
+/// can skip the build.
+pub fn build_worker() -> Result<()> {
+    let root = repo_root();
+    let status = Command::new("bash")
+        .arg(root.join("scripts/build-worker"))
+        .current_dir(&root)
+        .status()
+        .context("could not run scripts/build-worker")?;
+    if !status.success() {
+        bail!("scripts/build-worker failed ({status}); run scripts/setup first");
+    }
+    Ok(())
+}
+
+/// A running `wrangler dev`.
+pub struct WranglerDev {
+    child: Child,
+    base: Url,
+    log: PathBuf,
+    state_dir: PathBuf,
+}
+
+impl WranglerDev {
+    /// Starts `wrangler dev` with extra `--var NAME:VALUE` settings and waits
+    /// until `/api/health` answers. Call [`build_worker`] first.
+    pub fn start(vars: &[(&str, &str)]) -> Result<WranglerDev> {
+        let root = repo_root();
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        if !wrangler.exists() {
+            bail!("{} is missing: run scripts/setup first", wrangler.display());
+        }
+        let port = free_port()?;
+        let inspector_port = free_port()?;
+        let work = root.join("target/e2e");
+        let state_dir = work.join(format!("state-{}-{port}", std::process::id()));
+        let _ = fs::remove_dir_all(&state_dir);
+        fs::create_dir_all(&state_dir)?;
+        let log = work.join(format!("wrangler-{port}.log"));
+        let log_file = fs::File::create(&log)?;
+
+        let mut command = Command::new(&wrangler);
+        command
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &inspector_port.to_string()])
+            .arg("--persist-to")
+            .arg(&state_dir)
+            .args(["--log-level", "info"]);
+        for (name, value) in vars {
+            command.args(["--var", &format!("{name}:{value}")]);
+        }
+        let path = format!(
+            "{}:{}",
+            root.join("node_modules/.bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        command
+            .current_dir(&root)
+            .env("PATH", path)
+            .env("VOLLEY_SKIP_BUILD", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            // Its own process group, so stopping it also stops workerd.
+            .process_group(0);
+        let child = command.spawn().context("could not start wrangler dev")?;
+        let mut server = WranglerDev {
+            child,
+            base: Url::parse(&format!("http://127.0.0.1:{port}"))?,
+            log,
+            state_dir,
+        };
+        server.wait_ready()?;
+        Ok(server)
+    }
+
+    /// The server's base URL, `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The last lines wrangler printed.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let started = Instant::now();
+        let health = self.base.join("/api/health")?;
+        while started.elapsed() < READY_TIMEOUT {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("wrangler dev exited with {status}:\n{}", self.log_tail(40));
+            }
+            if get_json(&health).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        bail!(
+            "wrangler dev did not answer within {READY_TIMEOUT:?}:\n{}",
+            self.log_tail(40)
+        )
+    }
+
+    /// Stops the process group: SIGTERM, then SIGKILL if it lingers.
+    pub fn stop(&mut self) {
+        let Ok(pid) = i32::try_from(self.child.id()) else {
+            return;
+        };
+        let group = Pid::from_raw(pid);
+        let _ = killpg(group, Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // workerd may outlive wrangler: always sweep the whole group.
+        let _ = killpg(group, Signal::SIGKILL);
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.state_dir);
+    }
+}
+
+impl Drop for WranglerDev {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A free TCP port on the loopback interface.
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// GETs a URL and parses its JSON body. Any status but 2xx is an error.
+pub fn get_json(url: &Url) -> Result<serde_json::Value> {
+    let mut response = ureq::get(url.as_str())
+        .call()
+        .with_context(|| format!("GET {url}"))?;
+    let body = response.body_mut().read_to_string()?;
+    serde_json::from_str(&body).with_context(|| format!("GET {url}: not JSON: {body}"))
+}
+
+/// GETs a URL and returns its status code, whatever it is.
+pub fn get_status(url: &Url) -> Result<u16> {
+    let response = ureq::get(url.as_str())
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .with_context(|| format!("GET {url}"))?;
+    Ok(response.status().as_u16())
+}

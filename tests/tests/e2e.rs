@@ -1,0 +1,300 @@
+//! End-to-end tests: real bots against the real runtime (`wrangler dev`).
+//!
+//! One `wrangler dev` serves every test; the tests run one at a time so that
+//! the coordinator never pairs bots of two different tests. The turn timeout
+//! is shortened with `--var TURN_TIMEOUT_MS:..`, as a user would configure it.
+
+use anyhow::{Context, Result, bail, ensure};
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::future::Future;
+use std::process::ExitCode;
+use std::time::Duration;
+use url::Url;
+use volley_client::bot::Strategy;
+use volley_client::lobby::Matched;
+use volley_client::native::{ClientError, Connection, GameReport, join_room, matchmake, play};
+use volley_client::session::GameSession;
+use volley_shared::artillery::{Aim, Outcome};
+use volley_shared::codec::MAX_CLIENT_FRAME_BYTES;
+use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use volley_shared::{Mode, codec};
+use volley_tests::{WranglerDev, build_worker, get_json, get_status};
+
+/// Turn length for the tests: long enough for a bot to think, short enough
+/// that a timed-out turn does not make the suite slow.
+const TURN_TIMEOUT_MS: &str = "2500";
+/// No scenario may take longer than this.
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(180);
+
+fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    args.test_threads = Some(1);
+    let names = [
+        "two_bots_play_a_whole_game_to_the_same_result",
+        "the_room_is_its_own_object_created_by_the_coordinator",
+        "an_idle_player_times_out_on_the_alarm_and_the_turn_passes",
+        "malformed_frames_are_refused_and_the_room_goes_on",
+        "forged_tokens_are_refused_at_the_upgrade",
+    ];
+    if args.list {
+        let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
+        return libtest_mimic::run(&args, trials).exit_code();
+    }
+
+    let server = match start_server() {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("could not start the server: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let base = server.base().clone();
+    let trials = vec![
+        trial(names[0], &base, two_bots_play_a_whole_game),
+        trial(names[1], &base, room_is_its_own_object),
+        trial(names[2], &base, idle_player_times_out),
+        trial(names[3], &base, malformed_frames_are_refused),
+        trial(names[4], &base, forged_tokens_are_refused),
+    ];
+    let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.has_failed() {
+        eprintln!(
+            "--- last lines of wrangler dev ---\n{}",
+            server.log_tail(60)
+        );
+    }
+    drop(server);
+    conclusion.exit_code()
+}
+
+fn start_server() -> Result<WranglerDev> {
+    build_worker()?;
+    let secret = format!("e2e-secret-{}-{}", std::process::id(), rand_suffix());
+    WranglerDev::start(&[
+        ("TURN_TIMEOUT_MS", TURN_TIMEOUT_MS),
+        ("JOIN_SECRET", &secret),
+    ])
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+/// A trial running an async scenario on its own runtime, with a time limit.
+fn trial<F, Fut>(name: &str, base: &Url, scenario: F) -> Trial
+where
+    F: FnOnce(Url) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<()>>,
+{
+    let base = base.clone();
+    Trial::test(name, move || {
+        let runtime = tokio::runtime::Runtime::new().map_err(|e| Failed::from(e.to_string()))?;
+        runtime
+            .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario(base)).await })
+            .map_err(|_| Failed::from(format!("scenario took longer than {SCENARIO_TIMEOUT:?}")))?
+            .map_err(|e| Failed::from(format!("{e:#}")))
+    })
+}
+
+/// Two tickets opened together, matched into one room.
+async fn match_two(base: &Url) -> Result<(Matched, Matched)> {
+    let (a, b) = tokio::join!(
+        matchmake(base, Mode::Duel, "alice"),
+        matchmake(base, Mode::Duel, "bob")
+    );
+    let (a, b) = (a.context("alice's ticket")?, b.context("bob's ticket")?);
+    ensure!(
+        a.room == b.room,
+        "matched into different rooms: {a:?} / {b:?}"
+    );
+    ensure!(a.seat != b.seat, "both got {:?}", a.seat);
+    Ok((a, b))
+}
+
+async fn play_both(
+    base: &Url,
+    a: &Matched,
+    sa: Strategy,
+    b: &Matched,
+    sb: Strategy,
+) -> Result<(GameReport, GameReport)> {
+    let (ra, rb) = tokio::join!(play(base, a, sa), play(base, b, sb));
+    Ok((ra.context("alice's game")?, rb.context("bob's game")?))
+}
+
+async fn two_bots_play_a_whole_game(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let (ra, rb) = play_both(&base, &a, Strategy::Aim, &b, Strategy::Aim).await?;
+    ensure!(
+        ra.outcome == rb.outcome,
+        "different results: {ra:?} / {rb:?}"
+    );
+    ensure!(
+        ra.events == rb.events,
+        "different event counts: {ra:?} / {rb:?}"
+    );
+    ensure!(ra.shots + rb.shots > 0, "nobody fired: {ra:?}");
+    ensure!(
+        ra.refusals == 0 && rb.refusals == 0,
+        "moves refused: {ra:?} / {rb:?}"
+    );
+    let info = get_json(&base.join(&format!("/api/rooms/{}", a.room))?)?;
+    ensure!(info["phase"] == "finished", "room not finished: {info}");
+    ensure!(
+        info["seq"] == ra.events,
+        "room seq {} vs {} events seen",
+        info["seq"],
+        ra.events
+    );
+    println!("outcome {:?} after {} events", ra.outcome, ra.events);
+    Ok(())
+}
+
+async fn room_is_its_own_object(base: Url) -> Result<()> {
+    let (a, _b) = match_two(&base).await?;
+    let stats = get_json(&base.join("/api/stats?mode=duel")?)?;
+    let coordinator = stats["coordinator_id"]
+        .as_str()
+        .context("no coordinator_id")?;
+    let room = get_json(&base.join(&format!("/api/rooms/{}", a.room))?)?;
+    ensure!(
+        room["room_id"] == a.room.0.as_str(),
+        "room reports another id: {room}"
+    );
+    ensure!(
+        a.room.0 != coordinator,
+        "the room is the coordinator object"
+    );
+    ensure!(
+        room["created_by"] == coordinator,
+        "room created by {} not {coordinator}",
+        room["created_by"]
+    );
+    let listed = stats["recent_rooms"]
+        .as_array()
+        .is_some_and(|rooms| rooms.iter().any(|r| r["room_id"] == a.room.0.as_str()));
+    ensure!(
+        listed,
+        "the coordinator does not list room {}: {stats}",
+        a.room
+    );
+    ensure!(
+        room["phase"] == "waiting",
+        "nobody joined yet, but phase is {}",
+        room["phase"]
+    );
+    ensure!(
+        get_status(&base.join("/api/rooms/not-a-room")?)? == 400,
+        "bad room id accepted"
+    );
+    Ok(())
+}
+
+async fn idle_player_times_out(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let (ra, rb) = play_both(&base, &a, Strategy::Aim, &b, Strategy::Idle).await?;
+    ensure!(rb.shots == 0, "the idle bot fired");
+    ensure!(rb.timeouts >= 1, "no turn timed out: {rb:?}");
+    ensure!(
+        ra.outcome == Outcome::Winner(a.seat),
+        "the active bot should win: {ra:?}"
+    );
+    ensure!(
+        ra.outcome == rb.outcome,
+        "different results: {ra:?} / {rb:?}"
+    );
+    Ok(())
+}
+
+/// Reads frames until an error frame comes, skipping game traffic.
+async fn next_error(conn: &mut Connection) -> Result<ErrorCode> {
+    loop {
+        match conn.recv().await? {
+            ServerFrame::Error { code, .. } => return Ok(code),
+            ServerFrame::Welcome { .. } | ServerFrame::Event { .. } | ServerFrame::Pong { .. } => {}
+            other => bail!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+async fn malformed_frames_are_refused(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let alice = tokio::spawn({
+        let (base, a) = (base.clone(), a.clone());
+        async move { play(&base, &a, Strategy::Aim).await }
+    });
+
+    let mut conn = join_room(&base, &b.room, &b.token).await?;
+    conn.send(&GameSession::hello()).await?;
+    conn.send_raw(vec![0xff, 0xff, 0xff, 0x00]).await?;
+    ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
+    conn.send_raw(vec![0; MAX_CLIENT_FRAME_BYTES + 1]).await?;
+    ensure!(next_error(&mut conn).await? == ErrorCode::FrameTooLarge);
+    let mut trailing = codec::encode(&ClientFrame::Ping { nonce: 1 })?;
+    trailing.push(7);
+    conn.send_raw(trailing).await?;
+    ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
+    let out_of_range = ClientFrame::Fire {
+        aim: Aim {
+            angle_deg: 999,
+            power: 50,
+        },
+    };
+    conn.send(&out_of_range).await?;
+    let code = next_error(&mut conn).await?;
+    ensure!(
+        matches!(code, ErrorCode::IllegalMove | ErrorCode::NotYourTurn),
+        "out-of-range aim answered with {code:?}"
+    );
+    conn.close().await;
+
+    // Bob rejoins with the same token and plays on; Alice never noticed.
+    let rb = play(&base, &b, Strategy::Aim)
+        .await
+        .context("bob's game after junk")?;
+    let ra = alice
+        .await
+        .context("alice's task")?
+        .context("alice's game")?;
+    ensure!(
+        ra.outcome == rb.outcome,
+        "different results: {ra:?} / {rb:?}"
+    );
+    Ok(())
+}
+
+async fn forged_tokens_are_refused(base: Url) -> Result<()> {
+    let (a, _b) = match_two(&base).await?;
+    let mut forged = a.token.clone();
+    let last = forged.pop().context("empty token")?;
+    forged.push(if last == '0' { '1' } else { '0' });
+    for (token, expected) in [(forged.as_str(), 403), ("garbage", 403)] {
+        match join_room(&base, &a.room, token).await {
+            Err(ClientError::WebSocket(tokio_tungstenite_error)) => {
+                let status = http_status(&tokio_tungstenite_error);
+                ensure!(
+                    status == Some(expected),
+                    "token {token:?}: {tokio_tungstenite_error}"
+                );
+            }
+            Err(other) => bail!("token {token:?}: unexpected error {other}"),
+            Ok(_) => bail!("token {token:?} was accepted"),
+        }
+    }
+    // The real token still works.
+    let mut conn = join_room(&base, &a.room, &a.token).await?;
+    conn.send(&GameSession::hello()).await?;
+    ensure!(matches!(conn.recv().await?, ServerFrame::Welcome { .. }));
+    conn.close().await;
+    Ok(())
+}
+
+fn http_status(err: &volley_client::native::WsError) -> Option<u16> {
+    match err {
+        volley_client::native::WsError::Http(response) => Some(response.status().as_u16()),
+        _ => None,
+    }
+}
