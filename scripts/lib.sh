@@ -58,8 +58,10 @@ ensure_cargo_tool() {
 # A Rust toolchain that builds wasm32-unknown-unknown. Exports what cargo
 # needs: nothing when rustup has the target; otherwise Debian's rustc-web
 # with the standard library built from source (build-std).
+# VOLLEY_WASM_TOOLCHAIN=debian forces the second way.
 ensure_wasm_toolchain() {
-  if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  if [ "${VOLLEY_WASM_TOOLCHAIN:-}" != debian ] && command -v rustup >/dev/null \
+    && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     return
   fi
   if [ ! -x /usr/bin/rustc ] || [ ! -d /usr/lib/rustlib/src/rust/library ] || [ ! -e /usr/bin/rust-lld ]; then
@@ -80,6 +82,23 @@ ensure_wasm_toolchain() {
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   # Keep these artifacts apart from the host toolchain's.
   export CARGO_TARGET_DIR="$VOLLEY_ROOT/target/wasm-debian"
+  # worker-build checks the target with the `rustc` on PATH and, if that is
+  # rustup's and lacks wasm32, runs `rustup target add` (a download from
+  # outside the package registries). Put a rustc first on PATH that is
+  # Debian's and reports the std sources build-std compiles from.
+  local shim="$VOLLEY_ROOT/target/wasm-debian/rustc-shim"
+  mkdir -p "$shim"
+  cat > "$shim/rustc" <<'SHIM'
+#!/bin/sh
+# Written by scripts/lib.sh: Debian's rustc, for worker-build's target check.
+if [ "$*" = "--target wasm32-unknown-unknown --print target-libdir" ]; then
+  echo /usr/lib/rustlib/src/rust/library
+  exit 0
+fi
+exec /usr/bin/rustc "$@"
+SHIM
+  chmod +x "$shim/rustc"
+  export PATH="$shim:$PATH"
 }
 
 ensure_build_tools() {

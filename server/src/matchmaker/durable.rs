@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
 use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, RoomId, Seat, codec};
 use worker::{
-    DurableObject, Env, Request, Response, Result, SqlStorageValue, State, WebSocket,
+    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, durable_object,
 };
 
@@ -338,10 +338,7 @@ impl Matchmaker {
 
     fn record_room(&self, room: &RoomId, hint: Option<&str>) -> Result<()> {
         let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS rooms_created (room_id TEXT PRIMARY KEY, location_hint TEXT, created_at_ms INTEGER NOT NULL)",
-            None,
-        )?;
+        ensure_schema(&sql)?;
         sql.exec(
             "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?)",
             vec![
@@ -361,10 +358,7 @@ impl Matchmaker {
             created_at_ms: f64,
         }
         let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS rooms_created (room_id TEXT PRIMARY KEY, location_hint TEXT, created_at_ms INTEGER NOT NULL)",
-            None,
-        )?;
+        ensure_schema(&sql)?;
         #[derive(Deserialize)]
         struct Count {
             n: f64,
@@ -398,6 +392,16 @@ impl Matchmaker {
                 .collect(),
         })
     }
+}
+
+/// The coordinator's own table: every room it created.
+fn ensure_schema(sql: &SqlStorage) -> Result<()> {
+    sql.exec(
+        "CREATE TABLE IF NOT EXISTS rooms_created (room_id TEXT PRIMARY KEY, \
+         location_hint TEXT, created_at_ms INTEGER NOT NULL)",
+        None,
+    )?;
+    Ok(())
 }
 
 /// 64 random bits from the platform's CSPRNG (Web Crypto in the Worker).
