@@ -35,4 +35,5 @@ pub mod routes;
 pub mod token;
 
 mod attachment;
+mod frames;
 mod http;

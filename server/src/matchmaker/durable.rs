@@ -11,6 +11,7 @@
 use super::queue::{Match, Ticket, take_matches};
 use crate::attachment;
 use crate::config;
+use crate::frames::{send, send_error};
 use crate::http::{self, error, now_ms};
 use crate::internal::{self, INIT_ROOM_PATH, InitRoom};
 use crate::location::hint_for_match;
@@ -88,12 +89,10 @@ impl DurableObject for Matchmaker {
     ) -> Result<()> {
         if let Err(err) = self.on_message(&ws, message).await {
             worker::console_error!("ticket message failed: {err}");
-            send(
+            send_error(
                 &ws,
-                &refusal(
-                    ErrorCode::Internal,
-                    "the coordinator failed to handle that frame",
-                ),
+                ErrorCode::Internal,
+                "the coordinator failed to handle that frame",
             );
         }
         Ok(())
@@ -120,19 +119,17 @@ impl DurableObject for Matchmaker {
 impl Matchmaker {
     async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
         let WebSocketIncomingMessage::Binary(bytes) = message else {
-            send(
+            send_error(
                 ws,
-                &refusal(
-                    ErrorCode::MalformedFrame,
-                    "Volley speaks binary frames only",
-                ),
+                ErrorCode::MalformedFrame,
+                "Volley speaks binary frames only",
             );
             return Ok(());
         };
         let frame = match codec::decode_client(&bytes) {
             Ok(frame) => frame,
             Err(err) => {
-                send(ws, &refusal(ErrorCode::MalformedFrame, &err.to_string()));
+                send_error(ws, ErrorCode::MalformedFrame, &err.to_string());
                 return Ok(());
             }
         };
@@ -147,12 +144,10 @@ impl Matchmaker {
                 Ok(())
             }
             ClientFrame::Hello { .. } | ClientFrame::Fire { .. } => {
-                send(
+                send_error(
                     ws,
-                    &refusal(
-                        ErrorCode::UnexpectedFrame,
-                        "this is the matchmaker; send FindMatch",
-                    ),
+                    ErrorCode::UnexpectedFrame,
+                    "this is the matchmaker; send FindMatch",
                 );
                 Ok(())
             }
@@ -192,12 +187,10 @@ impl Matchmaker {
             continent,
         }) = attachment::load(ws)?
         else {
-            send(
+            send_error(
                 ws,
-                &refusal(
-                    ErrorCode::UnexpectedFrame,
-                    "this socket already has a ticket",
-                ),
+                ErrorCode::UnexpectedFrame,
+                "this socket already has a ticket",
             );
             return Ok(());
         };
@@ -205,17 +198,15 @@ impl Matchmaker {
             let message = format!(
                 "protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}"
             );
-            send(ws, &refusal(ErrorCode::UnsupportedProtocol, &message));
+            send_error(ws, ErrorCode::UnsupportedProtocol, &message);
             ws.close(Some(close::UNSUPPORTED_PROTOCOL), Some(message))?;
             return Ok(());
         }
         if mode != shard_mode || name.len() > MAX_NAME_LEN {
-            send(
+            send_error(
                 ws,
-                &refusal(
-                    ErrorCode::UnexpectedFrame,
-                    "mode differs from ?mode=, or name too long",
-                ),
+                ErrorCode::UnexpectedFrame,
+                "mode differs from ?mode=, or name too long",
             );
             return Ok(());
         }
@@ -269,9 +260,10 @@ impl Matchmaker {
             if let Err(err) = self.seat_match(&found, &players).await {
                 worker::console_error!("could not create a room: {err}");
                 for ws in &players {
-                    send(
+                    send_error(
                         ws,
-                        &refusal(ErrorCode::Internal, "could not create a room; try again"),
+                        ErrorCode::Internal,
+                        "could not create a room; try again",
                     );
                     let _ = ws.close(Some(close::INTERNAL), Some("room creation failed"));
                 }
@@ -407,17 +399,4 @@ fn ensure_schema(sql: &SqlStorage) -> Result<()> {
 /// 64 random bits from the platform's CSPRNG (Web Crypto in the Worker).
 fn random_u64() -> Result<u64> {
     getrandom::u64().map_err(|e| worker::Error::RustError(format!("no randomness: {e}")))
-}
-
-fn refusal(code: ErrorCode, message: &str) -> ServerFrame {
-    ServerFrame::Error {
-        code,
-        message: message.to_string(),
-    }
-}
-
-fn send(ws: &WebSocket, frame: &ServerFrame) {
-    if let Ok(bytes) = codec::encode(frame) {
-        let _ = ws.send_with_bytes(&bytes);
-    }
 }

@@ -11,12 +11,13 @@
 use super::engine::{Effect, Room};
 use super::record::{self, RoomRecord};
 use crate::attachment;
+use crate::frames::{send, send_error};
 use crate::http::{self, error, now_ms};
 use crate::internal::{INIT_ROOM_PATH, InitRoom};
 use crate::{config, token::TokenError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use volley_shared::protocol::{ErrorCode, ServerFrame, close};
+use volley_shared::protocol::{ErrorCode, close};
 use volley_shared::{CodecError, PlayerId, RoomId, Seat, codec};
 use worker::{
     DurableObject, Env, Method, Request, Response, Result, State, WebSocket,
@@ -79,11 +80,11 @@ impl DurableObject for GameRoom {
     ) -> Result<()> {
         if let Err(err) = self.on_message(&ws, message).await {
             worker::console_error!("room message failed: {err}");
-            reply_error(
+            send_error(
                 &ws,
                 ErrorCode::Internal,
                 "the room failed to handle that frame",
-            )?;
+            );
         }
         Ok(())
     }
@@ -125,11 +126,12 @@ impl GameRoom {
         let bytes = match message {
             WebSocketIncomingMessage::Binary(bytes) => bytes,
             WebSocketIncomingMessage::String(_) => {
-                return reply_error(
+                send_error(
                     ws,
                     ErrorCode::MalformedFrame,
                     "Volley speaks binary frames only",
                 );
+                return Ok(());
             }
         };
         let frame = match codec::decode_client(&bytes) {
@@ -139,7 +141,8 @@ impl GameRoom {
                     CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
                     _ => ErrorCode::MalformedFrame,
                 };
-                return reply_error(ws, code, &err.to_string());
+                send_error(ws, code, &err.to_string());
+                return Ok(());
             }
         };
         let Some(mut record) = self.load()? else {
@@ -288,25 +291,4 @@ impl GameRoom {
 
 fn seat_tag(seat: Seat) -> String {
     format!("seat:{}", seat.0)
-}
-
-/// Sends a frame, ignoring a socket that has gone away meanwhile.
-fn send(ws: &WebSocket, frame: &ServerFrame) {
-    match codec::encode(frame) {
-        Ok(bytes) => {
-            let _ = ws.send_with_bytes(&bytes);
-        }
-        Err(err) => worker::console_error!("could not encode {frame:?}: {err}"),
-    }
-}
-
-fn reply_error(ws: &WebSocket, code: ErrorCode, message: &str) -> Result<()> {
-    send(
-        ws,
-        &ServerFrame::Error {
-            code,
-            message: message.to_string(),
-        },
-    );
-    Ok(())
 }
