@@ -1,11 +1,37 @@
-//! Sending server frames on a socket, shared by both Durable Objects.
+//! Reading client frames from a socket and sending server frames on it,
+//! shared by both Durable Objects.
 //!
 //! A send to a socket that has gone away meanwhile is not an error worth
 //! failing a handler for: the runtime drops it and the close handler follows.
 
-use volley_shared::codec;
-use volley_shared::protocol::{ErrorCode, ServerFrame};
-use worker::WebSocket;
+use volley_shared::codec::{self, CodecError};
+use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use worker::{WebSocket, WebSocketIncomingMessage};
+
+/// Decodes an incoming message. A text, malformed or oversized message is
+/// answered with an `Error` frame on `ws` and gives `None`; the connection
+/// stays open.
+pub fn receive(ws: &WebSocket, message: WebSocketIncomingMessage) -> Option<ClientFrame> {
+    let WebSocketIncomingMessage::Binary(bytes) = message else {
+        send_error(
+            ws,
+            ErrorCode::MalformedFrame,
+            "Volley speaks binary frames only",
+        );
+        return None;
+    };
+    match codec::decode_client(&bytes) {
+        Ok(frame) => Some(frame),
+        Err(err) => {
+            let code = match err {
+                CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
+                _ => ErrorCode::MalformedFrame,
+            };
+            send_error(ws, code, &err.to_string());
+            None
+        }
+    }
+}
 
 /// Sends one frame.
 pub fn send(ws: &WebSocket, frame: &ServerFrame) {

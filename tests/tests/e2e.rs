@@ -69,14 +69,14 @@ fn main() -> ExitCode {
 
 fn start_server() -> Result<WranglerDev> {
     build_worker()?;
-    let secret = format!("e2e-secret-{}-{}", std::process::id(), rand_suffix());
+    let secret = format!("e2e-secret-{}-{}", std::process::id(), nanos_since_epoch());
     WranglerDev::start(&[
         ("TURN_TIMEOUT_MS", TURN_TIMEOUT_MS),
         ("JOIN_SECRET", &secret),
     ])
 }
 
-fn rand_suffix() -> u128 {
+fn nanos_since_epoch() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())

@@ -11,7 +11,7 @@
 use super::queue::{Match, Ticket, take_matches};
 use crate::attachment;
 use crate::config;
-use crate::frames::{send, send_error};
+use crate::frames::{self, send, send_error};
 use crate::http::{self, error, now_ms};
 use crate::internal::{self, INIT_ROOM_PATH, InitRoom};
 use crate::location::hint_for_match;
@@ -20,7 +20,7 @@ use crate::room::engine::RoomSetup;
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
-use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, RoomId, Seat, codec};
+use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, RoomId, Seat};
 use worker::{
     DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, durable_object,
@@ -118,20 +118,8 @@ impl DurableObject for Matchmaker {
 
 impl Matchmaker {
     async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
-        let WebSocketIncomingMessage::Binary(bytes) = message else {
-            send_error(
-                ws,
-                ErrorCode::MalformedFrame,
-                "Volley speaks binary frames only",
-            );
+        let Some(frame) = frames::receive(ws, message) else {
             return Ok(());
-        };
-        let frame = match codec::decode_client(&bytes) {
-            Ok(frame) => frame,
-            Err(err) => {
-                send_error(ws, ErrorCode::MalformedFrame, &err.to_string());
-                return Ok(());
-            }
         };
         match frame {
             ClientFrame::FindMatch {

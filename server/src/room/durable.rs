@@ -11,14 +11,14 @@
 use super::engine::{Effect, Room};
 use super::record::{self, RoomRecord};
 use crate::attachment;
-use crate::frames::{send, send_error};
+use crate::frames::{self, send, send_error};
 use crate::http::{self, error, now_ms};
 use crate::internal::{INIT_ROOM_PATH, InitRoom};
 use crate::{config, token::TokenError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use volley_shared::protocol::{ErrorCode, close};
-use volley_shared::{CodecError, PlayerId, RoomId, Seat, codec};
+use volley_shared::{PlayerId, RoomId, Seat, codec};
 use worker::{
     DurableObject, Env, Method, Request, Response, Result, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, durable_object,
@@ -123,27 +123,8 @@ impl GameRoom {
             ws.close(Some(close::INTERNAL), Some("socket has no seat"))?;
             return Ok(());
         };
-        let bytes = match message {
-            WebSocketIncomingMessage::Binary(bytes) => bytes,
-            WebSocketIncomingMessage::String(_) => {
-                send_error(
-                    ws,
-                    ErrorCode::MalformedFrame,
-                    "Volley speaks binary frames only",
-                );
-                return Ok(());
-            }
-        };
-        let frame = match codec::decode_client(&bytes) {
-            Ok(frame) => frame,
-            Err(err) => {
-                let code = match err {
-                    CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
-                    _ => ErrorCode::MalformedFrame,
-                };
-                send_error(ws, code, &err.to_string());
-                return Ok(());
-            }
+        let Some(frame) = frames::receive(ws, message) else {
+            return Ok(());
         };
         let Some(mut record) = self.load()? else {
             ws.close(Some(close::INTERNAL), Some("room has no state"))?;
