@@ -103,10 +103,12 @@ SHIM
 
 ensure_build_tools() {
   ensure_node_modules
-  ensure_wasm_toolchain
+  # The tools first, with the host toolchain: the wasm toolchain's
+  # environment (Debian's rustc, build-std) would rebuild std for them.
   WASM_BINDGEN_BIN=$(ensure_cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen)
   WORKER_BUILD_BIN=$(ensure_cargo_tool worker-build "$WORKER_BUILD_VERSION" worker-build)
   export WASM_BINDGEN_BIN WORKER_BUILD_BIN
+  ensure_wasm_toolchain
   local esbuild
   esbuild=$(ls "$VOLLEY_ROOT"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n1 || true)
   export ESBUILD_BIN=${esbuild:-$VOLLEY_ROOT/node_modules/.bin/esbuild}

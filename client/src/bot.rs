@@ -1,8 +1,8 @@
 //! How a headless bot plays.
 
 use volley_shared::Seat;
-use volley_shared::ai::choose_aim;
-use volley_shared::artillery::{Aim, ArtilleryState};
+use volley_shared::ai::choose_fire;
+use volley_shared::artillery::{Artillery, Fire};
 
 /// A bot's way of playing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,9 +15,9 @@ pub enum Strategy {
 
 impl Strategy {
     /// The shot to fire now, if any.
-    pub fn decide(self, state: &ArtilleryState, seat: Seat) -> Option<Aim> {
+    pub fn decide(self, state: &Artillery, seat: Seat) -> Option<Fire> {
         match self {
-            Strategy::Aim => Some(choose_aim(state, seat)),
+            Strategy::Aim => Some(choose_fire(state, seat)),
             Strategy::Idle => None,
         }
     }

@@ -12,9 +12,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 use url::Url;
-use volley_shared::artillery::Outcome;
+use volley_shared::artillery::ArtilleryEvent;
 use volley_shared::protocol::{ClientFrame, ServerFrame};
-use volley_shared::{Mode, RoomId, Seat, codec};
+use volley_shared::{Mode, Outcome, RoomId, Seat, codec};
 
 /// How long to wait for any one frame before giving up.
 pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(90);
@@ -146,15 +146,10 @@ pub async fn matchmake(server: &Url, mode: Mode, name: &str) -> Result<Matched, 
     }
 }
 
-/// Opens the socket for a seat in a room.
-pub async fn join_room(
-    server: &Url,
-    room: &RoomId,
-    token: &str,
-) -> Result<Connection, ClientError> {
-    let mut url = ws_url(server, &format!("/api/rooms/{room}/ws"))?;
-    url.query_pairs_mut().append_pair("token", token);
-    Connection::open(&url).await
+/// Opens a socket to a room. The first frame on it must be `Hello` with
+/// the join token ([`GameSession::hello`]).
+pub async fn open_room(server: &Url, room: &RoomId) -> Result<Connection, ClientError> {
+    Connection::open(&ws_url(server, &format!("/api/rooms/{room}/ws"))?).await
 }
 
 /// How a game went, from one player's side.
@@ -189,9 +184,9 @@ pub async fn play(
     matched: &Matched,
     strategy: Strategy,
 ) -> Result<GameReport, ClientError> {
-    let mut conn = join_room(server, &matched.room, &matched.token).await?;
-    conn.send(&GameSession::hello()).await?;
+    let mut conn = open_room(server, &matched.room).await?;
     let mut session = GameSession::new();
+    conn.send(&session.hello(&matched.token)).await?;
     let mut report = GameReport {
         room: matched.room.clone(),
         seat: matched.seat,
@@ -205,24 +200,24 @@ pub async fn play(
         match session.on_frame(conn.recv().await?)? {
             Update::Event(event) => {
                 report.events += 1;
-                if let volley_shared::artillery::GameEvent::TurnTimedOut { .. } = event {
+                if let ArtilleryEvent::TurnTimedOut { .. } = event {
                     report.timeouts += 1;
                 }
             }
+            Update::GameOver(outcome) => {
+                report.outcome = outcome;
+                conn.close().await;
+                return Ok(report);
+            }
             Update::Refused { .. } => report.refusals += 1,
-            Update::Welcomed | Update::Nothing => {}
-        }
-        if let Some(outcome) = session.outcome() {
-            report.outcome = outcome;
-            conn.close().await;
-            return Ok(report);
+            Update::Welcomed | Update::Live { .. } | Update::Nothing => {}
         }
         if session.my_turn() {
             let (Some(state), Some(seat)) = (session.state(), session.seat()) else {
                 continue;
             };
-            if let Some(aim) = strategy.decide(state, seat) {
-                conn.send(&ClientFrame::Fire { aim }).await?;
+            if let Some(fire) = strategy.decide(state, seat) {
+                conn.send(&ClientFrame::Move(fire)).await?;
                 session.moved();
                 report.shots += 1;
             }

@@ -1,14 +1,16 @@
 //! A player's view of one game, without I/O.
 //!
-//! The session checks that events arrive in order with no gaps, replays
-//! every move on its own copy of the rules (they are deterministic, so the
-//! copy stays equal to the server's), and checks that what the server
-//! reports matches what the rules say. A mismatch is a [`SessionError`].
+//! The session checks that events arrive in order with no gaps and applies
+//! them to the view it was welcomed with, through the same
+//! [`Game::apply`] the server uses. Before applying a shot it also resolves
+//! the shot itself with the shared rules and compares: the server runs on
+//! wasm32 and a bot natively, so this checks determinism across platforms
+//! in every game played. A mismatch is a [`SessionError`].
 
 use thiserror::Error;
-use volley_shared::artillery::{ArtilleryState, GameEvent, Outcome};
-use volley_shared::protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
-use volley_shared::{Seat, codec::CodecError};
+use volley_shared::artillery::{Artillery, ArtilleryEvent, Fire};
+use volley_shared::protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
+use volley_shared::{Game, Outcome, Seat, codec::CodecError};
 
 /// What went wrong in a session.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -46,7 +48,16 @@ pub enum Update {
     /// The room sent the whole state.
     Welcomed,
     /// One game event was applied.
-    Event(GameEvent),
+    Event(ArtilleryEvent),
+    /// Another seat is lining up this shot.
+    Live {
+        /// Whose aim.
+        seat: Seat,
+        /// The aim and weapon.
+        fire: Fire,
+    },
+    /// The game is over.
+    GameOver(Outcome),
     /// The server refused something but the game goes on.
     Refused {
         /// The server's code.
@@ -61,8 +72,9 @@ pub enum Update {
 /// One player's session in a room.
 #[derive(Clone, Debug, Default)]
 pub struct GameSession {
-    seat: Option<Seat>,
-    state: Option<ArtilleryState>,
+    role: Option<Role>,
+    names: Vec<String>,
+    state: Option<Artillery>,
     last_seq: u64,
     waiting: bool,
     deadline_ms: Option<u64>,
@@ -78,20 +90,31 @@ impl GameSession {
         Self::default()
     }
 
-    /// The first frame to send on a room socket.
-    pub fn hello() -> ClientFrame {
+    /// The first frame to send on a room socket: the join token, and the
+    /// last event this session applied (so a reconnect resumes from there).
+    pub fn hello(&self, token: &str) -> ClientFrame {
         ClientFrame::Hello {
             protocol: PROTOCOL_VERSION,
+            token: token.to_string(),
+            last_seq: self.last_seq,
         }
     }
 
-    /// The seat this session plays, once welcomed.
+    /// The seat this session plays, once welcomed as a player.
     pub fn seat(&self) -> Option<Seat> {
-        self.seat
+        match self.role {
+            Some(Role::Player(seat)) => Some(seat),
+            _ => None,
+        }
+    }
+
+    /// The players' names, in seat order, once welcomed.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// The local copy of the game, once welcomed.
-    pub fn state(&self) -> Option<&ArtilleryState> {
+    pub fn state(&self) -> Option<&Artillery> {
         self.state.as_ref()
     }
 
@@ -114,11 +137,10 @@ impl GameSession {
     /// Whether this session should move now: it is this seat's turn and no
     /// move was sent for this turn yet.
     pub fn my_turn(&self) -> bool {
-        match (&self.state, self.seat) {
+        match (&self.state, self.seat()) {
             (Some(state), Some(seat)) => {
                 !self.waiting
-                    && state.outcome.is_none()
-                    && state.current == seat
+                    && state.to_move() == Some(seat)
                     && self.moved_in_turn != Some(state.turn)
             }
             _ => false,
@@ -137,18 +159,20 @@ impl GameSession {
     pub fn on_frame(&mut self, frame: ServerFrame) -> Result<Update, SessionError> {
         match frame {
             ServerFrame::Welcome {
-                seat,
+                role,
                 seq,
+                names,
                 waiting,
-                state,
+                view,
                 deadline_ms,
             } => {
-                self.seat = Some(seat);
+                self.role = Some(role);
+                self.names = names;
                 self.last_seq = seq;
                 self.waiting = waiting;
-                self.state = Some(state);
+                self.over = view.outcome;
+                self.state = Some(view);
                 self.deadline_ms = deadline_ms;
-                self.over = self.state.as_ref().and_then(|s| s.outcome);
                 Ok(Update::Welcomed)
             }
             ServerFrame::Event {
@@ -167,6 +191,17 @@ impl GameSession {
                 self.deadline_ms = deadline_ms;
                 Ok(Update::Event(event))
             }
+            ServerFrame::Live { seat, live } => Ok(Update::Live { seat, fire: live }),
+            ServerFrame::GameOver { outcome, seq } => {
+                if seq != self.last_seq {
+                    return Err(SessionError::OutOfOrder {
+                        last: self.last_seq,
+                        got: seq,
+                    });
+                }
+                self.over = Some(outcome);
+                Ok(Update::GameOver(outcome))
+            }
             ServerFrame::Error { code, message } => Ok(Update::Refused { code, message }),
             ServerFrame::Pong { .. } => Ok(Update::Nothing),
             other @ (ServerFrame::Queued { .. } | ServerFrame::Matched { .. }) => {
@@ -175,75 +210,66 @@ impl GameSession {
         }
     }
 
-    /// Replays an event on the local copy and checks it against the report.
-    fn apply(&mut self, event: &GameEvent) -> Result<(), SessionError> {
+    /// Applies an event to the local view, after checking a shot against
+    /// the local rules.
+    fn apply(&mut self, event: &ArtilleryEvent) -> Result<(), SessionError> {
         let Some(state) = self.state.as_mut() else {
             return Err(SessionError::Unexpected(
                 "an event before the welcome".into(),
             ));
         };
-        match event {
-            GameEvent::Shot {
-                seat, aim, hits, ..
-            } => {
-                let local = state.fire(*seat, *aim).map_err(|e| {
-                    SessionError::Desync(format!("server accepted a shot the rules refuse: {e}"))
-                })?;
-                match local.first() {
-                    Some(GameEvent::Shot { hits: mine, .. }) if mine == hits => Ok(()),
-                    other => Err(SessionError::Desync(format!(
-                        "server reported {hits:?}, local rules gave {other:?}"
-                    ))),
+        if let ArtilleryEvent::Shot(report) = event {
+            let mut local = state.clone();
+            let resolved = local.play(report.seat, &report.fire).map_err(|e| {
+                SessionError::Desync(format!("server accepted a shot the rules refuse: {e}"))
+            })?;
+            match resolved.first() {
+                Some(ArtilleryEvent::Shot(mine)) if mine == report => {}
+                other => {
+                    return Err(SessionError::Desync(format!(
+                        "server reported {report:?}, local rules gave {other:?}"
+                    )));
                 }
             }
-            GameEvent::TurnTimedOut { seat, .. } => state.time_out(*seat).map(drop).map_err(|e| {
-                SessionError::Desync(format!("server timed out a turn the rules refuse: {e}"))
-            }),
-            GameEvent::TurnStarted { .. } => {
-                self.waiting = false;
-                check(state.turn_started() == *event, "turn", event)
-            }
-            GameEvent::GameOver { outcome } => {
-                self.over = Some(*outcome);
-                check(state.outcome == Some(*outcome), "outcome", event)
-            }
         }
-    }
-}
-
-fn check(ok: bool, what: &str, event: &GameEvent) -> Result<(), SessionError> {
-    if ok {
+        self.waiting = false;
+        Artillery::apply(state, event);
+        if let Some(outcome) = state.outcome {
+            self.over = Some(outcome);
+        }
         Ok(())
-    } else {
-        Err(SessionError::Desync(format!(
-            "{what} differs from the server's {event:?}"
-        )))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use volley_shared::artillery::Aim;
+    use volley_shared::artillery::{Aim, ArtilleryConfig, Landing, ShotReport, Weapon};
 
-    fn welcome(state: &ArtilleryState, seq: u64, waiting: bool) -> ServerFrame {
+    fn new_game() -> Artillery {
+        Artillery::new(&ArtilleryConfig::default(), 21, 2).unwrap()
+    }
+
+    fn welcome(state: &Artillery, seq: u64, waiting: bool) -> ServerFrame {
         ServerFrame::Welcome {
-            seat: Seat(1),
+            role: Role::Player(Seat(1)),
             seq,
+            names: vec!["ann".into(), "bob".into()],
             waiting,
-            state: state.clone(),
+            view: state.clone(),
             deadline_ms: None,
         }
     }
 
     #[test]
     fn the_session_follows_a_game_and_stays_in_sync() {
-        let mut server = ArtilleryState::new(21, 2);
+        let mut server = new_game();
         let mut session = GameSession::new();
         session.on_frame(welcome(&server, 0, true)).unwrap();
+        assert_eq!(session.names(), ["ann", "bob"]);
         assert!(!session.my_turn());
         let mut seq = 0;
-        let mut send = |session: &mut GameSession, event: GameEvent| {
+        let mut send = |session: &mut GameSession, event: ArtilleryEvent| {
             seq += 1;
             session.on_frame(ServerFrame::Event {
                 seq,
@@ -251,12 +277,17 @@ mod tests {
                 deadline_ms: Some(5),
             })
         };
-        send(&mut session, server.turn_started()).unwrap();
-        let aim = Aim {
-            angle_deg: 130,
-            power: 60,
+        for event in server.begin() {
+            send(&mut session, event).unwrap();
+        }
+        let fire = Fire {
+            aim: Aim {
+                angle_deg: 130,
+                power: 60,
+            },
+            weapon: Weapon::Heavy,
         };
-        for event in server.fire(Seat(0), aim).unwrap() {
+        for event in server.play(Seat(0), &fire).unwrap() {
             send(&mut session, event).unwrap();
         }
         assert!(session.my_turn());
@@ -265,46 +296,74 @@ mod tests {
         assert_eq!(session.state(), Some(&server));
         assert_eq!(session.deadline_ms(), Some(5));
         assert_eq!(session.last_seq(), 3);
+        assert!(matches!(
+            session.hello("t"),
+            ClientFrame::Hello { last_seq: 3, .. }
+        ));
     }
 
     #[test]
     fn gaps_and_false_reports_are_errors() {
-        let server = ArtilleryState::new(21, 2);
+        let mut server = new_game();
+        let begin = server.begin();
         let mut session = GameSession::new();
         session.on_frame(welcome(&server, 4, false)).unwrap();
         let gap = session.on_frame(ServerFrame::Event {
             seq: 6,
-            event: server.turn_started(),
+            event: begin[0].clone(),
             deadline_ms: None,
         });
         assert_eq!(gap, Err(SessionError::OutOfOrder { last: 4, got: 6 }));
 
         let lie = session.on_frame(ServerFrame::Event {
             seq: 5,
-            event: GameEvent::Shot {
+            event: ArtilleryEvent::Shot(ShotReport {
                 seat: Seat(0),
-                aim: Aim {
-                    angle_deg: 170,
-                    power: 100,
+                fire: Fire {
+                    aim: Aim {
+                        angle_deg: 170,
+                        power: 100,
+                    },
+                    weapon: Weapon::Shell,
                 },
-                landing: volley_shared::artillery::Landing::Lost,
+                landing: Landing::Lost,
+                crater: None,
                 hits: vec![volley_shared::artillery::Hit {
                     seat: Seat(1),
                     damage: 50,
                 }],
-            },
+                falls: Vec::new(),
+                destroyed: Vec::new(),
+            }),
             deadline_ms: None,
         });
         assert!(matches!(lie, Err(SessionError::Desync(_))));
     }
 
     #[test]
-    fn refusals_do_not_end_the_session() {
+    fn refusals_and_live_aims_do_not_end_the_session() {
         let mut session = GameSession::new();
         let update = session.on_frame(ServerFrame::Error {
             code: ErrorCode::NotYourTurn,
             message: "wait".into(),
         });
         assert!(matches!(update, Ok(Update::Refused { .. })));
+        let fire = Fire {
+            aim: Aim {
+                angle_deg: 1,
+                power: 2,
+            },
+            weapon: Weapon::Shell,
+        };
+        assert_eq!(
+            session.on_frame(ServerFrame::Live {
+                seat: Seat(0),
+                live: fire
+            }),
+            Ok(Update::Live {
+                seat: Seat(0),
+                fire
+            })
+        );
     }
 }

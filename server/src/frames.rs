@@ -4,6 +4,7 @@
 //! A send to a socket that has gone away meanwhile is not an error worth
 //! failing a handler for: the runtime drops it and the close handler follows.
 
+use crate::room::durable::RoomGame;
 use volley_shared::codec::{self, CodecError};
 use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use worker::{WebSocket, WebSocketIncomingMessage};
@@ -11,7 +12,7 @@ use worker::{WebSocket, WebSocketIncomingMessage};
 /// Decodes an incoming message. A text, malformed or oversized message is
 /// answered with an `Error` frame on `ws` and gives `None`; the connection
 /// stays open.
-pub fn receive(ws: &WebSocket, message: WebSocketIncomingMessage) -> Option<ClientFrame> {
+pub fn receive(ws: &WebSocket, message: WebSocketIncomingMessage) -> Option<ClientFrame<RoomGame>> {
     let WebSocketIncomingMessage::Binary(bytes) = message else {
         send_error(
             ws,
@@ -34,7 +35,7 @@ pub fn receive(ws: &WebSocket, message: WebSocketIncomingMessage) -> Option<Clie
 }
 
 /// Sends one frame.
-pub fn send(ws: &WebSocket, frame: &ServerFrame) {
+pub fn send(ws: &WebSocket, frame: &ServerFrame<RoomGame>) {
     match codec::encode(frame) {
         Ok(bytes) => {
             let _ = ws.send_with_bytes(&bytes);

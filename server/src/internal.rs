@@ -3,6 +3,7 @@
 //! 64-bit ids and seeds cross intact (JSON through JavaScript would round
 //! them to 53 bits).
 
+use crate::room::durable::RoomGame;
 use crate::room::engine::RoomSetup;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use worker::{Error, Method, Request, RequestInit, Result};
@@ -15,7 +16,7 @@ pub const INIT_ROOM_PATH: &str = "/internal/init";
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InitRoom {
     /// The match to host.
-    pub setup: RoomSetup,
+    pub setup: RoomSetup<RoomGame>,
     /// The Durable Object id of the coordinator that created the room.
     pub created_by: String,
     /// The location hint the room was created with, if any.

@@ -3,19 +3,24 @@
 //! It simulates candidate shots with [`crate::artillery::fly`], wind
 //! included, and keeps the one that lands closest to an enemy tank without
 //! hurting its own: a coarse grid search, then a fine one around the best.
+//! It fires a heavy shell when it has one and the shot lands close enough
+//! for the bigger blast to matter.
 
-use crate::artillery::{
-    Aim, ArtilleryState, BLAST_RADIUS, Landing, MAX_ANGLE, MAX_POWER, Tank, fly,
-};
+use crate::artillery::{Aim, Artillery, Fire, Landing, MAX_ANGLE, MAX_POWER, Tank, Weapon, fly};
 use crate::ids::Seat;
 use glam::Vec2;
 
-/// Picks the aim for `seat`'s next shot. Always returns a legal aim.
-pub fn choose_aim(state: &ArtilleryState, seat: Seat) -> Aim {
-    let fallback = Aim {
+/// Picks `seat`'s next move. Always returns a legal move for a seat whose
+/// turn it is.
+pub fn choose_fire(state: &Artillery, seat: Seat) -> Fire {
+    let shell = |aim| Fire {
+        aim,
+        weapon: Weapon::Shell,
+    };
+    let fallback = shell(Aim {
         angle_deg: 45,
         power: 50,
-    };
+    });
     let Some(me) = state.tank(seat) else {
         return fallback;
     };
@@ -31,7 +36,7 @@ pub fn choose_aim(state: &ArtilleryState, seat: Seat) -> Aim {
             .step_by(3)
             .map(move |power| Aim { angle_deg, power })
     });
-    let Some(best) = best_of(coarse, score) else {
+    let Some((_, best)) = best_of(coarse, score) else {
         return fallback;
     };
     let fine = (best.angle_deg.saturating_sub(2)..=(best.angle_deg + 2).min(MAX_ANGLE)).flat_map(
@@ -40,18 +45,23 @@ pub fn choose_aim(state: &ArtilleryState, seat: Seat) -> Aim {
                 .map(move |power| Aim { angle_deg, power })
         },
     );
-    best_of(fine, score).unwrap_or(best)
+    let (miss, aim) = best_of(fine, score).unwrap_or((score(best), best));
+    let heavy = Weapon::Heavy;
+    if me.has(heavy) && miss < heavy.blast_radius() && miss > Weapon::Shell.blast_radius() / 3.0 {
+        Fire { aim, weapon: heavy }
+    } else {
+        shell(aim)
+    }
 }
 
-fn best_of(aims: impl Iterator<Item = Aim>, score: impl Fn(Aim) -> f32) -> Option<Aim> {
+fn best_of(aims: impl Iterator<Item = Aim>, score: impl Fn(Aim) -> f32) -> Option<(f32, Aim)> {
     aims.map(|aim| (score(aim), aim))
         .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, aim)| aim)
 }
 
 /// Lower is better: distance from the landing to the nearest enemy, with a
 /// heavy penalty for landing near oneself and for losing the shell.
-fn score_shot(state: &ArtilleryState, me: &Tank, enemies: &[&Tank], aim: Aim) -> f32 {
+fn score_shot(state: &Artillery, me: &Tank, enemies: &[&Tank], aim: Aim) -> f32 {
     let flight = fly(&state.terrain, &state.tanks, me, aim, state.wind);
     let Landing::Impact { x, y } = flight.landing else {
         return f32::MAX;
@@ -61,7 +71,7 @@ fn score_shot(state: &ArtilleryState, me: &Tank, enemies: &[&Tank], aim: Aim) ->
         .iter()
         .map(|t| t.centre().distance(at))
         .fold(f32::MAX, f32::min);
-    let self_harm = if me.centre().distance(at) < BLAST_RADIUS * 1.5 {
+    let self_harm = if me.centre().distance(at) < Weapon::Heavy.blast_radius() * 1.2 {
         10_000.0
     } else {
         0.0
@@ -72,22 +82,27 @@ fn score_shot(state: &ArtilleryState, me: &Tank, enemies: &[&Tank], aim: Aim) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artillery::{GameEvent, Outcome};
+    use crate::artillery::{ArtilleryConfig, ArtilleryEvent};
+    use crate::game::{Game, Outcome};
+
+    fn duel(seed: u64) -> Artillery {
+        let mut state = Artillery::new(&ArtilleryConfig::default(), seed, 2).unwrap();
+        state.begin();
+        state
+    }
 
     #[test]
-    fn ai_aims_are_legal_and_it_beats_an_idle_opponent() {
+    fn ai_moves_are_legal_and_it_beats_an_idle_opponent() {
         for seed in 0..4 {
-            let mut state = ArtilleryState::new(seed, 2);
+            let mut state = duel(seed);
             let mut shots = 0;
-            while state.outcome.is_none() {
-                let seat = state.current;
+            while let Some(seat) = state.to_move() {
                 let events = if seat == Seat(0) {
                     shots += 1;
-                    let aim = choose_aim(&state, seat);
-                    assert!(aim.angle_deg <= MAX_ANGLE && aim.power <= MAX_POWER);
-                    state.fire(seat, aim).unwrap()
+                    let fire = choose_fire(&state, seat);
+                    state.play(seat, &fire).unwrap()
                 } else {
-                    state.time_out(seat).unwrap()
+                    state.time_out()
                 };
                 assert!(!events.is_empty());
             }
@@ -100,13 +115,14 @@ mod tests {
 
     #[test]
     fn ai_hits_a_target_within_a_few_shots() {
-        let mut state = ArtilleryState::new(11, 2);
+        let mut state = duel(11);
         let mut damage_dealt = 0u32;
         for _ in 0..3 {
-            let aim = choose_aim(&state, Seat(0));
-            for event in state.fire(Seat(0), aim).unwrap() {
-                if let GameEvent::Shot { hits, .. } = event {
-                    damage_dealt += hits
+            let fire = choose_fire(&state, Seat(0));
+            for event in state.play(Seat(0), &fire).unwrap() {
+                if let ArtilleryEvent::Shot(shot) = event {
+                    damage_dealt += shot
+                        .hits
                         .iter()
                         .filter(|h| h.seat == Seat(1))
                         .map(|h| u32::from(h.damage))
@@ -116,16 +132,15 @@ mod tests {
             if state.outcome.is_some() {
                 break;
             }
-            // Seat 1 wastes its shot straight up-left away from everyone.
-            state
-                .fire(
-                    Seat(1),
-                    Aim {
-                        angle_deg: 180,
-                        power: 100,
-                    },
-                )
-                .unwrap();
+            // Seat 1 wastes its shot out of the world to the left.
+            let away = Fire {
+                aim: Aim {
+                    angle_deg: 180,
+                    power: 100,
+                },
+                weapon: Weapon::Shell,
+            };
+            state.play(Seat(1), &away).unwrap();
         }
         assert!(damage_dealt >= 30, "AI dealt only {damage_dealt} damage");
     }

@@ -5,17 +5,19 @@
 //! the decoder allocate more than the limit. A frame longer than its limit is
 //! refused before it is decoded.
 
+use crate::game::Game;
 use crate::protocol::{ClientFrame, ServerFrame};
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 use thiserror::Error;
 
-/// The largest client frame a server accepts, in bytes.
+/// The largest client frame a server accepts, in bytes. Longer frames are
+/// refused before decoding.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 1024;
 
 /// The largest server frame a client accepts, in bytes. A welcome frame
-/// carries the whole terrain, so this is larger than the client limit.
-pub const MAX_SERVER_FRAME_BYTES: usize = 256 * 1024;
+/// carries a whole snapshot, so this is larger than the client limit.
+pub const MAX_SERVER_FRAME_BYTES: usize = 64 * 1024;
 
 type Config<const N: usize> = Configuration<LittleEndian, Varint, Limit<N>>;
 
@@ -52,16 +54,18 @@ pub fn encode<T: Serialize>(frame: &T) -> Result<Vec<u8>, CodecError> {
 }
 
 /// Decodes a frame sent by a client (server side).
-pub fn decode_client(bytes: &[u8]) -> Result<ClientFrame, CodecError> {
-    decode_limited::<ClientFrame, MAX_CLIENT_FRAME_BYTES>(bytes)
+pub fn decode_client<G: Game>(bytes: &[u8]) -> Result<ClientFrame<G>, CodecError> {
+    decode_limited::<ClientFrame<G>, MAX_CLIENT_FRAME_BYTES>(bytes)
 }
 
 /// Decodes a frame sent by the server (client side).
-pub fn decode_server(bytes: &[u8]) -> Result<ServerFrame, CodecError> {
-    decode_limited::<ServerFrame, MAX_SERVER_FRAME_BYTES>(bytes)
+pub fn decode_server<G: Game>(bytes: &[u8]) -> Result<ServerFrame<G>, CodecError> {
+    decode_limited::<ServerFrame<G>, MAX_SERVER_FRAME_BYTES>(bytes)
 }
 
-fn decode_limited<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Result<T, CodecError> {
+/// Decodes anything Volley stores or sends (room records, internal
+/// messages), with a limit of `N` bytes.
+pub fn decode_limited<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Result<T, CodecError> {
     if bytes.len() > N {
         return Err(CodecError::TooLarge {
             len: bytes.len(),
@@ -79,71 +83,53 @@ fn decode_limited<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Result<T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artillery::Aim;
-    use crate::ids::Mode;
+    use crate::artillery::{Aim, Artillery, Fire, Weapon};
     use crate::protocol::{ErrorCode, PROTOCOL_VERSION};
 
-    #[test]
-    fn client_frames_round_trip() {
-        let frames = [
-            ClientFrame::FindMatch {
-                protocol: PROTOCOL_VERSION,
-                mode: Mode::Duel,
-                name: "ann".into(),
-            },
-            ClientFrame::Hello {
-                protocol: PROTOCOL_VERSION,
-            },
-            ClientFrame::Fire {
-                aim: Aim {
-                    angle_deg: 45,
-                    power: 70,
-                },
-            },
-            ClientFrame::Ping { nonce: u64::MAX },
-        ];
-        for frame in frames {
-            let bytes = encode(&frame).unwrap();
-            assert_eq!(decode_client(&bytes).unwrap(), frame);
-        }
-    }
-
-    #[test]
-    fn fire_frame_encoding_is_stable() {
-        let bytes = encode(&ClientFrame::Fire {
+    fn fire() -> ClientFrame {
+        ClientFrame::Move(Fire {
             aim: Aim {
                 angle_deg: 45,
                 power: 70,
             },
+            weapon: Weapon::Heavy,
         })
-        .unwrap();
-        // variant 2, angle 45, power 70: varints below 251 take one byte.
-        assert_eq!(bytes, [2, 45, 70]);
+    }
+
+    #[test]
+    fn fire_is_four_bytes() {
+        // variant 3, angle 45, power 70, weapon 1: varints below 251 take
+        // one byte each.
+        assert_eq!(encode(&fire()).unwrap(), [3, 45, 70, 1]);
+        assert_eq!(decode_client::<Artillery>(&[3, 45, 70, 1]).unwrap(), fire());
     }
 
     #[test]
     fn server_error_round_trips() {
-        let frame = ServerFrame::Error {
+        let frame: ServerFrame = ServerFrame::Error {
             code: ErrorCode::NotYourTurn,
             message: "wait".into(),
         };
-        assert_eq!(decode_server(&encode(&frame).unwrap()).unwrap(), frame);
+        assert_eq!(decode_server(&encode(&frame).unwrap()), Ok(frame));
     }
 
     #[test]
     fn garbage_is_a_typed_error() {
         assert!(matches!(
-            decode_client(&[0xff, 0xff, 0xff]),
+            decode_client::<Artillery>(&[0xff, 0xff, 0xff]),
             Err(CodecError::Malformed(_))
         ));
-        assert!(matches!(decode_client(&[]), Err(CodecError::Malformed(_))));
+        assert!(matches!(
+            decode_client::<Artillery>(&[]),
+            Err(CodecError::Malformed(_))
+        ));
     }
 
     #[test]
     fn oversized_frames_are_refused_before_decoding() {
         let big = vec![0u8; MAX_CLIENT_FRAME_BYTES + 1];
         assert_eq!(
-            decode_client(&big),
+            decode_client::<Artillery>(&big),
             Err(CodecError::TooLarge {
                 len: MAX_CLIENT_FRAME_BYTES + 1,
                 limit: MAX_CLIENT_FRAME_BYTES
@@ -153,15 +139,24 @@ mod tests {
 
     #[test]
     fn hostile_length_prefix_does_not_allocate() {
-        // FindMatch with a name claiming 2^32 bytes.
-        let bytes = [0u8, 1, 0, 252, 0xff, 0xff, 0xff, 0xff];
-        assert!(decode_client(&bytes).is_err());
+        // Hello with a token claiming 2^32 bytes.
+        let bytes = [1u8, 1, 252, 0xff, 0xff, 0xff, 0xff];
+        assert!(decode_client::<Artillery>(&bytes).is_err());
+        let hello = ClientFrame::<Artillery>::Hello {
+            protocol: PROTOCOL_VERSION,
+            token: "t".into(),
+            last_seq: 0,
+        };
+        assert_eq!(encode(&hello).unwrap()[..2], [1, 1]);
     }
 
     #[test]
     fn trailing_bytes_are_refused() {
-        let mut bytes = encode(&ClientFrame::Ping { nonce: 1 }).unwrap();
+        let mut bytes = encode(&ClientFrame::<Artillery>::Ping { nonce: 1 }).unwrap();
         bytes.push(0);
-        assert_eq!(decode_client(&bytes), Err(CodecError::TrailingBytes(1)));
+        assert_eq!(
+            decode_client::<Artillery>(&bytes),
+            Err(CodecError::TrailingBytes(1))
+        );
     }
 }

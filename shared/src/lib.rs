@@ -3,11 +3,15 @@
 //! # Layout
 //!
 //! - [`ids`]: newtype identifiers (`PlayerId`, `Seat`, `RoomId`) and game modes.
+//! - [`game`]: the `Game` trait, everything the room engine needs from a
+//!   turn-based game, with the outcome and rule-error types every game shares.
 //! - [`protocol`]: the frames on the wire, `ClientFrame` (client to server) and
-//!   `ServerFrame` (server to client), with error and close codes.
+//!   `ServerFrame` (server to client), generic over the game, with error and
+//!   close codes.
 //! - [`codec`]: the one `encode` / `decode` pair around bincode, with size limits.
-//! - [`artillery`]: the rules of the artillery duel (terrain, ballistics,
-//!   damage, turns), deterministic for a given seed and list of moves.
+//! - [`artillery`]: Volley's game for 2 to 4 tanks (terrain, weapons,
+//!   ballistics, damage, turns), deterministic for a given seed and moves.
+//! - [`connect_four`]: a second, tiny game that keeps the `Game` trait honest.
 //! - [`ai`]: an aiming AI that plays by simulating shots with those rules.
 //!
 //! Nothing here does I/O, reads a clock or draws from a thread-local RNG:
@@ -28,9 +32,12 @@
 pub mod ai;
 pub mod artillery;
 pub mod codec;
+pub mod connect_four;
+pub mod game;
 pub mod ids;
 pub mod protocol;
 
 pub use codec::{CodecError, decode_client, decode_server, encode};
+pub use game::{Game, Outcome, RuleError, Viewer};
 pub use ids::{Mode, PlayerId, RoomId, Seat};
-pub use protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+pub use protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};

@@ -1,25 +1,44 @@
-//! The frames Volley sends over its binary WebSockets.
+//! The frames Volley sends over its binary WebSockets, protocol version 1.
 //!
 //! [`ClientFrame`] goes from a client to the server, [`ServerFrame`] from the
-//! server to a client. Both endpoints, the coordinator (`/api/matchmake`) and a
-//! room (`/api/rooms/{id}/ws`), speak these two types; each answers a frame
-//! that is not meant for it with [`ErrorCode::UnexpectedFrame`].
+//! server to a client. Both are generic over the [`Game`] a room runs and
+//! default to [`Artillery`], Volley's game. Both endpoints, the coordinator
+//! (`/api/matchmake`) and a room (`/api/rooms/{id}/ws`), speak these two
+//! types; each answers a frame that is not meant for it with
+//! [`ErrorCode::UnexpectedFrame`].
 //!
 //! Encoding lives in [`crate::codec`]. `PROTOCOL.md` at the repository root
-//! documents the handshake and the close codes.
+//! documents the handshake, the close codes and the versioning rule; the
+//! committed encodings of every variant under `shared/tests/golden/` hold
+//! this file to it.
 
-use crate::artillery::{Aim, ArtilleryState, GameEvent};
+use crate::artillery::Artillery;
+use crate::game::{Game, Outcome};
 use crate::ids::{Mode, PlayerId, RoomId, Seat};
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks. A client states it in its first
-/// frame; a server refuses versions it does not support.
+/// frame on every socket; a server refuses versions it does not support.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// The oldest protocol version this build still serves.
+pub const MIN_PROTOCOL_VERSION: u16 = 1;
+
+/// Whether this build can serve a client speaking `version`.
+pub fn supports(version: u16) -> bool {
+    (MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&version)
+}
+
 /// A frame from a client to the server.
+///
+/// Variants are only ever appended, never reordered or changed, so that a
+/// server decodes every version it supports (see `PROTOCOL.md`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ClientFrame {
-    /// To the coordinator: put me in the queue for a match of this mode.
+#[serde(bound = "")]
+pub enum ClientFrame<G: Game = Artillery> {
+    /// To the coordinator, first and only frame: put me in the queue for a
+    /// match of this mode. Answered with [`ServerFrame::Queued`], later
+    /// [`ServerFrame::Matched`].
     FindMatch {
         /// The protocol version the client speaks.
         protocol: u16,
@@ -28,18 +47,25 @@ pub enum ClientFrame {
         /// A display name, at most [`MAX_NAME_LEN`] bytes.
         name: String,
     },
-    /// To a room: the first frame on a room socket. The room answers with
-    /// [`ServerFrame::Welcome`].
+    /// To a room, first frame: who I am and what I have seen. Answered with
+    /// [`ServerFrame::Welcome`], or an error and a close.
     Hello {
         /// The protocol version the client speaks.
         protocol: u16,
+        /// The join token from [`ServerFrame::Matched`].
+        token: String,
+        /// The sequence number of the last event this client applied; 0 on
+        /// a first connection.
+        last_seq: u64,
     },
-    /// To a room: fire a shot with this aim. Only the seat whose turn it is
-    /// may fire.
-    Fire {
-        /// Angle and power of the shot.
-        aim: Aim,
-    },
+    /// To a room: what I am lining up (an aim), relayed to the others as
+    /// [`ServerFrame::Live`] and never stored. Only from the seat to move.
+    Live(G::Live),
+    /// To a room: my move (for artillery: fire). Only from the seat to move.
+    Move(G::Move),
+    /// To a room: I give up. The game goes on for the others, if two or
+    /// more remain.
+    Resign,
     /// To either: a liveness probe, answered with [`ServerFrame::Pong`].
     Ping {
         /// Echoed back in the pong.
@@ -48,8 +74,12 @@ pub enum ClientFrame {
 }
 
 /// A frame from the server to a client.
+///
+/// Variants are only ever appended. A server sends a client only what the
+/// client's declared protocol version contains.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ServerFrame {
+#[serde(bound = "")]
+pub enum ServerFrame<G: Game = Artillery> {
     /// From the coordinator: the ticket is queued, waiting for opponents.
     Queued {
         /// The identity the coordinator gave this player.
@@ -62,32 +92,43 @@ pub enum ServerFrame {
         room: RoomId,
         /// The seat reserved for this player.
         seat: Seat,
-        /// The signed join token to present to the room.
+        /// The signed join token to present in [`ClientFrame::Hello`].
         token: String,
     },
-    /// From a room: the answer to [`ClientFrame::Hello`], with the whole
-    /// state of the game so far.
+    /// From a room: the answer to [`ClientFrame::Hello`], with a snapshot of
+    /// the game as of event `seq`. Events after `seq` follow as
+    /// [`ServerFrame::Event`].
     Welcome {
-        /// The seat this connection plays.
-        seat: Seat,
-        /// The sequence number of the last event folded into `state`.
+        /// Who this connection is.
+        role: Role,
+        /// The sequence number of the last event folded into `view`.
         seq: u64,
+        /// The players' display names, in seat order.
+        names: Vec<String>,
         /// Whether the game is waiting for seats to be taken.
         waiting: bool,
-        /// The game state.
-        state: ArtilleryState,
+        /// The game as this connection may see it.
+        view: G::View,
         /// When the current turn times out, in ms since the Unix epoch.
         deadline_ms: Option<u64>,
     },
     /// From a room: something happened in the game. Sequence numbers start
-    /// at 1 and have no gaps.
+    /// at 1 and have no gaps; apply them in order with [`Game::apply`].
     Event {
         /// This event's sequence number.
         seq: u64,
         /// What happened.
-        event: GameEvent,
-        /// When the turn that is now current times out (ms since the epoch).
+        event: G::Event,
+        /// When the turn that is current after this event times out (ms
+        /// since the Unix epoch); `None` when nobody is to move.
         deadline_ms: Option<u64>,
+    },
+    /// From a room: another seat's live intention (its aim), not stored.
+    Live {
+        /// Whose.
+        seat: Seat,
+        /// What they are lining up.
+        live: G::Live,
     },
     /// A request was refused. The connection stays open unless a close
     /// follows.
@@ -102,10 +143,27 @@ pub enum ServerFrame {
         /// The nonce from the ping.
         nonce: u64,
     },
+    /// From a room, after the last event: the game is over. The room closes
+    /// the socket with [`close::NORMAL`] after this frame.
+    GameOver {
+        /// How it ended.
+        outcome: Outcome,
+        /// The sequence number of the last event.
+        seq: u64,
+    },
 }
 
-/// Why a request was refused. The numeric values are stable and documented in
-/// `PROTOCOL.md`; new codes are only ever appended.
+/// Who a room connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// The player in this seat.
+    Player(Seat),
+    /// A spectator, who sees the game and cannot act.
+    Spectator,
+}
+
+/// Why a request was refused. The numeric values (the variant's position)
+/// are stable and documented in `PROTOCOL.md`; new codes are only appended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorCode {
     /// The frame could not be decoded.
@@ -120,10 +178,14 @@ pub enum ErrorCode {
     NotYourTurn,
     /// The move breaks the rules.
     IllegalMove,
-    /// The game is over; no more moves are taken.
-    GameOver,
+    /// The game is over (or not yet begun); no moves are taken.
+    NotInPlay,
     /// The server failed; the request may be retried.
     Internal,
+    /// The join token is forged, malformed, for another room, or expired.
+    BadToken,
+    /// Too many frames; slow down.
+    RateLimited,
 }
 
 /// The longest display name a client may send, in bytes.
@@ -136,7 +198,10 @@ pub mod close {
     pub const NORMAL: u16 = 1000;
     /// The client's protocol version is not supported.
     pub const UNSUPPORTED_PROTOCOL: u16 = 4000;
-    /// The client broke the protocol too often (repeated malformed frames).
+    /// The join token is forged, malformed, for another room, or expired.
+    pub const BAD_TOKEN: u16 = 4001;
+    /// The client broke the protocol (repeated malformed frames, or a first
+    /// frame that is not the handshake).
     pub const PROTOCOL_VIOLATION: u16 = 4002;
     /// Another connection took over this seat.
     pub const REPLACED: u16 = 4009;

@@ -12,9 +12,10 @@ use std::time::Duration;
 use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::Matched;
-use volley_client::native::{ClientError, Connection, GameReport, join_room, matchmake, play};
+use volley_client::native::{ClientError, Connection, GameReport, matchmake, open_room, play};
 use volley_client::session::GameSession;
-use volley_shared::artillery::{Aim, Outcome};
+use volley_shared::Outcome;
+use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
 use volley_shared::codec::MAX_CLIENT_FRAME_BYTES;
 use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use volley_shared::{Mode, codec};
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
         "the_room_is_its_own_object_created_by_the_coordinator",
         "an_idle_player_times_out_on_the_alarm_and_the_turn_passes",
         "malformed_frames_are_refused_and_the_room_goes_on",
-        "forged_tokens_are_refused_at_the_upgrade",
+        "bad_tokens_are_refused_in_the_handshake",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -54,7 +55,7 @@ fn main() -> ExitCode {
         trial(names[1], &base, room_is_its_own_object),
         trial(names[2], &base, idle_player_times_out),
         trial(names[3], &base, malformed_frames_are_refused),
-        trial(names[4], &base, forged_tokens_are_refused),
+        trial(names[4], &base, bad_tokens_are_refused),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -214,7 +215,11 @@ async fn next_error(conn: &mut Connection) -> Result<ErrorCode> {
     loop {
         match conn.recv().await? {
             ServerFrame::Error { code, .. } => return Ok(code),
-            ServerFrame::Welcome { .. } | ServerFrame::Event { .. } | ServerFrame::Pong { .. } => {}
+            ServerFrame::Welcome { .. }
+            | ServerFrame::Event { .. }
+            | ServerFrame::Live { .. }
+            | ServerFrame::GameOver { .. }
+            | ServerFrame::Pong { .. } => {}
             other => bail!("unexpected frame {other:?}"),
         }
     }
@@ -227,22 +232,23 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
         async move { play(&base, &a, Strategy::Aim).await }
     });
 
-    let mut conn = join_room(&base, &b.room, &b.token).await?;
-    conn.send(&GameSession::hello()).await?;
+    let mut conn = open_room(&base, &b.room).await?;
+    conn.send(&GameSession::new().hello(&b.token)).await?;
     conn.send_raw(vec![0xff, 0xff, 0xff, 0x00]).await?;
     ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
     conn.send_raw(vec![0; MAX_CLIENT_FRAME_BYTES + 1]).await?;
     ensure!(next_error(&mut conn).await? == ErrorCode::FrameTooLarge);
-    let mut trailing = codec::encode(&ClientFrame::Ping { nonce: 1 })?;
+    let mut trailing = codec::encode(&ClientFrame::<Artillery>::Ping { nonce: 1 })?;
     trailing.push(7);
     conn.send_raw(trailing).await?;
     ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
-    let out_of_range = ClientFrame::Fire {
+    let out_of_range = ClientFrame::Move(Fire {
         aim: Aim {
             angle_deg: 999,
             power: 50,
         },
-    };
+        weapon: Weapon::Shell,
+    });
     conn.send(&out_of_range).await?;
     let code = next_error(&mut conn).await?;
     ensure!(
@@ -266,35 +272,50 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
     Ok(())
 }
 
-async fn forged_tokens_are_refused(base: Url) -> Result<()> {
+async fn bad_tokens_are_refused(base: Url) -> Result<()> {
     let (a, _b) = match_two(&base).await?;
+    let (other, _) = match_two(&base).await?;
     let mut forged = a.token.clone();
     let last = forged.pop().context("empty token")?;
     forged.push(if last == '0' { '1' } else { '0' });
-    for (token, expected) in [(forged.as_str(), 403), ("garbage", 403)] {
-        match join_room(&base, &a.room, token).await {
-            Err(ClientError::WebSocket(tokio_tungstenite_error)) => {
-                let status = http_status(&tokio_tungstenite_error);
-                ensure!(
-                    status == Some(expected),
-                    "token {token:?}: {tokio_tungstenite_error}"
-                );
-            }
-            Err(other) => bail!("token {token:?}: unexpected error {other}"),
-            Ok(_) => bail!("token {token:?} was accepted"),
+    // A forged token, garbage, and a genuine token for another room.
+    for token in [forged.as_str(), "garbage", other.token.as_str()] {
+        let mut conn = open_room(&base, &a.room).await?;
+        conn.send(&GameSession::new().hello(token)).await?;
+        let frame = conn.recv().await?;
+        ensure!(
+            matches!(
+                frame,
+                ServerFrame::Error {
+                    code: ErrorCode::BadToken,
+                    ..
+                }
+            ),
+            "token {token:?} answered with {frame:?}"
+        );
+        match conn.recv().await {
+            Err(ClientError::Closed(reason)) if reason.starts_with("4001") => {}
+            other => bail!("token {token:?}: expected close 4001, got {other:?}"),
         }
     }
+    // A first frame that is not Hello is a protocol violation.
+    let mut conn = open_room(&base, &a.room).await?;
+    conn.send(&ClientFrame::Resign).await?;
+    ensure!(matches!(
+        conn.recv().await?,
+        ServerFrame::Error {
+            code: ErrorCode::UnexpectedFrame,
+            ..
+        }
+    ));
+    match conn.recv().await {
+        Err(ClientError::Closed(reason)) if reason.starts_with("4002") => {}
+        other => bail!("expected close 4002, got {other:?}"),
+    }
     // The real token still works.
-    let mut conn = join_room(&base, &a.room, &a.token).await?;
-    conn.send(&GameSession::hello()).await?;
+    let mut conn = open_room(&base, &a.room).await?;
+    conn.send(&GameSession::new().hello(&a.token)).await?;
     ensure!(matches!(conn.recv().await?, ServerFrame::Welcome { .. }));
     conn.close().await;
     Ok(())
-}
-
-fn http_status(err: &volley_client::native::WsError) -> Option<u16> {
-    match err {
-        volley_client::native::WsError::Http(response) => Some(response.status().as_u16()),
-        _ => None,
-    }
 }

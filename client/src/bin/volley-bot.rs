@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use volley_client::bot::Strategy;
 use volley_client::native::{matchmake, play};
 use volley_shared::Mode;
-use volley_shared::artillery::Outcome;
+use volley_shared::Outcome;
 
 #[derive(Parser)]
 #[command(version, about = "A headless Volley player")]

@@ -16,10 +16,10 @@ use crate::http::{self, error, now_ms};
 use crate::internal::{self, INIT_ROOM_PATH, InitRoom};
 use crate::location::hint_for_match;
 use crate::room::durable::ROOM_BINDING;
-use crate::room::engine::RoomSetup;
+use crate::room::engine::{RoomSetup, SeatSetup};
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
-use volley_shared::protocol::{ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
+use volley_shared::protocol::{self, ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
 use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, RoomId, Seat};
 use worker::{
     DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
@@ -131,7 +131,10 @@ impl Matchmaker {
                 send(ws, &ServerFrame::Pong { nonce });
                 Ok(())
             }
-            ClientFrame::Hello { .. } | ClientFrame::Fire { .. } => {
+            ClientFrame::Hello { .. }
+            | ClientFrame::Live(_)
+            | ClientFrame::Move(_)
+            | ClientFrame::Resign => {
                 send_error(
                     ws,
                     ErrorCode::UnexpectedFrame,
@@ -182,9 +185,10 @@ impl Matchmaker {
             );
             return Ok(());
         };
-        if protocol != PROTOCOL_VERSION {
+        if !protocol::supports(protocol) {
             let message = format!(
-                "protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}"
+                "protocol {protocol} is not supported; this server speaks {}..={PROTOCOL_VERSION}",
+                protocol::MIN_PROTOCOL_VERSION
             );
             send_error(ws, ErrorCode::UnsupportedProtocol, &message);
             ws.close(Some(close::UNSUPPORTED_PROTOCOL), Some(message))?;
@@ -200,6 +204,7 @@ impl Matchmaker {
         }
         let ticket = Ticket {
             player: PlayerId(random_u64()?),
+            name: name.to_string(),
             mode,
             protocol,
             queued_at_ms: now_ms(),
@@ -275,7 +280,15 @@ impl Matchmaker {
         let init = InitRoom {
             setup: RoomSetup {
                 mode: found.mode,
-                players: found.tickets.iter().map(|t| t.player).collect(),
+                config: Default::default(),
+                seats: found
+                    .tickets
+                    .iter()
+                    .map(|t| SeatSetup {
+                        player: t.player,
+                        name: t.name.clone(),
+                    })
+                    .collect(),
                 seed: random_u64()?,
                 turn_timeout_ms,
             },

@@ -12,6 +12,8 @@ use volley_shared::{Mode, PlayerId};
 pub struct Ticket {
     /// Who is waiting.
     pub player: PlayerId,
+    /// Their display name.
+    pub name: String,
     /// The kind of match wanted.
     pub mode: Mode,
     /// The protocol version the client speaks.
@@ -74,6 +76,7 @@ mod tests {
     fn ticket(player: u64, at: u64, protocol: u16) -> Ticket {
         Ticket {
             player: PlayerId(player),
+            name: format!("p{player}"),
             mode: Mode::Duel,
             protocol,
             queued_at_ms: at,

@@ -4,21 +4,27 @@
 //! SQLite storage, hands the event to the pure engine, and carries out the
 //! effects it returns in order: persist, reply, broadcast, close, and set or
 //! clear the one alarm that carries the turn deadline. Sockets are accepted
-//! with the hibernation API and tagged with their seat, so an idle room is
-//! evicted from memory and rebuilt from storage alone when the next event
-//! arrives. Nothing is kept in memory between events.
+//! with the hibernation API; each carries an attachment saying whether it
+//! has said hello and which seat it plays, so an idle room is evicted from
+//! memory and rebuilt from storage alone when the next event arrives.
+//! Nothing is kept in memory between events.
+//!
+//! The join token travels in the `Hello` frame, not the URL: this adapter
+//! verifies its signature, room and expiry, and the engine checks that the
+//! player holds the seat.
 
-use super::engine::{Effect, Room};
+use super::engine::{Effect, Room, refuse_and_close};
 use super::record::{self, RoomRecord};
 use crate::attachment;
+use crate::config;
 use crate::frames::{self, send, send_error};
 use crate::http::{self, error, now_ms};
 use crate::internal::{INIT_ROOM_PATH, InitRoom};
-use crate::{config, token::TokenError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use volley_shared::protocol::{ErrorCode, close};
-use volley_shared::{PlayerId, RoomId, Seat, codec};
+use volley_shared::artillery::Artillery;
+use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame, close};
+use volley_shared::{Game, RoomId, Seat, codec};
 use worker::{
     DurableObject, Env, Method, Request, Response, Result, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, durable_object,
@@ -27,11 +33,17 @@ use worker::{
 /// The `wrangler.jsonc` binding of the room namespace.
 pub const ROOM_BINDING: &str = "ROOMS";
 
+/// The game every room runs today. The engine is generic; this is the one
+/// place the Durable Object picks the game.
+pub type RoomGame = Artillery;
+
 /// What a room socket remembers across hibernation.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-struct Attachment {
-    seat: Seat,
-    player: PlayerId,
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+enum Attachment {
+    /// Accepted; no valid `Hello` yet. Gets no broadcasts.
+    Pending,
+    /// Said hello with a valid token for this seat.
+    Player { seat: Seat },
 }
 
 /// What `GET /api/rooms/{id}` tells anyone.
@@ -67,7 +79,7 @@ impl DurableObject for GameRoom {
                 let init: InitRoom = crate::internal::read(&mut req).await?;
                 self.init(init)
             }
-            (Method::Get, p) if p.ends_with("/ws") => self.accept_player(&req),
+            (Method::Get, p) if p.ends_with("/ws") => self.accept(&req),
             (Method::Get, _) => self.info(),
             _ => error(405, "method not allowed"),
         }
@@ -120,7 +132,7 @@ impl DurableObject for GameRoom {
 impl GameRoom {
     async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
         let Some(caller) = attachment::load::<Attachment>(ws)? else {
-            ws.close(Some(close::INTERNAL), Some("socket has no seat"))?;
+            ws.close(Some(close::INTERNAL), Some("socket has no attachment"))?;
             return Ok(());
         };
         let Some(frame) = frames::receive(ws, message) else {
@@ -131,7 +143,31 @@ impl GameRoom {
             return Ok(());
         };
         let now = now_ms();
-        let effects = record.room.handle(now, caller.seat, frame);
+        let effects = match (caller, frame) {
+            (Attachment::Player { seat }, frame) => record.room.handle(now, seat, frame),
+            (
+                Attachment::Pending,
+                ClientFrame::Hello {
+                    protocol, token, ..
+                },
+            ) => {
+                let key = config::join_key(&self.env)?;
+                match key.verify(&self.room_id(), &token, now) {
+                    Ok(grant) => record.room.hello(now, grant.seat, grant.player, protocol),
+                    Err(err) => {
+                        refuse_and_close(ErrorCode::BadToken, close::BAD_TOKEN, err.to_string())
+                    }
+                }
+            }
+            (Attachment::Pending, ClientFrame::Ping { nonce }) => {
+                vec![Effect::Reply(ServerFrame::Pong { nonce })]
+            }
+            (Attachment::Pending, _) => refuse_and_close(
+                ErrorCode::UnexpectedFrame,
+                close::PROTOCOL_VIOLATION,
+                "the first frame on a room socket must be Hello".to_string(),
+            ),
+        };
         self.apply(&mut record, ws, now, effects).await
     }
 
@@ -147,7 +183,10 @@ impl GameRoom {
         if self.load()?.is_some() {
             return error(409, "room already initialised");
         }
-        let room = Room::new(init.setup);
+        let room = match Room::new(init.setup) {
+            Ok(room) => room,
+            Err(err) => return error(400, err.to_string()),
+        };
         let record = RoomRecord::new(room, init.created_by, init.location_hint, now_ms());
         record::save(&self.state.storage().sql(), &record)?;
         Response::ok("initialised").map(|r| r.with_status(201))
@@ -170,51 +209,61 @@ impl GameRoom {
                 super::engine::Phase::Finished { .. } => "finished",
             },
             seq: room.seq(),
-            turn: room.game().turn,
+            turn: room.game().turn(),
             connections: self.state.get_websockets().len(),
         })
     }
 
-    /// Accepts a player's socket after checking its join token.
-    fn accept_player(&self, req: &Request) -> Result<Response> {
-        let Some(record) = self.load()? else {
+    /// Accepts a socket; it must say `Hello` with its join token first.
+    fn accept(&self, req: &Request) -> Result<Response> {
+        if self.load()?.is_none() {
             return error(404, format!("no room {}", self.room_id()));
-        };
+        }
         if !http::is_websocket_upgrade(req) {
             return error(426, "this endpoint takes a WebSocket upgrade");
         }
-        let Some(token) = http::query_param(req, "token") else {
-            return error(401, "missing ?token= (the join token from the coordinator)");
-        };
-        let key = config::join_key(&self.env)?;
-        let grant = match key.verify(&self.room_id(), &token, now_ms()) {
-            Ok(grant) => grant,
-            Err(err @ (TokenError::Malformed | TokenError::BadSignature)) => {
-                return error(403, err.to_string());
-            }
-            Err(err @ TokenError::Expired) => return error(401, err.to_string()),
-        };
-        if !record.room.seats(grant.seat, grant.player) {
-            return error(403, "the token's player does not hold that seat here");
-        }
-        let tag = seat_tag(grant.seat);
-        for old in self.state.get_websockets_with_tag(&tag) {
-            // Best effort: the old socket may already be gone.
-            let _ = old.close(
-                Some(close::REPLACED),
-                Some("another connection took this seat"),
-            );
-        }
         let pair = WebSocketPair::new()?;
-        self.state.accept_websocket_with_tags(&pair.server, &[&tag]);
-        attachment::store(
-            &pair.server,
-            &Attachment {
-                seat: grant.seat,
-                player: grant.player,
-            },
-        )?;
+        self.state.accept_web_socket(&pair.server);
+        attachment::store(&pair.server, &Attachment::Pending)?;
         Response::from_websocket(pair.client)
+    }
+
+    /// The admitted sockets, with their seats.
+    fn players(&self) -> Vec<(WebSocket, Seat)> {
+        self.state
+            .get_websockets()
+            .into_iter()
+            .filter_map(|ws| match attachment::load::<Attachment>(&ws) {
+                Ok(Some(Attachment::Player { seat })) => Some((ws, seat)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Makes `caller` the connection of `seat`, closing any other.
+    fn admit(&self, caller: &WebSocket, seat: Seat) -> Result<()> {
+        for (old, old_seat) in self.players() {
+            if old_seat == seat {
+                // Best effort: the old socket may already be gone.
+                let _ = old.close(
+                    Some(close::REPLACED),
+                    Some("another connection took this seat"),
+                );
+            }
+        }
+        attachment::store(caller, &Attachment::Player { seat })
+    }
+
+    /// Sends a frame to every admitted socket but the one playing `except`.
+    fn send_to_players(&self, frame: &ServerFrame<RoomGame>, except: Option<Seat>) {
+        let Ok(bytes) = codec::encode(frame) else {
+            return;
+        };
+        for (ws, seat) in self.players() {
+            if Some(seat) != except {
+                let _ = ws.send_with_bytes(&bytes);
+            }
+        }
     }
 
     async fn apply(
@@ -222,19 +271,26 @@ impl GameRoom {
         record: &mut RoomRecord,
         caller: &WebSocket,
         now: u64,
-        effects: Vec<Effect>,
+        effects: Vec<Effect<RoomGame>>,
     ) -> Result<()> {
-        let mut rest = Vec::new();
         for effect in effects {
             match effect {
                 Effect::Reply(frame) => send(caller, &frame),
                 Effect::Close { code, reason } => {
                     let _ = caller.close(Some(code), Some(reason));
                 }
-                other => rest.push(other),
+                Effect::Admit(seat) => self.admit(caller, seat)?,
+                Effect::Relay(frame) => {
+                    let from = match attachment::load::<Attachment>(caller)? {
+                        Some(Attachment::Player { seat }) => Some(seat),
+                        _ => None,
+                    };
+                    self.send_to_players(&frame, from);
+                }
+                other => self.apply_without_caller(record, now, vec![other]).await?,
             }
         }
-        self.apply_without_caller(record, now, rest).await
+        Ok(())
     }
 
     /// Carries out persist, broadcast and alarm effects in order; replies and
@@ -245,31 +301,21 @@ impl GameRoom {
         &self,
         record: &mut RoomRecord,
         now: u64,
-        effects: Vec<Effect>,
+        effects: Vec<Effect<RoomGame>>,
     ) -> Result<()> {
         for effect in effects {
             match effect {
                 Effect::Persist => record::save(&self.state.storage().sql(), record)?,
-                Effect::Broadcast(frame) => {
-                    let Ok(bytes) = codec::encode(&frame) else {
-                        continue;
-                    };
-                    for ws in self.state.get_websockets() {
-                        let _ = ws.send_with_bytes(&bytes);
-                    }
-                }
+                Effect::Broadcast(frame) => self.send_to_players(&frame, None),
                 Effect::SetAlarm(at_ms) => {
                     let delay = Duration::from_millis(at_ms.saturating_sub(now));
                     self.state.storage().set_alarm(delay).await?;
                 }
                 Effect::ClearAlarm => self.state.storage().delete_alarm().await?,
-                Effect::Reply(_) | Effect::Close { .. } => {}
+                // These need a caller; an alarm has none.
+                Effect::Reply(_) | Effect::Close { .. } | Effect::Admit(_) | Effect::Relay(_) => {}
             }
         }
         Ok(())
     }
-}
-
-fn seat_tag(seat: Seat) -> String {
-    format!("seat:{}", seat.0)
 }

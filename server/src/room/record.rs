@@ -1,11 +1,12 @@
 //! How a room is stored: one row in the room's own SQLite database.
 
+use super::durable::RoomGame;
 use super::engine::Room;
 use serde::{Deserialize, Serialize};
 use worker::{Error, Result, SqlStorage, SqlStorageValue};
 
 /// Bumped when the stored layout changes incompatibly.
-const RECORD_VERSION: u16 = 1;
+const RECORD_VERSION: u16 = 2;
 
 /// Everything a room keeps.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -13,7 +14,7 @@ pub struct RoomRecord {
     /// Layout version of this record.
     pub version: u16,
     /// The game.
-    pub room: Room,
+    pub room: Room<RoomGame>,
     /// The Durable Object id of the coordinator that created the room.
     pub created_by: String,
     /// The location hint the room was created with.
@@ -24,7 +25,12 @@ pub struct RoomRecord {
 
 impl RoomRecord {
     /// A record for a new room.
-    pub fn new(room: Room, created_by: String, location_hint: Option<String>, now_ms: u64) -> Self {
+    pub fn new(
+        room: Room<RoomGame>,
+        created_by: String,
+        location_hint: Option<String>,
+        now_ms: u64,
+    ) -> Self {
         RoomRecord {
             version: RECORD_VERSION,
             room,

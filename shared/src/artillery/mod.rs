@@ -1,25 +1,31 @@
-//! The rules of Volley's artillery duel.
+//! The rules of Volley's artillery game, for 2 to 4 tanks.
 //!
-//! Tanks stand on a heightmap and take turns firing shells with an angle and
-//! a power. Wind, drawn from the game's seed for every turn, pushes the shells
-//! sideways. A shell explodes where it lands, hurting every tank in the blast
-//! and carving a crater. The last tank standing wins; after [`ROUND_CAP`]
-//! rounds the most hit points win.
+//! Tanks stand on a heightmap and take turns, round-robin over the living,
+//! firing shells with an angle, a power and a weapon. Wind, drawn from the
+//! game's seed for every turn, pushes the shells sideways. A shell explodes
+//! where it lands, hurting every tank in the blast (less the further away)
+//! and carving a crater that tanks settle into. The last tank standing wins;
+//! after the round cap the most hit points win.
 //!
-//! The state is deterministic: the same seed and the same moves give the same
-//! state, bit for bit, so a client can replay the server's events.
+//! [`Artillery`] implements [`Game`]: every change goes through an
+//! [`ArtilleryEvent`], and the same seed and moves give the same state, bit
+//! for bit, natively and on wasm32 ([`Artillery::digest`] checks it).
 
 mod ballistics;
+mod events;
 mod terrain;
 
 pub use ballistics::{Flight, Landing, fly, launch};
-pub use terrain::Terrain;
+pub use events::{ArtilleryEvent, Fall, Hit, ShotReport};
+pub use terrain::{Crater, Terrain};
 
+use crate::game::{Game, Outcome, RuleError, SetupError, Viewer, check_seats};
 use crate::ids::Seat;
 use glam::Vec2;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 /// Width of the world, in world units.
@@ -28,10 +34,6 @@ pub const WORLD_WIDTH: f32 = 1024.0;
 pub const WORLD_HEIGHT: f32 = 512.0;
 /// Hit points a tank starts with.
 pub const START_HP: u8 = 100;
-/// Radius of an explosion (damage and crater).
-pub const BLAST_RADIUS: f32 = 36.0;
-/// Damage at the centre of an explosion.
-pub const MAX_DAMAGE: f32 = 60.0;
 /// Largest wind strength, either way.
 pub const MAX_WIND: i8 = 10;
 /// Highest angle, in degrees (0 points right, 90 up, 180 left).
@@ -40,8 +42,10 @@ pub const MAX_ANGLE: u16 = 180;
 pub const MAX_POWER: u16 = 100;
 /// Timed-out turns in a row after which a tank forfeits.
 pub const TIMEOUTS_TO_FORFEIT: u8 = 3;
-/// After this many full rounds the game ends on hit points.
-pub const ROUND_CAP: u32 = 30;
+/// How far a tank may stand from its even share of the width.
+const PLACEMENT_JITTER: f32 = 40.0;
+/// ChaCha stream for tank placement (streams from 1 up are the turns' wind).
+const PLACEMENT_STREAM: u64 = 0;
 
 /// A shot's aim, quantised to whole degrees and power points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -50,6 +54,73 @@ pub struct Aim {
     pub angle_deg: u16,
     /// 0 to [`MAX_POWER`].
     pub power: u16,
+}
+
+/// What a tank can fire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Weapon {
+    /// The standard shell, unlimited.
+    Shell,
+    /// A heavy shell: a bigger blast and more damage; each tank has
+    /// [`ArtilleryConfig::heavy_shells`] of them.
+    Heavy,
+}
+
+impl Weapon {
+    /// Every weapon, in the order a player cycles through them.
+    pub const ALL: [Weapon; 2] = [Weapon::Shell, Weapon::Heavy];
+
+    /// Radius of the explosion (damage and crater).
+    pub fn blast_radius(self) -> f32 {
+        match self {
+            Weapon::Shell => 36.0,
+            Weapon::Heavy => 52.0,
+        }
+    }
+
+    /// Damage at the centre of the explosion.
+    pub fn max_damage(self) -> f32 {
+        match self {
+            Weapon::Shell => 60.0,
+            Weapon::Heavy => 85.0,
+        }
+    }
+}
+
+/// A move: fire this weapon with this aim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fire {
+    /// Angle and power.
+    pub aim: Aim,
+    /// What to fire.
+    pub weapon: Weapon,
+}
+
+/// Settings a mode chooses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtilleryConfig {
+    /// Heavy shells each tank starts with.
+    pub heavy_shells: u8,
+    /// After this many full rounds the game ends on hit points.
+    pub round_cap: u32,
+}
+
+impl Default for ArtilleryConfig {
+    fn default() -> Self {
+        ArtilleryConfig {
+            heavy_shells: 2,
+            round_cap: 30,
+        }
+    }
+}
+
+/// Why a tank left the game before being destroyed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Leave {
+    /// It timed out [`TIMEOUTS_TO_FORFEIT`] turns in a row.
+    Forfeited,
+    /// Its player resigned.
+    Resigned,
 }
 
 /// One tank.
@@ -63,93 +134,37 @@ pub struct Tank {
     pub y: f32,
     /// Hit points left; 0 means destroyed.
     pub hp: u8,
+    /// Heavy shells left.
+    pub heavy_shells: u8,
     /// Turns timed out in a row.
     pub timeouts: u8,
-    /// Whether the tank forfeited by timing out too often.
-    pub forfeited: bool,
+    /// Set when the tank left the game without being destroyed.
+    pub left: Option<Leave>,
 }
 
 impl Tank {
     /// Whether the tank is still in the game.
     pub fn alive(&self) -> bool {
-        self.hp > 0 && !self.forfeited
+        self.hp > 0 && self.left.is_none()
     }
 
     /// The tank's centre, where shells leave and are caught.
     pub fn centre(&self) -> Vec2 {
         Vec2::new(self.x, self.y + ballistics::TANK_CENTRE_HEIGHT)
     }
+
+    /// Whether the tank may fire this weapon now.
+    pub fn has(&self, weapon: Weapon) -> bool {
+        match weapon {
+            Weapon::Shell => true,
+            Weapon::Heavy => self.heavy_shells > 0,
+        }
+    }
 }
 
-/// How a game ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Outcome {
-    /// This seat won.
-    Winner(Seat),
-    /// Nobody won.
-    Draw,
-}
-
-/// Damage one explosion did to one tank.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hit {
-    /// The tank hit.
-    pub seat: Seat,
-    /// Hit points it lost.
-    pub damage: u8,
-}
-
-/// Something that happened in a game, in the order it happened.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum GameEvent {
-    /// A seat fired; the server resolved the shot.
-    Shot {
-        /// Who fired.
-        seat: Seat,
-        /// With what aim.
-        aim: Aim,
-        /// Where the shell ended.
-        landing: Landing,
-        /// Damage done, per tank.
-        hits: Vec<Hit>,
-    },
-    /// A seat let its turn time out.
-    TurnTimedOut {
-        /// Whose turn it was.
-        seat: Seat,
-        /// Whether this timeout made the tank forfeit.
-        forfeited: bool,
-    },
-    /// A new turn began.
-    TurnStarted {
-        /// Whose turn it is.
-        seat: Seat,
-        /// The wind for this turn.
-        wind: i8,
-        /// The turn's number, from 1.
-        turn: u32,
-    },
-    /// The game ended.
-    GameOver {
-        /// How.
-        outcome: Outcome,
-    },
-}
-
-/// Why a move was refused.
+/// Why a shot breaks the artillery rules.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-pub enum RuleError {
-    /// The game is over.
-    #[error("the game is over")]
-    GameOver,
-    /// Somebody else is to move.
-    #[error("it is {expected}'s turn, not {got}'s")]
-    NotYourTurn {
-        /// Whose turn it is.
-        expected: Seat,
-        /// Who tried to move.
-        got: Seat,
-    },
+pub enum Illegal {
     /// Angle or power are out of range.
     #[error(
         "aim out of range: angle {angle_deg} (0..={MAX_ANGLE}), power {power} (0..={MAX_POWER})"
@@ -160,22 +175,28 @@ pub enum RuleError {
         /// The power sent.
         power: u16,
     },
+    /// The tank has none of this weapon left.
+    #[error("no {0:?} left")]
+    OutOfAmmo(Weapon),
 }
 
-/// The whole state of one artillery game.
+/// The whole state of one artillery game. Every player and spectator may
+/// see all of it, so it is also the view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ArtilleryState {
-    /// The seed terrain and wind come from.
+pub struct Artillery {
+    /// The mode's settings.
+    pub config: ArtilleryConfig,
+    /// The seed terrain, placement and wind come from.
     pub seed: u64,
     /// The ground.
     pub terrain: Terrain,
     /// One tank per seat, in seat order.
     pub tanks: Vec<Tank>,
-    /// Whose turn it is.
-    pub current: Seat,
+    /// Whose turn it is; `None` before the game begins and after it ends.
+    pub current: Option<Seat>,
     /// The wind for the current turn.
     pub wind: i8,
-    /// The current turn's number, from 1.
+    /// The current turn's number, from 1; 0 before the game begins.
     pub turn: u32,
     /// Full rounds completed.
     pub round: u32,
@@ -183,172 +204,273 @@ pub struct ArtilleryState {
     pub outcome: Option<Outcome>,
 }
 
-impl ArtilleryState {
-    /// A new game for `players` tanks (2 to 4), spread evenly over terrain
-    /// grown from `seed`. Seat 0 moves first.
-    pub fn new(seed: u64, players: u8) -> ArtilleryState {
-        let players = players.clamp(2, 4);
+impl Game for Artillery {
+    type Config = ArtilleryConfig;
+    type Move = Fire;
+    type Live = Fire;
+    type Event = ArtilleryEvent;
+    type View = Artillery;
+    type Illegal = Illegal;
+
+    const MIN_SEATS: u8 = 2;
+    const MAX_SEATS: u8 = 4;
+
+    fn new(config: &ArtilleryConfig, seed: u64, seats: u8) -> Result<Self, SetupError> {
+        check_seats::<Self>(seats)?;
         let terrain = Terrain::generate(seed);
-        let spacing = WORLD_WIDTH / f32::from(players);
-        let tanks = (0..players)
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(PLACEMENT_STREAM);
+        let spacing = WORLD_WIDTH / f32::from(seats);
+        let tanks = (0..seats)
             .map(|i| {
-                let x = spacing * (f32::from(i) + 0.5);
+                let jitter = rng.random_range(-PLACEMENT_JITTER..=PLACEMENT_JITTER);
+                let x = spacing * (f32::from(i) + 0.5) + jitter;
                 Tank {
                     seat: Seat(i),
                     x,
                     y: terrain.height_at(x),
                     hp: START_HP,
+                    heavy_shells: config.heavy_shells,
                     timeouts: 0,
-                    forfeited: false,
+                    left: None,
                 }
             })
             .collect();
-        let mut state = ArtilleryState {
+        Ok(Artillery {
+            config: config.clone(),
             seed,
             terrain,
             tanks,
-            current: Seat(0),
+            current: None,
             wind: 0,
-            turn: 1,
+            turn: 0,
             round: 0,
             outcome: None,
-        };
-        state.wind = state.wind_for_turn(1);
-        state
+        })
     }
 
-    /// The event that announces the current turn.
-    pub fn turn_started(&self) -> GameEvent {
-        GameEvent::TurnStarted {
-            seat: self.current,
-            wind: self.wind,
-            turn: self.turn,
+    fn begin(&mut self) -> Vec<ArtilleryEvent> {
+        if self.turn > 0 {
+            return Vec::new();
         }
+        let mut events = Vec::new();
+        self.record(
+            &mut events,
+            ArtilleryEvent::TurnStarted {
+                seat: Seat(0),
+                wind: self.wind_for_turn(1),
+                turn: 1,
+                round: 0,
+            },
+        );
+        events
     }
 
+    fn to_move(&self) -> Option<Seat> {
+        self.current
+    }
+
+    fn turn(&self) -> u32 {
+        self.turn
+    }
+
+    fn play(&mut self, seat: Seat, fire: &Fire) -> Result<Vec<ArtilleryEvent>, RuleError<Illegal>> {
+        self.check_fire(seat, fire)?;
+        let shot = self.resolve(seat, *fire);
+        let mut events = Vec::new();
+        self.record(&mut events, ArtilleryEvent::Shot(shot));
+        self.advance(&mut events);
+        Ok(events)
+    }
+
+    fn check_live(&self, seat: Seat, fire: &Fire) -> Result<(), RuleError<Illegal>> {
+        self.check_fire(seat, fire)
+    }
+
+    fn time_out(&mut self) -> Vec<ArtilleryEvent> {
+        let Some(seat) = self.to_move() else {
+            return Vec::new();
+        };
+        let timeouts = self.tank(seat).map_or(0, |t| t.timeouts);
+        let mut events = Vec::new();
+        self.record(
+            &mut events,
+            ArtilleryEvent::TurnTimedOut {
+                seat,
+                forfeited: timeouts.saturating_add(1) >= TIMEOUTS_TO_FORFEIT,
+            },
+        );
+        self.advance(&mut events);
+        events
+    }
+
+    fn resign(&mut self, seat: Seat) -> Result<Vec<ArtilleryEvent>, RuleError<Illegal>> {
+        if self.current.is_none() {
+            return Err(RuleError::NotInPlay);
+        }
+        if !self.tank(seat).is_some_and(Tank::alive) {
+            return Err(RuleError::NotPlaying(seat));
+        }
+        let mut events = Vec::new();
+        self.record(&mut events, ArtilleryEvent::Resigned { seat });
+        if self.current == Some(seat) || self.living().len() < 2 {
+            self.advance(&mut events);
+        }
+        Ok(events)
+    }
+
+    fn outcome(&self) -> Option<Outcome> {
+        self.outcome
+    }
+
+    fn view(&self, _viewer: Viewer) -> Artillery {
+        self.clone()
+    }
+
+    fn apply(view: &mut Artillery, event: &ArtilleryEvent) {
+        events::apply(view, event);
+    }
+}
+
+impl Artillery {
     /// The tank of a seat.
     pub fn tank(&self, seat: Seat) -> Option<&Tank> {
         self.tanks.get(seat.index())
     }
 
-    /// The current player fires. Returns the events it caused: the shot, then
-    /// either the next turn or the end of the game.
-    pub fn fire(&mut self, seat: Seat, aim: Aim) -> Result<Vec<GameEvent>, RuleError> {
-        self.check_turn(seat)?;
-        if aim.angle_deg > MAX_ANGLE || aim.power > MAX_POWER {
-            return Err(RuleError::AimOutOfRange {
-                angle_deg: aim.angle_deg,
-                power: aim.power,
-            });
+    /// A SHA-256 of the whole state, terrain heights included, to compare
+    /// states across platforms.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        if let Ok(bytes) = crate::codec::encode(self) {
+            hasher.update(&bytes);
         }
-        let shooter = self.tank(seat).cloned().ok_or(RuleError::NotYourTurn {
-            expected: self.current,
-            got: seat,
-        })?;
-        let flight = fly(&self.terrain, &self.tanks, &shooter, aim, self.wind);
-        let hits = match flight.landing {
-            Landing::Impact { x, y } => self.explode(Vec2::new(x, y)),
-            Landing::Lost => Vec::new(),
-        };
-        if let Some(tank) = self.tanks.get_mut(seat.index()) {
-            tank.timeouts = 0;
+        for height in self.terrain.heights() {
+            hasher.update(height.to_bits().to_le_bytes());
         }
-        let mut events = vec![GameEvent::Shot {
-            seat,
-            aim,
-            landing: flight.landing,
-            hits,
-        }];
-        self.advance(&mut events);
-        Ok(events)
+        hasher.finalize().into()
     }
 
-    /// The current player's turn ran out. Returns the events it caused.
-    pub fn time_out(&mut self, seat: Seat) -> Result<Vec<GameEvent>, RuleError> {
-        self.check_turn(seat)?;
-        let mut forfeited = false;
-        if let Some(tank) = self.tanks.get_mut(seat.index()) {
-            tank.timeouts = tank.timeouts.saturating_add(1);
-            forfeited = tank.timeouts >= TIMEOUTS_TO_FORFEIT;
-            tank.forfeited = forfeited;
-        }
-        let mut events = vec![GameEvent::TurnTimedOut { seat, forfeited }];
-        self.advance(&mut events);
-        Ok(events)
+    /// Applies `event` and records it.
+    fn record(&mut self, events: &mut Vec<ArtilleryEvent>, event: ArtilleryEvent) {
+        events::apply(self, &event);
+        events.push(event);
     }
 
-    fn check_turn(&self, seat: Seat) -> Result<(), RuleError> {
-        if self.outcome.is_some() {
-            return Err(RuleError::GameOver);
-        }
-        if seat != self.current {
+    fn check_fire(&self, seat: Seat, fire: &Fire) -> Result<(), RuleError<Illegal>> {
+        let current = self.current.ok_or(RuleError::NotInPlay)?;
+        if seat != current {
             return Err(RuleError::NotYourTurn {
-                expected: self.current,
+                expected: current,
                 got: seat,
             });
+        }
+        let Fire { aim, weapon } = *fire;
+        if aim.angle_deg > MAX_ANGLE || aim.power > MAX_POWER {
+            return Err(RuleError::Illegal(Illegal::AimOutOfRange {
+                angle_deg: aim.angle_deg,
+                power: aim.power,
+            }));
+        }
+        if !self.tank(seat).is_some_and(|t| t.has(weapon)) {
+            return Err(RuleError::Illegal(Illegal::OutOfAmmo(weapon)));
         }
         Ok(())
     }
 
-    /// Damages tanks around `at`, carves the crater and lets tanks settle.
-    fn explode(&mut self, at: Vec2) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        for tank in self.tanks.iter_mut().filter(|t| t.alive()) {
+    /// Flies the shell and works out everything it does, without changing
+    /// the state.
+    fn resolve(&self, seat: Seat, fire: Fire) -> ShotReport {
+        let landing = self.tank(seat).map_or(Landing::Lost, |shooter| {
+            fly(&self.terrain, &self.tanks, shooter, fire.aim, self.wind).landing
+        });
+        let mut report = ShotReport {
+            seat,
+            fire,
+            landing,
+            crater: None,
+            hits: Vec::new(),
+            falls: Vec::new(),
+            destroyed: Vec::new(),
+        };
+        let Landing::Impact { x, y } = landing else {
+            return report;
+        };
+        let at = Vec2::new(x, y);
+        let radius = fire.weapon.blast_radius();
+        for tank in self.tanks.iter().filter(|t| t.alive()) {
             let distance = tank.centre().distance(at);
-            if distance < BLAST_RADIUS {
-                let damage = libm::roundf(MAX_DAMAGE * (1.0 - distance / BLAST_RADIUS)) as u8;
-                if damage > 0 {
-                    tank.hp = tank.hp.saturating_sub(damage);
-                    hits.push(Hit {
-                        seat: tank.seat,
-                        damage,
-                    });
+            if distance >= radius {
+                continue;
+            }
+            let damage = libm::roundf(fire.weapon.max_damage() * (1.0 - distance / radius));
+            let damage = damage.clamp(0.0, f32::from(u8::MAX)) as u8;
+            if damage > 0 {
+                report.hits.push(Hit {
+                    seat: tank.seat,
+                    damage,
+                });
+                if damage >= tank.hp {
+                    report.destroyed.push(tank.seat);
                 }
             }
         }
-        self.terrain.carve(at.x, at.y, BLAST_RADIUS);
-        for tank in &mut self.tanks {
-            tank.y = self.terrain.height_at(tank.x);
-        }
-        hits
+        let crater = Crater { x, y, radius };
+        let mut ground = self.terrain.clone();
+        ground.carve(crater);
+        report.crater = Some(crater);
+        report.falls = self
+            .tanks
+            .iter()
+            .filter_map(|tank| {
+                let y = ground.height_at(tank.x);
+                (y != tank.y).then_some(Fall { seat: tank.seat, y })
+            })
+            .collect();
+        report
     }
 
-    /// Ends the game or passes the turn to the next living tank.
-    fn advance(&mut self, events: &mut Vec<GameEvent>) {
-        let alive: Vec<Seat> = self
-            .tanks
+    fn living(&self) -> Vec<Seat> {
+        self.tanks
             .iter()
             .filter(|t| t.alive())
             .map(|t| t.seat)
-            .collect();
-        let outcome = match alive.as_slice() {
+            .collect()
+    }
+
+    /// The current turn is over: ends the game or starts the next living
+    /// tank's turn.
+    fn advance(&mut self, events: &mut Vec<ArtilleryEvent>) {
+        let outcome = match self.living().as_slice() {
             [] => Some(Outcome::Draw),
             [winner] => Some(Outcome::Winner(*winner)),
             _ => None,
         };
         if let Some(outcome) = outcome {
-            return self.finish(outcome, events);
+            return self.record(events, ArtilleryEvent::GameOver { outcome });
         }
         let count = self.tanks.len();
+        let from = self.current.map_or(0, Seat::index);
         let next = (1..=count)
-            .map(|step| (self.current.index() + step) % count)
+            .map(|step| (from + step) % count)
             .find(|&i| self.tanks.get(i).is_some_and(Tank::alive))
-            .unwrap_or(0);
-        if next <= self.current.index() {
-            self.round += 1;
-            if self.round >= ROUND_CAP {
-                return self.finish(self.leader_on_hp(), events);
+            .unwrap_or(from);
+        let mut round = self.round;
+        if next <= from {
+            round += 1;
+            if round >= self.config.round_cap {
+                let outcome = self.leader_on_hp();
+                return self.record(events, ArtilleryEvent::GameOver { outcome });
             }
         }
-        self.current = Seat(next as u8);
-        self.turn += 1;
-        self.wind = self.wind_for_turn(self.turn);
-        events.push(self.turn_started());
-    }
-
-    fn finish(&mut self, outcome: Outcome, events: &mut Vec<GameEvent>) {
-        self.outcome = Some(outcome);
-        events.push(GameEvent::GameOver { outcome });
+        let turn = self.turn + 1;
+        let event = ArtilleryEvent::TurnStarted {
+            seat: Seat(u8::try_from(next).unwrap_or(0)),
+            wind: self.wind_for_turn(turn),
+            turn,
+            round,
+        };
+        self.record(events, event);
     }
 
     fn leader_on_hp(&self) -> Outcome {

@@ -1,4 +1,9 @@
 //! The destructible heightmap the tanks stand on.
+//!
+//! The ground is a function of the seed and the craters carved so far, so
+//! that is all a terrain puts on the wire or in storage: a snapshot stays a
+//! few hundred bytes instead of a height per column, and the receiver grows
+//! the same heights again (ChaCha8 and libm give the same floats everywhere).
 
 use super::WORLD_WIDTH;
 use rand::{RngExt, SeedableRng};
@@ -9,10 +14,50 @@ use serde::{Deserialize, Serialize};
 const MIN_GROUND: f32 = 40.0;
 const MAX_GROUND: f32 = 360.0;
 
+/// A round hole blown into the ground.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Crater {
+    /// Centre, horizontal.
+    pub x: f32,
+    /// Centre, vertical.
+    pub y: f32,
+    /// Radius, in world units.
+    pub radius: f32,
+}
+
+/// What a terrain is made of: its seed and its craters, in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct TerrainRecord {
+    seed: u64,
+    craters: Vec<Crater>,
+}
+
 /// Ground height at every whole x from 0 to `WORLD_WIDTH` inclusive.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "TerrainRecord", into = "TerrainRecord")]
 pub struct Terrain {
+    seed: u64,
+    craters: Vec<Crater>,
     heights: Vec<f32>,
+}
+
+impl From<TerrainRecord> for Terrain {
+    fn from(record: TerrainRecord) -> Terrain {
+        let mut terrain = Terrain::generate(record.seed);
+        for crater in record.craters {
+            terrain.carve(crater);
+        }
+        terrain
+    }
+}
+
+impl From<Terrain> for TerrainRecord {
+    fn from(terrain: Terrain) -> TerrainRecord {
+        TerrainRecord {
+            seed: terrain.seed,
+            craters: terrain.craters,
+        }
+    }
 }
 
 impl Terrain {
@@ -54,7 +99,11 @@ impl Terrain {
                 (base + hills).clamp(MIN_GROUND, MAX_GROUND)
             })
             .collect();
-        Terrain { heights }
+        Terrain {
+            seed,
+            craters: Vec::new(),
+            heights,
+        }
     }
 
     /// Ground height at `x`, linearly interpolated; outside the world the
@@ -73,8 +122,15 @@ impl Terrain {
         self.heights.get(x.min(last)).copied().unwrap_or(MIN_GROUND)
     }
 
-    /// Carves a round crater: the ground inside the circle is removed.
-    pub fn carve(&mut self, cx: f32, cy: f32, radius: f32) {
+    /// Carves a round crater: the ground inside the circle is removed, and
+    /// ground above it falls in.
+    pub fn carve(&mut self, crater: Crater) {
+        let Crater {
+            x: cx,
+            y: cy,
+            radius,
+        } = crater;
+        self.craters.push(crater);
         for (x, h) in self.heights.iter_mut().enumerate() {
             let dx = x as f32 - cx;
             if dx.abs() >= radius {
@@ -94,6 +150,11 @@ impl Terrain {
     /// The heights, one per whole x (for drawing).
     pub fn heights(&self) -> &[f32] {
         &self.heights
+    }
+
+    /// The craters carved so far, oldest first.
+    pub fn craters(&self) -> &[Crater] {
+        &self.craters
     }
 }
 
@@ -133,9 +194,28 @@ mod tests {
         let mut t = Terrain::generate(3);
         let before = t.clone();
         let ground = t.height_at(500.0);
-        t.carve(500.0, ground, 30.0);
+        t.carve(Crater {
+            x: 500.0,
+            y: ground,
+            radius: 30.0,
+        });
         assert!(t.height_at(500.0) < ground - 20.0);
         assert_eq!(t.height_at(400.0), before.height_at(400.0));
         assert_eq!(t.height_at(600.0), before.height_at(600.0));
+    }
+
+    #[test]
+    fn terrain_travels_as_seed_and_craters() {
+        let mut t = Terrain::generate(3);
+        for x in [100.0, 480.0, 500.0] {
+            let y = t.height_at(x);
+            t.carve(Crater { x, y, radius: 36.0 });
+        }
+        let bytes = crate::codec::encode(&t).unwrap();
+        assert!(bytes.len() < 64, "{} bytes", bytes.len());
+        let back: Terrain = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+            .unwrap()
+            .0;
+        assert_eq!(back, t, "heights grow back bit for bit");
     }
 }

@@ -2,183 +2,356 @@
 
 use super::*;
 
-fn straight_up() -> Aim {
-    Aim {
-        angle_deg: 90,
-        power: 30,
+fn game(seed: u64, seats: u8) -> Artillery {
+    let mut state = Artillery::new(&ArtilleryConfig::default(), seed, seats).unwrap();
+    state.begin();
+    state
+}
+
+fn shell(angle_deg: u16, power: u16) -> Fire {
+    Fire {
+        aim: Aim { angle_deg, power },
+        weapon: Weapon::Shell,
+    }
+}
+
+fn straight_up() -> Fire {
+    shell(90, 30)
+}
+
+/// A harmless shot for the seat to move: high and hard out of the world on
+/// its own side.
+fn away(state: &Artillery) -> Fire {
+    let seat = state.to_move().unwrap();
+    if state.tanks[seat.index()].x < WORLD_WIDTH / 2.0 {
+        shell(135, 100)
+    } else {
+        shell(45, 100)
+    }
+}
+
+fn shot_of(events: &[ArtilleryEvent]) -> &ShotReport {
+    match events.first() {
+        Some(ArtilleryEvent::Shot(shot)) => shot,
+        other => panic!("no shot first: {other:?}"),
+    }
+}
+
+/// Fires `fire` from seat 0 at a state where the wind is calm.
+fn calm_shot(state: &mut Artillery, fire: Fire) -> Vec<ArtilleryEvent> {
+    state.wind = 0;
+    state.play(Seat(0), &fire).unwrap()
+}
+
+#[test]
+fn a_new_game_places_every_tank_on_the_ground_in_order() {
+    for seats in 2..=4 {
+        let state = Artillery::new(&ArtilleryConfig::default(), 5, seats).unwrap();
+        assert_eq!(state.tanks.len(), usize::from(seats));
+        assert_eq!(state.to_move(), None, "nobody moves before begin");
+        for pair in state.tanks.windows(2) {
+            assert!(pair[0].x < pair[1].x);
+        }
+        for tank in &state.tanks {
+            assert_eq!(tank.y, state.terrain.height_at(tank.x));
+            assert_eq!(tank.hp, START_HP);
+            assert_eq!(tank.heavy_shells, 2);
+        }
+    }
+    for seats in [0, 1, 5] {
+        assert!(Artillery::new(&ArtilleryConfig::default(), 5, seats).is_err());
     }
 }
 
 #[test]
-fn new_game_places_tanks_on_the_ground() {
-    let state = ArtilleryState::new(5, 2);
-    assert_eq!(state.tanks.len(), 2);
-    for tank in &state.tanks {
-        assert_eq!(tank.y, state.terrain.height_at(tank.x));
-        assert_eq!(tank.hp, START_HP);
-    }
-    assert_eq!(state.current, Seat(0));
+fn begin_starts_turn_one_for_seat_zero() {
+    let mut state = Artillery::new(&ArtilleryConfig::default(), 5, 3).unwrap();
+    let events = state.begin();
+    assert!(matches!(
+        events.as_slice(),
+        [ArtilleryEvent::TurnStarted {
+            seat: Seat(0),
+            turn: 1,
+            round: 0,
+            ..
+        }]
+    ));
+    assert_eq!(state.to_move(), Some(Seat(0)));
     assert!((-MAX_WIND..=MAX_WIND).contains(&state.wind));
+    assert!(state.begin().is_empty(), "a game begins once");
 }
 
 #[test]
-fn moves_out_of_turn_are_refused() {
-    let mut state = ArtilleryState::new(5, 2);
+fn moves_out_of_turn_are_refused_and_change_nothing() {
+    let mut state = game(5, 2);
+    let before = state.clone();
     assert_eq!(
-        state.fire(Seat(1), straight_up()),
+        state.play(Seat(1), &straight_up()),
         Err(RuleError::NotYourTurn {
             expected: Seat(0),
             got: Seat(1)
         })
     );
+    assert_eq!(state, before);
+    let mut fresh = Artillery::new(&ArtilleryConfig::default(), 5, 2).unwrap();
     assert_eq!(
-        state,
-        ArtilleryState::new(5, 2),
-        "a refused move changes nothing"
+        fresh.play(Seat(0), &straight_up()),
+        Err(RuleError::NotInPlay)
     );
 }
 
 #[test]
 fn aim_out_of_range_is_refused() {
-    let mut state = ArtilleryState::new(5, 2);
-    let err = state.fire(
-        Seat(0),
-        Aim {
-            angle_deg: 181,
-            power: 10,
-        },
+    let mut state = game(5, 2);
+    let err = state.play(Seat(0), &shell(181, 10));
+    assert!(matches!(
+        err,
+        Err(RuleError::Illegal(Illegal::AimOutOfRange { .. }))
+    ));
+    let err = state.check_live(Seat(0), &shell(10, 101));
+    assert!(matches!(
+        err,
+        Err(RuleError::Illegal(Illegal::AimOutOfRange { .. }))
+    ));
+}
+
+#[test]
+fn heavy_shells_run_out() {
+    let config = ArtilleryConfig {
+        heavy_shells: 1,
+        ..ArtilleryConfig::default()
+    };
+    let mut state = Artillery::new(&config, 5, 2).unwrap();
+    state.begin();
+    let heavy = Fire {
+        weapon: Weapon::Heavy,
+        ..away(&state)
+    };
+    state.play(Seat(0), &heavy).unwrap();
+    state.play(Seat(1), &away(&state)).unwrap();
+    assert_eq!(state.tanks[0].heavy_shells, 0);
+    assert_eq!(
+        state.play(Seat(0), &heavy),
+        Err(RuleError::Illegal(Illegal::OutOfAmmo(Weapon::Heavy)))
     );
-    assert!(matches!(err, Err(RuleError::AimOutOfRange { .. })));
+    assert!(
+        state.play(Seat(0), &away(&state)).is_ok(),
+        "shells never run out"
+    );
 }
 
 #[test]
 fn firing_passes_the_turn_and_changes_wind_deterministically() {
-    let mut a = ArtilleryState::new(9, 2);
-    let mut b = ArtilleryState::new(9, 2);
-    let aim = Aim {
-        angle_deg: 60,
-        power: 55,
-    };
-    let events = a.fire(Seat(0), aim).unwrap();
-    assert_eq!(b.fire(Seat(0), aim).unwrap(), events);
+    let mut a = game(9, 2);
+    let mut b = game(9, 2);
+    let fire = shell(60, 55);
+    let events = a.play(Seat(0), &fire).unwrap();
+    assert_eq!(b.play(Seat(0), &fire).unwrap(), events);
     assert_eq!(a, b);
-    assert!(matches!(events.first(), Some(GameEvent::Shot { .. })));
-    assert_eq!(events.last(), Some(&a.turn_started()));
-    assert_eq!(a.current, Seat(1));
-    assert_eq!(a.turn, 2);
+    assert!(matches!(
+        events.last(),
+        Some(ArtilleryEvent::TurnStarted {
+            seat: Seat(1),
+            turn: 2,
+            ..
+        })
+    ));
+    assert_eq!(a.to_move(), Some(Seat(1)));
 }
 
 #[test]
 fn a_shell_straight_up_comes_down_on_the_shooter() {
-    let mut state = ArtilleryState::new(2, 2);
-    state.wind = 0;
-    let events = state.fire(Seat(0), straight_up()).unwrap();
-    let Some(GameEvent::Shot { hits, landing, .. }) = events.first() else {
-        panic!("no shot event: {events:?}");
-    };
-    assert!(matches!(landing, Landing::Impact { .. }));
-    assert!(hits.iter().any(|h| h.seat == Seat(0) && h.damage > 0));
+    let mut state = game(2, 2);
+    let events = calm_shot(&mut state, straight_up());
+    let shot = shot_of(&events);
+    assert!(matches!(shot.landing, Landing::Impact { .. }));
+    assert!(shot.crater.is_some());
+    assert!(shot.hits.iter().any(|h| h.seat == Seat(0) && h.damage > 0));
     assert!(state.tanks[0].hp < START_HP);
 }
 
 #[test]
-fn a_direct_hit_does_the_most_damage() {
-    let mut state = ArtilleryState::new(4, 2);
-    let target = state.tanks[1].centre();
-    let hits = state.explode(target);
-    assert_eq!(
-        hits,
-        vec![Hit {
-            seat: Seat(1),
-            damage: MAX_DAMAGE as u8
-        }]
-    );
-    assert!(state.tanks[1].y < state.terrain.height_at(0.0) || state.tanks[1].y >= 0.0);
-}
-
-#[test]
-fn damage_falls_off_with_distance() {
-    let mut near = ArtilleryState::new(4, 2);
-    let mut far = near.clone();
-    let centre = near.tanks[1].centre();
-    let near_hits = near.explode(centre + Vec2::new(8.0, 0.0));
-    let far_hits = far.explode(centre + Vec2::new(24.0, 0.0));
-    assert!(near_hits[0].damage > far_hits[0].damage);
-    assert!(
-        far.explode(centre + Vec2::new(BLAST_RADIUS + 1.0, 0.0))
-            .is_empty()
-    );
+fn damage_falls_off_with_distance_and_the_heavy_shell_hits_harder() {
+    let state = game(4, 2);
+    let centre = state.tanks[1].centre();
+    let report = |dx: f32, weapon: Weapon| {
+        let mut s = state.clone();
+        s.tanks[0].x = centre.x + dx;
+        s.tanks[0].y = centre.y + 200.0;
+        s.wind = 0;
+        // A shell dropped from straight above lands at the same x.
+        let events = s
+            .play(
+                Seat(0),
+                &Fire {
+                    aim: Aim {
+                        angle_deg: 90,
+                        power: 0,
+                    },
+                    weapon,
+                },
+            )
+            .unwrap();
+        shot_of(&events)
+            .hits
+            .iter()
+            .find(|h| h.seat == Seat(1))
+            .map_or(0, |h| h.damage)
+    };
+    let direct = report(0.0, Weapon::Shell);
+    let near = report(12.0, Weapon::Shell);
+    let far = report(30.0, Weapon::Shell);
+    assert!(direct > near && near > far, "{direct} {near} {far}");
+    assert_eq!(report(60.0, Weapon::Shell), 0);
+    assert!(report(30.0, Weapon::Heavy) > far);
 }
 
 #[test]
 fn tanks_settle_into_craters() {
-    let mut state = ArtilleryState::new(4, 2);
-    let before = state.tanks[1].y;
-    let under = Vec2::new(state.tanks[1].x, state.tanks[1].y);
-    state.explode(under);
-    assert!(state.tanks[1].y < before);
+    let mut state = game(4, 2);
+    let target = state.tanks[1].clone();
+    state.tanks[0].x = target.x;
+    state.tanks[0].y = target.y + 200.0;
+    let events = calm_shot(
+        &mut state,
+        Fire {
+            aim: Aim {
+                angle_deg: 90,
+                power: 0,
+            },
+            weapon: Weapon::Shell,
+        },
+    );
+    let shot = shot_of(&events);
+    let fall = shot.falls.iter().find(|f| f.seat == Seat(1)).unwrap();
+    assert!(fall.y < target.y);
+    assert_eq!(state.tanks[1].y, fall.y);
     assert_eq!(state.tanks[1].y, state.terrain.height_at(state.tanks[1].x));
 }
 
 #[test]
+fn a_destroyed_tank_is_reported_and_the_last_one_standing_wins() {
+    let mut state = game(4, 2);
+    state.tanks[1].hp = 5;
+    let target = state.tanks[1].clone();
+    state.tanks[0].x = target.x;
+    state.tanks[0].y = target.y + 200.0;
+    let events = calm_shot(
+        &mut state,
+        Fire {
+            aim: Aim {
+                angle_deg: 90,
+                power: 0,
+            },
+            weapon: Weapon::Shell,
+        },
+    );
+    assert_eq!(shot_of(&events).destroyed, vec![Seat(1)]);
+    assert_eq!(
+        events.last(),
+        Some(&ArtilleryEvent::GameOver {
+            outcome: Outcome::Winner(Seat(0))
+        })
+    );
+    assert_eq!(state.to_move(), None);
+}
+
+#[test]
+fn turns_go_round_the_living_tanks() {
+    let mut state = game(6, 4);
+    state.tanks[2].hp = 0;
+    let mut order = Vec::new();
+    for _ in 0..6 {
+        let seat = state.to_move().unwrap();
+        order.push(seat.0);
+        state.play(seat, &away(&state)).unwrap();
+    }
+    assert_eq!(order, [0, 1, 3, 0, 1, 3]);
+    assert_eq!(state.round, 2);
+}
+
+#[test]
 fn three_timeouts_in_a_row_forfeit() {
-    let mut state = ArtilleryState::new(3, 2);
+    let mut state = game(3, 2);
     let mut last = Vec::new();
     for _ in 0..TIMEOUTS_TO_FORFEIT {
-        state.fire(Seat(0), straight_up_far()).unwrap();
-        last = state.time_out(Seat(1)).unwrap();
+        state.play(Seat(0), &away(&state)).unwrap();
+        last = state.time_out();
     }
     assert_eq!(
         last,
         vec![
-            GameEvent::TurnTimedOut {
+            ArtilleryEvent::TurnTimedOut {
                 seat: Seat(1),
                 forfeited: true
             },
-            GameEvent::GameOver {
+            ArtilleryEvent::GameOver {
                 outcome: Outcome::Winner(Seat(0))
             }
         ]
     );
-    assert_eq!(state.fire(Seat(0), straight_up()), Err(RuleError::GameOver));
-}
-
-/// A harmless shot out of the world to the left.
-fn straight_up_far() -> Aim {
-    Aim {
-        angle_deg: 170,
-        power: 100,
-    }
+    assert_eq!(
+        state.play(Seat(0), &straight_up()),
+        Err(RuleError::NotInPlay)
+    );
+    assert!(state.time_out().is_empty());
 }
 
 #[test]
 fn a_shot_resets_the_timeout_count() {
-    let mut state = ArtilleryState::new(3, 2);
+    let mut state = game(3, 2);
     for _ in 0..5 {
-        state.time_out(Seat(0)).unwrap();
-        state.fire(Seat(1), straight_up_far()).unwrap();
-        state.fire(Seat(0), straight_up_far()).unwrap();
-        state.fire(Seat(1), straight_up_far()).unwrap();
+        state.time_out();
+        state.play(Seat(1), &away(&state)).unwrap();
+        state.play(Seat(0), &away(&state)).unwrap();
+        state.play(Seat(1), &away(&state)).unwrap();
     }
     assert!(state.outcome.is_none());
     assert_eq!(state.tanks[0].timeouts, 0);
 }
 
 #[test]
+fn resigning_out_of_turn_leaves_the_turn_alone_unless_one_is_left() {
+    let mut state = game(3, 3);
+    let events = state.resign(Seat(2)).unwrap();
+    assert_eq!(events, vec![ArtilleryEvent::Resigned { seat: Seat(2) }]);
+    assert_eq!(state.to_move(), Some(Seat(0)));
+    assert_eq!(state.resign(Seat(2)), Err(RuleError::NotPlaying(Seat(2))));
+    let events = state.resign(Seat(0)).unwrap();
+    assert_eq!(
+        events.last(),
+        Some(&ArtilleryEvent::GameOver {
+            outcome: Outcome::Winner(Seat(1))
+        })
+    );
+}
+
+#[test]
 fn the_round_cap_ends_the_game_on_hit_points() {
-    let mut state = ArtilleryState::new(3, 2);
-    state.tanks[1].hp = 50;
-    while state.outcome.is_none() {
-        let seat = state.current;
-        state.fire(seat, straight_up_far()).unwrap();
+    let config = ArtilleryConfig {
+        round_cap: 3,
+        ..ArtilleryConfig::default()
+    };
+    let mut state = Artillery::new(&config, 3, 2).unwrap();
+    state.begin();
+    state.tanks[1].hp = 20;
+    let mut turns = 0;
+    while let Some(seat) = state.to_move() {
+        state.play(seat, &away(&state)).unwrap();
+        turns += 1;
     }
-    assert_eq!(state.round, ROUND_CAP);
+    assert!(state.tanks.iter().all(Tank::alive), "{:?}", state.tanks);
+    assert_eq!(turns, 2 * config.round_cap);
+    assert!(state.tanks[0].hp > state.tanks[1].hp);
     assert_eq!(state.outcome, Some(Outcome::Winner(Seat(0))));
 }
 
 #[test]
-fn replaying_the_moves_reproduces_the_game() {
-    let aims = [
+fn events_rebuild_the_state_from_the_start() {
+    let mut server = Artillery::new(&ArtilleryConfig::default(), 77, 3).unwrap();
+    let mut client = server.view(Viewer::Spectator);
+    let mut events = server.begin();
+    let moves = [
         (40, 70),
         (130, 65),
         (45, 80),
@@ -186,16 +359,13 @@ fn replaying_the_moves_reproduces_the_game() {
         (30, 50),
         (150, 55),
     ];
-    let play = || {
-        let mut state = ArtilleryState::new(77, 2);
-        for &(angle_deg, power) in &aims {
-            if state.outcome.is_some() {
-                break;
-            }
-            let seat = state.current;
-            state.fire(seat, Aim { angle_deg, power }).unwrap();
-        }
-        state
-    };
-    assert_eq!(play(), play());
+    for &(angle_deg, power) in &moves {
+        let Some(seat) = server.to_move() else { break };
+        events.extend(server.play(seat, &shell(angle_deg, power)).unwrap());
+    }
+    for event in &events {
+        Artillery::apply(&mut client, event);
+    }
+    assert_eq!(client, server);
+    assert_eq!(client.digest(), server.digest());
 }
