@@ -64,7 +64,10 @@ fn mix() -> Mix {
 /// One serialisation format under test.
 trait Format {
     const NAME: &'static str;
+    /// Into a new vector, as `codec::encode` does.
     fn encode<T: Serialize>(value: &T) -> Vec<u8>;
+    /// Into a buffer reused from frame to frame, as `codec::encode_into`.
+    fn encode_into<T: Serialize>(value: &T, buffer: &mut Vec<u8>);
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T;
 }
 
@@ -73,6 +76,9 @@ impl Format for Bincode {
     const NAME: &'static str = "bincode";
     fn encode<T: Serialize>(value: &T) -> Vec<u8> {
         codec::encode(value).unwrap()
+    }
+    fn encode_into<T: Serialize>(value: &T, buffer: &mut Vec<u8>) {
+        codec::encode_into(value, buffer).unwrap();
     }
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
         codec::decode_limited::<T, { codec::MAX_SERVER_FRAME_BYTES }>(bytes).unwrap()
@@ -85,6 +91,10 @@ impl Format for Json {
     fn encode<T: Serialize>(value: &T) -> Vec<u8> {
         serde_json::to_vec(value).unwrap()
     }
+    fn encode_into<T: Serialize>(value: &T, buffer: &mut Vec<u8>) {
+        buffer.clear();
+        serde_json::to_writer(buffer, value).unwrap();
+    }
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
         serde_json::from_slice(bytes).unwrap()
     }
@@ -95,6 +105,10 @@ impl Format for Postcard {
     const NAME: &'static str = "postcard";
     fn encode<T: Serialize>(value: &T) -> Vec<u8> {
         postcard::to_allocvec(value).unwrap()
+    }
+    fn encode_into<T: Serialize>(value: &T, buffer: &mut Vec<u8>) {
+        buffer.clear();
+        *buffer = postcard::to_extend(value, std::mem::take(buffer)).unwrap();
     }
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
         postcard::from_bytes(bytes).unwrap()
@@ -111,6 +125,20 @@ fn encode_all<F: Format>(mix: &Mix) -> Encoded {
         client: mix.client.iter().map(F::encode).collect(),
         server: mix.server.iter().map(F::encode).collect(),
     }
+}
+
+/// Encodes the mix through one reused buffer; returns the bytes written.
+fn encode_all_reused<F: Format>(mix: &Mix, buffer: &mut Vec<u8>) -> usize {
+    let mut written = 0;
+    for frame in &mix.client {
+        F::encode_into(frame, buffer);
+        written += black_box(&*buffer).len();
+    }
+    for frame in &mix.server {
+        F::encode_into(frame, buffer);
+        written += black_box(&*buffer).len();
+    }
+    written
 }
 
 fn decode_all<F: Format>(encoded: &Encoded) -> usize {
@@ -134,6 +162,13 @@ fn bench_format<F: Format>(c: &mut Criterion, mix: &Mix) {
     group.throughput(Throughput::Elements(frames));
     group.bench_function(BenchmarkId::from_parameter(F::NAME), |b| {
         b.iter(|| encode_all::<F>(black_box(mix)))
+    });
+    group.finish();
+    let mut group = c.benchmark_group("encode_reused");
+    group.throughput(Throughput::Elements(frames));
+    let mut buffer = Vec::new();
+    group.bench_function(BenchmarkId::from_parameter(F::NAME), |b| {
+        b.iter(|| encode_all_reused::<F>(black_box(mix), &mut buffer))
     });
     group.finish();
     let mut group = c.benchmark_group("decode");
@@ -177,9 +212,11 @@ fn report(mix: &Mix) {
         mix.server.len() - 21
     );
     println!(
-        "{:<11} {:>14} {:>9} {:>14} {:>9} {:>6} {:>6} {:>7} {:>9}",
+        "{:<11} {:>12} {:>8} {:>12} {:>8} {:>12} {:>8} {:>6} {:>6} {:>7} {:>10}",
         "format",
         "encode fr/s",
+        "vs json",
+        "reused fr/s",
         "vs json",
         "decode fr/s",
         "vs json",
@@ -188,26 +225,26 @@ fn report(mix: &Mix) {
         "event B",
         "snapshot B"
     );
-    let json = (mean_ns("encode", Json::NAME), mean_ns("decode", Json::NAME));
+    let groups = ["encode", "encode_reused", "decode"];
+    let json = groups.map(|g| mean_ns(g, Json::NAME));
     let rows = [
         (Bincode::NAME, sizes::<Bincode>(mix)),
         (Json::NAME, sizes::<Json>(mix)),
         (Postcard::NAME, sizes::<Postcard>(mix)),
     ];
     for (name, [fire, live, event, snapshot]) in rows {
-        let (Some(enc), Some(dec), (Some(json_enc), Some(json_dec))) =
-            (mean_ns("encode", name), mean_ns("decode", name), json)
-        else {
-            println!("{name}: no criterion estimates found (run without --test)");
-            continue;
-        };
-        println!(
-            "{name:<11} {:>14.0} {:>8.1}x {:>14.0} {:>8.1}x {fire:>6} {live:>6} {event:>7} {snapshot:>9}",
-            frames / enc * 1e9,
-            json_enc / enc,
-            frames / dec * 1e9,
-            json_dec / dec,
-        );
+        let mut cells = String::new();
+        for (group, json_ns) in groups.iter().zip(json) {
+            match (mean_ns(group, name), json_ns) {
+                (Some(ns), Some(json_ns)) => cells.push_str(&format!(
+                    " {:>12.0} {:>7.1}x",
+                    frames / ns * 1e9,
+                    json_ns / ns
+                )),
+                _ => cells.push_str(&format!(" {:>12} {:>8}", "-", "-")),
+            }
+        }
+        println!("{name:<11}{cells} {fire:>6} {live:>6} {event:>7} {snapshot:>10}");
     }
 }
 

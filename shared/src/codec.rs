@@ -49,7 +49,17 @@ pub enum CodecError {
 
 /// Encodes any frame. Fails only if the frame is over the server frame limit.
 pub fn encode<T: Serialize>(frame: &T) -> Result<Vec<u8>, CodecError> {
-    bincode::serde::encode_to_vec(frame, config::<MAX_SERVER_FRAME_BYTES>())
+    let mut bytes = Vec::new();
+    encode_into(frame, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Encodes a frame into `buffer`, replacing its contents and keeping its
+/// capacity, so a sender that reuses one buffer does not allocate per frame.
+pub fn encode_into<T: Serialize>(frame: &T, buffer: &mut Vec<u8>) -> Result<(), CodecError> {
+    buffer.clear();
+    bincode::serde::encode_into_std_write(frame, buffer, config::<MAX_SERVER_FRAME_BYTES>())
+        .map(drop)
         .map_err(|e| CodecError::Encode(e.to_string()))
 }
 

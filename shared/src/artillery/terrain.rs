@@ -9,6 +9,7 @@ use super::WORLD_WIDTH;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 
 /// Lowest and highest ground generated, in world units.
 const MIN_GROUND: f32 = 40.0;
@@ -26,37 +27,56 @@ pub struct Crater {
 }
 
 /// What a terrain is made of: its seed and its craters, in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Serialize)]
+struct TerrainRef<'a> {
+    seed: u64,
+    craters: &'a [Crater],
+}
+
+/// The owned form of [`TerrainRef`], for decoding.
+#[derive(Deserialize)]
 struct TerrainRecord {
     seed: u64,
     craters: Vec<Crater>,
 }
 
-/// Ground height at every whole x from 0 to `WORLD_WIDTH` inclusive.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(from = "TerrainRecord", into = "TerrainRecord")]
+/// The ground: a seed, the craters carved into it, and the height at every
+/// whole x from 0 to `WORLD_WIDTH` inclusive, grown from those two the first
+/// time they are needed. Decoding a terrain is therefore cheap; a room that
+/// loads its state to relay an aim never grows the heights at all.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(from = "TerrainRecord")]
 pub struct Terrain {
     seed: u64,
     craters: Vec<Crater>,
-    heights: Vec<f32>,
+    heights: OnceCell<Vec<f32>>,
+}
+
+impl Serialize for Terrain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        TerrainRef {
+            seed: self.seed,
+            craters: &self.craters,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl From<TerrainRecord> for Terrain {
     fn from(record: TerrainRecord) -> Terrain {
-        let mut terrain = Terrain::generate(record.seed);
-        for crater in record.craters {
-            terrain.carve(crater);
+        Terrain {
+            seed: record.seed,
+            craters: record.craters,
+            heights: OnceCell::new(),
         }
-        terrain
     }
 }
 
-impl From<Terrain> for TerrainRecord {
-    fn from(terrain: Terrain) -> TerrainRecord {
-        TerrainRecord {
-            seed: terrain.seed,
-            craters: terrain.craters,
-        }
+/// Two terrains are equal when they are made of the same seed and craters
+/// (the heights follow from those).
+impl PartialEq for Terrain {
+    fn eq(&self, other: &Terrain) -> bool {
+        self.seed == other.seed && self.craters == other.craters
     }
 }
 
@@ -64,46 +84,37 @@ impl Terrain {
     /// Rolling hills from a seed: the same seed gives the same terrain on
     /// every platform (ChaCha8 and libm are portable).
     pub fn generate(seed: u64) -> Terrain {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let base = rng.random_range(150.0f32..210.0);
-        // (cycles over the width, amplitude) for three octaves of hills.
-        let octaves = [
-            (
-                rng.random_range(1.0f32..2.5),
-                rng.random_range(40.0f32..80.0),
-            ),
-            (
-                rng.random_range(3.0f32..6.0),
-                rng.random_range(15.0f32..35.0),
-            ),
-            (
-                rng.random_range(8.0f32..14.0),
-                rng.random_range(3.0f32..8.0),
-            ),
-        ];
-        let phases: Vec<f32> = octaves
-            .iter()
-            .map(|_| rng.random_range(0.0f32..core::f32::consts::TAU))
-            .collect();
-        let columns = WORLD_WIDTH as usize + 1;
-        let heights = (0..columns)
-            .map(|x| {
-                let t = x as f32 / WORLD_WIDTH * core::f32::consts::TAU;
-                let hills: f32 = octaves
-                    .iter()
-                    .zip(&phases)
-                    .map(|(&(cycles, amplitude), &phase)| {
-                        amplitude * libm::sinf(t * cycles + phase)
-                    })
-                    .sum();
-                (base + hills).clamp(MIN_GROUND, MAX_GROUND)
-            })
-            .collect();
         Terrain {
             seed,
             craters: Vec::new(),
-            heights,
+            heights: OnceCell::new(),
         }
+    }
+
+    /// The heights, one per whole x (for drawing), grown on first use.
+    pub fn heights(&self) -> &[f32] {
+        self.heights.get_or_init(|| {
+            let mut heights = hills(self.seed);
+            for crater in &self.craters {
+                carve_heights(&mut heights, *crater);
+            }
+            heights
+        })
+    }
+
+    /// Carves a round crater: the ground inside the circle is removed, and
+    /// ground above it falls in.
+    pub fn carve(&mut self, crater: Crater) {
+        self.heights();
+        if let Some(heights) = self.heights.get_mut() {
+            carve_heights(heights, crater);
+        }
+        self.craters.push(crater);
+    }
+
+    /// The craters carved so far, oldest first.
+    pub fn craters(&self) -> &[Crater] {
+        &self.craters
     }
 
     /// Ground height at `x`, linearly interpolated; outside the world the
@@ -118,43 +129,69 @@ impl Terrain {
     }
 
     fn column(&self, x: usize) -> f32 {
-        let last = self.heights.len().saturating_sub(1);
-        self.heights.get(x.min(last)).copied().unwrap_or(MIN_GROUND)
+        let heights = self.heights();
+        let last = heights.len().saturating_sub(1);
+        heights.get(x.min(last)).copied().unwrap_or(MIN_GROUND)
     }
+}
 
-    /// Carves a round crater: the ground inside the circle is removed, and
-    /// ground above it falls in.
-    pub fn carve(&mut self, crater: Crater) {
-        let Crater {
-            x: cx,
-            y: cy,
-            radius,
-        } = crater;
-        self.craters.push(crater);
-        for (x, h) in self.heights.iter_mut().enumerate() {
-            let dx = x as f32 - cx;
-            if dx.abs() >= radius {
-                continue;
-            }
-            let half_chord = libm::sqrtf(radius * radius - dx * dx);
-            let bottom = cy - half_chord;
-            let top = cy + half_chord;
-            if *h > bottom {
-                // Ground above the circle falls into it, as loose soil would.
-                let above = (*h - top).max(0.0);
-                *h = (bottom + above).max(0.0);
-            }
+/// The uncarved hills of a seed.
+fn hills(seed: u64) -> Vec<f32> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let base = rng.random_range(150.0f32..210.0);
+    // (cycles over the width, amplitude) for three octaves of hills.
+    let octaves = [
+        (
+            rng.random_range(1.0f32..2.5),
+            rng.random_range(40.0f32..80.0),
+        ),
+        (
+            rng.random_range(3.0f32..6.0),
+            rng.random_range(15.0f32..35.0),
+        ),
+        (
+            rng.random_range(8.0f32..14.0),
+            rng.random_range(3.0f32..8.0),
+        ),
+    ];
+    let phases: Vec<f32> = octaves
+        .iter()
+        .map(|_| rng.random_range(0.0f32..core::f32::consts::TAU))
+        .collect();
+    let columns = WORLD_WIDTH as usize + 1;
+    (0..columns)
+        .map(|x| {
+            let t = x as f32 / WORLD_WIDTH * core::f32::consts::TAU;
+            let hills: f32 = octaves
+                .iter()
+                .zip(&phases)
+                .map(|(&(cycles, amplitude), &phase)| amplitude * libm::sinf(t * cycles + phase))
+                .sum();
+            (base + hills).clamp(MIN_GROUND, MAX_GROUND)
+        })
+        .collect()
+}
+
+/// Removes the ground inside a crater's circle; ground above it falls in,
+/// as loose soil would.
+fn carve_heights(heights: &mut [f32], crater: Crater) {
+    let Crater {
+        x: cx,
+        y: cy,
+        radius,
+    } = crater;
+    for (x, h) in heights.iter_mut().enumerate() {
+        let dx = x as f32 - cx;
+        if dx.abs() >= radius {
+            continue;
         }
-    }
-
-    /// The heights, one per whole x (for drawing).
-    pub fn heights(&self) -> &[f32] {
-        &self.heights
-    }
-
-    /// The craters carved so far, oldest first.
-    pub fn craters(&self) -> &[Crater] {
-        &self.craters
+        let half_chord = libm::sqrtf(radius * radius - dx * dx);
+        let bottom = cy - half_chord;
+        let top = cy + half_chord;
+        if *h > bottom {
+            let above = (*h - top).max(0.0);
+            *h = (bottom + above).max(0.0);
+        }
     }
 }
 
@@ -216,6 +253,8 @@ mod tests {
         let back: Terrain = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
             .unwrap()
             .0;
-        assert_eq!(back, t, "heights grow back bit for bit");
+        assert_eq!(back, t);
+        let bits = |t: &Terrain| t.heights().iter().map(|h| h.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&t), "heights grow back bit for bit");
     }
 }
