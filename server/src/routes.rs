@@ -5,7 +5,7 @@
 //! | `GET /api/health` | answered here |
 //! | `GET /api/matchmake?mode=duel` (WebSocket) | the mode's coordinator |
 //! | `GET /api/stats?mode=duel` | the mode's coordinator |
-//! | `GET /api/rooms/{room_id}/ws?token=..` (WebSocket) | that room |
+//! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
 
 use crate::http::{self, error};

@@ -3,7 +3,7 @@
 //! leaves before the end) to show the trait is not shaped around one game.
 //! The server's room engine is tested with it.
 
-use crate::game::{Game, Outcome, RuleError, SetupError, Viewer, check_seats};
+use crate::game::{Game, Outcome, RuleError, SetupError, Viewer, check_seats, check_turn};
 use crate::ids::Seat;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -129,13 +129,7 @@ impl Game for ConnectFour {
     }
 
     fn check_live(&self, seat: Seat, column: &u8) -> Result<(), RuleError<Illegal>> {
-        let current = self.current.ok_or(RuleError::NotInPlay)?;
-        if seat != current {
-            return Err(RuleError::NotYourTurn {
-                expected: current,
-                got: seat,
-            });
-        }
+        check_turn(self.current, seat)?;
         match self.columns.get(usize::from(*column)) {
             None => Err(RuleError::Illegal(Illegal::NoSuchColumn(*column))),
             Some(discs) if discs.len() >= usize::from(ROWS) => {

@@ -149,6 +149,23 @@ pub enum SetupError {
     },
 }
 
+/// Checks that `seat` may move when `current` is to move (`None`: nobody,
+/// the game is not in play).
+pub fn check_turn<E: std::error::Error>(
+    current: Option<Seat>,
+    seat: Seat,
+) -> Result<(), RuleError<E>> {
+    let current = current.ok_or(RuleError::NotInPlay)?;
+    if seat == current {
+        Ok(())
+    } else {
+        Err(RuleError::NotYourTurn {
+            expected: current,
+            got: seat,
+        })
+    }
+}
+
 /// Checks a seat count against a game's bounds.
 pub fn check_seats<G: Game>(seats: u8) -> Result<(), SetupError> {
     if (G::MIN_SEATS..=G::MAX_SEATS).contains(&seats) {

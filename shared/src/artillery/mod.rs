@@ -19,7 +19,7 @@ pub use ballistics::{Flight, Landing, fly, launch};
 pub use events::{ArtilleryEvent, Fall, Hit, ShotReport};
 pub use terrain::{Crater, Terrain};
 
-use crate::game::{Game, Outcome, RuleError, SetupError, Viewer, check_seats};
+use crate::game::{Game, Outcome, RuleError, SetupError, Viewer, check_seats, check_turn};
 use crate::ids::Seat;
 use glam::Vec2;
 use rand::{RngExt, SeedableRng};
@@ -358,13 +358,7 @@ impl Artillery {
     }
 
     fn check_fire(&self, seat: Seat, fire: &Fire) -> Result<(), RuleError<Illegal>> {
-        let current = self.current.ok_or(RuleError::NotInPlay)?;
-        if seat != current {
-            return Err(RuleError::NotYourTurn {
-                expected: current,
-                got: seat,
-            });
-        }
+        check_turn(self.current, seat)?;
         let Fire { aim, weapon } = *fire;
         if aim.angle_deg > MAX_ANGLE || aim.power > MAX_POWER {
             return Err(RuleError::Illegal(Illegal::AimOutOfRange {

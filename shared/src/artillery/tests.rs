@@ -206,14 +206,13 @@ fn damage_falls_off_with_distance_and_the_heavy_shell_hits_harder() {
     assert!(report(30.0, Weapon::Heavy) > far);
 }
 
-#[test]
-fn tanks_settle_into_craters() {
-    let mut state = game(4, 2);
-    let target = state.tanks[1].clone();
-    state.tanks[0].x = target.x;
-    state.tanks[0].y = target.y + 200.0;
-    let events = calm_shot(
-        &mut state,
+/// Moves seat 0 high above `target` and drops a shell straight down on it.
+fn drop_shell_on(state: &mut Artillery, target: Seat) -> Vec<ArtilleryEvent> {
+    let below = state.tanks[target.index()].clone();
+    state.tanks[0].x = below.x;
+    state.tanks[0].y = below.y + 200.0;
+    calm_shot(
+        state,
         Fire {
             aim: Aim {
                 angle_deg: 90,
@@ -221,7 +220,14 @@ fn tanks_settle_into_craters() {
             },
             weapon: Weapon::Shell,
         },
-    );
+    )
+}
+
+#[test]
+fn tanks_settle_into_craters() {
+    let mut state = game(4, 2);
+    let target = state.tanks[1].clone();
+    let events = drop_shell_on(&mut state, Seat(1));
     let shot = shot_of(&events);
     let fall = shot.falls.iter().find(|f| f.seat == Seat(1)).unwrap();
     assert!(fall.y < target.y);
@@ -233,19 +239,7 @@ fn tanks_settle_into_craters() {
 fn a_destroyed_tank_is_reported_and_the_last_one_standing_wins() {
     let mut state = game(4, 2);
     state.tanks[1].hp = 5;
-    let target = state.tanks[1].clone();
-    state.tanks[0].x = target.x;
-    state.tanks[0].y = target.y + 200.0;
-    let events = calm_shot(
-        &mut state,
-        Fire {
-            aim: Aim {
-                angle_deg: 90,
-                power: 0,
-            },
-            weapon: Weapon::Shell,
-        },
-    );
+    let events = drop_shell_on(&mut state, Seat(1));
     assert_eq!(shot_of(&events).destroyed, vec![Seat(1)]);
     assert_eq!(
         events.last(),
