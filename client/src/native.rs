@@ -105,6 +105,12 @@ impl Connection {
 
     /// Closes the socket politely.
     pub async fn close(mut self) {
+        self.close_in_place().await;
+    }
+
+    /// Closes the socket politely, keeping the value (to be replaced by a
+    /// new connection).
+    pub async fn close_in_place(&mut self) {
         let _ = self.ws.close(None).await;
     }
 }
@@ -210,7 +216,7 @@ pub async fn play(
                 return Ok(report);
             }
             Update::Refused { .. } => report.refusals += 1,
-            Update::Welcomed | Update::Live { .. } | Update::Nothing => {}
+            Update::Welcomed | Update::Resumed | Update::Live { .. } | Update::Nothing => {}
         }
         if session.my_turn() {
             let (Some(state), Some(seat)) = (session.state(), session.seat()) else {

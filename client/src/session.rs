@@ -47,6 +47,8 @@ pub enum SessionError {
 pub enum Update {
     /// The room sent the whole state.
     Welcomed,
+    /// The room kept this session's state; the missed events follow.
+    Resumed,
     /// One game event was applied.
     Event(ArtilleryEvent),
     /// Another seat is lining up this shot.
@@ -190,6 +192,24 @@ impl GameSession {
                 self.last_seq = seq;
                 self.deadline_ms = deadline_ms;
                 Ok(Update::Event(event))
+            }
+            ServerFrame::Resumed {
+                role,
+                last_seq,
+                seq: _,
+                waiting,
+                deadline_ms,
+            } => {
+                if self.state.is_none() || last_seq != self.last_seq {
+                    return Err(SessionError::Unexpected(format!(
+                        "resumed from event {last_seq}, but this session is at {}",
+                        self.last_seq
+                    )));
+                }
+                self.role = Some(role);
+                self.waiting = waiting;
+                self.deadline_ms = deadline_ms;
+                Ok(Update::Resumed)
             }
             ServerFrame::Live { seat, live } => Ok(Update::Live { seat, fire: live }),
             ServerFrame::GameOver { outcome, seq } => {
@@ -338,6 +358,45 @@ mod tests {
             deadline_ms: None,
         });
         assert!(matches!(lie, Err(SessionError::Desync(_))));
+    }
+
+    #[test]
+    fn a_resume_keeps_the_state_and_takes_the_missed_events() {
+        let mut server = new_game();
+        server.begin();
+        let mut session = GameSession::new();
+        session.on_frame(welcome(&server, 1, false)).unwrap();
+        let fire = Fire {
+            aim: Aim {
+                angle_deg: 45,
+                power: 70,
+            },
+            weapon: Weapon::Shell,
+        };
+        let missed = server.play(Seat(0), &fire).unwrap();
+        let resumed = |last_seq| ServerFrame::Resumed {
+            role: Role::Player(Seat(1)),
+            last_seq,
+            seq: 3,
+            waiting: false,
+            deadline_ms: Some(9),
+        };
+        assert!(matches!(
+            session.on_frame(resumed(0)),
+            Err(SessionError::Unexpected(_))
+        ));
+        assert_eq!(session.on_frame(resumed(1)), Ok(Update::Resumed));
+        for (i, event) in missed.into_iter().enumerate() {
+            session
+                .on_frame(ServerFrame::Event {
+                    seq: 2 + i as u64,
+                    event,
+                    deadline_ms: Some(9),
+                })
+                .unwrap();
+        }
+        assert_eq!(session.state(), Some(&server));
+        assert_eq!(session.deadline_ms(), Some(9));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! secrets, and `wrangler dev --var` overrides), each with a clear error.
 
 use crate::token::{JoinKey, MIN_SECRET_LEN};
+use volley_shared::Mode;
 use worker::{Env, Error, Result};
 
 /// Default turn length, when `TURN_TIMEOUT_MS` is not set.
@@ -10,6 +11,11 @@ pub const DEFAULT_TURN_TIMEOUT_MS: u64 = 30_000;
 pub const TURN_TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=600_000;
 /// How long a join token stays valid.
 pub const JOIN_TOKEN_TTL_MS: u64 = 2 * 60 * 60 * 1000;
+/// Default wait for seats to be taken, when `SEAT_RESERVATION_MS` is unset.
+pub const DEFAULT_SEAT_RESERVATION_MS: u64 = 60_000;
+/// Default time a finished room keeps its replay, when
+/// `ROOM_RETENTION_MS` is unset: a day.
+pub const DEFAULT_ROOM_RETENTION_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The join-token key from the `JOIN_SECRET` secret.
 pub fn join_key(env: &Env) -> Result<JoinKey> {
@@ -27,18 +33,50 @@ pub fn join_key(env: &Env) -> Result<JoinKey> {
     })
 }
 
-/// The turn length for new rooms, from `TURN_TIMEOUT_MS`.
-pub fn turn_timeout_ms(env: &Env) -> Result<u64> {
-    let Ok(var) = env.var("TURN_TIMEOUT_MS") else {
-        return Ok(DEFAULT_TURN_TIMEOUT_MS);
+/// The turn length for new rooms of `mode`: `TURN_TIMEOUT_MS_<MODE>` (for
+/// example `TURN_TIMEOUT_MS_DUEL`) if set, else `TURN_TIMEOUT_MS`, else 30 s.
+pub fn turn_timeout_ms(env: &Env, mode: Mode) -> Result<u64> {
+    let per_mode = format!("TURN_TIMEOUT_MS_{}", mode.as_str().to_uppercase());
+    match ms_var(env, &per_mode, TURN_TIMEOUT_RANGE_MS)? {
+        Some(ms) => Ok(ms),
+        None => Ok(ms_var(env, "TURN_TIMEOUT_MS", TURN_TIMEOUT_RANGE_MS)?
+            .unwrap_or(DEFAULT_TURN_TIMEOUT_MS)),
+    }
+}
+
+/// How long a new room waits for its seats, from `SEAT_RESERVATION_MS`.
+pub fn seat_reservation_ms(env: &Env) -> Result<u64> {
+    Ok(ms_var(env, "SEAT_RESERVATION_MS", 1_000..=3_600_000)?
+        .unwrap_or(DEFAULT_SEAT_RESERVATION_MS))
+}
+
+/// How long a finished room keeps its replay, from `ROOM_RETENTION_MS`.
+pub fn room_retention_ms(env: &Env) -> Result<u64> {
+    Ok(
+        ms_var(env, "ROOM_RETENTION_MS", 1_000..=30 * 24 * 3_600_000)?
+            .unwrap_or(DEFAULT_ROOM_RETENTION_MS),
+    )
+}
+
+/// Whether test-only routes are on (`VOLLEY_TEST_HOOKS=1`, which only the
+/// end-to-end tests pass to `wrangler dev`; it is not in `wrangler.jsonc`).
+pub fn test_hooks(env: &Env) -> bool {
+    env.var("VOLLEY_TEST_HOOKS")
+        .is_ok_and(|v| v.to_string().trim() == "1")
+}
+
+/// A whole number of milliseconds from a var, checked against a range.
+fn ms_var(env: &Env, name: &str, range: std::ops::RangeInclusive<u64>) -> Result<Option<u64>> {
+    let Ok(var) = env.var(name) else {
+        return Ok(None);
     };
     let text = var.to_string();
     match text.trim().parse::<u64>() {
-        Ok(ms) if TURN_TIMEOUT_RANGE_MS.contains(&ms) => Ok(ms),
+        Ok(ms) if range.contains(&ms) => Ok(Some(ms)),
         _ => Err(Error::RustError(format!(
-            "TURN_TIMEOUT_MS must be a whole number of milliseconds from {} to {}, not {text:?}",
-            TURN_TIMEOUT_RANGE_MS.start(),
-            TURN_TIMEOUT_RANGE_MS.end()
+            "{name} must be a whole number of milliseconds from {} to {}, not {text:?}",
+            range.start(),
+            range.end()
         ))),
     }
 }

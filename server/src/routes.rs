@@ -7,6 +7,9 @@
 //! | `GET /api/stats?mode=duel` | the mode's coordinator |
 //! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
+//! | `GET /api/rooms/{room_id}/replay` | that room: seed, roster and action log (JSON) |
+//! | `POST /api/rooms/{room_id}/spectate` | that room: a spectator token |
+//! | `POST /api/rooms/{room_id}/debug/alarm` | that room's alarm handler, run now; only with `VOLLEY_TEST_HOOKS=1` |
 
 use crate::http::{self, error};
 use crate::matchmaker::durable::COORDINATOR_BINDING;
@@ -34,7 +37,11 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "matchmake"]) => to_coordinator(req, env, "/api/matchmake").await,
         (Method::Get, ["api", "stats"]) => to_coordinator(req, env, "/api/stats").await,
         (Method::Get, ["api", "rooms", room]) => to_room(req, env, room).await,
-        (Method::Get, ["api", "rooms", room, "ws"]) => to_room(req, env, room).await,
+        (Method::Get, ["api", "rooms", room, "ws" | "replay"])
+        | (
+            Method::Post,
+            ["api", "rooms", room, "spectate"] | ["api", "rooms", room, "debug", "alarm"],
+        ) => to_room(req, env, room).await,
         (_, ["api", ..]) => error(404, format!("no route for {} {path}", req.method())),
         _ => error(404, "not found"),
     }

@@ -1,22 +1,26 @@
 //! Signed join tokens: the coordinator's promise that a player may take a seat.
 //!
-//! A token binds a room, a seat, a player and an expiry time with
-//! HMAC-SHA256 under the `JOIN_SECRET` the coordinator and the rooms share.
-//! Its text form is `{seat}.{player:016x}.{expires_ms}.{mac:hex}`; the room id
-//! is signed but not carried, so a token shown to another room fails to verify.
+//! A token binds a room, a role (a seat, or spectating), a player and an
+//! expiry time with HMAC-SHA256 under the `JOIN_SECRET` the coordinator, the
+//! Worker and the rooms share. Its text form is
+//! `{seat or "s"}.{player:016x}.{expires_ms}.{mac:hex}`; the room id is signed
+//! but not carried, so a token shown to another room fails to verify.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use thiserror::Error;
-use volley_shared::{PlayerId, RoomId, Seat};
+use volley_shared::{PlayerId, Role, RoomId, Seat};
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// The role field of a spectator token.
+const SPECTATOR: &str = "s";
 
 /// What a valid token grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grant {
-    /// The seat it may take.
-    pub seat: Seat,
+    /// The seat it may take, or spectating.
+    pub role: Role,
     /// The player it was issued to.
     pub player: PlayerId,
     /// When it stops being valid, in ms since the Unix epoch.
@@ -65,7 +69,7 @@ impl JoinKey {
         let mac = self.mac(room, grant);
         format!(
             "{}.{}.{}.{}",
-            grant.seat.0,
+            role_text(grant.role),
             grant.player,
             grant.expires_ms,
             hex::encode(mac)
@@ -84,8 +88,12 @@ impl JoinKey {
         ) else {
             return Err(TokenError::Malformed);
         };
+        let role = match seat {
+            SPECTATOR => Role::Spectator,
+            seat => Role::Player(Seat(seat.parse().map_err(|_| TokenError::Malformed)?)),
+        };
         let grant = Grant {
-            seat: Seat(seat.parse().map_err(|_| TokenError::Malformed)?),
+            role,
             player: PlayerId(u64::from_str_radix(player, 16).map_err(|_| TokenError::Malformed)?),
             expires_ms: expires.parse().map_err(|_| TokenError::Malformed)?,
         };
@@ -104,7 +112,10 @@ impl JoinKey {
         mac.update(
             format!(
                 "volley-join-v1|{}|{}|{}|{}",
-                room, grant.seat.0, grant.player, grant.expires_ms
+                room,
+                role_text(grant.role),
+                grant.player,
+                grant.expires_ms
             )
             .as_bytes(),
         );
@@ -113,6 +124,13 @@ impl JoinKey {
 
     fn mac(&self, room: &RoomId, grant: Grant) -> Vec<u8> {
         self.hmac(room, grant).finalize().into_bytes().to_vec()
+    }
+}
+
+fn role_text(role: Role) -> String {
+    match role {
+        Role::Player(seat) => seat.0.to_string(),
+        Role::Spectator => SPECTATOR.to_string(),
     }
 }
 
@@ -135,7 +153,7 @@ mod tests {
 
     fn grant() -> Grant {
         Grant {
-            seat: Seat(1),
+            role: Role::Player(Seat(1)),
             player: PlayerId(0xdead_beef),
             expires_ms: 10_000,
         }
@@ -146,6 +164,18 @@ mod tests {
         let key = key();
         let token = key.sign(&room('a'), grant());
         assert_eq!(key.verify(&room('a'), &token, 9_999), Ok(grant()));
+    }
+
+    #[test]
+    fn spectator_tokens_verify_as_spectators() {
+        let key = key();
+        let watch = Grant {
+            role: Role::Spectator,
+            ..grant()
+        };
+        let token = key.sign(&room('a'), watch);
+        assert!(token.starts_with("s."));
+        assert_eq!(key.verify(&room('a'), &token, 0), Ok(watch));
     }
 
     #[test]
@@ -178,11 +208,12 @@ mod tests {
     fn altered_tokens_are_refused() {
         let key = key();
         let token = key.sign(&room('a'), grant());
-        let other_seat = token.replacen("1.", "0.", 1);
-        assert_eq!(
-            key.verify(&room('a'), &other_seat, 0),
-            Err(TokenError::BadSignature)
-        );
+        for forged in [token.replacen("1.", "0.", 1), token.replacen("1.", "s.", 1)] {
+            assert_eq!(
+                key.verify(&room('a'), &forged, 0),
+                Err(TokenError::BadSignature)
+            );
+        }
         for bad in ["", "a.b.c.d", "1.2.3", "1.2.3.4.5", "1.zz.3.00"] {
             assert_eq!(
                 key.verify(&room('a'), bad, 0),

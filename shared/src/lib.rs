@@ -12,6 +12,7 @@
 //! - [`artillery`]: Volley's game for 2 to 4 tanks (terrain, weapons,
 //!   ballistics, damage, turns), deterministic for a given seed and moves.
 //! - [`connect_four`]: a second, tiny game that keeps the `Game` trait honest.
+//! - [`replay`]: a room's action log, and playing it again with the rules.
 //! - [`ai`]: an aiming AI that plays by simulating shots with those rules.
 //!
 //! Nothing here does I/O, reads a clock or draws from a thread-local RNG:
@@ -36,6 +37,7 @@ pub mod connect_four;
 pub mod game;
 pub mod ids;
 pub mod protocol;
+pub mod replay;
 
 pub use codec::{CodecError, decode_client, decode_server, encode};
 pub use game::{Game, Outcome, RuleError, Viewer};

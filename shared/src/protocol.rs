@@ -143,13 +143,30 @@ pub enum ServerFrame<G: Game = Artillery> {
         /// The nonce from the ping.
         nonce: u64,
     },
-    /// From a room, after the last event: the game is over. The room closes
-    /// the socket with [`close::NORMAL`] after this frame.
+    /// From a room, after the last event: the game is over. Also sent after
+    /// the welcome to a connection that joins a finished room.
     GameOver {
         /// How it ended.
         outcome: Outcome,
         /// The sequence number of the last event.
         seq: u64,
+    },
+    /// From a room: the answer to a [`ClientFrame::Hello`] whose `last_seq`
+    /// the room can resume from. The client keeps its state; the events it
+    /// missed, `last_seq + 1 ..= seq`, follow as [`ServerFrame::Event`].
+    /// (When a snapshot is shorter, the room sends [`ServerFrame::Welcome`]
+    /// instead.)
+    Resumed {
+        /// Who this connection is.
+        role: Role,
+        /// The client's `last_seq`, echoed.
+        last_seq: u64,
+        /// The room's latest event; the last of the events that follow.
+        seq: u64,
+        /// Whether the game is waiting for seats to be taken.
+        waiting: bool,
+        /// When the current turn times out, in ms since the Unix epoch.
+        deadline_ms: Option<u64>,
     },
 }
 
@@ -203,8 +220,12 @@ pub mod close {
     /// The client broke the protocol (repeated malformed frames, or a first
     /// frame that is not the handshake).
     pub const PROTOCOL_VIOLATION: u16 = 4002;
+    /// The client sent frames faster than the rate limit, for too long.
+    pub const RATE_LIMITED: u16 = 4008;
     /// Another connection took over this seat.
     pub const REPLACED: u16 = 4009;
     /// The server failed.
     pub const INTERNAL: u16 = 4011;
+    /// The room is closing for good (its replay's retention ran out).
+    pub const ROOM_CLOSED: u16 = 4012;
 }

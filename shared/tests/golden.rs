@@ -50,10 +50,11 @@ fn server_variant(frame: &ServerFrame) -> &'static str {
         ServerFrame::Error { .. } => "Error",
         ServerFrame::Pong { .. } => "Pong",
         ServerFrame::GameOver { .. } => "GameOver",
+        ServerFrame::Resumed { .. } => "Resumed",
     }
 }
-const SERVER_VARIANTS: [&str; 8] = [
-    "Queued", "Matched", "Welcome", "Event", "Live", "Error", "Pong", "GameOver",
+const SERVER_VARIANTS: [&str; 9] = [
+    "Queued", "Matched", "Welcome", "Event", "Live", "Error", "Pong", "GameOver", "Resumed",
 ];
 
 fn event_variant(event: &ArtilleryEvent) -> &'static str {
@@ -266,6 +267,16 @@ fn server_samples() -> Vec<(String, ServerFrame)> {
             ServerFrame::GameOver {
                 outcome: Outcome::Draw,
                 seq: 90,
+            },
+        ),
+        (
+            "server-resumed".into(),
+            ServerFrame::Resumed {
+                role: Role::Player(Seat(0)),
+                last_seq: 40,
+                seq: 43,
+                waiting: false,
+                deadline_ms: Some(1_800_000_000_000),
             },
         ),
     ];

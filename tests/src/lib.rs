@@ -53,6 +53,8 @@ pub fn build_worker() -> Result<()> {
 pub struct WranglerDev {
     child: Child,
     base: Url,
+    port: u16,
+    vars: Vec<(String, String)>,
     log: PathBuf,
     state_dir: PathBuf,
 }
@@ -62,27 +64,55 @@ impl WranglerDev {
     /// until `/api/health` answers. Call [`build_worker`] first.
     pub fn start(vars: &[(&str, &str)]) -> Result<WranglerDev> {
         let root = repo_root();
-        let wrangler = root.join("node_modules/.bin/wrangler");
-        if !wrangler.exists() {
-            bail!("{} is missing: run scripts/setup first", wrangler.display());
-        }
         let port = free_port()?;
-        let inspector_port = free_port()?;
         let work = root.join("target/e2e");
         let state_dir = work.join(format!("state-{}-{port}", std::process::id()));
         let _ = fs::remove_dir_all(&state_dir);
         fs::create_dir_all(&state_dir)?;
-        let log = work.join(format!("wrangler-{port}.log"));
-        let log_file = fs::File::create(&log)?;
+        let mut server = WranglerDev {
+            child: spawn_placeholder()?,
+            base: Url::parse(&format!("http://127.0.0.1:{port}"))?,
+            port,
+            vars: vars
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            log: work.join(format!("wrangler-{port}.log")),
+            state_dir,
+        };
+        server.child = server.spawn()?;
+        server.wait_ready()?;
+        Ok(server)
+    }
 
+    /// Kills the whole process group with SIGKILL, as a crash would, and
+    /// starts `wrangler dev` again on the same port and the same
+    /// `--persist-to` directory.
+    pub fn crash_and_restart(&mut self) -> Result<()> {
+        self.kill_group();
+        self.child = self.spawn()?;
+        self.wait_ready()
+    }
+
+    fn spawn(&self) -> Result<Child> {
+        let root = repo_root();
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        if !wrangler.exists() {
+            bail!("{} is missing: run scripts/setup first", wrangler.display());
+        }
+        let inspector_port = free_port()?;
+        let log_file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)?;
         let mut command = Command::new(&wrangler);
         command
-            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["dev", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
             .args(["--inspector-port", &inspector_port.to_string()])
             .arg("--persist-to")
-            .arg(&state_dir)
+            .arg(&self.state_dir)
             .args(["--log-level", "info"]);
-        for (name, value) in vars {
+        for (name, value) in &self.vars {
             command.args(["--var", &format!("{name}:{value}")]);
         }
         let path = format!(
@@ -100,15 +130,7 @@ impl WranglerDev {
             .stderr(log_file)
             // Its own process group, so stopping it also stops workerd.
             .process_group(0);
-        let child = command.spawn().context("could not start wrangler dev")?;
-        let mut server = WranglerDev {
-            child,
-            base: Url::parse(&format!("http://127.0.0.1:{port}"))?,
-            log,
-            state_dir,
-        };
-        server.wait_ready()?;
-        Ok(server)
+        command.spawn().context("could not start wrangler dev")
     }
 
     /// The server's base URL, `http://127.0.0.1:PORT`.
@@ -141,24 +163,29 @@ impl WranglerDev {
         )
     }
 
-    /// Stops the process group: SIGTERM, then SIGKILL if it lingers.
+    /// Stops the process group: SIGTERM, then SIGKILL if it lingers, and
+    /// removes the state directory.
     pub fn stop(&mut self) {
-        let Ok(pid) = i32::try_from(self.child.id()) else {
-            return;
-        };
-        let group = Pid::from_raw(pid);
-        let _ = killpg(group, Signal::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                break;
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
         // workerd may outlive wrangler: always sweep the whole group.
-        let _ = killpg(group, Signal::SIGKILL);
-        let _ = self.child.wait();
+        self.kill_group();
         let _ = fs::remove_dir_all(&self.state_dir);
+    }
+
+    fn kill_group(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        let _ = self.child.wait();
     }
 }
 
@@ -166,6 +193,16 @@ impl Drop for WranglerDev {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A child that has already exited, to hold the place of the real one
+/// until it is spawned (so `Drop` always has a child to reap).
+fn spawn_placeholder() -> Result<Child> {
+    let mut child = Command::new("true")
+        .spawn()
+        .context("could not run `true`")?;
+    child.wait()?;
+    Ok(child)
 }
 
 /// A free TCP port on the loopback interface.
@@ -180,6 +217,27 @@ pub fn get_json(url: &Url) -> Result<serde_json::Value> {
         .with_context(|| format!("GET {url}"))?;
     let body = response.body_mut().read_to_string()?;
     serde_json::from_str(&body).with_context(|| format!("GET {url}: not JSON: {body}"))
+}
+
+/// POSTs an empty body to a URL and parses its JSON answer. Any status but
+/// 2xx is an error.
+pub fn post_json(url: &Url) -> Result<serde_json::Value> {
+    let mut response = ureq::post(url.as_str())
+        .send_empty()
+        .with_context(|| format!("POST {url}"))?;
+    let body = response.body_mut().read_to_string()?;
+    serde_json::from_str(&body).with_context(|| format!("POST {url}: not JSON: {body}"))
+}
+
+/// POSTs an empty body to a URL and returns the status, whatever it is.
+pub fn post_status(url: &Url) -> Result<u16> {
+    let response = ureq::post(url.as_str())
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_empty()
+        .with_context(|| format!("POST {url}"))?;
+    Ok(response.status().as_u16())
 }
 
 /// GETs a URL and returns its status code, whatever it is.

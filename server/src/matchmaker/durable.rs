@@ -20,7 +20,7 @@ use crate::room::engine::{RoomSetup, SeatSetup};
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{self, ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
-use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, RoomId, Seat};
+use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, Role, RoomId, Seat};
 use worker::{
     DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, durable_object,
@@ -268,7 +268,7 @@ impl Matchmaker {
     /// Creates and initialises the room for a match, then tells its players.
     async fn seat_match(&self, found: &Match, players: &[WebSocket]) -> Result<()> {
         let key = config::join_key(&self.env)?;
-        let turn_timeout_ms = config::turn_timeout_ms(&self.env)?;
+        let turn_timeout_ms = config::turn_timeout_ms(&self.env, found.mode)?;
         let hint = hint_for_match(found.tickets.iter().map(|t| t.continent.as_deref()));
         let namespace = self.env.durable_object(ROOM_BINDING)?;
         let id = namespace.unique_id()?;
@@ -291,6 +291,8 @@ impl Matchmaker {
                     .collect(),
                 seed: random_u64()?,
                 turn_timeout_ms,
+                reservation_ms: config::seat_reservation_ms(&self.env)?,
+                retention_ms: config::room_retention_ms(&self.env)?,
             },
             created_by: self.state.id().to_string(),
             location_hint: hint.map(str::to_string),
@@ -311,7 +313,7 @@ impl Matchmaker {
             let token = key.sign(
                 &room,
                 Grant {
-                    seat,
+                    role: Role::Player(seat),
                     player: ticket.player,
                     expires_ms,
                 },

@@ -1,30 +1,34 @@
 //! The `GameRoom` Durable Object: a thin adapter around [`Room`].
 //!
-//! Every event (a frame, a new connection, the alarm) loads the room from its
-//! SQLite storage, hands the event to the pure engine, and carries out the
-//! effects it returns in order: persist, reply, broadcast, close, and set or
-//! clear the one alarm that carries the turn deadline. Sockets are accepted
-//! with the hibernation API; each carries an attachment saying whether it
-//! has said hello and which seat it plays, so an idle room is evicted from
-//! memory and rebuilt from storage alone when the next event arrives.
-//! Nothing is kept in memory between events.
+//! Every event (a frame, a new connection, the alarm) opens the room's
+//! [`Storage`], loads the room, hands the event to the pure engine, and
+//! carries out the effects it returns: first everything that is stored
+//! (logs, the room record, timers and the one alarm set to the earliest
+//! timer), then everything that is sent. Sockets are accepted with the
+//! hibernation API and carry a small attachment (who the connection is and
+//! its rate limits), so an idle room is evicted from memory and rebuilt from
+//! storage alone when the next event arrives. Nothing is kept in memory
+//! between events, and the constructor does no I/O.
 //!
 //! The join token travels in the `Hello` frame, not the URL: this adapter
 //! verifies its signature, room and expiry, and the engine checks that the
 //! player holds the seat.
 
-use super::engine::{Effect, Room, refuse_and_close};
-use super::record::{self, RoomRecord};
+use super::effects::Effect;
+use super::engine::{Room, refuse_and_close};
+use super::flood::{FloodGuard, Verdict};
+use super::storage::{RoomRecord, Storage};
 use crate::attachment;
 use crate::config;
-use crate::frames::{self, send, send_error};
+use crate::frames::{self, send_error};
 use crate::http::{self, error, now_ms};
 use crate::internal::{INIT_ROOM_PATH, InitRoom};
+use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use volley_shared::artillery::Artillery;
-use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame, close};
-use volley_shared::{Game, RoomId, Seat, codec};
+use volley_shared::protocol::{ClientFrame, ErrorCode, Role, ServerFrame, close};
+use volley_shared::{Game, PlayerId, RoomId, codec};
 use worker::{
     DurableObject, Env, Method, Request, Response, Result, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, durable_object,
@@ -37,13 +41,29 @@ pub const ROOM_BINDING: &str = "ROOMS";
 /// place the Durable Object picks the game.
 pub type RoomGame = Artillery;
 
-/// What a room socket remembers across hibernation.
+/// Who a room socket is.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-enum Attachment {
+enum Conn {
     /// Accepted; no valid `Hello` yet. Gets no broadcasts.
     Pending,
-    /// Said hello with a valid token for this seat.
-    Player { seat: Seat },
+    /// Said hello with a valid token.
+    Admitted(Role),
+}
+
+/// What a room socket remembers across hibernation.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct Attachment {
+    conn: Conn,
+    guard: FloodGuard,
+}
+
+/// A frame or a close to send once storage is done.
+enum Outgoing {
+    ToCaller(Vec<u8>),
+    /// To every admitted socket but the one with this role.
+    ToAdmitted(Vec<u8>, Option<Role>),
+    CloseCaller(u16, String),
+    CloseAll(u16, String),
 }
 
 /// What `GET /api/rooms/{id}` tells anyone.
@@ -58,6 +78,9 @@ struct RoomInfo {
     seq: u64,
     turn: u32,
     connections: usize,
+    /// Changes whenever the runtime constructs the object again (after
+    /// hibernation or a restart), so tests can tell that it did.
+    instance: String,
 }
 
 /// One match, as a Durable Object.
@@ -65,11 +88,17 @@ struct RoomInfo {
 pub struct GameRoom {
     state: State,
     env: Env,
+    instance: u64,
 }
 
 impl DurableObject for GameRoom {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            // Only a label: a failed draw leaves it 0.
+            instance: getrandom::u64().unwrap_or(0),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -77,9 +106,18 @@ impl DurableObject for GameRoom {
         match (req.method(), path.as_str()) {
             (Method::Post, INIT_ROOM_PATH) => {
                 let init: InitRoom = crate::internal::read(&mut req).await?;
-                self.init(init)
+                self.init(init).await
             }
             (Method::Get, p) if p.ends_with("/ws") => self.accept(&req),
+            (Method::Get, p) if p.ends_with("/replay") => self.replay(),
+            (Method::Post, p) if p.ends_with("/spectate") => self.spectator_token(),
+            (Method::Post, p) if p.ends_with("/debug/alarm") => {
+                if !config::test_hooks(&self.env) {
+                    return error(404, "test hooks are off (VOLLEY_TEST_HOOKS)");
+                }
+                self.on_alarm().await?;
+                Response::ok("alarm handler ran")
+            }
             (Method::Get, _) => self.info(),
             _ => error(405, "method not allowed"),
         }
@@ -109,7 +147,8 @@ impl DurableObject for GameRoom {
         _clean: bool,
     ) -> Result<()> {
         // The runtime answers the close itself (compatibility flag
-        // web_socket_auto_reply_to_close); a seat stays reserved for a rejoin.
+        // web_socket_auto_reply_to_close). A seat stays reserved for a
+        // rejoin, and its turns keep their deadlines.
         Ok(())
     }
 
@@ -119,81 +158,125 @@ impl DurableObject for GameRoom {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        let Some(mut record) = self.load()? else {
-            return Response::ok("no room");
-        };
-        let now = now_ms();
-        let effects = record.room.on_alarm(now);
-        self.apply_without_caller(&mut record, now, effects).await?;
+        self.on_alarm().await?;
         Response::ok("alarm handled")
     }
 }
 
 impl GameRoom {
-    async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
-        let Some(caller) = attachment::load::<Attachment>(ws)? else {
-            ws.close(Some(close::INTERNAL), Some("socket has no attachment"))?;
-            return Ok(());
-        };
-        let Some(frame) = frames::receive(ws, message) else {
-            return Ok(());
-        };
-        let Some(mut record) = self.load()? else {
-            ws.close(Some(close::INTERNAL), Some("room has no state"))?;
-            return Ok(());
-        };
-        let now = now_ms();
-        let effects = match (caller, frame) {
-            (Attachment::Player { seat }, frame) => record.room.handle(now, seat, frame),
-            (
-                Attachment::Pending,
-                ClientFrame::Hello {
-                    protocol, token, ..
-                },
-            ) => {
-                let key = config::join_key(&self.env)?;
-                match key.verify(&self.room_id(), &token, now) {
-                    Ok(grant) => record.room.hello(now, grant.seat, grant.player, protocol),
-                    Err(err) => {
-                        refuse_and_close(ErrorCode::BadToken, close::BAD_TOKEN, err.to_string())
-                    }
-                }
-            }
-            (Attachment::Pending, ClientFrame::Ping { nonce }) => {
-                vec![Effect::Reply(ServerFrame::Pong { nonce })]
-            }
-            (Attachment::Pending, _) => refuse_and_close(
-                ErrorCode::UnexpectedFrame,
-                close::PROTOCOL_VIOLATION,
-                "the first frame on a room socket must be Hello".to_string(),
-            ),
-        };
-        self.apply(&mut record, ws, now, effects).await
+    fn storage(&self) -> Result<Storage> {
+        Storage::open(self.state.storage().sql())
     }
 
     fn room_id(&self) -> RoomId {
         RoomId(self.state.id().to_string())
     }
 
-    fn load(&self) -> Result<Option<RoomRecord>> {
-        record::load(&self.state.storage().sql())
+    async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let now = now_ms();
+        let Some(mut attached) = attachment::load::<Attachment>(ws)? else {
+            ws.close(Some(close::INTERNAL), Some("socket has no attachment"))?;
+            return Ok(());
+        };
+        let verdict = attached.guard.frame(now);
+        if verdict != Verdict::Allow {
+            attachment::store(ws, &attached)?;
+            send_error(ws, ErrorCode::RateLimited, "too many frames; slow down");
+            if verdict == Verdict::Cut {
+                let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
+            }
+            return Ok(());
+        }
+        let frame = frames::receive(ws, message);
+        let relay_live = matches!(frame, Some(ClientFrame::Live(_))) && attached.guard.live(now);
+        attachment::store(ws, &attached)?;
+        let Some(frame) = frame else {
+            return Ok(());
+        };
+        if matches!(frame, ClientFrame::Live(_)) && !relay_live {
+            // Over 20 aims a second: drop the extra ones quietly.
+            return Ok(());
+        }
+        let storage = self.storage()?;
+        let Some(mut record) = storage.load()? else {
+            ws.close(Some(close::ROOM_CLOSED), Some("the room is gone"))?;
+            return Ok(());
+        };
+        let effects = match (attached.conn, frame) {
+            (Conn::Admitted(role), frame) => record.room.handle(now, role, frame),
+            (
+                Conn::Pending,
+                ClientFrame::Hello {
+                    protocol,
+                    token,
+                    last_seq,
+                },
+            ) => {
+                let key = config::join_key(&self.env)?;
+                match key.verify(&self.room_id(), &token, now) {
+                    Ok(grant) => {
+                        record
+                            .room
+                            .hello(now, grant.role, grant.player, protocol, last_seq)
+                    }
+                    Err(err) => {
+                        refuse_and_close(ErrorCode::BadToken, close::BAD_TOKEN, err.to_string())
+                    }
+                }
+            }
+            (Conn::Pending, ClientFrame::Ping { nonce }) => {
+                vec![Effect::Reply(ServerFrame::Pong { nonce })]
+            }
+            (Conn::Pending, _) => refuse_and_close(
+                ErrorCode::UnexpectedFrame,
+                close::PROTOCOL_VIOLATION,
+                "the first frame on a room socket must be Hello".to_string(),
+            ),
+        };
+        self.carry_out(&storage, &mut record, Some(ws), now, effects)
+            .await
+            .map(drop)
     }
 
-    fn init(&self, init: InitRoom) -> Result<Response> {
-        if self.load()?.is_some() {
+    /// Fires every timer that is due. A timer already fired (a repeated
+    /// alarm) is no longer in the table, and a stale one is ignored by the
+    /// engine; either way nothing happens.
+    async fn on_alarm(&self) -> Result<()> {
+        let storage = self.storage()?;
+        let Some(mut record) = storage.load()? else {
+            return Ok(());
+        };
+        let now = now_ms();
+        for timer in storage.take_due_timers(now)? {
+            let effects = record.room.on_timer(now, timer);
+            if self
+                .carry_out(&storage, &mut record, None, now, effects)
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        self.reschedule(&storage, now).await
+    }
+
+    async fn init(&self, init: InitRoom) -> Result<Response> {
+        let storage = self.storage()?;
+        if storage.load()?.is_some() {
             return error(409, "room already initialised");
         }
-        let room = match Room::new(init.setup) {
-            Ok(room) => room,
+        let now = now_ms();
+        let (room, effects) = match Room::new(init.setup, now) {
+            Ok(created) => created,
             Err(err) => return error(400, err.to_string()),
         };
-        let record = RoomRecord::new(room, init.created_by, init.location_hint, now_ms());
-        record::save(&self.state.storage().sql(), &record)?;
+        let mut record = RoomRecord::new(room, init.created_by, init.location_hint, now);
+        self.carry_out(&storage, &mut record, None, now, effects)
+            .await?;
         Response::ok("initialised").map(|r| r.with_status(201))
     }
 
     fn info(&self) -> Result<Response> {
-        let Some(record) = self.load()? else {
+        let Some(record) = self.storage()?.load()? else {
             return error(404, format!("no room {}", self.room_id()));
         };
         let room = &record.room;
@@ -203,20 +286,50 @@ impl GameRoom {
             location_hint: record.location_hint.clone(),
             created_at_ms: record.created_at_ms,
             mode: room.setup().mode.as_str(),
-            phase: match room.phase() {
-                super::engine::Phase::Waiting { .. } => "waiting",
-                super::engine::Phase::Playing { .. } => "playing",
-                super::engine::Phase::Finished { .. } => "finished",
-            },
+            phase: room.phase().name(),
             seq: room.seq(),
             turn: room.game().turn(),
             connections: self.state.get_websockets().len(),
+            instance: format!("{:016x}", self.instance),
+        })
+    }
+
+    /// `GET /api/rooms/{id}/replay`: seed, roster and action log.
+    fn replay(&self) -> Result<Response> {
+        let storage = self.storage()?;
+        let Some(record) = storage.load()? else {
+            return error(404, format!("no room {}", self.room_id()));
+        };
+        Response::from_json(&record.room.replay(storage.actions()?))
+    }
+
+    /// `POST /api/rooms/{id}/spectate`: a token to watch this room.
+    fn spectator_token(&self) -> Result<Response> {
+        if self.storage()?.load()?.is_none() {
+            return error(404, format!("no room {}", self.room_id()));
+        }
+        #[derive(Serialize)]
+        struct Body {
+            room: String,
+            token: String,
+        }
+        let token = config::join_key(&self.env)?.sign(
+            &self.room_id(),
+            Grant {
+                role: Role::Spectator,
+                player: PlayerId(0),
+                expires_ms: now_ms().saturating_add(config::JOIN_TOKEN_TTL_MS),
+            },
+        );
+        Response::from_json(&Body {
+            room: self.room_id().0,
+            token,
         })
     }
 
     /// Accepts a socket; it must say `Hello` with its join token first.
     fn accept(&self, req: &Request) -> Result<Response> {
-        if self.load()?.is_none() {
+        if self.storage()?.load()?.is_none() {
             return error(404, format!("no room {}", self.room_id()));
         }
         if !http::is_websocket_upgrade(req) {
@@ -224,98 +337,182 @@ impl GameRoom {
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
-        attachment::store(&pair.server, &Attachment::Pending)?;
+        attachment::store(
+            &pair.server,
+            &Attachment {
+                conn: Conn::Pending,
+                guard: FloodGuard::new(now_ms()),
+            },
+        )?;
         Response::from_websocket(pair.client)
     }
 
-    /// The admitted sockets, with their seats.
-    fn players(&self) -> Vec<(WebSocket, Seat)> {
+    /// The admitted sockets, with their roles.
+    fn admitted(&self) -> Vec<(WebSocket, Role)> {
         self.state
             .get_websockets()
             .into_iter()
             .filter_map(|ws| match attachment::load::<Attachment>(&ws) {
-                Ok(Some(Attachment::Player { seat })) => Some((ws, seat)),
+                Ok(Some(Attachment {
+                    conn: Conn::Admitted(role),
+                    ..
+                })) => Some((ws, role)),
                 _ => None,
             })
             .collect()
     }
 
-    /// Makes `caller` the connection of `seat`, closing any other.
-    fn admit(&self, caller: &WebSocket, seat: Seat) -> Result<()> {
-        for (old, old_seat) in self.players() {
-            if old_seat == seat {
-                // Best effort: the old socket may already be gone.
-                let _ = old.close(
-                    Some(close::REPLACED),
-                    Some("another connection took this seat"),
-                );
+    /// Records who `caller` is; a player's older connection is closed.
+    fn admit(&self, caller: &WebSocket, role: Role) -> Result<()> {
+        if let Role::Player(_) = role {
+            for (old, old_role) in self.admitted() {
+                if old_role == role {
+                    // Best effort: the old socket may already be gone.
+                    let _ = old.close(
+                        Some(close::REPLACED),
+                        Some("another connection took this seat"),
+                    );
+                }
             }
         }
-        attachment::store(caller, &Attachment::Player { seat })
+        let guard = attachment::load::<Attachment>(caller)?
+            .map_or_else(|| FloodGuard::new(now_ms()), |a| a.guard);
+        attachment::store(
+            caller,
+            &Attachment {
+                conn: Conn::Admitted(role),
+                guard,
+            },
+        )
     }
 
-    /// Sends a frame to every admitted socket but the one playing `except`.
-    fn send_to_players(&self, frame: &ServerFrame<RoomGame>, except: Option<Seat>) {
-        let Ok(bytes) = codec::encode(frame) else {
-            return;
+    /// Carries out the engine's effects: storage first (logs, record,
+    /// timers, alarm), then sockets. Returns whether the room deleted
+    /// itself.
+    async fn carry_out(
+        &self,
+        storage: &Storage,
+        record: &mut RoomRecord,
+        caller: Option<&WebSocket>,
+        now: u64,
+        effects: Vec<Effect<RoomGame>>,
+    ) -> Result<bool> {
+        let mut outbox = Vec::new();
+        let mut timers_changed = false;
+        let mut deleted = false;
+        let caller_role = match caller.map(attachment::load::<Attachment>).transpose()? {
+            Some(Some(Attachment {
+                conn: Conn::Admitted(role),
+                ..
+            })) => Some(role),
+            _ => None,
         };
-        for (ws, seat) in self.players() {
-            if Some(seat) != except {
-                let _ = ws.send_with_bytes(&bytes);
-            }
-        }
-    }
-
-    async fn apply(
-        &self,
-        record: &mut RoomRecord,
-        caller: &WebSocket,
-        now: u64,
-        effects: Vec<Effect<RoomGame>>,
-    ) -> Result<()> {
         for effect in effects {
             match effect {
-                Effect::Reply(frame) => send(caller, &frame),
-                Effect::Close { code, reason } => {
-                    let _ = caller.close(Some(code), Some(reason));
+                Effect::Reply(frame) => outbox.push(Outgoing::ToCaller(encode(&frame)?)),
+                Effect::Admit(role) => {
+                    if let Some(ws) = caller {
+                        self.admit(ws, role)?;
+                    }
                 }
-                Effect::Admit(seat) => self.admit(caller, seat)?,
+                Effect::CatchUp {
+                    last_seq,
+                    resumed,
+                    welcome,
+                } => {
+                    let missed = storage.events_after(last_seq)?;
+                    let resumed = encode(&resumed)?;
+                    let welcome = encode(&welcome)?;
+                    let missed_bytes: usize = missed.iter().map(Vec::len).sum();
+                    if resumed.len() + missed_bytes < welcome.len() {
+                        outbox.push(Outgoing::ToCaller(resumed));
+                        outbox.extend(missed.into_iter().map(Outgoing::ToCaller));
+                    } else {
+                        outbox.push(Outgoing::ToCaller(welcome));
+                    }
+                }
+                Effect::Commit(commit) => {
+                    storage.append(&commit)?;
+                    storage.save(record)?;
+                    for (_, frame) in &commit.events {
+                        outbox.push(Outgoing::ToAdmitted(encode(frame)?, None));
+                    }
+                }
+                Effect::Persist => storage.save(record)?,
+                Effect::Broadcast(frame) => {
+                    outbox.push(Outgoing::ToAdmitted(encode(&frame)?, None))
+                }
                 Effect::Relay(frame) => {
-                    let from = match attachment::load::<Attachment>(caller)? {
-                        Some(Attachment::Player { seat }) => Some(seat),
-                        _ => None,
-                    };
-                    self.send_to_players(&frame, from);
+                    outbox.push(Outgoing::ToAdmitted(encode(&frame)?, caller_role));
                 }
-                other => self.apply_without_caller(record, now, vec![other]).await?,
+                Effect::SetTimer(timer) => {
+                    storage.set_timer(timer)?;
+                    timers_changed = true;
+                }
+                Effect::CancelTimer(kind) => {
+                    storage.cancel_timer(kind)?;
+                    timers_changed = true;
+                }
+                Effect::Close { code, reason } => outbox.push(Outgoing::CloseCaller(code, reason)),
+                Effect::CloseAll { code, reason } => outbox.push(Outgoing::CloseAll(code, reason)),
+                Effect::DeleteAll => {
+                    // Also deletes the alarm (compatibility date >= 2026-02-24);
+                    // deleted explicitly too, for older dates.
+                    self.state.storage().delete_all().await?;
+                    self.state.storage().delete_alarm().await?;
+                    deleted = true;
+                }
             }
         }
-        Ok(())
+        if timers_changed && !deleted {
+            self.reschedule(storage, now).await?;
+        }
+        self.send(caller, outbox);
+        Ok(deleted)
     }
 
-    /// Carries out persist, broadcast and alarm effects in order; replies and
-    /// closes have no caller here and are dropped. Storage
-    /// writes are synchronous, so a broadcast never goes out before the state
-    /// it announces is saved.
-    async fn apply_without_caller(
-        &self,
-        record: &mut RoomRecord,
-        now: u64,
-        effects: Vec<Effect<RoomGame>>,
-    ) -> Result<()> {
-        for effect in effects {
-            match effect {
-                Effect::Persist => record::save(&self.state.storage().sql(), record)?,
-                Effect::Broadcast(frame) => self.send_to_players(&frame, None),
-                Effect::SetAlarm(at_ms) => {
-                    let delay = Duration::from_millis(at_ms.saturating_sub(now));
-                    self.state.storage().set_alarm(delay).await?;
+    /// Sets the one alarm to the earliest pending timer (at once if it is
+    /// already due), or clears it when none is pending.
+    async fn reschedule(&self, storage: &Storage, now: u64) -> Result<()> {
+        match storage.next_due_ms()? {
+            Some(due_ms) => {
+                let offset = Duration::from_millis(due_ms.saturating_sub(now));
+                self.state.storage().set_alarm(offset).await
+            }
+            None => self.state.storage().delete_alarm().await,
+        }
+    }
+
+    fn send(&self, caller: Option<&WebSocket>, outbox: Vec<Outgoing>) {
+        for outgoing in outbox {
+            match outgoing {
+                Outgoing::ToCaller(bytes) => {
+                    if let Some(ws) = caller {
+                        let _ = ws.send_with_bytes(&bytes);
+                    }
                 }
-                Effect::ClearAlarm => self.state.storage().delete_alarm().await?,
-                // These need a caller; an alarm has none.
-                Effect::Reply(_) | Effect::Close { .. } | Effect::Admit(_) | Effect::Relay(_) => {}
+                Outgoing::ToAdmitted(bytes, except) => {
+                    for (ws, role) in self.admitted() {
+                        if Some(role) != except {
+                            let _ = ws.send_with_bytes(&bytes);
+                        }
+                    }
+                }
+                Outgoing::CloseCaller(code, reason) => {
+                    if let Some(ws) = caller {
+                        let _ = ws.close(Some(code), Some(reason));
+                    }
+                }
+                Outgoing::CloseAll(code, reason) => {
+                    for ws in self.state.get_websockets() {
+                        let _ = ws.close(Some(code), Some(reason.clone()));
+                    }
+                }
             }
         }
-        Ok(())
     }
+}
+
+fn encode(frame: &ServerFrame<RoomGame>) -> Result<Vec<u8>> {
+    codec::encode(frame).map_err(|e| worker::Error::RustError(e.to_string()))
 }

@@ -1,20 +1,27 @@
-//! The room as a pure state machine: frames and alarms in, effects out.
+//! The room as a pure state machine: frames and timers in, effects out.
 //!
-//! [`Room`] runs any [`Game`]: it seats players, numbers the game's events,
-//! runs the turn clock and relays live intentions, and never looks inside the
-//! game. [`Room::hello`] admits a connection whose join token the caller has
-//! verified, [`Room::handle`] takes a decoded frame from an admitted seat and
-//! [`Room::on_alarm`] a firing of the Durable Object's alarm. Each takes the
-//! time as an argument and returns the [`Effect`]s the caller must carry out,
-//! in order. Nothing here does I/O, so every transition is unit-tested with a
-//! manual clock.
+//! [`Room`] runs any [`Game`]: it seats players and spectators, logs and
+//! numbers the game's actions and events, keeps the turn clock and other
+//! timers, and relays live intentions, and it never looks inside the game.
+//!
+//! - [`Room::new`] sets a room up and starts its seat reservation timer.
+//! - [`Room::hello`] admits a connection whose join token the caller has
+//!   verified, welcoming it or bringing it up to date from its `last_seq`.
+//! - [`Room::handle`] takes a decoded frame from an admitted connection.
+//! - [`Room::on_timer`] takes a timer that fell due.
+//!
+//! Each takes the time as an argument and returns the [`Effect`]s the
+//! caller must carry out, in order. Nothing here does I/O, so every
+//! transition is unit-tested with a manual clock.
 
+use super::effects::{Commit, Effect, Timer, TimerKind};
 use serde::{Deserialize, Serialize};
-use volley_shared::game::{Game, Outcome, RuleError, Viewer};
+use volley_shared::game::{Game, Outcome, RuleError, SetupError, Viewer};
 use volley_shared::protocol::{
     self, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame, close,
 };
-use volley_shared::{Mode, PlayerId, Seat};
+use volley_shared::replay::{Action, LoggedAction, Replay};
+use volley_shared::{Mode, PlayerId};
 
 /// One seat as the coordinator filled it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,56 +46,51 @@ pub struct RoomSetup<G: Game> {
     pub seed: u64,
     /// How long a turn lasts before it times out.
     pub turn_timeout_ms: u64,
+    /// How long seats wait to be taken before the game starts without
+    /// them (their turns then time out as the rules say).
+    pub reservation_ms: u64,
+    /// How long a finished room keeps its replay before deleting itself.
+    pub retention_ms: u64,
 }
 
 /// Where a room is in its life.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Phase {
-    /// Entered at creation. Left for `Playing` once every seat has said hello.
+    /// Waiting for seats. Entered at creation. Left for `InTurn` when every
+    /// seat has said hello, or when the seat reservation runs out with at
+    /// least one seat taken; for `Closed` when it runs out with none.
     Waiting {
         /// Which seats have connected at least once.
         joined: Vec<bool>,
     },
-    /// Entered when the last seat joins; each new turn moves the deadline.
-    /// Left for `Finished` when the game ends.
-    Playing {
+    /// A seat is to move before a deadline. Each new turn moves the
+    /// deadline; a missed deadline times the turn out. Left for `Finished`
+    /// when the game ends.
+    InTurn {
         /// When the current turn times out, in ms since the Unix epoch.
         deadline_ms: u64,
     },
-    /// Entered when the game ends; final.
+    /// The game is over; the replay is kept until the retention timer.
+    /// Left for `Closed` when it fires.
     Finished {
         /// How the game ended.
         outcome: Outcome,
     },
+    /// The room deleted its storage; final. (A room in this phase is never
+    /// loaded again: its record is gone.)
+    Closed,
 }
 
-/// Something the caller must do, in the order given.
-#[derive(Clone, Debug, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum Effect<G: Game> {
-    /// Send a frame to the connection the input came from.
-    Reply(ServerFrame<G>),
-    /// The connection the input came from now plays this seat: remember it,
-    /// and close any other connection for the seat with [`close::REPLACED`].
-    Admit(Seat),
-    /// Send a frame to every admitted connection of the room.
-    Broadcast(ServerFrame<G>),
-    /// Send a frame to every admitted connection except the caller.
-    Relay(ServerFrame<G>),
-    /// Save the room as it is after this call, before carrying out the
-    /// effects that follow.
-    Persist,
-    /// Make the alarm fire at this time (ms since the Unix epoch).
-    SetAlarm(u64),
-    /// No timer is needed any more.
-    ClearAlarm,
-    /// Close the connection the input came from.
-    Close {
-        /// The WebSocket close code.
-        code: u16,
-        /// Why, for people.
-        reason: String,
-    },
+impl Phase {
+    /// A short name for status pages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Phase::Waiting { .. } => "waiting",
+            Phase::InTurn { .. } => "in_turn",
+            Phase::Finished { .. } => "finished",
+            Phase::Closed => "closed",
+        }
+    }
 }
 
 /// One game room.
@@ -98,24 +100,33 @@ pub struct Room<G: Game> {
     setup: RoomSetup<G>,
     game: G,
     phase: Phase,
-    /// Sequence number of the last event sent.
+    /// Sequence number of the last event.
     seq: u64,
+    /// Number of the last logged action.
+    actions: u64,
 }
 
 impl<G: Game> Room<G> {
-    /// A new room, waiting for its players. Fails when the game does not
-    /// take that many seats.
-    pub fn new(setup: RoomSetup<G>) -> Result<Room<G>, volley_shared::game::SetupError> {
+    /// A new room, waiting for its players, and the effects that start its
+    /// seat reservation. Fails when the game does not take that many seats.
+    pub fn new(setup: RoomSetup<G>, now_ms: u64) -> Result<(Room<G>, Vec<Effect<G>>), SetupError> {
         let seats = u8::try_from(setup.seats.len()).unwrap_or(u8::MAX);
         let game = G::new(&setup.config, setup.seed, seats)?;
-        Ok(Room {
+        let reservation = Timer {
+            kind: TimerKind::SeatReservation,
+            due_ms: now_ms.saturating_add(setup.reservation_ms),
+            epoch: 0,
+        };
+        let room = Room {
             phase: Phase::Waiting {
                 joined: vec![false; setup.seats.len()],
             },
             setup,
             game,
             seq: 0,
-        })
+            actions: 0,
+        };
+        Ok((room, vec![Effect::Persist, Effect::SetTimer(reservation)]))
     }
 
     /// The room's set-up.
@@ -133,20 +144,33 @@ impl<G: Game> Room<G> {
         &self.game
     }
 
-    /// Sequence number of the last event sent.
+    /// Sequence number of the last event.
     pub fn seq(&self) -> u64 {
         self.seq
     }
 
+    /// The replay of this room, given its action log.
+    pub fn replay(&self, actions: Vec<LoggedAction<G>>) -> Replay<G> {
+        Replay {
+            mode: self.setup.mode,
+            config: self.setup.config.clone(),
+            seed: self.setup.seed,
+            names: self.names(),
+            actions,
+        }
+    }
+
     /// A connection says hello with a join token the caller has verified
-    /// for `seat` and `player`. Admits it and welcomes it, and starts the
-    /// game when it was the last seat missing.
+    /// for `role` and `player`. Admits it, then welcomes it or (when it has
+    /// seen events before) brings it up to date, and starts the game when
+    /// it was the last seat missing.
     pub fn hello(
         &mut self,
         now_ms: u64,
-        seat: Seat,
+        role: Role,
         player: PlayerId,
         protocol_version: u16,
+        last_seq: u64,
     ) -> Vec<Effect<G>> {
         if !protocol::supports(protocol_version) {
             let message = format!(
@@ -159,48 +183,65 @@ impl<G: Game> Room<G> {
                 message,
             );
         }
-        if self.setup.seats.get(seat.index()).map(|s| s.player) != Some(player) {
+        if let Role::Player(seat) = role
+            && self.setup.seats.get(seat.index()).map(|s| s.player) != Some(player)
+        {
             return refuse_and_close(
                 ErrorCode::BadToken,
                 close::BAD_TOKEN,
                 format!("the token's player does not hold {seat} here"),
             );
         }
-        let mut effects = vec![Effect::Admit(seat)];
-        let Phase::Waiting { joined } = &mut self.phase else {
-            effects.push(Effect::Reply(self.welcome(Role::Player(seat))));
-            if let Phase::Finished { outcome } = self.phase {
-                effects.push(Effect::Reply(ServerFrame::GameOver {
-                    outcome,
-                    seq: self.seq,
-                }));
-            }
+        let mut effects = vec![Effect::Admit(role), self.catch_up(role, last_seq)];
+        if let Phase::Finished { outcome } = self.phase {
+            effects.push(Effect::Reply(ServerFrame::GameOver {
+                outcome,
+                seq: self.seq,
+            }));
+        }
+        let (Role::Player(seat), Phase::Waiting { joined }) = (role, &mut self.phase) else {
             return effects;
         };
         if let Some(slot) = joined.get_mut(seat.index()) {
             *slot = true;
         }
-        if !joined.iter().all(|&j| j) {
+        if joined.iter().all(|&j| j) {
+            effects.push(Effect::CancelTimer(TimerKind::SeatReservation));
+            effects.extend(self.begin(now_ms));
+        } else {
             effects.push(Effect::Persist);
-            effects.push(Effect::Reply(self.welcome(Role::Player(seat))));
-            return effects;
         }
-        self.phase = Phase::Playing {
-            deadline_ms: now_ms.saturating_add(self.setup.turn_timeout_ms),
-        };
-        effects.push(Effect::Reply(self.welcome(Role::Player(seat))));
-        let opening = self.game.begin();
-        effects.extend(self.publish(now_ms, opening, None));
         effects
     }
 
-    /// A frame from the admitted connection playing `seat`.
-    pub fn handle(&mut self, now_ms: u64, seat: Seat, frame: ClientFrame<G>) -> Vec<Effect<G>> {
+    /// A frame from an admitted connection.
+    pub fn handle(&mut self, now_ms: u64, role: Role, frame: ClientFrame<G>) -> Vec<Effect<G>> {
+        let seat = match (role, &frame) {
+            (_, ClientFrame::Ping { nonce }) => {
+                return vec![Effect::Reply(ServerFrame::Pong { nonce: *nonce })];
+            }
+            (_, ClientFrame::Hello { .. }) => {
+                return refuse(
+                    ErrorCode::UnexpectedFrame,
+                    "this connection already said hello",
+                );
+            }
+            (_, ClientFrame::FindMatch { .. }) => {
+                return refuse(
+                    ErrorCode::UnexpectedFrame,
+                    "FindMatch goes to /api/matchmake",
+                );
+            }
+            (Role::Spectator, _) => {
+                return refuse(ErrorCode::UnexpectedFrame, "spectators cannot act");
+            }
+            (Role::Player(seat), _) => seat,
+        };
         match frame {
             ClientFrame::Move(mv) => {
                 let turn = self.game.turn();
                 match self.game.play(seat, &mv) {
-                    Ok(events) => self.publish(now_ms, events, Some(turn)),
+                    Ok(events) => self.commit(now_ms, Action::Move { seat, mv }, events, turn),
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
@@ -211,33 +252,58 @@ impl<G: Game> Room<G> {
             ClientFrame::Resign => {
                 let turn = self.game.turn();
                 match self.game.resign(seat) {
-                    Ok(events) => self.publish(now_ms, events, Some(turn)),
+                    Ok(events) => self.commit(now_ms, Action::Resign { seat }, events, turn),
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
-            ClientFrame::Ping { nonce } => vec![Effect::Reply(ServerFrame::Pong { nonce })],
-            ClientFrame::Hello { .. } => refuse(
-                ErrorCode::UnexpectedFrame,
-                "this connection already said hello",
-            ),
-            ClientFrame::FindMatch { .. } => refuse(
-                ErrorCode::UnexpectedFrame,
-                "FindMatch goes to /api/matchmake",
-            ),
+            ClientFrame::Ping { .. }
+            | ClientFrame::Hello { .. }
+            | ClientFrame::FindMatch { .. } => Vec::new(),
         }
     }
 
-    /// The alarm fired. Alarms come at least once and may come late or
-    /// twice: only a deadline that has passed does anything.
-    pub fn on_alarm(&mut self, now_ms: u64) -> Vec<Effect<G>> {
-        match self.phase {
-            Phase::Playing { deadline_ms } if now_ms >= deadline_ms => {
+    /// A timer fell due. Timers may come late or twice: one that belongs to
+    /// a past turn or phase does nothing.
+    pub fn on_timer(&mut self, now_ms: u64, timer: Timer) -> Vec<Effect<G>> {
+        match (timer.kind, &self.phase) {
+            (TimerKind::TurnDeadline, Phase::InTurn { deadline_ms }) => {
+                let deadline_ms = *deadline_ms;
                 let turn = self.game.turn();
+                if timer.epoch != u64::from(turn) {
+                    return Vec::new();
+                }
+                if now_ms < deadline_ms {
+                    // Early: wait for the real deadline.
+                    return vec![Effect::SetTimer(self.turn_timer(deadline_ms))];
+                }
                 let events = self.game.time_out();
-                self.publish(now_ms, events, Some(turn))
+                self.commit(now_ms, Action::TimeOut, events, turn)
             }
-            Phase::Playing { deadline_ms } => vec![Effect::SetAlarm(deadline_ms)],
-            Phase::Waiting { .. } | Phase::Finished { .. } => vec![Effect::ClearAlarm],
+            (TimerKind::SeatReservation, Phase::Waiting { joined }) => {
+                if joined.iter().any(|&j| j) {
+                    self.begin(now_ms)
+                } else {
+                    self.phase = Phase::Closed;
+                    vec![
+                        Effect::CloseAll {
+                            code: close::ROOM_CLOSED,
+                            reason: "nobody came".into(),
+                        },
+                        Effect::DeleteAll,
+                    ]
+                }
+            }
+            (TimerKind::Retention, Phase::Finished { .. }) => {
+                self.phase = Phase::Closed;
+                vec![
+                    Effect::CloseAll {
+                        code: close::ROOM_CLOSED,
+                        reason: "the room's retention ran out".into(),
+                    },
+                    Effect::DeleteAll,
+                ]
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -251,57 +317,117 @@ impl<G: Game> Room<G> {
         ServerFrame::Welcome {
             role,
             seq: self.seq,
-            names: self.setup.seats.iter().map(|s| s.name.clone()).collect(),
-            waiting: matches!(self.phase, Phase::Waiting { .. }),
+            names: self.names(),
+            waiting: self.waiting(),
             view: self.game.view(viewer),
             deadline_ms: self.deadline_ms(),
         }
     }
 
+    /// Welcome, or catch up when the client has seen events the room still
+    /// has after them.
+    fn catch_up(&self, role: Role, last_seq: u64) -> Effect<G> {
+        let welcome = self.welcome(role);
+        if last_seq == 0 || last_seq > self.seq {
+            return Effect::Reply(welcome);
+        }
+        Effect::CatchUp {
+            last_seq,
+            resumed: ServerFrame::Resumed {
+                role,
+                last_seq,
+                seq: self.seq,
+                waiting: self.waiting(),
+                deadline_ms: self.deadline_ms(),
+            },
+            welcome,
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.setup.seats.iter().map(|s| s.name.clone()).collect()
+    }
+
+    fn waiting(&self) -> bool {
+        matches!(self.phase, Phase::Waiting { .. })
+    }
+
     fn deadline_ms(&self) -> Option<u64> {
         match self.phase {
-            Phase::Playing { deadline_ms } => Some(deadline_ms),
+            Phase::InTurn { deadline_ms } => Some(deadline_ms),
             _ => None,
         }
     }
 
-    /// Numbers the events, moves the phase and the turn clock on, and says
-    /// to persist before broadcasting them. `turn_before` is the game's turn
-    /// before the events (`None` when the game has just begun): when the
-    /// turn changed, the new turn gets a full turn's time.
-    fn publish(
+    fn turn_timer(&self, deadline_ms: u64) -> Timer {
+        Timer {
+            kind: TimerKind::TurnDeadline,
+            due_ms: deadline_ms,
+            epoch: u64::from(self.game.turn()),
+        }
+    }
+
+    /// Starts the game.
+    fn begin(&mut self, now_ms: u64) -> Vec<Effect<G>> {
+        let events = self.game.begin();
+        self.commit(now_ms, Action::Begin, events, 0)
+    }
+
+    /// Logs an accepted action and numbers its events; moves the phase and
+    /// the turn clock on. `turn_before` is the game's turn before the
+    /// action: when the turn changed, the new turn gets a full turn's time.
+    fn commit(
         &mut self,
         now_ms: u64,
+        action: Action<G>,
         events: Vec<G::Event>,
-        turn_before: Option<u32>,
+        turn_before: u32,
     ) -> Vec<Effect<G>> {
         if events.is_empty() {
             return Vec::new();
         }
-        let timer = match self.game.outcome() {
+        let mut effects = Vec::new();
+        match self.game.outcome() {
             Some(outcome) => {
                 self.phase = Phase::Finished { outcome };
-                Effect::ClearAlarm
+                effects.push(Effect::CancelTimer(TimerKind::TurnDeadline));
+                effects.push(Effect::SetTimer(Timer {
+                    kind: TimerKind::Retention,
+                    due_ms: now_ms.saturating_add(self.setup.retention_ms),
+                    epoch: 0,
+                }));
             }
             None => {
-                let deadline_ms = match (turn_before, self.deadline_ms()) {
-                    (Some(turn), Some(deadline_ms)) if turn == self.game.turn() => deadline_ms,
+                let deadline_ms = match self.phase {
+                    Phase::InTurn { deadline_ms } if self.game.turn() == turn_before => deadline_ms,
                     _ => now_ms.saturating_add(self.setup.turn_timeout_ms),
                 };
-                self.phase = Phase::Playing { deadline_ms };
-                Effect::SetAlarm(deadline_ms)
+                self.phase = Phase::InTurn { deadline_ms };
+                effects.push(Effect::SetTimer(self.turn_timer(deadline_ms)));
             }
-        };
-        let deadline_ms = self.deadline_ms();
-        let mut effects = vec![Effect::Persist, timer];
-        for event in events {
-            self.seq += 1;
-            effects.push(Effect::Broadcast(ServerFrame::Event {
-                seq: self.seq,
-                event,
-                deadline_ms,
-            }));
         }
+        self.actions += 1;
+        let deadline_ms = self.deadline_ms();
+        let frames = events
+            .into_iter()
+            .map(|event| {
+                self.seq += 1;
+                let frame = ServerFrame::Event {
+                    seq: self.seq,
+                    event,
+                    deadline_ms,
+                };
+                (self.seq, frame)
+            })
+            .collect();
+        effects.push(Effect::Commit(Commit {
+            action: LoggedAction {
+                number: self.actions,
+                at_ms: now_ms,
+                action,
+            },
+            events: frames,
+        }));
         if let Phase::Finished { outcome } = self.phase {
             effects.push(Effect::Broadcast(ServerFrame::GameOver {
                 outcome,

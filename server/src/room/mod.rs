@@ -1,5 +1,8 @@
-//! One match: the pure [`engine`] and the `GameRoom` Durable Object around it.
+//! One match: the pure [`engine`] with its [`effects`] and [`flood`] limits,
+//! and the `GameRoom` Durable Object around them with its [`storage`].
 
 pub mod durable;
+pub mod effects;
 pub mod engine;
-mod record;
+pub mod flood;
+pub mod storage;

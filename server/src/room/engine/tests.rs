@@ -2,10 +2,13 @@
 //! artillery game and with Connect Four (the room must not care which).
 
 use super::*;
+use volley_shared::Seat;
 use volley_shared::artillery::{Aim, Artillery, ArtilleryConfig, ArtilleryEvent, Fire, Weapon};
 use volley_shared::connect_four::{self, ConnectFour};
 
 const TIMEOUT: u64 = 30_000;
+const RESERVATION: u64 = 60_000;
+const RETENTION: u64 = 3_600_000;
 
 fn setup<G: Game>(config: G::Config) -> RoomSetup<G> {
     RoomSetup {
@@ -23,11 +26,13 @@ fn setup<G: Game>(config: G::Config) -> RoomSetup<G> {
         ],
         seed: 99,
         turn_timeout_ms: TIMEOUT,
+        reservation_ms: RESERVATION,
+        retention_ms: RETENTION,
     }
 }
 
 fn room() -> Room<Artillery> {
-    Room::new(setup(ArtilleryConfig::default())).unwrap()
+    Room::new(setup(ArtilleryConfig::default()), 0).unwrap().0
 }
 
 fn player(seat: Seat) -> PlayerId {
@@ -35,7 +40,22 @@ fn player(seat: Seat) -> PlayerId {
 }
 
 fn join<G: Game>(room: &mut Room<G>, now: u64, seat: Seat) -> Vec<Effect<G>> {
-    room.hello(now, seat, player(seat), PROTOCOL_VERSION)
+    room.hello(now, Role::Player(seat), player(seat), PROTOCOL_VERSION, 0)
+}
+
+fn play(
+    room: &mut Room<Artillery>,
+    now: u64,
+    frame: ClientFrame<Artillery>,
+) -> Vec<Effect<Artillery>> {
+    let seat = room.game().to_move().unwrap();
+    room.handle(now, Role::Player(seat), frame)
+}
+
+/// The seat to move fires `away`.
+fn play_away(room: &mut Room<Artillery>, now: u64) -> Vec<Effect<Artillery>> {
+    let fire = away(room);
+    play(room, now, fire)
 }
 
 /// A shot out of the world on the shooter's own side.
@@ -58,11 +78,27 @@ fn started(now: u64) -> Room<Artillery> {
     room
 }
 
+fn turn_timer(room: &Room<Artillery>) -> Timer {
+    let Phase::InTurn { deadline_ms } = *room.phase() else {
+        panic!("not in turn: {:?}", room.phase());
+    };
+    Timer {
+        kind: TimerKind::TurnDeadline,
+        due_ms: deadline_ms,
+        epoch: u64::from(room.game().turn()),
+    }
+}
+
 fn events<G: Game>(effects: &[Effect<G>]) -> Vec<(u64, G::Event)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Broadcast(ServerFrame::Event { seq, event, .. }) => Some((*seq, event.clone())),
+            Effect::Commit(commit) => Some(commit.events.iter()),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|(seq, frame)| match frame {
+            ServerFrame::Event { event, .. } => Some((*seq, event.clone())),
             _ => None,
         })
         .collect()
@@ -76,15 +112,31 @@ fn error_code<G: Game>(effects: &[Effect<G>]) -> Option<ErrorCode> {
 }
 
 #[test]
+fn a_new_room_saves_itself_and_reserves_its_seats() {
+    let (_, effects) = Room::new(setup::<Artillery>(ArtilleryConfig::default()), 100).unwrap();
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Persist,
+            Effect::SetTimer(Timer {
+                kind: TimerKind::SeatReservation,
+                due_ms: 100 + RESERVATION,
+                epoch: 0
+            })
+        ]
+    );
+}
+
+#[test]
 fn the_game_starts_when_every_seat_has_joined() {
     let mut room = room();
     let first = join(&mut room, 0, Seat(0));
     assert!(matches!(
         first.as_slice(),
         [
-            Effect::Admit(Seat(0)),
+            Effect::Admit(Role::Player(Seat(0))),
+            Effect::Reply(ServerFrame::Welcome { waiting: true, .. }),
             Effect::Persist,
-            Effect::Reply(ServerFrame::Welcome { waiting: true, .. })
         ]
     ));
     assert!(matches!(room.phase(), Phase::Waiting { .. }));
@@ -92,11 +144,16 @@ fn the_game_starts_when_every_seat_has_joined() {
     let second = join(&mut room, 500, Seat(1));
     assert_eq!(
         room.phase(),
-        &Phase::Playing {
+        &Phase::InTurn {
             deadline_ms: 500 + TIMEOUT
         }
     );
-    assert!(second.contains(&Effect::SetAlarm(500 + TIMEOUT)));
+    assert!(second.contains(&Effect::CancelTimer(TimerKind::SeatReservation)));
+    assert!(second.contains(&Effect::SetTimer(Timer {
+        kind: TimerKind::TurnDeadline,
+        due_ms: 500 + TIMEOUT,
+        epoch: 1
+    })));
     assert!(matches!(
         events(&second).as_slice(),
         [(
@@ -108,11 +165,12 @@ fn the_game_starts_when_every_seat_has_joined() {
             }
         )]
     ));
-    let persist = second.iter().position(|e| *e == Effect::Persist);
-    let broadcast = second
-        .iter()
-        .position(|e| matches!(e, Effect::Broadcast(_)));
-    assert!(persist < broadcast, "persist before broadcast: {second:?}");
+    let Some(Effect::Commit(commit)) = second.iter().find(|e| matches!(e, Effect::Commit(_)))
+    else {
+        panic!("no commit: {second:?}");
+    };
+    assert_eq!(commit.action.number, 1);
+    assert_eq!(commit.action.action, Action::Begin);
 }
 
 #[test]
@@ -135,25 +193,44 @@ fn moves_before_the_start_or_out_of_turn_are_refused() {
     join(&mut waiting, 0, Seat(0));
     let fire = away(&started(0));
     assert_eq!(
-        error_code(&waiting.handle(0, Seat(0), fire.clone())),
+        error_code(&waiting.handle(0, Role::Player(Seat(0)), fire.clone())),
         Some(ErrorCode::NotInPlay)
     );
 
     let mut room = started(0);
     let before = room.clone();
     assert_eq!(
-        error_code(&room.handle(1, Seat(1), fire)),
+        error_code(&room.handle(1, Role::Player(Seat(1)), fire)),
         Some(ErrorCode::NotYourTurn)
     );
     assert_eq!(room, before, "a refused move changes nothing");
 }
 
 #[test]
-fn a_move_is_persisted_broadcast_and_rearms_the_deadline() {
+fn a_move_is_logged_with_its_events_and_rearms_the_deadline() {
     let mut room = started(0);
-    let effects = room.handle(1_000, Seat(0), away(&room));
-    assert_eq!(effects.first(), Some(&Effect::Persist));
-    assert!(effects.contains(&Effect::SetAlarm(1_000 + TIMEOUT)));
+    let fire = away(&room);
+    let effects = play(&mut room, 1_000, fire.clone());
+    let timer = Effect::SetTimer(Timer {
+        kind: TimerKind::TurnDeadline,
+        due_ms: 1_000 + TIMEOUT,
+        epoch: 2,
+    });
+    assert_eq!(effects.first(), Some(&timer));
+    let Some(Effect::Commit(commit)) = effects.get(1) else {
+        panic!("no commit: {effects:?}");
+    };
+    let ClientFrame::Move(mv) = fire else {
+        unreachable!()
+    };
+    assert_eq!(
+        commit.action,
+        LoggedAction {
+            number: 2,
+            at_ms: 1_000,
+            action: Action::Move { seat: Seat(0), mv }
+        }
+    );
     let events = events(&effects);
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].0, 2);
@@ -177,7 +254,7 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
     };
     let before = room.clone();
     assert_eq!(
-        room.handle(5, Seat(0), ClientFrame::Live(aim)),
+        room.handle(5, Role::Player(Seat(0)), ClientFrame::Live(aim)),
         vec![Effect::Relay(ServerFrame::Live {
             seat: Seat(0),
             live: aim
@@ -185,7 +262,7 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
     );
     assert_eq!(room, before, "live aims are not stored");
     assert_eq!(
-        error_code(&room.handle(5, Seat(1), ClientFrame::Live(aim))),
+        error_code(&room.handle(5, Role::Player(Seat(1)), ClientFrame::Live(aim))),
         Some(ErrorCode::NotYourTurn)
     );
     let wild = Fire {
@@ -196,16 +273,21 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
         ..aim
     };
     assert_eq!(
-        error_code(&room.handle(5, Seat(0), ClientFrame::Live(wild))),
+        error_code(&room.handle(5, Role::Player(Seat(0)), ClientFrame::Live(wild))),
         Some(ErrorCode::IllegalMove)
     );
 }
 
 #[test]
-fn resigning_ends_a_duel_for_the_other_seat() {
+fn resigning_ends_a_duel_and_starts_the_retention_clock() {
     let mut room = started(0);
-    let effects = room.handle(7, Seat(1), ClientFrame::Resign);
-    assert!(effects.contains(&Effect::ClearAlarm));
+    let effects = room.handle(7, Role::Player(Seat(1)), ClientFrame::Resign);
+    assert!(effects.contains(&Effect::CancelTimer(TimerKind::TurnDeadline)));
+    assert!(effects.contains(&Effect::SetTimer(Timer {
+        kind: TimerKind::Retention,
+        due_ms: 7 + RETENTION,
+        epoch: 0
+    })));
     assert_eq!(
         effects.last(),
         Some(&Effect::Broadcast(ServerFrame::GameOver {
@@ -214,19 +296,24 @@ fn resigning_ends_a_duel_for_the_other_seat() {
         }))
     );
     assert_eq!(
-        error_code(&room.handle(8, Seat(1), ClientFrame::Resign)),
+        error_code(&room.handle(8, Role::Player(Seat(1)), ClientFrame::Resign)),
         Some(ErrorCode::NotInPlay)
     );
 }
 
 #[test]
-fn an_early_or_repeated_alarm_does_nothing_but_rearm() {
+fn an_early_a_stale_or_a_repeated_turn_timer_does_nothing() {
     let mut room = started(0);
+    let timer = turn_timer(&room);
     let before = room.clone();
-    assert_eq!(room.on_alarm(TIMEOUT - 1), vec![Effect::SetAlarm(TIMEOUT)]);
+    assert_eq!(
+        room.on_timer(TIMEOUT - 1, timer),
+        vec![Effect::SetTimer(timer)],
+        "early: wait for the real deadline"
+    );
     assert_eq!(room, before);
 
-    let effects = room.on_alarm(TIMEOUT);
+    let effects = room.on_timer(TIMEOUT, timer);
     assert!(matches!(
         events(&effects).first(),
         Some((
@@ -237,21 +324,39 @@ fn an_early_or_repeated_alarm_does_nothing_but_rearm() {
             }
         ))
     ));
-    // The same alarm delivered again finds the new deadline in the future.
-    assert_eq!(room.on_alarm(TIMEOUT), vec![Effect::SetAlarm(2 * TIMEOUT)]);
+    // The same timer delivered again belongs to a turn that is over.
+    let after = room.clone();
+    assert_eq!(room.on_timer(TIMEOUT + 5, timer), vec![]);
+    assert_eq!(room.on_timer(10 * TIMEOUT, timer), vec![]);
+    assert_eq!(room, after);
+}
+
+#[test]
+fn a_late_timer_still_times_the_turn_out() {
+    let mut room = started(0);
+    let timer = turn_timer(&room);
+    let effects = room.on_timer(TIMEOUT * 5, timer);
+    assert_eq!(events(&effects).len(), 2, "{effects:?}");
+    assert_eq!(
+        room.phase(),
+        &Phase::InTurn {
+            deadline_ms: TIMEOUT * 6
+        },
+        "the next turn counts from when the timeout was handled"
+    );
 }
 
 #[test]
 fn an_absent_player_forfeits_after_three_timeouts() {
     let mut room = started(0);
     let mut now = 0;
-    let mut last = Vec::new();
     while !matches!(room.phase(), Phase::Finished { .. }) {
         now += TIMEOUT;
         if room.game().to_move() == Some(Seat(0)) {
-            room.handle(now - 1, Seat(0), away(&room));
+            play_away(&mut room, now - 1);
         }
-        last = room.on_alarm(now);
+        let timer = turn_timer(&room);
+        room.on_timer(now, timer);
         assert!(now < 20 * TIMEOUT, "never finished");
     }
     assert_eq!(
@@ -260,25 +365,63 @@ fn an_absent_player_forfeits_after_three_timeouts() {
             outcome: Outcome::Winner(Seat(0))
         }
     );
-    assert!(last.contains(&Effect::ClearAlarm));
-    assert_eq!(room.on_alarm(now + TIMEOUT), vec![Effect::ClearAlarm]);
-    let fire = ClientFrame::Move(Fire {
-        aim: Aim {
-            angle_deg: 90,
-            power: 10,
-        },
-        weapon: Weapon::Shell,
-    });
+}
+
+#[test]
+fn the_reservation_starts_a_half_empty_room_and_closes_an_empty_one() {
+    let reservation = Timer {
+        kind: TimerKind::SeatReservation,
+        due_ms: RESERVATION,
+        epoch: 0,
+    };
+    let mut half = room();
+    join(&mut half, 10, Seat(1));
+    let effects = half.on_timer(RESERVATION, reservation);
+    assert!(matches!(
+        events(&effects).as_slice(),
+        [(1, ArtilleryEvent::TurnStarted { seat: Seat(0), .. })]
+    ));
+    assert!(matches!(half.phase(), Phase::InTurn { .. }));
     assert_eq!(
-        error_code(&room.handle(now, Seat(0), fire)),
-        Some(ErrorCode::NotInPlay)
+        half.on_timer(RESERVATION, reservation),
+        vec![],
+        "a second firing does nothing"
     );
+
+    let mut empty = room();
+    let effects = empty.on_timer(RESERVATION, reservation);
+    assert_eq!(effects.last(), Some(&Effect::DeleteAll));
+    assert_eq!(empty.phase(), &Phase::Closed);
+}
+
+#[test]
+fn retention_deletes_a_finished_room_and_nothing_else() {
+    let retention = Timer {
+        kind: TimerKind::Retention,
+        due_ms: RETENTION,
+        epoch: 0,
+    };
+    let mut playing = started(0);
+    assert_eq!(playing.on_timer(RETENTION, retention), vec![]);
+    playing.handle(1, Role::Player(Seat(0)), ClientFrame::Resign);
+    let effects = playing.on_timer(RETENTION, retention);
+    assert!(matches!(
+        effects.as_slice(),
+        [
+            Effect::CloseAll {
+                code: close::ROOM_CLOSED,
+                ..
+            },
+            Effect::DeleteAll
+        ]
+    ));
+    assert_eq!(playing.phase(), &Phase::Closed);
 }
 
 #[test]
 fn an_unsupported_protocol_is_refused_and_closed() {
     let mut room = room();
-    let effects = room.hello(0, Seat(0), PlayerId(10), 999);
+    let effects = room.hello(0, Role::Player(Seat(0)), PlayerId(10), 999, 0);
     assert_eq!(error_code(&effects), Some(ErrorCode::UnsupportedProtocol));
     assert!(matches!(
         effects.last(),
@@ -294,7 +437,7 @@ fn an_unsupported_protocol_is_refused_and_closed() {
 fn a_token_for_someone_else_is_refused_and_closed() {
     let mut room = room();
     for (seat, player) in [(Seat(0), PlayerId(11)), (Seat(7), PlayerId(10))] {
-        let effects = room.hello(0, seat, player, PROTOCOL_VERSION);
+        let effects = room.hello(0, Role::Player(seat), player, PROTOCOL_VERSION, 0);
         assert_eq!(error_code(&effects), Some(ErrorCode::BadToken));
         assert!(matches!(
             effects.last(),
@@ -307,37 +450,109 @@ fn a_token_for_someone_else_is_refused_and_closed() {
 }
 
 #[test]
-fn a_rejoin_gets_the_current_state() {
+fn a_rejoin_without_history_gets_a_snapshot() {
     let mut room = started(0);
-    room.handle(10, Seat(0), away(&room));
+    play_away(&mut room, 10);
     let effects = join(&mut room, 20, Seat(0));
     assert_eq!(
         effects,
         vec![
-            Effect::Admit(Seat(0)),
+            Effect::Admit(Role::Player(Seat(0))),
             Effect::Reply(room.welcome(Role::Player(Seat(0))))
         ]
     );
-    assert!(matches!(
-        room.welcome(Role::Player(Seat(0))),
-        ServerFrame::Welcome {
+}
+
+#[test]
+fn a_rejoin_with_history_catches_up_from_its_last_event() {
+    let mut room = started(0);
+    play_away(&mut room, 10);
+    let effects = room.hello(20, Role::Player(Seat(1)), PlayerId(11), PROTOCOL_VERSION, 1);
+    let [
+        Effect::Admit(_),
+        Effect::CatchUp {
+            last_seq: 1,
+            resumed,
+            welcome,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("no catch-up: {effects:?}");
+    };
+    assert_eq!(
+        resumed,
+        &ServerFrame::Resumed {
+            role: Role::Player(Seat(1)),
+            last_seq: 1,
             seq: 3,
             waiting: false,
-            ..
+            deadline_ms: Some(10 + TIMEOUT)
         }
+    );
+    assert_eq!(welcome, &room.welcome(Role::Player(Seat(1))));
+    // A client claiming events the room never sent gets a snapshot.
+    let effects = room.hello(
+        20,
+        Role::Player(Seat(1)),
+        PlayerId(11),
+        PROTOCOL_VERSION,
+        99,
+    );
+    assert!(matches!(
+        effects.get(1),
+        Some(Effect::Reply(ServerFrame::Welcome { seq: 3, .. }))
     ));
+}
+
+#[test]
+fn spectators_watch_but_cannot_act() {
+    let mut room = started(0);
+    let effects = room.hello(5, Role::Spectator, PlayerId(0), PROTOCOL_VERSION, 0);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Admit(Role::Spectator),
+            Effect::Reply(room.welcome(Role::Spectator))
+        ]
+    );
+    let before = room.clone();
+    for frame in [away(&room), ClientFrame::Resign] {
+        assert_eq!(
+            error_code(&room.handle(6, Role::Spectator, frame)),
+            Some(ErrorCode::UnexpectedFrame)
+        );
+    }
+    assert_eq!(room, before);
+    assert_eq!(
+        room.handle(6, Role::Spectator, ClientFrame::Ping { nonce: 3 }),
+        vec![Effect::Reply(ServerFrame::Pong { nonce: 3 })]
+    );
+}
+
+#[test]
+fn joining_a_finished_room_says_how_it_ended() {
+    let mut room = started(0);
+    room.handle(1, Role::Player(Seat(0)), ClientFrame::Resign);
+    let effects = room.hello(2, Role::Spectator, PlayerId(0), PROTOCOL_VERSION, 0);
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::Reply(ServerFrame::GameOver {
+            outcome: Outcome::Winner(Seat(1)),
+            seq: 3
+        }))
+    );
 }
 
 #[test]
 fn pings_are_answered_and_lobby_frames_refused() {
     let mut room = room();
     assert_eq!(
-        room.handle(0, Seat(0), ClientFrame::Ping { nonce: 7 }),
+        room.handle(0, Role::Player(Seat(0)), ClientFrame::Ping { nonce: 7 }),
         vec![Effect::Reply(ServerFrame::Pong { nonce: 7 })]
     );
     let effects = room.handle(
         0,
-        Seat(0),
+        Role::Player(Seat(0)),
         ClientFrame::FindMatch {
             protocol: PROTOCOL_VERSION,
             mode: Mode::Duel,
@@ -348,8 +563,33 @@ fn pings_are_answered_and_lobby_frames_refused() {
 }
 
 #[test]
+fn the_action_log_replays_to_the_same_game() {
+    let mut log = Vec::new();
+    let mut take = |effects: Vec<Effect<Artillery>>| {
+        for effect in effects {
+            if let Effect::Commit(commit) = effect {
+                log.push(commit.action);
+            }
+        }
+    };
+    let mut fresh = room();
+    join(&mut fresh, 0, Seat(0));
+    take(join(&mut fresh, 0, Seat(1)));
+    let mut now = 0;
+    for _ in 0..6 {
+        now += 1_000;
+        take(play_away(&mut fresh, now));
+    }
+    take(fresh.on_timer(now + TIMEOUT, turn_timer(&fresh)));
+    take(fresh.handle(now + TIMEOUT, Role::Player(Seat(1)), ClientFrame::Resign));
+    let (game, events) = fresh.replay(log).run().unwrap();
+    assert_eq!(&game, fresh.game());
+    assert_eq!(events.len() as u64, fresh.seq());
+}
+
+#[test]
 fn the_room_runs_connect_four_too() {
-    let mut room: Room<ConnectFour> = Room::new(setup(())).unwrap();
+    let mut room: Room<ConnectFour> = Room::new(setup(()), 0).unwrap().0;
     join(&mut room, 0, Seat(0));
     let start = join(&mut room, 0, Seat(1));
     assert!(matches!(
@@ -360,7 +600,7 @@ fn the_room_runs_connect_four_too() {
     let mut last = Vec::new();
     for (seat, column) in [(0, 3), (1, 4), (0, 3), (1, 4), (0, 3), (1, 4), (0, 3)] {
         now += 1_000;
-        last = room.handle(now, Seat(seat), ClientFrame::Move(column));
+        last = room.handle(now, Role::Player(Seat(seat)), ClientFrame::Move(column));
         assert_eq!(error_code(&last), None, "{last:?}");
     }
     assert_eq!(
@@ -371,7 +611,7 @@ fn the_room_runs_connect_four_too() {
         }))
     );
     assert_eq!(
-        error_code(&room.handle(now, Seat(0), ClientFrame::Move(9))),
+        error_code(&room.handle(now, Role::Player(Seat(0)), ClientFrame::Move(9))),
         Some(ErrorCode::NotInPlay)
     );
 }
@@ -383,5 +623,5 @@ fn a_room_refuses_a_seat_count_its_game_cannot_take() {
         player: PlayerId(12),
         name: "cy".into(),
     });
-    assert!(Room::new(three).is_err());
+    assert!(Room::new(three, 0).is_err());
 }

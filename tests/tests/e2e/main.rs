@@ -2,7 +2,12 @@
 //!
 //! One `wrangler dev` serves every test; the tests run one at a time so that
 //! the coordinator never pairs bots of two different tests. The turn timeout
-//! is shortened with `--var TURN_TIMEOUT_MS:..`, as a user would configure it.
+//! is shortened with `--var TURN_TIMEOUT_MS:..`, as a user would configure it,
+//! and `--var VOLLEY_TEST_HOOKS:1` turns on the route that runs a room's
+//! alarm handler on demand. The scenarios about the room's own guarantees
+//! are in [`rooms`].
+
+mod rooms;
 
 use anyhow::{Context, Result, bail, ensure};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -36,13 +41,20 @@ fn main() -> ExitCode {
         "an_idle_player_times_out_on_the_alarm_and_the_turn_passes",
         "malformed_frames_are_refused_and_the_room_goes_on",
         "bad_tokens_are_refused_in_the_handshake",
+        "a_reconnect_resumes_with_exactly_the_missed_events",
+        "spectators_watch_but_cannot_act",
+        "a_flooding_client_is_cut_off_while_the_game_goes_on",
+        "a_repeated_or_early_alarm_changes_nothing",
+        "expired_tokens_are_refused",
+        "the_replay_reproduces_the_game",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
 
-    let server = match start_server() {
+    let secret = format!("e2e-secret-{}-{}", std::process::id(), nanos_since_epoch());
+    let server = match start_server(&secret) {
         Ok(server) => server,
         Err(err) => {
             eprintln!("could not start the server: {err:#}");
@@ -56,6 +68,26 @@ fn main() -> ExitCode {
         trial(names[2], &base, idle_player_times_out),
         trial(names[3], &base, malformed_frames_are_refused),
         trial(names[4], &base, bad_tokens_are_refused),
+        trial(
+            names[5],
+            &base,
+            rooms::a_reconnect_resumes_with_exactly_the_missed_events,
+        ),
+        trial(names[6], &base, rooms::spectators_watch_but_cannot_act),
+        trial(
+            names[7],
+            &base,
+            rooms::a_flooding_client_is_cut_off_while_the_game_goes_on,
+        ),
+        trial(
+            names[8],
+            &base,
+            rooms::a_repeated_or_early_alarm_changes_nothing,
+        ),
+        trial(names[9], &base, move |base| {
+            rooms::expired_tokens_are_refused(base, secret)
+        }),
+        trial(names[10], &base, rooms::the_replay_reproduces_the_game),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -68,12 +100,12 @@ fn main() -> ExitCode {
     conclusion.exit_code()
 }
 
-fn start_server() -> Result<WranglerDev> {
+fn start_server(secret: &str) -> Result<WranglerDev> {
     build_worker()?;
-    let secret = format!("e2e-secret-{}-{}", std::process::id(), nanos_since_epoch());
     WranglerDev::start(&[
         ("TURN_TIMEOUT_MS", TURN_TIMEOUT_MS),
-        ("JOIN_SECRET", &secret),
+        ("JOIN_SECRET", secret),
+        ("VOLLEY_TEST_HOOKS", "1"),
     ])
 }
 
@@ -101,7 +133,7 @@ where
 }
 
 /// Two tickets opened together, matched into one room.
-async fn match_two(base: &Url) -> Result<(Matched, Matched)> {
+pub(crate) async fn match_two(base: &Url) -> Result<(Matched, Matched)> {
     let (a, b) = tokio::join!(
         matchmake(base, Mode::Duel, "alice"),
         matchmake(base, Mode::Duel, "bob")
@@ -115,7 +147,7 @@ async fn match_two(base: &Url) -> Result<(Matched, Matched)> {
     Ok((a, b))
 }
 
-async fn play_both(
+pub(crate) async fn play_both(
     base: &Url,
     a: &Matched,
     sa: Strategy,

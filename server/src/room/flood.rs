@@ -1,0 +1,154 @@
+//! Per-connection rate limits, as pure logic on a clock passed in.
+//!
+//! Every frame takes a token from a bucket that refills at
+//! [`FRAMES_PER_SECOND`] up to [`BURST`]. A frame that finds the bucket
+//! empty is refused (the room answers `RateLimited` and drops it); a
+//! connection that keeps sending into an empty bucket for
+//! [`REFUSALS_TO_CUT`] frames in a row is cut off. Live aims have their own,
+//! gentler limit: at most one every [`LIVE_INTERVAL_MS`] is relayed, and the
+//! rest are dropped silently (a client may sample its aim at any rate).
+//!
+//! The state is small and lives in the socket's hibernation attachment.
+
+use serde::{Deserialize, Serialize};
+
+/// Sustained frames per second a connection may send.
+pub const FRAMES_PER_SECOND: u32 = 30;
+/// Frames a connection may send at once after being quiet.
+pub const BURST: u32 = 60;
+/// Refused frames in a row after which the connection is closed.
+pub const REFUSALS_TO_CUT: u32 = 40;
+/// Shortest time between two relayed live aims (20 per second).
+pub const LIVE_INTERVAL_MS: u64 = 50;
+
+/// What to do with one frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Handle it.
+    Allow,
+    /// Drop it and tell the client to slow down.
+    Refuse,
+    /// Drop it and close the connection.
+    Cut,
+}
+
+/// One connection's limits.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FloodGuard {
+    /// Tokens in the bucket, in thousandths of a frame.
+    milli_tokens: u64,
+    /// When the bucket was last refilled.
+    refilled_ms: u64,
+    /// Frames refused in a row.
+    refusals: u32,
+    /// When the last live aim was relayed.
+    last_live_ms: Option<u64>,
+}
+
+impl FloodGuard {
+    /// A full bucket at `now_ms`.
+    pub fn new(now_ms: u64) -> FloodGuard {
+        FloodGuard {
+            milli_tokens: u64::from(BURST) * 1_000,
+            refilled_ms: now_ms,
+            refusals: 0,
+            last_live_ms: None,
+        }
+    }
+
+    /// Takes a token for one frame arriving at `now_ms`.
+    pub fn frame(&mut self, now_ms: u64) -> Verdict {
+        let elapsed = now_ms.saturating_sub(self.refilled_ms);
+        self.refilled_ms = self.refilled_ms.max(now_ms);
+        self.milli_tokens = self
+            .milli_tokens
+            .saturating_add(elapsed.saturating_mul(u64::from(FRAMES_PER_SECOND)))
+            .min(u64::from(BURST) * 1_000);
+        if self.milli_tokens >= 1_000 {
+            self.milli_tokens -= 1_000;
+            self.refusals = 0;
+            return Verdict::Allow;
+        }
+        self.refusals = self.refusals.saturating_add(1);
+        if self.refusals >= REFUSALS_TO_CUT {
+            Verdict::Cut
+        } else {
+            Verdict::Refuse
+        }
+    }
+
+    /// Whether a live aim arriving at `now_ms` should be relayed.
+    pub fn live(&mut self, now_ms: u64) -> bool {
+        let due = self
+            .last_live_ms
+            .is_none_or(|last| now_ms >= last.saturating_add(LIVE_INTERVAL_MS));
+        if due {
+            self.last_live_ms = Some(now_ms);
+        }
+        due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_passes_then_the_rate_holds() {
+        let mut guard = FloodGuard::new(0);
+        for _ in 0..BURST {
+            assert_eq!(guard.frame(0), Verdict::Allow);
+        }
+        assert_eq!(guard.frame(0), Verdict::Refuse);
+        // One second later there are FRAMES_PER_SECOND new tokens.
+        let allowed = (0..100)
+            .filter(|_| guard.frame(1_000) == Verdict::Allow)
+            .count();
+        assert_eq!(allowed, FRAMES_PER_SECOND as usize);
+    }
+
+    #[test]
+    fn a_steady_client_is_never_refused() {
+        let mut guard = FloodGuard::new(0);
+        // 25 frames a second for a minute.
+        for i in 0..25 * 60 {
+            assert_eq!(guard.frame(i * 40), Verdict::Allow, "frame {i}");
+        }
+    }
+
+    #[test]
+    fn a_flood_is_cut_off_and_a_pause_forgives() {
+        let mut guard = FloodGuard::new(0);
+        let verdicts: Vec<Verdict> = (0..BURST + REFUSALS_TO_CUT)
+            .map(|_| guard.frame(0))
+            .collect();
+        assert_eq!(verdicts.last(), Some(&Verdict::Cut));
+        assert_eq!(
+            verdicts.iter().filter(|v| **v == Verdict::Refuse).count(),
+            REFUSALS_TO_CUT as usize - 1
+        );
+
+        let mut calmer = FloodGuard::new(0);
+        for _ in 0..BURST + 5 {
+            calmer.frame(0);
+        }
+        assert_eq!(calmer.frame(100), Verdict::Allow, "refilled after a pause");
+        assert_eq!(calmer.refusals, 0);
+    }
+
+    #[test]
+    fn live_aims_are_thinned_to_twenty_a_second() {
+        let mut guard = FloodGuard::new(0);
+        let relayed = (0..1_000).filter(|ms| guard.live(*ms)).count();
+        assert_eq!(relayed, 20);
+    }
+
+    #[test]
+    fn a_clock_going_backwards_does_not_mint_tokens() {
+        let mut guard = FloodGuard::new(10_000);
+        for _ in 0..BURST {
+            guard.frame(10_000);
+        }
+        assert_eq!(guard.frame(5_000), Verdict::Refuse);
+    }
+}

@@ -1,0 +1,315 @@
+//! The room's own guarantees, against the real runtime: resume from the
+//! event log, spectators, flood limits, repeated alarms, expired tokens,
+//! and replays.
+
+use crate::{match_two, play_both};
+use anyhow::{Context, Result, bail, ensure};
+use url::Url;
+use volley_client::bot::Strategy;
+use volley_client::lobby::Matched;
+use volley_client::native::{ClientError, Connection, open_room, play};
+use volley_client::session::{GameSession, Update};
+use volley_server::token::{Grant, JoinKey};
+use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
+use volley_shared::protocol::{ClientFrame, ErrorCode, Role, ServerFrame};
+use volley_shared::replay::Replay;
+use volley_shared::{Game, Outcome, PlayerId};
+use volley_tests::{get_json, post_json, post_status};
+
+/// A connection with its session.
+pub struct Client {
+    pub conn: Connection,
+    pub session: GameSession,
+}
+
+impl Client {
+    /// Opens a room socket and says hello with `token`.
+    pub async fn join(base: &Url, matched: &Matched) -> Result<Client> {
+        let mut client = Client {
+            conn: open_room(base, &matched.room).await?,
+            session: GameSession::new(),
+        };
+        client.hello(&matched.token).await?;
+        Ok(client)
+    }
+
+    /// Says hello on the current socket, with this session's `last_seq`.
+    pub async fn hello(&mut self, token: &str) -> Result<()> {
+        let hello = self.session.hello(token);
+        self.conn.send(&hello).await?;
+        Ok(())
+    }
+
+    /// Reads frames until one changes something, applying it.
+    pub async fn next(&mut self) -> Result<(ServerFrame, Update)> {
+        let frame = self.conn.recv().await?;
+        let update = self.session.on_frame(frame.clone())?;
+        Ok((frame, update))
+    }
+
+    /// Reads until the session has applied event `seq`.
+    pub async fn until_seq(&mut self, seq: u64) -> Result<()> {
+        while self.session.last_seq() < seq {
+            self.next().await?;
+        }
+        Ok(())
+    }
+}
+
+/// A harmless shot out of the world, on the shooter's own side.
+pub fn away(state: &Artillery) -> Result<ClientFrame> {
+    let seat = state.to_move().context("nobody to move")?;
+    let tank = state.tank(seat).context("no tank")?;
+    Ok(ClientFrame::Move(Fire {
+        aim: Aim {
+            angle_deg: if tank.x < 512.0 { 135 } else { 45 },
+            power: 100,
+        },
+        weapon: Weapon::Shell,
+    }))
+}
+
+/// Both players join; returns them once the game has begun, with the seat
+/// to move first.
+async fn join_both(base: &Url, a: &Matched, b: &Matched) -> Result<(Client, Client)> {
+    let mut ca = Client::join(base, a).await?;
+    let mut cb = Client::join(base, b).await?;
+    ca.until_seq(1).await?;
+    cb.until_seq(1).await?;
+    Ok((ca, cb))
+}
+
+pub async fn a_reconnect_resumes_with_exactly_the_missed_events(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let (mut ca, mut cb) = join_both(&base, &a, &b).await?;
+    let (mover, other, other_match) = if ca.session.my_turn() {
+        (&mut ca, &mut cb, &b)
+    } else {
+        (&mut cb, &mut ca, &a)
+    };
+    // The other player drops off; the mover fires, and the turn passes to
+    // the absent player, whose deadline keeps running.
+    let seen = other.session.last_seq();
+    other.conn.close_in_place().await;
+    let fire = away(mover.session.state().context("no state")?)?;
+    mover.conn.send(&fire).await?;
+    mover.session.moved();
+    mover.until_seq(seen + 2).await?;
+    let room_seq = mover.session.last_seq();
+
+    // Back, with the same token and the last event it saw.
+    other.conn = open_room(&base, &other_match.room).await?;
+    other.hello(&other_match.token).await?;
+    let (frame, update) = other.next().await?;
+    ensure!(
+        update == Update::Resumed,
+        "expected Resumed after a short absence, got {frame:?}"
+    );
+    let ServerFrame::Resumed { last_seq, seq, .. } = frame else {
+        bail!("not a resume: {frame:?}");
+    };
+    ensure!(
+        last_seq == seen && seq >= room_seq,
+        "resumed {last_seq}..{seq}, saw {seen}, room at {room_seq}"
+    );
+    let mut got = Vec::new();
+    while other.session.last_seq() < seq {
+        let (frame, _) = other.next().await?;
+        if let ServerFrame::Event { seq, .. } = frame {
+            got.push(seq);
+        }
+    }
+    let expected: Vec<u64> = (seen + 1..=seq).collect();
+    ensure!(
+        got == expected,
+        "missed events {got:?}, expected {expected:?}"
+    );
+    ensure!(
+        other.session.state() == mover.session.state(),
+        "the resumed state differs from the mover's"
+    );
+    Ok(())
+}
+
+pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let watch = post_json(&base.join(&format!("/api/rooms/{}/spectate", a.room))?)?;
+    let token = watch["token"].as_str().context("no token")?.to_string();
+    ensure!(
+        post_status(&base.join(&format!("/api/rooms/{}/spectate", "0".repeat(64)))?)? == 404,
+        "a spectator token for a room that does not exist"
+    );
+    let spectator = Matched {
+        room: a.room.clone(),
+        seat: a.seat,
+        token,
+    };
+    let mut watcher = Client::join(&base, &spectator).await?;
+    let (frame, _) = watcher.next().await?;
+    ensure!(
+        matches!(
+            frame,
+            ServerFrame::Welcome {
+                role: Role::Spectator,
+                ..
+            }
+        ),
+        "spectator welcomed as {frame:?}"
+    );
+    let players = tokio::spawn({
+        let (base, a, b) = (base.clone(), a.clone(), b.clone());
+        async move { play_both(&base, &a, Strategy::Aim, &b, Strategy::Aim).await }
+    });
+    watcher.until_seq(1).await?;
+    let fire = away(watcher.session.state().context("no state")?)?;
+    watcher.conn.send(&fire).await?;
+    let mut refused = false;
+    let outcome = loop {
+        match watcher.next().await? {
+            (ServerFrame::Error { code, .. }, _) => {
+                ensure!(
+                    code == ErrorCode::UnexpectedFrame,
+                    "spectator move: {code:?}"
+                );
+                refused = true;
+            }
+            (_, Update::GameOver(outcome)) => break outcome,
+            _ => {}
+        }
+    };
+    ensure!(refused, "the spectator's move was not refused");
+    let (ra, rb) = players.await.context("players")??;
+    ensure!(
+        ra.outcome == outcome && rb.outcome == outcome,
+        "spectator saw {outcome:?}, players {ra:?} / {rb:?}"
+    );
+    ensure!(
+        watcher.session.state().and_then(|s| s.outcome) == Some(outcome),
+        "the spectator's state disagrees"
+    );
+    Ok(())
+}
+
+pub async fn a_flooding_client_is_cut_off_while_the_game_goes_on(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let alice = tokio::spawn({
+        let (base, a) = (base.clone(), a.clone());
+        async move { play(&base, &a, Strategy::Aim).await }
+    });
+    let mut flood = Client::join(&base, &b).await?;
+    let ping = volley_shared::codec::encode(&ClientFrame::<Artillery>::Ping { nonce: 1 })?;
+    // Far more than the burst, as fast as the socket takes them.
+    for _ in 0..400 {
+        if flood.conn.send_raw(ping.clone()).await.is_err() {
+            break;
+        }
+    }
+    let mut limited = 0;
+    let closed = loop {
+        match flood.conn.recv().await {
+            Ok(ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            }) => limited += 1,
+            Ok(_) => {}
+            Err(ClientError::Closed(reason)) => break reason,
+            Err(err) => bail!("flood socket: {err}"),
+        }
+    };
+    ensure!(limited > 0, "no RateLimited error before the cut");
+    ensure!(
+        closed.starts_with("4008"),
+        "closed with {closed}, expected 4008"
+    );
+    // Bob never plays again; Alice wins when his turns time out.
+    let ra = alice.await.context("alice")??;
+    ensure!(
+        ra.outcome == Outcome::Winner(a.seat),
+        "alice should win against a cut-off flooder: {ra:?}"
+    );
+    Ok(())
+}
+
+pub async fn a_repeated_or_early_alarm_changes_nothing(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let (mut ca, _cb) = join_both(&base, &a, &b).await?;
+    let info_url = base.join(&format!("/api/rooms/{}", a.room))?;
+    let alarm_url = base.join(&format!("/api/rooms/{}/debug/alarm", a.room))?;
+    let before = get_json(&info_url)?;
+    for _ in 0..3 {
+        ensure!(post_status(&alarm_url)? == 200, "the test hook is off");
+    }
+    let after = get_json(&info_url)?;
+    ensure!(
+        before["seq"] == after["seq"] && before["turn"] == after["turn"],
+        "alarms before the deadline changed the room: {before} -> {after}"
+    );
+    // The real deadline passes: exactly one timeout (two events).
+    let seq = ca.session.last_seq();
+    ca.until_seq(seq + 2).await?;
+    for _ in 0..3 {
+        post_status(&alarm_url)?;
+    }
+    let later = get_json(&info_url)?;
+    ensure!(
+        later["seq"] == seq + 2,
+        "after one deadline and three repeated alarms the room is at {}, expected {}",
+        later["seq"],
+        seq + 2
+    );
+    Ok(())
+}
+
+pub async fn expired_tokens_are_refused(base: Url, secret: String) -> Result<()> {
+    let (a, _b) = match_two(&base).await?;
+    let key = JoinKey::new(&secret).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let expired = key.sign(
+        &a.room,
+        Grant {
+            role: Role::Player(a.seat),
+            player: PlayerId(1),
+            expires_ms: 1,
+        },
+    );
+    let mut conn = open_room(&base, &a.room).await?;
+    conn.send(&GameSession::new().hello(&expired)).await?;
+    match conn.recv().await? {
+        ServerFrame::Error {
+            code: ErrorCode::BadToken,
+            message,
+        } => ensure!(message.contains("expired"), "refused for {message}"),
+        other => bail!("an expired token got {other:?}"),
+    }
+    match conn.recv().await {
+        Err(ClientError::Closed(reason)) if reason.starts_with("4001") => Ok(()),
+        other => bail!("expected close 4001, got {other:?}"),
+    }
+}
+
+pub async fn the_replay_reproduces_the_game(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let (ra, _) = play_both(&base, &a, Strategy::Aim, &b, Strategy::Idle).await?;
+    let json = get_json(&base.join(&format!("/api/rooms/{}/replay", a.room))?)?;
+    let replay: Replay<Artillery> = serde_json::from_value(json)?;
+    ensure!(
+        replay.names == ["alice", "bob"],
+        "roster {:?}",
+        replay.names
+    );
+    let (game, events) = replay
+        .run()
+        .map_err(|e| anyhow::anyhow!("the replay does not play: {e}"))?;
+    ensure!(
+        game.outcome == Some(ra.outcome),
+        "replayed {:?}, played {:?}",
+        game.outcome,
+        ra.outcome
+    );
+    ensure!(
+        events.len() as u64 == ra.events,
+        "replayed {} events, the game had {}",
+        events.len(),
+        ra.events
+    );
+    Ok(())
+}
