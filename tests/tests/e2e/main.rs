@@ -5,8 +5,10 @@
 //! is shortened with `--var TURN_TIMEOUT_MS:..`, as a user would configure it,
 //! and `--var VOLLEY_TEST_HOOKS:1` turns on the route that runs a room's
 //! alarm handler on demand. The scenarios about the room's own guarantees
-//! are in [`rooms`].
+//! are in [`rooms`]; [`durability`] starts its own servers with a longer
+//! turn, to let rooms hibernate and to crash the runtime under them.
 
+mod durability;
 mod rooms;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -47,6 +49,8 @@ fn main() -> ExitCode {
         "a_repeated_or_early_alarm_changes_nothing",
         "expired_tokens_are_refused",
         "the_replay_reproduces_the_game",
+        "a_hibernated_room_continues_the_game",
+        "a_crashed_runtime_resumes_every_room",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -84,10 +88,19 @@ fn main() -> ExitCode {
             &base,
             rooms::a_repeated_or_early_alarm_changes_nothing,
         ),
-        trial(names[9], &base, move |base| {
-            rooms::expired_tokens_are_refused(base, secret)
+        trial(names[9], &base, {
+            let secret = secret.clone();
+            move |base| rooms::expired_tokens_are_refused(base, secret)
         }),
         trial(names[10], &base, rooms::the_replay_reproduces_the_game),
+        trial(names[11], &base, {
+            let secret = secret.clone();
+            move |_| durability::a_hibernated_room_continues_the_game(secret)
+        }),
+        trial(names[12], &base, {
+            let secret = secret.clone();
+            move |_| durability::a_crashed_runtime_resumes_every_room(secret)
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

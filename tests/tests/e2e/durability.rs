@@ -1,0 +1,138 @@
+//! Rooms survive what the platform does to them: hibernation, and a crash
+//! of the whole runtime. Each scenario starts its own `wrangler dev` with a
+//! 40 s turn, long enough for a room to be evicted between two moves.
+
+use crate::match_two;
+use crate::rooms::{Client, away};
+use anyhow::{Context, Result, bail, ensure};
+use std::time::Duration;
+use url::Url;
+use volley_client::session::Update;
+use volley_shared::artillery::ArtilleryEvent;
+use volley_shared::protocol::ServerFrame;
+use volley_tests::{WranglerDev, get_json};
+
+/// Turn length for these scenarios.
+const TURN_TIMEOUT_MS: u64 = 40_000;
+/// Idle time after which workerd was seen to evict a hibernatable object
+/// (10–25 s), with a margin; still well inside one turn.
+const IDLE: Duration = Duration::from_secs(30);
+
+fn start(secret: &str) -> Result<WranglerDev> {
+    WranglerDev::start(&[
+        ("TURN_TIMEOUT_MS", &TURN_TIMEOUT_MS.to_string()),
+        ("JOIN_SECRET", secret),
+    ])
+}
+
+fn instance(base: &Url, room: &str) -> Result<String> {
+    let info = get_json(&base.join(&format!("/api/rooms/{room}"))?)?;
+    info["instance"]
+        .as_str()
+        .map(str::to_string)
+        .context("no instance in room info")
+}
+
+/// Whoever is to move fires; both clients read until they have the shot
+/// and the next turn.
+async fn one_move(a: &mut Client, b: &mut Client) -> Result<()> {
+    let (mover, other) = if a.session.my_turn() { (a, b) } else { (b, a) };
+    let fire = away(mover.session.state().context("no state")?)?;
+    let seq = mover.session.last_seq();
+    mover.conn.send(&fire).await?;
+    mover.session.moved();
+    mover.until_seq(seq + 2).await?;
+    other.until_seq(seq + 2).await?;
+    ensure!(
+        mover.session.state() == other.session.state(),
+        "the players' states differ after a move"
+    );
+    Ok(())
+}
+
+pub async fn a_hibernated_room_continues_the_game(secret: String) -> Result<()> {
+    let server = start(&secret)?;
+    let base = server.base().clone();
+    let (a, b) = match_two(&base).await?;
+    let mut ca = Client::join(&base, &a).await?;
+    let mut cb = Client::join(&base, &b).await?;
+    ca.until_seq(1).await?;
+    cb.until_seq(1).await?;
+    let first = instance(&base, &a.room.0)?;
+    // Nothing reaches the room while it idles; the sockets stay open.
+    for attempt in 1..=3 {
+        tokio::time::sleep(IDLE).await;
+        one_move(&mut ca, &mut cb).await?;
+        let now = instance(&base, &a.room.0)?;
+        if now != first {
+            println!("evicted and rebuilt after {attempt} idle period(s) of {IDLE:?}");
+            return Ok(());
+        }
+    }
+    bail!("the room was never evicted in 3 idle periods of {IDLE:?}: cannot test hibernation")
+}
+
+pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> {
+    let mut server = start(&secret)?;
+    let base = server.base().clone();
+    let (a, b) = match_two(&base).await?;
+    let mut ca = Client::join(&base, &a).await?;
+    let mut cb = Client::join(&base, &b).await?;
+    ca.until_seq(1).await?;
+    cb.until_seq(1).await?;
+    one_move(&mut ca, &mut cb).await?;
+    let seq_before = ca.session.last_seq();
+    let state_before = ca.session.state().cloned();
+    let to_move = ca
+        .session
+        .state()
+        .and_then(|s| s.current)
+        .context("nobody to move")?;
+
+    server.crash_and_restart()?;
+
+    // Both come back with their last event: nothing was lost, nothing is
+    // new, and nobody has moved.
+    for (client, matched) in [(&mut ca, &a), (&mut cb, &b)] {
+        client.conn = volley_client::native::open_room(&base, &matched.room).await?;
+        client.hello(&matched.token).await?;
+        let (frame, update) = client.next().await?;
+        ensure!(
+            matches!(update, Update::Resumed | Update::Welcomed),
+            "after the restart: {frame:?}"
+        );
+        ensure!(
+            client.session.last_seq() == seq_before,
+            "the room is at {} after the restart, was at {seq_before}",
+            client.session.last_seq()
+        );
+    }
+    ensure!(
+        ca.session.state().cloned() == state_before,
+        "the state changed across the restart"
+    );
+    let info = get_json(&base.join(&format!("/api/rooms/{}", a.room))?)?;
+    ensure!(info["seq"] == seq_before, "room info after restart: {info}");
+
+    // Nobody moves: the deadline set before the crash still fires.
+    loop {
+        match ca.next().await? {
+            (
+                ServerFrame::Event {
+                    event: ArtilleryEvent::TurnTimedOut { seat, .. },
+                    seq,
+                    ..
+                },
+                _,
+            ) => {
+                ensure!(seat == to_move, "{seat} timed out, {to_move} was to move");
+                ensure!(seq == seq_before + 1, "timeout is event {seq}");
+                break;
+            }
+            (ServerFrame::Event { event, .. }, _) => bail!("unexpected event {event:?}"),
+            _ => {}
+        }
+    }
+    drop(server);
+    Ok(())
+}
