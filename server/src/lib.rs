@@ -6,14 +6,17 @@
 //!   Durable Object.
 //! - [`matchmaker`]: the coordinator. [`matchmaker::queue`] is the pure
 //!   matching logic, [`matchmaker::durable`] the `Matchmaker` Durable Object.
-//! - [`room`]: one match. [`room::engine`] is the pure state machine,
-//!   [`room::durable`] the `GameRoom` Durable Object that loads it, feeds it
-//!   frames and alarms, persists it and carries out its effects.
+//! - [`room`]: one match. [`room::engine`] is the pure state machine and
+//!   [`room::effects`] what it asks for (including its timers);
+//!   [`room::flood`] the per-connection rate limits; [`room::storage`] its
+//!   SQLite tables; [`room::durable`] the `GameRoom` Durable Object that
+//!   loads it, feeds it frames and timers, and carries out its effects.
+//!   `ARCHITECTURE.md` draws the phases, timers and storage.
 //! - [`internal`]: the messages the coordinator sends rooms over `fetch`.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
 //! - [`config`]: settings read from the environment, with clear errors.
 //!
-//! Pure modules (`engine`, `queue`, `token`, `location`) use no `worker`
+//! Pure modules (`engine`, `effects`, `flood`, `queue`, `token`, `location`) use no `worker`
 //! types and are unit-tested natively. A panic in a Worker resets every
 //! object in the isolate, so nothing here unwraps or indexes on input paths.
 #![cfg_attr(
