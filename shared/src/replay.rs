@@ -117,26 +117,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_log_replays_to_the_same_game() {
-        let replay = Replay::<ConnectFour> {
+    fn duel(actions: Vec<LoggedAction<ConnectFour>>) -> Replay<ConnectFour> {
+        Replay {
             mode: Mode::Duel,
             config: (),
             seed: 1,
             names: vec!["a".into(), "b".into()],
-            actions: vec![
-                logged(1, Action::Begin),
-                logged(
-                    2,
-                    Action::Move {
-                        seat: Seat(0),
-                        mv: 3,
-                    },
-                ),
-                logged(3, Action::TimeOut),
-                logged(4, Action::Resign { seat: Seat(0) }),
-            ],
-        };
+            actions,
+        }
+    }
+
+    #[test]
+    fn a_log_replays_to_the_same_game() {
+        let replay = duel(vec![
+            logged(1, Action::Begin),
+            logged(
+                2,
+                Action::Move {
+                    seat: Seat(0),
+                    mv: 3,
+                },
+            ),
+            logged(3, Action::TimeOut),
+            logged(4, Action::Resign { seat: Seat(0) }),
+        ]);
         let (game, events) = replay.run().unwrap();
         assert_eq!(events.len(), 4);
         assert_eq!(game.columns[3], vec![0]);
@@ -149,22 +153,16 @@ mod tests {
 
     #[test]
     fn a_log_the_rules_refuse_is_an_error() {
-        let replay = Replay::<ConnectFour> {
-            mode: Mode::Duel,
-            config: (),
-            seed: 1,
-            names: vec!["a".into(), "b".into()],
-            actions: vec![
-                logged(1, Action::Begin),
-                logged(
-                    2,
-                    Action::Move {
-                        seat: Seat(1),
-                        mv: 3,
-                    },
-                ),
-            ],
-        };
+        let replay = duel(vec![
+            logged(1, Action::Begin),
+            logged(
+                2,
+                Action::Move {
+                    seat: Seat(1),
+                    mv: 3,
+                },
+            ),
+        ]);
         assert!(matches!(
             replay.run(),
             Err(ReplayError::Refused { number: 2, .. })

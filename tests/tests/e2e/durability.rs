@@ -3,7 +3,7 @@
 //! 40 s turn, long enough for a room to be evicted between two moves.
 
 use crate::match_two;
-use crate::rooms::{Client, away};
+use crate::rooms::{Client, away, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
@@ -54,10 +54,7 @@ pub async fn a_hibernated_room_continues_the_game(secret: String) -> Result<()> 
     let server = start(&secret)?;
     let base = server.base().clone();
     let (a, b) = match_two(&base).await?;
-    let mut ca = Client::join(&base, &a).await?;
-    let mut cb = Client::join(&base, &b).await?;
-    ca.until_seq(1).await?;
-    cb.until_seq(1).await?;
+    let (mut ca, mut cb) = join_both(&base, &a, &b).await?;
     let first = instance(&base, &a.room.0)?;
     // Nothing reaches the room while it idles; the sockets stay open.
     for attempt in 1..=3 {
@@ -76,10 +73,7 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> 
     let mut server = start(&secret)?;
     let base = server.base().clone();
     let (a, b) = match_two(&base).await?;
-    let mut ca = Client::join(&base, &a).await?;
-    let mut cb = Client::join(&base, &b).await?;
-    ca.until_seq(1).await?;
-    cb.until_seq(1).await?;
+    let (mut ca, mut cb) = join_both(&base, &a, &b).await?;
     one_move(&mut ca, &mut cb).await?;
     let seq_before = ca.session.last_seq();
     let state_before = ca.session.state().cloned();

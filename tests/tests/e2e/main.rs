@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         "the_replay_reproduces_the_game",
         "a_hibernated_room_continues_the_game",
         "a_crashed_runtime_resumes_every_room",
+        "a_second_connection_replaces_the_first",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -101,6 +102,11 @@ fn main() -> ExitCode {
             let secret = secret.clone();
             move |_| durability::a_crashed_runtime_resumes_every_room(secret)
         }),
+        trial(
+            names[13],
+            &base,
+            rooms::a_second_connection_replaces_the_first,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

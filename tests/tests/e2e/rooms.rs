@@ -71,7 +71,7 @@ pub fn away(state: &Artillery) -> Result<ClientFrame> {
 
 /// Both players join; returns them once the game has begun, with the seat
 /// to move first.
-async fn join_both(base: &Url, a: &Matched, b: &Matched) -> Result<(Client, Client)> {
+pub async fn join_both(base: &Url, a: &Matched, b: &Matched) -> Result<(Client, Client)> {
     let mut ca = Client::join(base, a).await?;
     let mut cb = Client::join(base, b).await?;
     ca.until_seq(1).await?;
@@ -129,6 +129,32 @@ pub async fn a_reconnect_resumes_with_exactly_the_missed_events(base: Url) -> Re
         "the resumed state differs from the mover's"
     );
     Ok(())
+}
+
+pub async fn a_second_connection_replaces_the_first(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let (mut first, _cb) = join_both(&base, &a, &b).await?;
+    let mut second = Client::join(&base, &a).await?;
+    let (frame, _) = second.next().await?;
+    ensure!(
+        matches!(frame, ServerFrame::Welcome { .. }),
+        "the second connection got {frame:?}"
+    );
+    loop {
+        match first.conn.recv().await {
+            Ok(_) => {}
+            Err(ClientError::Closed(reason)) if reason.starts_with("4009") => break,
+            other => bail!("expected close 4009 on the first connection, got {other:?}"),
+        }
+    }
+    // The new connection plays on.
+    let ping = ClientFrame::Ping { nonce: 42 };
+    second.conn.send(&ping).await?;
+    loop {
+        if let (ServerFrame::Pong { nonce: 42 }, _) = second.next().await? {
+            return Ok(());
+        }
+    }
 }
 
 pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
