@@ -35,6 +35,18 @@ pub fn find_match(mode: Mode, name: &str) -> ClientFrame {
     }
 }
 
+/// The frame that opens a party member's ticket: every member sends the
+/// same `party` key and `size`.
+pub fn find_match_as_party(mode: Mode, name: &str, party: &str, size: u8) -> ClientFrame {
+    ClientFrame::FindMatchAsParty {
+        protocol: PROTOCOL_VERSION,
+        mode,
+        name: name.to_string(),
+        party: party.to_string(),
+        size,
+    }
+}
+
 /// Reads one frame from the coordinator.
 pub fn on_frame(frame: ServerFrame) -> Result<LobbyUpdate, SessionError> {
     match frame {

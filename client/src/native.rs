@@ -137,10 +137,18 @@ pub fn ws_url(server: &Url, path: &str) -> Result<Url, ClientError> {
 
 /// Opens a ticket and waits until the coordinator seats this player.
 pub async fn matchmake(server: &Url, mode: Mode, name: &str) -> Result<Matched, ClientError> {
-    let mut url = ws_url(server, "/api/matchmake")?;
-    url.query_pairs_mut().append_pair("mode", mode.as_str());
-    let mut conn = Connection::open(&url).await?;
-    conn.send(&lobby::find_match(mode, name)).await?;
+    matchmake_with(server, mode, &lobby::find_match(mode, name)).await
+}
+
+/// Opens a ticket with any opening frame (`FindMatch` or
+/// `FindMatchAsParty`) and waits until the coordinator seats this player.
+pub async fn matchmake_with(
+    server: &Url,
+    mode: Mode,
+    opening: &ClientFrame,
+) -> Result<Matched, ClientError> {
+    let mut conn = open_ticket(server, mode).await?;
+    conn.send(opening).await?;
     loop {
         match lobby::on_frame(conn.recv().await?)? {
             LobbyUpdate::Matched(matched) => {
@@ -150,6 +158,13 @@ pub async fn matchmake(server: &Url, mode: Mode, name: &str) -> Result<Matched, 
             LobbyUpdate::Queued(_) | LobbyUpdate::Nothing => {}
         }
     }
+}
+
+/// Opens a ticket socket to the coordinator of `mode`.
+pub async fn open_ticket(server: &Url, mode: Mode) -> Result<Connection, ClientError> {
+    let mut url = ws_url(server, "/api/matchmake")?;
+    url.query_pairs_mut().append_pair("mode", mode.as_str());
+    Connection::open(&url).await
 }
 
 /// Opens a socket to a room. The first frame on it must be `Hello` with

@@ -58,6 +58,28 @@ pub fn room_retention_ms(env: &Env) -> Result<u64> {
     )
 }
 
+/// Default wait before empty seats are filled with bots.
+pub const DEFAULT_BOT_FILL_AFTER_MS: u64 = 30_000;
+
+/// How long a ticket of `mode` waits before bots fill the empty seats:
+/// `BOT_FILL_AFTER_MS_<MODE>` if set, else `BOT_FILL_AFTER_MS`, else 30 s.
+/// `off` turns bot fill off.
+pub fn bot_fill_after_ms(env: &Env, mode: Mode) -> Result<Option<u64>> {
+    let per_mode = format!("BOT_FILL_AFTER_MS_{}", mode.as_str().to_uppercase());
+    for name in [per_mode.as_str(), "BOT_FILL_AFTER_MS"] {
+        if env
+            .var(name)
+            .is_ok_and(|v| v.to_string().trim().eq_ignore_ascii_case("off"))
+        {
+            return Ok(None);
+        }
+        if let Some(ms) = ms_var(env, name, 0..=3_600_000)? {
+            return Ok(Some(ms));
+        }
+    }
+    Ok(Some(DEFAULT_BOT_FILL_AFTER_MS))
+}
+
 /// Whether test-only routes are on (`VOLLEY_TEST_HOOKS=1`, which only the
 /// end-to-end tests pass to `wrangler dev`; it is not in `wrangler.jsonc`).
 pub fn test_hooks(env: &Env) -> bool {

@@ -15,6 +15,8 @@
 //! - [`internal`]: the messages the coordinator sends rooms over `fetch`.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
 //! - [`config`]: settings read from the environment, with clear errors.
+//! - `sql`, `attachment`, `frames`, `http`: small helpers for storage values,
+//!   socket attachments, frames on sockets, and HTTP answers.
 //!
 //! Pure modules (`engine`, `effects`, `flood`, `queue`, `token`, `location`) use no `worker`
 //! types and are unit-tested natively. A panic in a Worker resets every
@@ -40,3 +42,4 @@ pub mod token;
 mod attachment;
 mod frames;
 mod http;
+mod sql;

@@ -5,6 +5,7 @@
 //! | `GET /api/health` | answered here |
 //! | `GET /api/matchmake?mode=duel` (WebSocket) | the mode's coordinator |
 //! | `GET /api/stats?mode=duel` | the mode's coordinator |
+//! | `GET /api/stats` | every mode's coordinator, gathered here |
 //! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
 //! | `GET /api/rooms/{room_id}/replay` | that room: seed, roster and action log (JSON) |
@@ -35,6 +36,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     match (req.method(), segments.as_slice()) {
         (Method::Get, ["api", "health"]) => health(),
         (Method::Get, ["api", "matchmake"]) => to_coordinator(req, env, "/api/matchmake").await,
+        (Method::Get, ["api", "stats"]) if http::query_param(&req, "mode").is_none() => {
+            all_stats(env).await
+        }
         (Method::Get, ["api", "stats"]) => to_coordinator(req, env, "/api/stats").await,
         (Method::Get, ["api", "rooms", room]) => to_room(req, env, room).await,
         (Method::Get, ["api", "rooms", room, "ws" | "replay"])
@@ -85,6 +89,21 @@ async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response>
         .get_by_name(&shard)?
         .fetch_with_request(forwarded)
         .await
+}
+
+/// Every mode's shard statistics, one after another.
+async fn all_stats(env: &Env) -> Result<Response> {
+    let mut modes = Vec::new();
+    for mode in Mode::ALL {
+        let url = format!("https://volley.internal/api/stats?mode={}", mode.as_str());
+        let mut response = env
+            .durable_object(COORDINATOR_BINDING)?
+            .get_by_name(&format!("coordinator:{}", mode.as_str()))?
+            .fetch_with_str(&url)
+            .await?;
+        modes.push(response.json::<serde_json::Value>().await?);
+    }
+    Response::from_json(&serde_json::json!({ "modes": modes }))
 }
 
 /// Sends the request, unchanged, to the room it names.

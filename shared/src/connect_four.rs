@@ -169,6 +169,13 @@ impl Game for ConnectFour {
         self.outcome
     }
 
+    fn bot_move(&self, seat: Seat) -> Option<u8> {
+        // The middle first, then outwards: a weak but legal player.
+        [3, 2, 4, 1, 5, 0, 6]
+            .into_iter()
+            .find(|column| self.check_live(seat, column).is_ok())
+    }
+
     fn view(&self, _viewer: Viewer) -> ConnectFour {
         self.clone()
     }

@@ -85,6 +85,11 @@ pub trait Game: Wire {
     /// How the game ended, once it has.
     fn outcome(&self) -> Option<Outcome>;
 
+    /// The move a server-side bot makes for `seat` now, when it is `seat`'s
+    /// turn (the room plays bot seats itself, with the same AI the headless
+    /// bots use). `None` when the bot has nothing legal to do.
+    fn bot_move(&self, seat: Seat) -> Option<Self::Move>;
+
     /// What `viewer` may see now.
     fn view(&self, viewer: Viewer) -> Self::View;
 

@@ -51,18 +51,28 @@ impl fmt::Display for RoomId {
     }
 }
 
-/// What kind of match a player asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What kind of match a player asks for. Variants are only appended (the
+/// index is on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Mode {
     /// Two tanks, one against one.
     Duel,
+    /// Free-for-all for three tanks.
+    Ffa3,
+    /// Free-for-all for four tanks.
+    Ffa4,
 }
 
 impl Mode {
+    /// Every mode.
+    pub const ALL: [Mode; 3] = [Mode::Duel, Mode::Ffa3, Mode::Ffa4];
+
     /// How many players a match of this mode seats.
     pub fn players(self) -> usize {
         match self {
             Mode::Duel => 2,
+            Mode::Ffa3 => 3,
+            Mode::Ffa4 => 4,
         }
     }
 
@@ -70,15 +80,14 @@ impl Mode {
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Duel => "duel",
+            Mode::Ffa3 => "ffa3",
+            Mode::Ffa4 => "ffa4",
         }
     }
 
     /// Parses the name used in URLs.
     pub fn parse(name: &str) -> Option<Mode> {
-        match name {
-            "duel" => Some(Mode::Duel),
-            _ => None,
-        }
+        Mode::ALL.into_iter().find(|m| m.as_str() == name)
     }
 }
 
@@ -96,8 +105,11 @@ mod tests {
 
     #[test]
     fn mode_names_round_trip() {
-        assert_eq!(Mode::parse(Mode::Duel.as_str()), Some(Mode::Duel));
+        for mode in Mode::ALL {
+            assert_eq!(Mode::parse(mode.as_str()), Some(mode));
+        }
         assert_eq!(Mode::parse("chess"), None);
         assert_eq!(Mode::Duel.players(), 2);
+        assert_eq!(Mode::Ffa4.players(), 4);
     }
 }

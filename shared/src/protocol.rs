@@ -71,6 +71,24 @@ pub enum ClientFrame<G: Game = Artillery> {
         /// Echoed back in the pong.
         nonce: u64,
     },
+    /// To the coordinator, first and only frame, from each member of a party
+    /// that must play in one room: like [`ClientFrame::FindMatch`], plus the
+    /// party's key (any text the members agreed on, at most
+    /// [`MAX_NAME_LEN`] bytes) and its size. The party queues as one ticket
+    /// once `size` members have sent the same key; if one leaves, the
+    /// others' sockets are closed with [`close::TICKET_CANCELLED`].
+    FindMatchAsParty {
+        /// The protocol version the client speaks.
+        protocol: u16,
+        /// The kind of match wanted.
+        mode: Mode,
+        /// A display name, at most [`MAX_NAME_LEN`] bytes.
+        name: String,
+        /// The party's key.
+        party: String,
+        /// How many players the party has (2 to the mode's seats).
+        size: u8,
+    },
 }
 
 /// A frame from the server to a client.
@@ -224,6 +242,8 @@ pub mod close {
     pub const RATE_LIMITED: u16 = 4008;
     /// Another connection took over this seat.
     pub const REPLACED: u16 = 4009;
+    /// The ticket was cancelled: a member of the party left.
+    pub const TICKET_CANCELLED: u16 = 4010;
     /// The server failed.
     pub const INTERNAL: u16 = 4011;
     /// The room is closing for good (its replay's retention ran out).

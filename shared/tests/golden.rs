@@ -36,9 +36,18 @@ fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Move(_) => "Move",
         ClientFrame::Resign => "Resign",
         ClientFrame::Ping { .. } => "Ping",
+        ClientFrame::FindMatchAsParty { .. } => "FindMatchAsParty",
     }
 }
-const CLIENT_VARIANTS: [&str; 6] = ["FindMatch", "Hello", "Live", "Move", "Resign", "Ping"];
+const CLIENT_VARIANTS: [&str; 7] = [
+    "FindMatch",
+    "Hello",
+    "Live",
+    "Move",
+    "Resign",
+    "Ping",
+    "FindMatchAsParty",
+];
 
 fn server_variant(frame: &ServerFrame) -> &'static str {
     match frame {
@@ -126,6 +135,16 @@ fn client_samples() -> Vec<(String, ClientFrame)> {
         ),
         ("client-resign".into(), ClientFrame::Resign),
         ("client-ping".into(), ClientFrame::Ping { nonce: u64::MAX }),
+        (
+            "client-find-match-as-party".into(),
+            ClientFrame::FindMatchAsParty {
+                protocol: PROTOCOL_VERSION,
+                mode: Mode::Ffa4,
+                name: "ann".into(),
+                party: "blue-otters".into(),
+                size: 2,
+            },
+        ),
     ]
 }
 

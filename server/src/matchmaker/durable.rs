@@ -1,14 +1,22 @@
 //! The `Matchmaker` Durable Object: one coordinator shard per mode.
 //!
 //! A player opens a WebSocket to `/api/matchmake?mode=..` and sends
-//! `FindMatch`. The ticket lives in the socket's hibernation attachment, so
-//! an idle coordinator costs nothing and closing the socket cancels the
-//! ticket. After every new ticket the coordinator runs [`take_matches`]; for
-//! each match it creates a `GameRoom` with `unique_id()` and a location hint
-//! near the players, initialises it over `fetch`, sends every player a
-//! `Matched` frame with a signed join token, and closes the ticket sockets.
+//! `FindMatch` (or, with a party, `FindMatchAsParty`). Tickets live in the
+//! shard's SQLite [`Storage`]; each socket's hibernation attachment says
+//! which ticket it belongs to, so an idle coordinator costs nothing, and
+//! closing a socket cancels its ticket (a party's, for every member). After
+//! every new ticket, and on the alarm while tickets wait (their rating
+//! windows widen, continents relax, bot fill falls due), the coordinator runs
+//! [`take_matches`]. For each match it creates a `GameRoom` with
+//! `unique_id()` and a location hint near the players, initialises it over
+//! `fetch`, sends every player a `Matched` frame with a signed join token,
+//! and closes the ticket sockets.
 
-use super::queue::{Match, Ticket, take_matches};
+use super::queue::{
+    DEFAULT_RATING, Match, MatchRules, Member, Ticket, next_wakeup_ms, take_matches,
+};
+use super::stats::percentile;
+use super::storage::{Storage, StoredTicket};
 use crate::attachment;
 use crate::config;
 use crate::frames::{self, send, send_error};
@@ -19,11 +27,12 @@ use crate::room::durable::ROOM_BINDING;
 use crate::room::engine::{RoomSetup, SeatSetup};
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use volley_shared::protocol::{self, ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
-use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, Role, RoomId, Seat};
+use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
 use worker::{
-    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair, durable_object,
+    DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair, durable_object,
 };
 
 /// The `wrangler.jsonc` binding of the coordinator namespace.
@@ -39,19 +48,23 @@ enum TicketState {
         mode: Mode,
         continent: Option<String>,
     },
-    /// In the queue.
-    Queued(Ticket),
+    /// In the queue (or in a party still forming), as this player.
+    Queued { ticket: u64, player: PlayerId },
     /// Taken into a match; the room is being made.
     Matching,
 }
 
-/// What `GET /api/stats` reports.
+/// What `GET /api/stats?mode=..` reports for one shard.
 #[derive(Serialize)]
 struct Stats {
     coordinator_id: String,
-    mode: Option<&'static str>,
-    tickets_waiting: usize,
+    mode: &'static str,
+    tickets_waiting: u64,
+    parties_forming: u64,
     matches_made: u64,
+    wait_ms_p50: Option<u64>,
+    wait_ms_p99: Option<u64>,
+    rooms_per_location_hint: std::collections::BTreeMap<String, u64>,
     recent_rooms: Vec<CreatedRoom>,
 }
 
@@ -100,23 +113,30 @@ impl DurableObject for Matchmaker {
 
     async fn websocket_close(
         &self,
-        _ws: WebSocket,
+        ws: WebSocket,
         _code: usize,
         _reason: String,
         _clean: bool,
     ) -> Result<()> {
-        // A closed socket is no longer listed by get_websockets(): its ticket
-        // is cancelled by that alone.
-        Ok(())
+        self.cancel(&ws)
     }
 
-    async fn websocket_error(&self, _ws: WebSocket, err: worker::Error) -> Result<()> {
+    async fn websocket_error(&self, ws: WebSocket, err: worker::Error) -> Result<()> {
         worker::console_warn!("ticket socket error: {err}");
-        Ok(())
+        self.cancel(&ws)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.run_matching().await?;
+        Response::ok("matching ran")
     }
 }
 
 impl Matchmaker {
+    fn storage(&self) -> Result<Storage> {
+        Storage::open(self.state.storage().sql())
+    }
+
     async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
         let Some(frame) = frames::receive(ws, message) else {
             return Ok(());
@@ -126,7 +146,17 @@ impl Matchmaker {
                 protocol,
                 mode,
                 name,
-            } => self.find_match(ws, protocol, mode, &name).await,
+            } => self.find_match(ws, protocol, mode, &name, None).await,
+            ClientFrame::FindMatchAsParty {
+                protocol,
+                mode,
+                name,
+                party,
+                size,
+            } => {
+                self.find_match(ws, protocol, mode, &name, Some((party, size)))
+                    .await
+            }
             ClientFrame::Ping { nonce } => {
                 send(ws, &ServerFrame::Pong { nonce });
                 Ok(())
@@ -169,9 +199,10 @@ impl Matchmaker {
     async fn find_match(
         &self,
         ws: &WebSocket,
-        protocol: u16,
+        protocol_version: u16,
         mode: Mode,
         name: &str,
+        party: Option<(String, u8)>,
     ) -> Result<()> {
         let Some(TicketState::Connected {
             mode: shard_mode,
@@ -185,74 +216,173 @@ impl Matchmaker {
             );
             return Ok(());
         };
-        if !protocol::supports(protocol) {
+        if !protocol::supports(protocol_version) {
             let message = format!(
-                "protocol {protocol} is not supported; this server speaks {}..={PROTOCOL_VERSION}",
-                protocol::MIN_PROTOCOL_VERSION
+                "protocol {protocol_version} is not supported; this server speaks {}..={}",
+                protocol::MIN_PROTOCOL_VERSION,
+                protocol::PROTOCOL_VERSION
             );
             send_error(ws, ErrorCode::UnsupportedProtocol, &message);
             ws.close(Some(close::UNSUPPORTED_PROTOCOL), Some(message))?;
             return Ok(());
         }
-        if mode != shard_mode || name.len() > MAX_NAME_LEN {
+        let party_ok = party.as_ref().is_none_or(|(key, size)| {
+            !key.is_empty()
+                && key.len() <= MAX_NAME_LEN
+                && (2..=mode.players()).contains(&usize::from(*size))
+        });
+        if mode != shard_mode || name.len() > MAX_NAME_LEN || !party_ok {
             send_error(
                 ws,
                 ErrorCode::UnexpectedFrame,
-                "mode differs from ?mode=, or name too long",
+                "mode differs from ?mode=, name or party key too long, or party size outside 2..=seats",
             );
             return Ok(());
         }
-        let ticket = Ticket {
+        let now = now_ms();
+        let storage = self.storage()?;
+        let member = Member {
             player: PlayerId(random_u64()?),
             name: name.to_string(),
-            mode,
-            protocol,
-            queued_at_ms: now_ms(),
-            continent,
+            rating: DEFAULT_RATING,
         };
-        attachment::store(ws, &TicketState::Queued(ticket.clone()))?;
+        let forming = match &party {
+            Some((key, _)) => storage
+                .forming_party(key)?
+                .filter(|p| p.ticket.mode == mode && p.ticket.protocol == protocol_version),
+            None => None,
+        };
+        let mut stored = forming.unwrap_or_else(|| StoredTicket {
+            ticket: Ticket {
+                // Below 2^53: ids go in an integer column.
+                id: random_u64().map(|r| r >> 11).unwrap_or_default(),
+                members: Vec::new(),
+                mode,
+                protocol: protocol_version,
+                continent,
+                queued_at_ms: now,
+            },
+            want: party.as_ref().map_or(1, |(_, size)| usize::from(*size)),
+            party: party.as_ref().map(|(key, _)| key.clone()),
+        });
+        stored.ticket.members.push(member.clone());
+        // A party queues when its last member arrives.
+        stored.ticket.queued_at_ms = now;
+        storage.put_ticket(&stored)?;
+        attachment::store(
+            ws,
+            &TicketState::Queued {
+                ticket: stored.ticket.id,
+                player: member.player,
+            },
+        )?;
         send(
             ws,
             &ServerFrame::Queued {
-                player: ticket.player,
+                player: member.player,
             },
         );
-        self.run_matching().await
+        if stored.complete() {
+            self.run_matching().await?;
+        }
+        Ok(())
     }
 
-    /// The sockets of every queued ticket, with their tickets.
-    fn queued(&self) -> Vec<(WebSocket, Ticket)> {
+    /// A ticket socket closed: its ticket is cancelled, and the other
+    /// members of a party are told and closed.
+    fn cancel(&self, ws: &WebSocket) -> Result<()> {
+        let Some(TicketState::Queued { ticket, .. }) = attachment::load(ws)? else {
+            return Ok(());
+        };
+        let storage = self.storage()?;
+        if !storage.delete_ticket(ticket)? {
+            return Ok(());
+        }
+        for (other, _) in self.sockets_of(ticket) {
+            send_error(
+                &other,
+                ErrorCode::UnexpectedFrame,
+                "a member of your party left; the ticket is cancelled",
+            );
+            let _ = other.close(
+                Some(close::TICKET_CANCELLED),
+                Some("a member of your party left"),
+            );
+        }
+        Ok(())
+    }
+
+    /// The open sockets of a ticket's members.
+    fn sockets_of(&self, ticket: u64) -> Vec<(WebSocket, PlayerId)> {
         self.state
             .get_websockets_with_tag(TICKET_TAG)
             .into_iter()
             .filter_map(|ws| match attachment::load(&ws) {
-                Ok(Some(TicketState::Queued(ticket))) => Some((ws, ticket)),
+                Ok(Some(TicketState::Queued { ticket: t, player })) if t == ticket => {
+                    Some((ws, player))
+                }
                 _ => None,
             })
             .collect()
     }
 
+    fn rules(&self) -> Result<impl Fn(Mode) -> MatchRules + use<>> {
+        let bot_fill: Vec<(Mode, Option<u64>)> = Mode::ALL
+            .into_iter()
+            .map(|mode| Ok((mode, config::bot_fill_after_ms(&self.env, mode)?)))
+            .collect::<Result<_>>()?;
+        Ok(move |mode: Mode| {
+            let after = bot_fill
+                .iter()
+                .find(|(m, _)| *m == mode)
+                .and_then(|(_, after)| *after);
+            MatchRules::for_mode(mode, after)
+        })
+    }
+
+    /// Matches what can be matched now, seats every match, and sets the
+    /// alarm for the next time waiting tickets could match.
     async fn run_matching(&self) -> Result<()> {
-        let mut sockets = self.queued();
-        let (matches, _waiting) = take_matches(sockets.iter().map(|(_, t)| t.clone()).collect());
+        let storage = self.storage()?;
+        let rules = self.rules()?;
+        let now = now_ms();
+        // A ticket whose sockets are all gone (the runtime restarted under
+        // them) cannot be told about a match: drop it.
+        let mut queue = Vec::new();
+        for ticket in storage.queue()? {
+            if self.sockets_of(ticket.id).is_empty() {
+                storage.delete_ticket(ticket.id)?;
+            } else {
+                queue.push(ticket);
+            }
+        }
+        let (matches, waiting) = take_matches(queue, now, &rules);
         // Take every matched ticket out of the queue before the first await:
         // awaiting opens the input gate, and a ticket must never match twice.
         let mut seated = Vec::new();
         for found in matches {
             let mut players = Vec::new();
             for ticket in &found.tickets {
-                if let Some(pos) = sockets.iter().position(|(_, t)| t.player == ticket.player) {
-                    let (ws, _) = sockets.swap_remove(pos);
+                storage.delete_ticket(ticket.id)?;
+                storage.record_wait(now.saturating_sub(ticket.queued_at_ms), now)?;
+                for (ws, player) in self.sockets_of(ticket.id) {
                     attachment::store(&ws, &TicketState::Matching)?;
-                    players.push(ws);
+                    players.push((ws, player));
                 }
             }
             seated.push((found, players));
         }
+        match next_wakeup_ms(&waiting, now, &rules) {
+            Some(at) => {
+                let offset = Duration::from_millis(at.saturating_sub(now));
+                self.state.storage().set_alarm(offset).await?;
+            }
+            None => self.state.storage().delete_alarm().await?,
+        }
         for (found, players) in seated {
-            if let Err(err) = self.seat_match(&found, &players).await {
+            if let Err(err) = self.seat_match(&storage, &found, &players).await {
                 worker::console_error!("could not create a room: {err}");
-                for ws in &players {
+                for (ws, _) in &players {
                     send_error(
                         ws,
                         ErrorCode::Internal,
@@ -266,9 +396,13 @@ impl Matchmaker {
     }
 
     /// Creates and initialises the room for a match, then tells its players.
-    async fn seat_match(&self, found: &Match, players: &[WebSocket]) -> Result<()> {
+    async fn seat_match(
+        &self,
+        storage: &Storage,
+        found: &Match,
+        players: &[(WebSocket, PlayerId)],
+    ) -> Result<()> {
         let key = config::join_key(&self.env)?;
-        let turn_timeout_ms = config::turn_timeout_ms(&self.env, found.mode)?;
         let hint = hint_for_match(found.tickets.iter().map(|t| t.continent.as_deref()));
         let namespace = self.env.durable_object(ROOM_BINDING)?;
         let id = namespace.unique_id()?;
@@ -277,20 +411,30 @@ impl Matchmaker {
             Some(hint) => id.get_stub_with_location_hint(hint)?,
             None => id.get_stub()?,
         };
+        let mut seats: Vec<SeatSetup> = found
+            .tickets
+            .iter()
+            .flat_map(|t| &t.members)
+            .map(|m| SeatSetup {
+                player: m.player,
+                name: m.name.clone(),
+                bot: false,
+            })
+            .collect();
+        for n in 1..=found.bots {
+            seats.push(SeatSetup {
+                player: PlayerId(random_u64()?),
+                name: format!("bot {n}"),
+                bot: true,
+            });
+        }
         let init = InitRoom {
             setup: RoomSetup {
                 mode: found.mode,
                 config: Default::default(),
-                seats: found
-                    .tickets
-                    .iter()
-                    .map(|t| SeatSetup {
-                        player: t.player,
-                        name: t.name.clone(),
-                    })
-                    .collect(),
+                seats: seats.clone(),
                 seed: random_u64()?,
-                turn_timeout_ms,
+                turn_timeout_ms: config::turn_timeout_ms(&self.env, found.mode)?,
                 reservation_ms: config::seat_reservation_ms(&self.env)?,
                 retention_ms: config::room_retention_ms(&self.env)?,
             },
@@ -306,15 +450,18 @@ impl Matchmaker {
                 response.status_code()
             )));
         }
-        self.record_room(&room, hint)?;
+        storage.record_room(&room.0, hint, now_ms())?;
         let expires_ms = now_ms().saturating_add(config::JOIN_TOKEN_TTL_MS);
-        for (index, (ticket, ws)) in found.tickets.iter().zip(players).enumerate() {
+        for (ws, player) in players {
+            let Some(index) = seats.iter().position(|s| s.player == *player) else {
+                continue;
+            };
             let seat = Seat(u8::try_from(index).unwrap_or(u8::MAX));
             let token = key.sign(
                 &room,
                 Grant {
                     role: Role::Player(seat),
-                    player: ticket.player,
+                    player: *player,
                     expires_ms,
                 },
             );
@@ -331,72 +478,35 @@ impl Matchmaker {
         Ok(())
     }
 
-    fn record_room(&self, room: &RoomId, hint: Option<&str>) -> Result<()> {
-        let sql = self.state.storage().sql();
-        ensure_schema(&sql)?;
-        sql.exec(
-            "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?)",
-            vec![
-                room.0.as_str().into(),
-                hint.map(str::to_string).into(),
-                SqlStorageValue::try_from_i64(i64::try_from(now_ms()).unwrap_or(i64::MAX))?,
-            ],
-        )?;
-        Ok(())
-    }
-
     fn stats(&self, req: &Request) -> Result<Response> {
-        #[derive(Deserialize)]
-        struct Row {
-            room_id: String,
-            location_hint: Option<String>,
-            created_at_ms: f64,
-        }
-        let sql = self.state.storage().sql();
-        ensure_schema(&sql)?;
-        #[derive(Deserialize)]
-        struct Count {
-            n: f64,
-        }
-        let made = sql
-            .exec("SELECT COUNT(*) AS n FROM rooms_created", None)?
-            .to_array::<Count>()?
-            .first()
-            .map_or(0, |c| c.n as u64);
-        let recent: Vec<Row> = sql
-            .exec(
-                "SELECT room_id, location_hint, created_at_ms FROM rooms_created ORDER BY created_at_ms DESC LIMIT 100",
-                None,
-            )?
-            .to_array()?;
+        let storage = self.storage()?;
+        let (waiting, forming) = storage.counts()?;
+        let waits = storage.waits()?;
+        let rooms = storage.rooms()?;
+        let mode = http::query_param(req, "mode")
+            .as_deref()
+            .and_then(Mode::parse)
+            .unwrap_or(Mode::Duel);
         Response::from_json(&Stats {
             coordinator_id: self.state.id().to_string(),
-            mode: http::query_param(req, "mode")
-                .as_deref()
-                .and_then(Mode::parse)
-                .map(Mode::as_str),
-            tickets_waiting: self.queued().len(),
-            matches_made: made,
-            recent_rooms: recent
+            mode: mode.as_str(),
+            tickets_waiting: waiting,
+            parties_forming: forming,
+            matches_made: rooms.per_hint.iter().map(|(_, n)| n).sum(),
+            wait_ms_p50: percentile(&waits, 50),
+            wait_ms_p99: percentile(&waits, 99),
+            rooms_per_location_hint: rooms.per_hint.into_iter().collect(),
+            recent_rooms: rooms
+                .recent
                 .into_iter()
-                .map(|r| CreatedRoom {
-                    room_id: r.room_id,
-                    location_hint: r.location_hint,
-                    created_at_ms: r.created_at_ms as u64,
+                .map(|(room_id, location_hint, created_at_ms)| CreatedRoom {
+                    room_id,
+                    location_hint,
+                    created_at_ms,
                 })
                 .collect(),
         })
     }
-}
-
-/// The coordinator's own table: every room it created.
-fn ensure_schema(sql: &SqlStorage) -> Result<()> {
-    sql.exec(
-        "CREATE TABLE IF NOT EXISTS rooms_created (room_id TEXT PRIMARY KEY, \
-         location_hint TEXT, created_at_ms INTEGER NOT NULL)",
-        None,
-    )?;
-    Ok(())
 }
 
 /// 64 random bits from the platform's CSPRNG (Web Crypto in the Worker).

@@ -1,4 +1,7 @@
-//! The coordinator: the pure [`queue`] and the `Matchmaker` Durable Object.
+//! The coordinator: the pure [`queue`] and [`stats`], the `Matchmaker`
+//! Durable Object around them, and its [`storage`].
 
 pub mod durable;
 pub mod queue;
+pub mod stats;
+pub mod storage;

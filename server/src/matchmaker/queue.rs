@@ -1,131 +1,220 @@
-//! The matchmaking queue as pure logic: tickets in, matches out.
+//! The matchmaking queue as pure logic: tickets and a clock in, matches out.
 //!
-//! Tickets are served oldest first; only tickets of the same mode and
-//! protocol version are matched together, and each ticket is matched at most
-//! once (it leaves the queue when it is matched or cancelled).
+//! A [`Ticket`] is one player or a party of up to four who must play in the
+//! same room. [`take_matches`] serves the oldest ticket first: it gathers
+//! tickets of the same mode and protocol version whose rating is inside the
+//! oldest ticket's window (which widens the longer it waits) and, until
+//! [`MatchRules::any_continent_after_ms`], from the same continent. When the
+//! seats are full, that is a match. When they cannot be filled and the mode
+//! allows bot fill, a ticket that has waited [`MatchRules::bot_fill_after_ms`]
+//! gets a match with bots in the empty seats. Every ticket is in at most one
+//! match; a cancelled ticket is simply not in the input.
 
 use serde::{Deserialize, Serialize};
 use volley_shared::{Mode, PlayerId};
 
-/// One player waiting for a match.
+/// The rating a player without one starts with.
+pub const DEFAULT_RATING: f64 = 1500.0;
+
+/// One player in a ticket.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Ticket {
-    /// Who is waiting.
+pub struct Member {
+    /// Who.
     pub player: PlayerId,
     /// Their display name.
     pub name: String,
-    /// The kind of match wanted.
-    pub mode: Mode,
-    /// The protocol version the client speaks.
-    pub protocol: u16,
-    /// When the ticket was queued, in ms since the Unix epoch.
-    pub queued_at_ms: u64,
-    /// The continent the player connected from (`request.cf`), if known.
-    pub continent: Option<String>,
+    /// Their rating when they queued.
+    pub rating: f64,
 }
 
-/// Players to seat together, in seat order (oldest ticket first).
+/// Players waiting together for a match.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// The ticket's id, unique in its coordinator.
+    pub id: u64,
+    /// The players, one for a solo ticket, up to four for a party.
+    pub members: Vec<Member>,
+    /// The kind of match wanted.
+    pub mode: Mode,
+    /// The protocol version the clients speak.
+    pub protocol: u16,
+    /// The continent the ticket's first player connected from
+    /// (`request.cf.continent`), if known.
+    pub continent: Option<String>,
+    /// When the ticket was queued (its party complete), in ms since the
+    /// Unix epoch.
+    pub queued_at_ms: u64,
+}
+
+impl Ticket {
+    /// How many seats the ticket needs.
+    pub fn size(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The ticket's rating: its members' mean.
+    pub fn rating(&self) -> f64 {
+        if self.members.is_empty() {
+            return DEFAULT_RATING;
+        }
+        self.members.iter().map(|m| m.rating).sum::<f64>() / self.members.len() as f64
+    }
+
+    fn waited_ms(&self, now_ms: u64) -> u64 {
+        now_ms.saturating_sub(self.queued_at_ms)
+    }
+}
+
+/// How a mode matches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchRules {
+    /// Seats in a match.
+    pub seats: usize,
+    /// Rating difference accepted at once.
+    pub base_window: f64,
+    /// Added to the window every `widen_every_ms` of waiting.
+    pub widen_by: f64,
+    /// How often the window widens.
+    pub widen_every_ms: u64,
+    /// The widest window.
+    pub max_window: f64,
+    /// After this wait, players from any continent will do.
+    pub any_continent_after_ms: u64,
+    /// After this wait, empty seats are filled with bots; `None`: never.
+    pub bot_fill_after_ms: Option<u64>,
+}
+
+impl MatchRules {
+    /// The defaults for a mode: ±100 widening by 50 every 5 s up to ±600,
+    /// any continent after 10 s, and bot fill after `bot_fill_after_ms`.
+    pub fn for_mode(mode: Mode, bot_fill_after_ms: Option<u64>) -> MatchRules {
+        MatchRules {
+            seats: mode.players(),
+            base_window: 100.0,
+            widen_by: 50.0,
+            widen_every_ms: 5_000,
+            max_window: 600.0,
+            any_continent_after_ms: 10_000,
+            bot_fill_after_ms,
+        }
+    }
+
+    /// The rating window of a ticket that has waited `waited_ms`.
+    pub fn window(&self, waited_ms: u64) -> f64 {
+        let steps = waited_ms / self.widen_every_ms.max(1);
+        (self.base_window + self.widen_by * steps as f64).min(self.max_window)
+    }
+}
+
+/// Tickets to seat together, in seat order (oldest ticket first), and the
+/// seats left for bots.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Match {
     /// The kind of match.
     pub mode: Mode,
-    /// The tickets matched, one per seat.
+    /// The tickets matched.
     pub tickets: Vec<Ticket>,
+    /// Empty seats the room fills with bots, after the players.
+    pub bots: usize,
 }
 
-/// Takes every match that can be made from `waiting` and returns them with
-/// the tickets left over. Order of `waiting` does not matter.
-pub fn take_matches(mut waiting: Vec<Ticket>) -> (Vec<Match>, Vec<Ticket>) {
-    waiting.sort_by_key(|t| (t.queued_at_ms, t.player));
+/// Takes every match that can be made from `waiting` at `now_ms` and returns
+/// them with the tickets left over, oldest first. The order of `waiting`
+/// does not matter.
+pub fn take_matches(
+    mut waiting: Vec<Ticket>,
+    now_ms: u64,
+    rules: impl Fn(Mode) -> MatchRules,
+) -> (Vec<Match>, Vec<Ticket>) {
+    waiting.sort_by_key(|t| (t.queued_at_ms, t.id));
     let mut matches = Vec::new();
-    let mut left = Vec::new();
+    let mut left: Vec<Ticket> = Vec::new();
     while !waiting.is_empty() {
-        let oldest = waiting.remove(0);
-        let needed = oldest.mode.players();
-        let mut group = vec![oldest];
+        let anchor = waiting.remove(0);
+        let rules = rules(anchor.mode);
+        if anchor.size() > rules.seats || anchor.members.is_empty() {
+            // Cannot be seated in this mode (the coordinator refuses such
+            // tickets before they queue).
+            left.push(anchor);
+            continue;
+        }
+        let mut free = rules.seats - anchor.size();
+        let mut taken = Vec::new();
         let mut rest = Vec::new();
         for ticket in waiting.drain(..) {
-            let fits = group.first().is_some_and(|first| {
-                ticket.mode == first.mode && ticket.protocol == first.protocol
-            });
-            if fits && group.len() < needed {
-                group.push(ticket);
+            if free > 0 && ticket.size() <= free && fits(&anchor, &ticket, now_ms, &rules) {
+                free -= ticket.size();
+                taken.push(ticket);
             } else {
                 rest.push(ticket);
             }
         }
-        waiting = rest;
-        if group.len() == needed {
-            let mode = group.first().map_or(Mode::Duel, |t| t.mode);
+        let bot_fill = rules
+            .bot_fill_after_ms
+            .is_some_and(|after| anchor.waited_ms(now_ms) >= after);
+        if free == 0 || bot_fill {
+            let mut tickets = vec![anchor];
+            tickets.extend(taken);
             matches.push(Match {
-                mode,
-                tickets: group,
+                mode: rules_mode(&tickets),
+                tickets,
+                bots: free,
             });
+            waiting = rest;
         } else {
-            left.extend(group);
+            // Not enough now: the anchor waits, and the tickets it took may
+            // still make a match around a later anchor.
+            left.push(anchor);
+            taken.extend(rest);
+            taken.sort_by_key(|t| (t.queued_at_ms, t.id));
+            waiting = taken;
         }
     }
-    left.sort_by_key(|t| (t.queued_at_ms, t.player));
+    left.sort_by_key(|t| (t.queued_at_ms, t.id));
     (matches, left)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ticket(player: u64, at: u64, protocol: u16) -> Ticket {
-        Ticket {
-            player: PlayerId(player),
-            name: format!("p{player}"),
-            mode: Mode::Duel,
-            protocol,
-            queued_at_ms: at,
-            continent: None,
-        }
-    }
-
-    fn players(m: &Match) -> Vec<u64> {
-        m.tickets.iter().map(|t| t.player.0).collect()
-    }
-
-    #[test]
-    fn a_lone_ticket_waits() {
-        let (matches, left) = take_matches(vec![ticket(1, 0, 1)]);
-        assert!(matches.is_empty());
-        assert_eq!(left, vec![ticket(1, 0, 1)]);
-    }
-
-    #[test]
-    fn oldest_tickets_are_matched_first() {
-        let (matches, left) =
-            take_matches(vec![ticket(3, 30, 1), ticket(1, 10, 1), ticket(2, 20, 1)]);
-        assert_eq!(matches.len(), 1);
-        assert_eq!(players(&matches[0]), vec![1, 2]);
-        assert_eq!(left, vec![ticket(3, 30, 1)]);
-    }
-
-    #[test]
-    fn protocol_versions_are_never_mixed() {
-        let (matches, left) = take_matches(vec![
-            ticket(1, 10, 1),
-            ticket(2, 20, 2),
-            ticket(3, 30, 1),
-            ticket(4, 40, 2),
-        ]);
-        let groups: Vec<Vec<u64>> = matches.iter().map(players).collect();
-        assert_eq!(groups, vec![vec![1, 3], vec![2, 4]]);
-        assert!(left.is_empty());
-    }
-
-    #[test]
-    fn no_ticket_is_matched_twice() {
-        let tickets: Vec<Ticket> = (0..9).map(|i| ticket(i, i * 10, 1)).collect();
-        let (matches, left) = take_matches(tickets);
-        let mut seen: Vec<u64> = matches.iter().flat_map(players).collect();
-        seen.extend(left.iter().map(|t| t.player.0));
-        seen.sort_unstable();
-        assert_eq!(seen, (0..9).collect::<Vec<_>>());
-        assert_eq!(matches.len(), 4);
-        assert_eq!(left.len(), 1);
-    }
+fn rules_mode(tickets: &[Ticket]) -> Mode {
+    tickets.first().map_or(Mode::Duel, |t| t.mode)
 }
+
+/// Whether `ticket` may join a match around `anchor` (the oldest ticket).
+fn fits(anchor: &Ticket, ticket: &Ticket, now_ms: u64, rules: &MatchRules) -> bool {
+    let anchor_wait = anchor.waited_ms(now_ms);
+    let same_kind = ticket.mode == anchor.mode && ticket.protocol == anchor.protocol;
+    let in_window = (ticket.rating() - anchor.rating()).abs() <= rules.window(anchor_wait);
+    let near = match (&anchor.continent, &ticket.continent) {
+        (Some(a), Some(b)) if a != b => anchor_wait >= rules.any_continent_after_ms,
+        _ => true,
+    };
+    same_kind && in_window && near
+}
+
+/// When matching should run again for tickets left waiting at `now_ms`:
+/// the next time a window widens, continents relax or bot fill is due.
+pub fn next_wakeup_ms(
+    waiting: &[Ticket],
+    now_ms: u64,
+    rules: impl Fn(Mode) -> MatchRules,
+) -> Option<u64> {
+    waiting
+        .iter()
+        .filter_map(|ticket| {
+            let rules = rules(ticket.mode);
+            let waited = ticket.waited_ms(now_ms);
+            let step = rules.widen_every_ms.max(1);
+            let widen = (rules.window(waited) < rules.max_window)
+                .then(|| ticket.queued_at_ms + (waited / step + 1) * step);
+            let relax = (waited < rules.any_continent_after_ms)
+                .then(|| ticket.queued_at_ms + rules.any_continent_after_ms);
+            let bots = rules
+                .bot_fill_after_ms
+                .filter(|after| waited < *after)
+                .map(|after| ticket.queued_at_ms + after);
+            [widen, relax, bots].into_iter().flatten().min()
+        })
+        .min()
+}
+
+#[cfg(test)]
+mod tests;

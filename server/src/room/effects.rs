@@ -21,14 +21,17 @@ pub enum TimerKind {
     SeatReservation,
     /// When a finished room deletes its storage.
     Retention,
+    /// When a bot seat makes its move; its epoch is the turn number.
+    BotTurn,
 }
 
 impl TimerKind {
     /// Every kind.
-    pub const ALL: [TimerKind; 3] = [
+    pub const ALL: [TimerKind; 4] = [
         TimerKind::TurnDeadline,
         TimerKind::SeatReservation,
         TimerKind::Retention,
+        TimerKind::BotTurn,
     ];
 
     /// The name stored in the timers table.
@@ -37,6 +40,7 @@ impl TimerKind {
             TimerKind::TurnDeadline => "turn_deadline",
             TimerKind::SeatReservation => "seat_reservation",
             TimerKind::Retention => "retention",
+            TimerKind::BotTurn => "bot_turn",
         }
     }
 

@@ -23,6 +23,9 @@ use volley_shared::protocol::{
 use volley_shared::replay::{Action, LoggedAction, Replay};
 use volley_shared::{Mode, PlayerId};
 
+/// How long a bot seat takes over its move, so that people can follow.
+pub const BOT_THINK_MS: u64 = 1_200;
+
 /// One seat as the coordinator filled it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeatSetup {
@@ -30,6 +33,8 @@ pub struct SeatSetup {
     pub player: PlayerId,
     /// Their display name.
     pub name: String,
+    /// Whether the room plays this seat itself, with the game's AI.
+    pub bot: bool,
 }
 
 /// How a room is set up by the coordinator.
@@ -118,8 +123,9 @@ impl<G: Game> Room<G> {
             epoch: 0,
         };
         let room = Room {
+            // Bot seats are there from the start.
             phase: Phase::Waiting {
-                joined: vec![false; setup.seats.len()],
+                joined: setup.seats.iter().map(|s| s.bot).collect(),
             },
             setup,
             game,
@@ -184,7 +190,11 @@ impl<G: Game> Room<G> {
             );
         }
         if let Role::Player(seat) = role
-            && self.setup.seats.get(seat.index()).map(|s| s.player) != Some(player)
+            && !self
+                .setup
+                .seats
+                .get(seat.index())
+                .is_some_and(|s| s.player == player && !s.bot)
         {
             return refuse_and_close(
                 ErrorCode::BadToken,
@@ -226,7 +236,7 @@ impl<G: Game> Room<G> {
                     "this connection already said hello",
                 );
             }
-            (_, ClientFrame::FindMatch { .. }) => {
+            (_, ClientFrame::FindMatch { .. } | ClientFrame::FindMatchAsParty { .. }) => {
                 return refuse(
                     ErrorCode::UnexpectedFrame,
                     "FindMatch goes to /api/matchmake",
@@ -258,7 +268,8 @@ impl<G: Game> Room<G> {
             }
             ClientFrame::Ping { .. }
             | ClientFrame::Hello { .. }
-            | ClientFrame::FindMatch { .. } => Vec::new(),
+            | ClientFrame::FindMatch { .. }
+            | ClientFrame::FindMatchAsParty { .. } => Vec::new(),
         }
     }
 
@@ -291,6 +302,21 @@ impl<G: Game> Room<G> {
                         },
                         Effect::DeleteAll,
                     ]
+                }
+            }
+            (TimerKind::BotTurn, Phase::InTurn { .. }) => {
+                let turn = self.game.turn();
+                let bot = self.game.to_move().filter(|seat| self.is_bot(*seat));
+                let (Some(seat), true) = (bot, timer.epoch == u64::from(turn)) else {
+                    return Vec::new();
+                };
+                let Some(mv) = self.game.bot_move(seat) else {
+                    // Nothing legal to do: the turn deadline will time it out.
+                    return Vec::new();
+                };
+                match self.game.play(seat, &mv) {
+                    Ok(events) => self.commit(now_ms, Action::Move { seat, mv }, events, turn),
+                    Err(_) => Vec::new(),
                 }
             }
             (TimerKind::Retention, Phase::Finished { .. }) => {
@@ -342,6 +368,10 @@ impl<G: Game> Room<G> {
             },
             welcome,
         }
+    }
+
+    fn is_bot(&self, seat: volley_shared::Seat) -> bool {
+        self.setup.seats.get(seat.index()).is_some_and(|s| s.bot)
     }
 
     fn names(&self) -> Vec<String> {
@@ -404,6 +434,13 @@ impl<G: Game> Room<G> {
                 };
                 self.phase = Phase::InTurn { deadline_ms };
                 effects.push(Effect::SetTimer(self.turn_timer(deadline_ms)));
+                if self.game.to_move().is_some_and(|seat| self.is_bot(seat)) {
+                    effects.push(Effect::SetTimer(Timer {
+                        kind: TimerKind::BotTurn,
+                        due_ms: now_ms.saturating_add(BOT_THINK_MS),
+                        epoch: u64::from(self.game.turn()),
+                    }));
+                }
             }
         }
         self.actions += 1;

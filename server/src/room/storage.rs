@@ -17,16 +17,14 @@
 use super::durable::RoomGame;
 use super::effects::{Commit, Timer, TimerKind};
 use super::engine::Room;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use crate::sql::{blob, from_blob, integer, text, unsigned};
+use serde::{Deserialize, Serialize};
 use volley_shared::codec;
 use volley_shared::replay::LoggedAction;
 use worker::{Error, Result, SqlStorage, SqlStorageValue};
 
 /// Bumped when the stored layout changes incompatibly.
-const RECORD_VERSION: u16 = 3;
-
-/// The largest blob this module reads back.
-const MAX_BLOB_BYTES: usize = 1 << 20;
+const RECORD_VERSION: u16 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY CHECK (id = 1), record BLOB NOT NULL);
@@ -88,7 +86,7 @@ impl Storage {
         let Some(row) = cursor.raw().next() else {
             return Ok(None);
         };
-        let record: RoomRecord = decode(&blob(row?.into_iter().next())?)?;
+        let record: RoomRecord = from_blob(row?.into_iter().next())?;
         if record.version != RECORD_VERSION {
             return Err(Error::RustError(format!(
                 "room record version {} is not supported (this build reads {RECORD_VERSION})",
@@ -102,7 +100,7 @@ impl Storage {
     pub fn save(&self, record: &RoomRecord) -> Result<()> {
         self.sql.exec(
             "INSERT OR REPLACE INTO room (id, record) VALUES (1, ?)",
-            vec![SqlStorageValue::Blob(encode(record)?)],
+            vec![blob(record)?],
         )?;
         Ok(())
     }
@@ -117,7 +115,7 @@ impl Storage {
             vec![
                 integer(action.number)?,
                 integer(action.at_ms)?,
-                SqlStorageValue::Blob(encode(&action.action)?),
+                blob(&action.action)?,
             ],
         )?;
         for (seq, frame) in &commit.events {
@@ -142,7 +140,10 @@ impl Storage {
                 vec![integer(seq)?],
             )?
             .raw()
-            .map(|row| blob(row?.into_iter().next()))
+            .map(|row| match row?.into_iter().next() {
+                Some(SqlStorageValue::Blob(bytes)) => Ok(bytes),
+                other => Err(Error::RustError(format!("event is not a blob: {other:?}"))),
+            })
             .collect()
     }
 
@@ -159,7 +160,7 @@ impl Storage {
                 Ok(LoggedAction {
                     number: unsigned(values.next())?,
                     at_ms: unsigned(values.next())?,
-                    action: decode(&blob(values.next())?)?,
+                    action: from_blob(values.next())?,
                 })
             })
             .collect()
@@ -190,33 +191,28 @@ impl Storage {
     /// Removes and returns every timer due at `now_ms`, earliest first.
     pub fn take_due_timers(&self, now_ms: u64) -> Result<Vec<Timer>> {
         let now = integer(now_ms)?;
-        let due: Vec<Timer> = self
+        let rows: Vec<Vec<SqlStorageValue>> = self
             .sql
             .exec(
                 "SELECT kind, due_ms, epoch FROM timers WHERE due_ms <= ? ORDER BY due_ms",
                 vec![now.clone()],
             )?
             .raw()
-            .filter_map(|row| {
-                let mut values = match row {
-                    Ok(values) => values.into_iter(),
-                    Err(err) => return Some(Err(err)),
-                };
-                let kind = match values.next() {
-                    Some(SqlStorageValue::String(name)) => TimerKind::parse(&name)?,
-                    _ => return None,
-                };
-                Some((|| {
-                    Ok(Timer {
-                        kind,
-                        due_ms: unsigned(values.next())?,
-                        epoch: unsigned(values.next())?,
-                    })
-                })())
-            })
             .collect::<Result<_>>()?;
         self.sql
             .exec("DELETE FROM timers WHERE due_ms <= ?", vec![now])?;
+        let mut due = Vec::new();
+        for row in rows {
+            let mut values = row.into_iter();
+            // A kind this build does not know (from a newer one) is dropped.
+            if let Some(kind) = text(values.next()).as_deref().and_then(TimerKind::parse) {
+                due.push(Timer {
+                    kind,
+                    due_ms: unsigned(values.next())?,
+                    epoch: unsigned(values.next())?,
+                });
+            }
+        }
         Ok(due)
     }
 
@@ -230,43 +226,5 @@ impl Storage {
             },
             None => Ok(None),
         }
-    }
-}
-
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    bincode::serde::encode_to_vec(value, bincode::config::standard())
-        .map_err(|e| Error::RustError(format!("could not encode a stored value: {e}")))
-}
-
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    codec::decode_limited::<T, MAX_BLOB_BYTES>(bytes)
-        .map_err(|e| Error::RustError(format!("a stored value is unreadable: {e}")))
-}
-
-fn blob(value: Option<SqlStorageValue>) -> Result<Vec<u8>> {
-    match value {
-        Some(SqlStorageValue::Blob(bytes)) => Ok(bytes),
-        other => Err(Error::RustError(format!(
-            "expected a blob, found {other:?}"
-        ))),
-    }
-}
-
-fn integer(value: u64) -> Result<SqlStorageValue> {
-    let value = i64::try_from(value)
-        .map_err(|_| Error::RustError(format!("{value} does not fit a SQL integer")))?;
-    SqlStorageValue::try_from_i64(value)
-}
-
-/// A stored integer (SQL integers cross into Rust as integers or doubles).
-fn unsigned(value: Option<SqlStorageValue>) -> Result<u64> {
-    match value {
-        Some(SqlStorageValue::Integer(i)) if i >= 0 => Ok(i.unsigned_abs()),
-        Some(SqlStorageValue::Float(f)) if f >= 0.0 && f.fract() == 0.0 && f < 9.0e15 => {
-            Ok(f as u64)
-        }
-        other => Err(Error::RustError(format!(
-            "expected a whole number, found {other:?}"
-        ))),
     }
 }

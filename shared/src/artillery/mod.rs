@@ -323,6 +323,10 @@ impl Game for Artillery {
         self.outcome
     }
 
+    fn bot_move(&self, seat: Seat) -> Option<Fire> {
+        (self.to_move() == Some(seat)).then(|| crate::ai::choose_fire(self, seat))
+    }
+
     fn view(&self, _viewer: Viewer) -> Artillery {
         self.clone()
     }

@@ -8,6 +8,7 @@
 //! are in [`rooms`]; [`durability`] starts its own servers with a longer
 //! turn, to let rooms hibernate and to crash the runtime under them.
 
+mod coordinator;
 mod durability;
 mod rooms;
 
@@ -31,6 +32,9 @@ use volley_tests::{WranglerDev, build_worker, get_json, get_status};
 /// Turn length for the tests: long enough for a bot to think, short enough
 /// that a timed-out turn does not make the suite slow.
 const TURN_TIMEOUT_MS: &str = "2500";
+/// Bot fill for three-player free-for-all: short, so a lone player gets
+/// bots within the test; the other modes keep the default.
+const BOT_FILL_AFTER_MS_FFA3: &str = "2000";
 /// No scenario may take longer than this.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -52,6 +56,12 @@ fn main() -> ExitCode {
         "a_hibernated_room_continues_the_game",
         "a_crashed_runtime_resumes_every_room",
         "a_second_connection_replaces_the_first",
+        "three_players_play_a_free_for_all",
+        "a_party_of_two_joins_a_four_player_game_together",
+        "a_cancelled_ticket_is_never_matched",
+        "a_lone_player_gets_bots_after_the_wait",
+        "other_protocol_versions_are_refused",
+        "stats_count_waits_and_location_hints",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -107,6 +117,36 @@ fn main() -> ExitCode {
             &base,
             rooms::a_second_connection_replaces_the_first,
         ),
+        trial(
+            names[14],
+            &base,
+            coordinator::three_players_play_a_free_for_all,
+        ),
+        trial(
+            names[15],
+            &base,
+            coordinator::a_party_of_two_joins_a_four_player_game_together,
+        ),
+        trial(
+            names[16],
+            &base,
+            coordinator::a_cancelled_ticket_is_never_matched,
+        ),
+        trial(
+            names[17],
+            &base,
+            coordinator::a_lone_player_gets_bots_after_the_wait,
+        ),
+        trial(
+            names[18],
+            &base,
+            coordinator::other_protocol_versions_are_refused,
+        ),
+        trial(
+            names[19],
+            &base,
+            coordinator::stats_count_waits_and_location_hints,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -125,6 +165,7 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         ("TURN_TIMEOUT_MS", TURN_TIMEOUT_MS),
         ("JOIN_SECRET", secret),
         ("VOLLEY_TEST_HOOKS", "1"),
+        ("BOT_FILL_AFTER_MS_FFA3", BOT_FILL_AFTER_MS_FFA3),
     ])
 }
 

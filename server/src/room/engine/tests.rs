@@ -18,10 +18,12 @@ fn setup<G: Game>(config: G::Config) -> RoomSetup<G> {
             SeatSetup {
                 player: PlayerId(10),
                 name: "ann".into(),
+                bot: false,
             },
             SeatSetup {
                 player: PlayerId(11),
                 name: "bob".into(),
+                bot: false,
             },
         ],
         seed: 99,
@@ -622,6 +624,43 @@ fn a_room_refuses_a_seat_count_its_game_cannot_take() {
     three.seats.push(SeatSetup {
         player: PlayerId(12),
         name: "cy".into(),
+        bot: false,
     });
     assert!(Room::new(three, 0).is_err());
+}
+
+#[test]
+fn a_bot_seat_is_played_by_the_room_after_a_pause() {
+    let mut setup = setup::<Artillery>(ArtilleryConfig::default());
+    setup.seats[1].bot = true;
+    let mut room = Room::new(setup, 0).unwrap().0;
+    assert_eq!(
+        error_code(&room.hello(0, Role::Player(Seat(1)), PlayerId(11), PROTOCOL_VERSION, 0)),
+        Some(ErrorCode::BadToken),
+        "nobody may take a bot's seat"
+    );
+    let start = join(&mut room, 0, Seat(0));
+    assert!(matches!(room.phase(), Phase::InTurn { .. }), "{start:?}");
+    let effects = play_away(&mut room, 1_000);
+    let bot_timer = Timer {
+        kind: TimerKind::BotTurn,
+        due_ms: 1_000 + BOT_THINK_MS,
+        epoch: 2,
+    };
+    assert!(
+        effects.contains(&Effect::SetTimer(bot_timer)),
+        "{effects:?}"
+    );
+    let effects = room.on_timer(bot_timer.due_ms, bot_timer);
+    let events = events(&effects);
+    assert!(
+        matches!(&events[0].1, ArtilleryEvent::Shot(shot) if shot.seat == Seat(1)),
+        "{events:?}"
+    );
+    assert_eq!(room.game().to_move(), Some(Seat(0)), "back to the human");
+    assert_eq!(
+        room.on_timer(bot_timer.due_ms + 5, bot_timer),
+        vec![],
+        "a repeated bot timer does nothing"
+    );
 }

@@ -1,0 +1,178 @@
+//! The coordinator against the real runtime: free-for-all modes, parties,
+//! cancelling, bot fill, protocol versions, location hints and statistics.
+//! The harness sets `BOT_FILL_AFTER_MS_FFA3` short, so a lone free-for-all
+//! player gets bots quickly.
+
+use anyhow::{Context, Result, bail, ensure};
+use std::collections::BTreeSet;
+use url::Url;
+use volley_client::bot::Strategy;
+use volley_client::lobby::{self, Matched};
+use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
+use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use volley_shared::{Mode, PROTOCOL_VERSION};
+use volley_tests::get_json;
+
+/// Opens tickets for every name at once and waits for all their matches.
+async fn match_all(base: &Url, mode: Mode, names: &[&str]) -> Result<Vec<Matched>> {
+    // Spawned all at once (collected), so that the tickets wait together.
+    let tickets: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let (base, name) = (base.clone(), name.to_string());
+            tokio::spawn(async move { matchmake(&base, mode, &name).await })
+        })
+        .collect();
+    let mut matched = Vec::new();
+    for ticket in tickets {
+        matched.push(ticket.await.context("ticket task")??);
+    }
+    Ok(matched)
+}
+
+fn one_room(matched: &[Matched]) -> Result<()> {
+    let rooms: BTreeSet<&str> = matched.iter().map(|m| m.room.0.as_str()).collect();
+    ensure!(rooms.len() == 1, "players spread over rooms: {matched:?}");
+    let seats: BTreeSet<_> = matched.iter().map(|m| m.seat).collect();
+    ensure!(seats.len() == matched.len(), "seats shared: {matched:?}");
+    Ok(())
+}
+
+pub async fn three_players_play_a_free_for_all(base: Url) -> Result<()> {
+    let matched = match_all(&base, Mode::Ffa3, &["ann", "bob", "cy"]).await?;
+    one_room(&matched)?;
+    let games: Vec<_> = matched
+        .iter()
+        .map(|m| {
+            let (base, m) = (base.clone(), m.clone());
+            tokio::spawn(async move { play(&base, &m, Strategy::Aim).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for game in games {
+        outcomes.push(game.await.context("player task")??.outcome);
+    }
+    ensure!(
+        outcomes.windows(2).all(|w| w[0] == w[1]),
+        "players saw different results: {outcomes:?}"
+    );
+    Ok(())
+}
+
+pub async fn a_party_of_two_joins_a_four_player_game_together(base: Url) -> Result<()> {
+    let party = |name: &'static str| {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let opening = lobby::find_match_as_party(Mode::Ffa4, name, "otters", 2);
+            matchmake_with(&base, Mode::Ffa4, &opening).await
+        })
+    };
+    let (p1, p2) = (party("otter-1"), party("otter-2"));
+    let solos = match_all(&base, Mode::Ffa4, &["sol-1", "sol-2"]).await?;
+    let mut matched = vec![p1.await??, p2.await??];
+    let party_seats: BTreeSet<u8> = matched.iter().map(|m| m.seat.0).collect();
+    matched.extend(solos);
+    one_room(&matched)?;
+    let info = get_json(&base.join(&format!("/api/rooms/{}/replay", matched[0].room))?)?;
+    let names = info["names"].as_array().context("no names")?;
+    for seat in &party_seats {
+        let name = names
+            .get(usize::from(*seat))
+            .and_then(|n| n.as_str())
+            .unwrap_or_default();
+        ensure!(
+            name.starts_with("otter"),
+            "seat {seat} is {name}: {names:?}"
+        );
+    }
+    Ok(())
+}
+
+pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
+    let mut gone = open_ticket(&base, Mode::Duel).await?;
+    gone.send(&lobby::find_match(Mode::Duel, "quitter")).await?;
+    ensure!(matches!(gone.recv().await?, ServerFrame::Queued { .. }));
+    gone.close().await;
+    // Give the coordinator the close before the next tickets.
+    for _ in 0..50 {
+        let stats = get_json(&base.join("/api/stats?mode=duel")?)?;
+        if stats["tickets_waiting"] == 0 {
+            let matched = match_all(&base, Mode::Duel, &["stays-1", "stays-2"]).await?;
+            return one_room(&matched);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    bail!("the closed ticket is still waiting")
+}
+
+pub async fn a_lone_player_gets_bots_after_the_wait(base: Url) -> Result<()> {
+    let matched = matchmake(&base, Mode::Ffa3, "lonely").await?;
+    let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", matched.room))?)?;
+    let names: Vec<&str> = replay["names"]
+        .as_array()
+        .context("no names")?
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    ensure!(names == ["lonely", "bot 1", "bot 2"], "roster {names:?}");
+    let report = play(&base, &matched, Strategy::Aim).await?;
+    ensure!(report.shots > 0, "the player never fired: {report:?}");
+    let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", matched.room))?)?;
+    let bot_moves = replay["actions"]
+        .as_array()
+        .context("no actions")?
+        .iter()
+        .filter(|a| a["action"]["Move"]["seat"].as_u64().is_some_and(|s| s >= 1))
+        .count();
+    ensure!(bot_moves > 0, "the bots never moved: {replay}");
+    Ok(())
+}
+
+pub async fn other_protocol_versions_are_refused(base: Url) -> Result<()> {
+    let mut conn = open_ticket(&base, Mode::Duel).await?;
+    conn.send(&ClientFrame::FindMatch {
+        protocol: PROTOCOL_VERSION + 1,
+        mode: Mode::Duel,
+        name: "future".into(),
+    })
+    .await?;
+    ensure!(matches!(
+        conn.recv().await?,
+        ServerFrame::Error {
+            code: ErrorCode::UnsupportedProtocol,
+            ..
+        }
+    ));
+    match conn.recv().await {
+        Err(ClientError::Closed(reason)) if reason.starts_with("4000") => Ok(()),
+        other => bail!("expected close 4000, got {other:?}"),
+    }
+}
+
+pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
+    let matched = match_all(&base, Mode::Duel, &["s-1", "s-2"]).await?;
+    let room = get_json(&base.join(&format!("/api/rooms/{}", matched[0].room))?)?;
+    // Local wrangler reports continent NA, which maps to eastern North America.
+    ensure!(
+        room["location_hint"] == "enam",
+        "room created without the expected hint: {room}"
+    );
+    let all = get_json(&base.join("/api/stats")?)?;
+    let modes = all["modes"].as_array().context("no modes")?;
+    ensure!(modes.len() == 3, "stats for {} modes", modes.len());
+    let duel = modes
+        .iter()
+        .find(|m| m["mode"] == "duel")
+        .context("no duel stats")?;
+    ensure!(duel["matches_made"].as_u64() > Some(0), "{duel}");
+    ensure!(
+        duel["rooms_per_location_hint"]["enam"].as_u64() > Some(0),
+        "{duel}"
+    );
+    ensure!(
+        duel["wait_ms_p50"].is_u64() && duel["wait_ms_p99"].is_u64(),
+        "{duel}"
+    );
+    ensure!(duel["tickets_waiting"] == 0, "{duel}");
+    Ok(())
+}
