@@ -137,17 +137,19 @@ pub fn ws_url(server: &Url, path: &str) -> Result<Url, ClientError> {
 
 /// Opens a ticket and waits until the coordinator seats this player.
 pub async fn matchmake(server: &Url, mode: Mode, name: &str) -> Result<Matched, ClientError> {
-    matchmake_with(server, mode, &lobby::find_match(mode, name)).await
+    matchmake_with(server, mode, None, &lobby::find_match(mode, name)).await
 }
 
 /// Opens a ticket with any opening frame (`FindMatch` or
-/// `FindMatchAsParty`) and waits until the coordinator seats this player.
+/// `FindMatchAsParty`), as a guest if `guest` holds a guest token from
+/// `POST /api/guests`, and waits until the coordinator seats this player.
 pub async fn matchmake_with(
     server: &Url,
     mode: Mode,
+    guest: Option<&str>,
     opening: &ClientFrame,
 ) -> Result<Matched, ClientError> {
-    let mut conn = open_ticket(server, mode).await?;
+    let mut conn = open_ticket(server, mode, guest).await?;
     conn.send(opening).await?;
     loop {
         match lobby::on_frame(conn.recv().await?)? {
@@ -160,10 +162,18 @@ pub async fn matchmake_with(
     }
 }
 
-/// Opens a ticket socket to the coordinator of `mode`.
-pub async fn open_ticket(server: &Url, mode: Mode) -> Result<Connection, ClientError> {
+/// Opens a ticket socket to the coordinator of `mode`, as a guest if
+/// `guest` holds a guest token.
+pub async fn open_ticket(
+    server: &Url,
+    mode: Mode,
+    guest: Option<&str>,
+) -> Result<Connection, ClientError> {
     let mut url = ws_url(server, "/api/matchmake")?;
     url.query_pairs_mut().append_pair("mode", mode.as_str());
+    if let Some(guest) = guest {
+        url.query_pairs_mut().append_pair("guest", guest);
+    }
     Connection::open(&url).await
 }
 

@@ -23,6 +23,24 @@ pub struct InitRoom {
     pub location_hint: Option<String>,
 }
 
+/// The URL path a room posts [`GameResult`] to, on its coordinator.
+pub const RESULT_PATH: &str = "/internal/result";
+
+/// How a room's game ended, for ratings and match history.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GameResult {
+    /// The room (a result is applied once per room).
+    pub room: volley_shared::RoomId,
+    /// The mode it was played in.
+    pub mode: volley_shared::Mode,
+    /// The seats, in seat order.
+    pub seats: Vec<crate::room::engine::SeatSetup>,
+    /// How it ended.
+    pub outcome: volley_shared::Outcome,
+    /// When it ended, in ms since the Unix epoch.
+    pub at_ms: u64,
+}
+
 /// A POST request carrying `message` as bincode.
 pub fn post<T: Serialize>(path: &str, message: &T) -> Result<Request> {
     let bytes = bincode::serde::encode_to_vec(message, bincode::config::standard())

@@ -3,7 +3,9 @@
 //! | route | goes to |
 //! |---|---|
 //! | `GET /api/health` | answered here |
-//! | `GET /api/matchmake?mode=duel` (WebSocket) | the mode's coordinator |
+//! | `POST /api/guests` | answered here: a new guest identity (player id and signed token) |
+//! | `GET /api/matchmake?mode=duel[&guest=TOKEN]` (WebSocket) | the mode's coordinator, as that guest if the token is valid |
+//! | `GET /api/players/{id}[?mode=duel]` | the mode's coordinator (or every mode's, gathered here) |
 //! | `GET /api/stats?mode=duel` | the mode's coordinator |
 //! | `GET /api/stats` | every mode's coordinator, gathered here |
 //! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
@@ -11,12 +13,14 @@
 //! | `GET /api/rooms/{room_id}/replay` | that room: seed, roster and action log (JSON) |
 //! | `POST /api/rooms/{room_id}/spectate` | that room: a spectator token |
 //! | `POST /api/rooms/{room_id}/debug/alarm` | that room's alarm handler, run now; only with `VOLLEY_TEST_HOOKS=1` |
+//! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
 
+use crate::config;
 use crate::http::{self, error};
 use crate::matchmaker::durable::COORDINATOR_BINDING;
 use crate::room::durable::ROOM_BINDING;
 use serde::Serialize;
-use volley_shared::{Mode, PROTOCOL_VERSION, RoomId};
+use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, RoomId};
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Result, event};
 
 #[event(fetch)]
@@ -35,6 +39,8 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), segments.as_slice()) {
         (Method::Get, ["api", "health"]) => health(),
+        (Method::Post, ["api", "guests"]) => new_guest(env),
+        (Method::Get, ["api", "players", player]) => players(&req, env, player).await,
         (Method::Get, ["api", "matchmake"]) => to_coordinator(req, env, "/api/matchmake").await,
         (Method::Get, ["api", "stats"]) if http::query_param(&req, "mode").is_none() => {
             all_stats(env).await
@@ -44,7 +50,8 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "rooms", room, "ws" | "replay"])
         | (
             Method::Post,
-            ["api", "rooms", room, "spectate"] | ["api", "rooms", room, "debug", "alarm"],
+            ["api", "rooms", room, "spectate"]
+            | ["api", "rooms", room, "debug", "alarm" | "report"],
         ) => to_room(req, env, room).await,
         (_, ["api", ..]) => error(404, format!("no route for {} {path}", req.method())),
         _ => error(404, "not found"),
@@ -74,6 +81,17 @@ async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response>
     };
     let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))?;
     url.query_pairs_mut().append_pair("mode", mode.as_str());
+    if let Some(guest) = http::query_param(&req, "guest") {
+        // Verified here; the coordinator trusts `player` because only the
+        // Worker builds these URLs.
+        match config::join_key(env)?.verify_guest(&guest) {
+            Ok(player) => {
+                url.query_pairs_mut()
+                    .append_pair("player", &player.to_string());
+            }
+            Err(err) => return error(403, format!("guest token: {err}")),
+        }
+    }
     if let Some(continent) = req.cf().and_then(|cf| cf.continent()) {
         url.query_pairs_mut().append_pair("continent", &continent);
     }
@@ -89,6 +107,58 @@ async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response>
         .get_by_name(&shard)?
         .fetch_with_request(forwarded)
         .await
+}
+
+/// `POST /api/guests`: a guest identity. No account is needed: the token is
+/// the identity, and ratings and match history follow its player id.
+fn new_guest(env: &Env) -> Result<Response> {
+    #[derive(Serialize)]
+    struct Guest {
+        player: String,
+        token: String,
+    }
+    let player = PlayerId(
+        getrandom::u64().map_err(|e| worker::Error::RustError(format!("no randomness: {e}")))?,
+    );
+    let token = config::join_key(env)?.sign_guest(player);
+    Response::from_json(&Guest {
+        player: player.to_string(),
+        token,
+    })
+    .map(|r| r.with_status(201))
+}
+
+/// `GET /api/players/{id}`: rating and recent games, from one mode's shard
+/// or from all of them.
+async fn players(req: &Request, env: &Env, player: &str) -> Result<Response> {
+    let modes = match http::query_param(req, "mode") {
+        Some(name) => match Mode::parse(&name) {
+            Some(mode) => vec![mode],
+            None => return error(400, format!("unknown mode {name:?}")),
+        },
+        None => Mode::ALL.to_vec(),
+    };
+    let mut found = Vec::new();
+    for mode in modes {
+        let url = format!("https://volley.internal/api/players/{player}");
+        let mut response = env
+            .durable_object(COORDINATOR_BINDING)?
+            .get_by_name(&format!("coordinator:{}", mode.as_str()))?
+            .fetch_with_str(&url)
+            .await?;
+        match response.status_code() {
+            200 => {
+                let mut record = response.json::<serde_json::Value>().await?;
+                if let Some(fields) = record.as_object_mut() {
+                    fields.insert("mode".into(), mode.as_str().into());
+                }
+                found.push(record);
+            }
+            404 => {}
+            status => return error(status, response.text().await?),
+        }
+    }
+    Response::from_json(&serde_json::json!({ "player": player, "modes": found }))
 }
 
 /// Every mode's shard statistics, one after another.

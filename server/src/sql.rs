@@ -50,6 +50,17 @@ pub fn unsigned(value: Option<SqlStorageValue>) -> Result<u64> {
     }
 }
 
+/// A number from a REAL column.
+pub fn real(value: Option<SqlStorageValue>) -> Result<f64> {
+    match value {
+        Some(SqlStorageValue::Float(f)) => Ok(f),
+        Some(SqlStorageValue::Integer(i)) => Ok(i as f64),
+        other => Err(Error::RustError(format!(
+            "expected a number, found {other:?}"
+        ))),
+    }
+}
+
 /// Text from a text column; `None` for NULL.
 pub fn text(value: Option<SqlStorageValue>) -> Option<String> {
     match value {

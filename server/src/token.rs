@@ -122,6 +122,35 @@ impl JoinKey {
         mac
     }
 
+    /// Signs a guest identity: `g.{player:016x}.{mac}`. Guests need no
+    /// account; whoever holds the token plays as that player id.
+    pub fn sign_guest(&self, player: PlayerId) -> String {
+        let mac = self.guest_hmac(player).finalize().into_bytes();
+        format!("g.{player}.{}", hex::encode(mac))
+    }
+
+    /// Checks a guest identity token.
+    pub fn verify_guest(&self, token: &str) -> Result<PlayerId, TokenError> {
+        let mut parts = token.split('.');
+        let (Some("g"), Some(player), Some(mac), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let player = PlayerId(u64::from_str_radix(player, 16).map_err(|_| TokenError::Malformed)?);
+        let mac = hex::decode(mac).map_err(|_| TokenError::Malformed)?;
+        self.guest_hmac(player)
+            .verify_slice(&mac)
+            .map_err(|_| TokenError::BadSignature)?;
+        Ok(player)
+    }
+
+    fn guest_hmac(&self, player: PlayerId) -> HmacSha256 {
+        let mut mac = self.0.clone();
+        mac.update(format!("volley-guest-v1|{player}").as_bytes());
+        mac
+    }
+
     fn mac(&self, room: &RoomId, grant: Grant) -> Vec<u8> {
         self.hmac(room, grant).finalize().into_bytes().to_vec()
     }
@@ -176,6 +205,21 @@ mod tests {
         let token = key.sign(&room('a'), watch);
         assert!(token.starts_with("s."));
         assert_eq!(key.verify(&room('a'), &token, 0), Ok(watch));
+    }
+
+    #[test]
+    fn guest_tokens_carry_their_player_and_cannot_be_altered() {
+        let key = key();
+        let token = key.sign_guest(PlayerId(0xabc));
+        assert_eq!(key.verify_guest(&token), Ok(PlayerId(0xabc)));
+        let other = token.replacen("0000000000000abc", "0000000000000abd", 1);
+        assert_eq!(key.verify_guest(&other), Err(TokenError::BadSignature));
+        assert_eq!(key.verify_guest("g.zz.00"), Err(TokenError::Malformed));
+        assert_eq!(
+            key.verify_guest(&key.sign(&room('a'), grant())),
+            Err(TokenError::Malformed),
+            "a join token is not a guest token"
+        );
     }
 
     #[test]

@@ -231,13 +231,19 @@ pub fn post_json(url: &Url) -> Result<serde_json::Value> {
 
 /// POSTs an empty body to a URL and returns the status, whatever it is.
 pub fn post_status(url: &Url) -> Result<u16> {
-    let response = ureq::post(url.as_str())
+    post_text(url).map(|(status, _)| status)
+}
+
+/// POSTs an empty body to a URL and returns the status and the body.
+pub fn post_text(url: &Url) -> Result<(u16, String)> {
+    let mut response = ureq::post(url.as_str())
         .config()
         .http_status_as_error(false)
         .build()
         .send_empty()
         .with_context(|| format!("POST {url}"))?;
-    Ok(response.status().as_u16())
+    let body = response.body_mut().read_to_string()?;
+    Ok((response.status().as_u16(), body))
 }
 
 /// GETs a URL and returns its status code, whatever it is.

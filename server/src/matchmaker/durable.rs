@@ -12,16 +12,14 @@
 //! `fetch`, sends every player a `Matched` frame with a signed join token,
 //! and closes the ticket sockets.
 
-use super::queue::{
-    DEFAULT_RATING, Match, MatchRules, Member, Ticket, next_wakeup_ms, take_matches,
-};
+use super::queue::{Match, MatchRules, Member, Ticket, next_wakeup_ms, take_matches};
 use super::stats::percentile;
 use super::storage::{Storage, StoredTicket};
 use crate::attachment;
 use crate::config;
 use crate::frames::{self, send, send_error};
 use crate::http::{self, error, now_ms};
-use crate::internal::{self, INIT_ROOM_PATH, InitRoom};
+use crate::internal::{self, GameResult, INIT_ROOM_PATH, InitRoom, RESULT_PATH};
 use crate::location::hint_for_match;
 use crate::room::durable::ROOM_BINDING;
 use crate::room::engine::{RoomSetup, SeatSetup};
@@ -43,10 +41,12 @@ const TICKET_TAG: &str = "ticket";
 /// What a ticket socket remembers across hibernation.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 enum TicketState {
-    /// Connected; no `FindMatch` yet.
+    /// Connected; no `FindMatch` yet. `player` is the guest identity the
+    /// Worker verified, if the client has one.
     Connected {
         mode: Mode,
         continent: Option<String>,
+        player: Option<PlayerId>,
     },
     /// In the queue (or in a party still forming), as this player.
     Queued { ticket: u64, player: PlayerId },
@@ -87,10 +87,30 @@ impl DurableObject for Matchmaker {
         Self { state, env }
     }
 
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        match req.path().as_str() {
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        match path.as_str() {
             "/api/matchmake" => self.open_ticket(&req),
             "/api/stats" => self.stats(&req),
+            RESULT_PATH => {
+                let result: GameResult = internal::read(&mut req).await?;
+                let applied = self.storage()?.apply_result(&result)?;
+                Response::ok(if applied {
+                    "applied"
+                } else {
+                    "already applied"
+                })
+            }
+            p if p.starts_with("/api/players/") => {
+                let id = p.trim_start_matches("/api/players/");
+                let Ok(player) = u64::from_str_radix(id, 16) else {
+                    return error(400, "a player id is 16 hex digits");
+                };
+                match self.storage()?.player(PlayerId(player))? {
+                    Some(record) => Response::from_json(&record),
+                    None => error(404, format!("no rated games for {id} in this mode")),
+                }
+            }
             _ => error(404, "not found"),
         }
     }
@@ -191,6 +211,10 @@ impl Matchmaker {
             &TicketState::Connected {
                 mode,
                 continent: http::query_param(req, "continent"),
+                // Only the Worker sets this, after verifying a guest token.
+                player: http::query_param(req, "player")
+                    .and_then(|hex| u64::from_str_radix(&hex, 16).ok())
+                    .map(PlayerId),
             },
         )?;
         Response::from_websocket(pair.client)
@@ -207,6 +231,7 @@ impl Matchmaker {
         let Some(TicketState::Connected {
             mode: shard_mode,
             continent,
+            player,
         }) = attachment::load(ws)?
         else {
             send_error(
@@ -241,10 +266,22 @@ impl Matchmaker {
         }
         let now = now_ms();
         let storage = self.storage()?;
+        let player = match player {
+            Some(player) => player,
+            None => PlayerId(random_u64()?),
+        };
+        if storage.is_queued(player)? {
+            send_error(
+                ws,
+                ErrorCode::UnexpectedFrame,
+                "this player already has a ticket",
+            );
+            return Ok(());
+        }
         let member = Member {
-            player: PlayerId(random_u64()?),
+            player,
             name: name.to_string(),
-            rating: DEFAULT_RATING,
+            rating: storage.rating(player)?,
         };
         let forming = match &party {
             Some((key, _)) => storage

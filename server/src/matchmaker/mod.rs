@@ -3,5 +3,6 @@
 
 pub mod durable;
 pub mod queue;
+pub mod ratings;
 pub mod stats;
 pub mod storage;

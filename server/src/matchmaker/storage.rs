@@ -5,22 +5,34 @@
 //! | `tickets` | one per ticket: `id`, `party` (the key of a party still forming), `complete` (0 while a party waits for members), `record` (bincode [`StoredTicket`]) |
 //! | `rooms_created` | one per room this shard created: `room_id`, `location_hint`, `created_at_ms` |
 //! | `waits` | one per matched ticket: how long it waited, and when |
+//! | `players` | one per rated player of this mode: `player` (16 hex digits), `name`, `rating`, `games` |
+//! | `results` | one per finished room that reported: `room_id`, `at_ms`, `record` (bincode) |
+//! | `player_matches` | each rated player's games: `player`, `room_id`, `at_ms`, `result`, `rating_after` |
 //!
 //! The queue is in SQLite, not in memory, so an evicted or restarted
 //! coordinator keeps it. A ticket is deleted in the same synchronous step
 //! that matches it, before the coordinator awaits anything, so no ticket is
 //! ever matched twice.
 
-use super::queue::Ticket;
-use crate::sql::{blob, from_blob, integer, text, unsigned};
+use super::queue::{DEFAULT_RATING, Ticket};
+use super::ratings;
+use crate::internal::GameResult;
+use crate::sql::{blob, from_blob, integer, real, text, unsigned};
 use serde::{Deserialize, Serialize};
+use volley_shared::{Outcome, PlayerId};
 use worker::{Result, SqlStorage, SqlStorageValue};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, party TEXT, complete INTEGER NOT NULL, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS rooms_created (room_id TEXT PRIMARY KEY, location_hint TEXT, created_at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS waits (id INTEGER PRIMARY KEY AUTOINCREMENT, wait_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS players (player TEXT PRIMARY KEY, name TEXT NOT NULL, rating REAL NOT NULL, games INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS results (room_id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, record BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS player_matches (player TEXT NOT NULL, room_id TEXT NOT NULL, at_ms INTEGER NOT NULL, result TEXT NOT NULL, rating_after REAL NOT NULL, PRIMARY KEY (player, room_id));
 ";
+
+/// Games listed per player.
+const RECENT_MATCHES: u64 = 20;
 
 /// The waits kept for the statistics.
 const WAITS_KEPT: u64 = 1_000;
@@ -109,6 +121,15 @@ impl Storage {
             .collect())
     }
 
+    /// Whether `player` is in a ticket already (queued or in a forming
+    /// party): one player, one ticket.
+    pub fn is_queued(&self, player: PlayerId) -> Result<bool> {
+        Ok(self
+            .records("SELECT record FROM tickets", vec![])?
+            .iter()
+            .any(|stored| stored.ticket.members.iter().any(|m| m.player == player)))
+    }
+
     /// Tickets in the queue and parties still forming.
     pub fn counts(&self) -> Result<(u64, u64)> {
         let rows: Vec<Vec<SqlStorageValue>> = self
@@ -192,6 +213,119 @@ impl Storage {
         Ok(RoomCounts { per_hint, recent })
     }
 
+    /// A player's rating, or the default for a new player.
+    pub fn rating(&self, player: PlayerId) -> Result<f64> {
+        Ok(self.player(player)?.map_or(DEFAULT_RATING, |p| p.rating))
+    }
+
+    /// A rated player, with their latest games.
+    pub fn player(&self, player: PlayerId) -> Result<Option<PlayerRecord>> {
+        let key = player.to_string();
+        let rows: Vec<Vec<SqlStorageValue>> = self
+            .sql
+            .exec(
+                "SELECT name, rating, games FROM players WHERE player = ?",
+                vec![key.as_str().into()],
+            )?
+            .raw()
+            .collect::<Result<_>>()?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut values = row.into_iter();
+        let name = text(values.next()).unwrap_or_default();
+        let rating = real(values.next())?;
+        let games = unsigned(values.next())?;
+        let recent = self
+            .sql
+            .exec(
+                "SELECT room_id, at_ms, result, rating_after FROM player_matches WHERE player = ? ORDER BY at_ms DESC LIMIT ?",
+                vec![key.as_str().into(), integer(RECENT_MATCHES)?],
+            )?
+            .raw()
+            .map(|row| {
+                let mut values = row?.into_iter();
+                Ok(PlayedMatch {
+                    room_id: text(values.next()).unwrap_or_default(),
+                    at_ms: unsigned(values.next())?,
+                    result: text(values.next()).unwrap_or_default(),
+                    rating_after: real(values.next())?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Some(PlayerRecord {
+            player: key,
+            name,
+            rating,
+            games,
+            recent,
+        }))
+    }
+
+    /// Applies a finished game to the ratings and the match history, once:
+    /// a room that reports again changes nothing. Returns whether it was new.
+    pub fn apply_result(&self, result: &GameResult) -> Result<bool> {
+        let room = result.room.0.as_str();
+        let seen = self
+            .sql
+            .exec("SELECT 1 FROM results WHERE room_id = ?", vec![room.into()])?
+            .raw()
+            .next()
+            .is_some();
+        if seen {
+            return Ok(false);
+        }
+        self.sql.exec(
+            "INSERT INTO results (room_id, at_ms, record) VALUES (?, ?, ?)",
+            vec![room.into(), integer(result.at_ms)?, blob(result)?],
+        )?;
+        // Bots are not rated; the humans are rated among themselves.
+        let humans: Vec<(usize, &crate::room::engine::SeatSetup)> = result
+            .seats
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.bot)
+            .collect();
+        let before: Vec<f64> = humans
+            .iter()
+            .map(|(_, s)| self.rating(s.player))
+            .collect::<Result<_>>()?;
+        // When a bot won, no human did: the humans drew among themselves.
+        let winner = match result.outcome {
+            Outcome::Winner(seat) => humans.iter().position(|(i, _)| *i == seat.index()),
+            Outcome::Draw => None,
+        };
+        let after = if humans.len() >= 2 {
+            ratings::rate(&before, winner)
+        } else {
+            before.clone()
+        };
+        for ((index, seat), rating) in humans.iter().zip(after) {
+            let outcome = match result.outcome {
+                Outcome::Winner(w) if w.index() == *index => "win",
+                Outcome::Winner(_) => "loss",
+                Outcome::Draw => "draw",
+            };
+            let key = seat.player.to_string();
+            self.sql.exec(
+                "INSERT INTO players (player, name, rating, games) VALUES (?, ?, ?, 1) \
+                 ON CONFLICT(player) DO UPDATE SET name = excluded.name, rating = excluded.rating, games = games + 1",
+                vec![key.as_str().into(), seat.name.as_str().into(), rating.into()],
+            )?;
+            self.sql.exec(
+                "INSERT INTO player_matches (player, room_id, at_ms, result, rating_after) VALUES (?, ?, ?, ?, ?)",
+                vec![
+                    key.as_str().into(),
+                    room.into(),
+                    integer(result.at_ms)?,
+                    outcome.into(),
+                    rating.into(),
+                ],
+            )?;
+        }
+        Ok(true)
+    }
+
     fn records(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<StoredTicket>> {
         self.sql
             .exec(query, bindings)?
@@ -199,6 +333,34 @@ impl Storage {
             .map(|row| from_blob(row?.into_iter().next()))
             .collect()
     }
+}
+
+/// A rated player, as `GET /api/players/{id}` shows them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlayerRecord {
+    /// The player id, 16 hex digits.
+    pub player: String,
+    /// Their latest display name.
+    pub name: String,
+    /// Their rating in this mode.
+    pub rating: f64,
+    /// Rated games played in this mode.
+    pub games: u64,
+    /// The latest games, newest first.
+    pub recent: Vec<PlayedMatch>,
+}
+
+/// One game in a player's history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlayedMatch {
+    /// The room it was played in.
+    pub room_id: String,
+    /// When it ended.
+    pub at_ms: u64,
+    /// `win`, `loss` or `draw`.
+    pub result: String,
+    /// The rating after it.
+    pub rating_after: f64,
 }
 
 /// Rooms created by one shard.

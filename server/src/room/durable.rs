@@ -15,6 +15,7 @@
 //! player holds the seat.
 
 use super::effects::Effect;
+use super::effects::TimerKind;
 use super::engine::{Room, refuse_and_close};
 use super::flood::{FloodGuard, Verdict};
 use super::storage::{RoomRecord, Storage};
@@ -22,7 +23,8 @@ use crate::attachment;
 use crate::config;
 use crate::frames::{self, send_error};
 use crate::http::{self, error, now_ms};
-use crate::internal::{INIT_ROOM_PATH, InitRoom};
+use crate::internal::{self, GameResult, INIT_ROOM_PATH, InitRoom, RESULT_PATH};
+use crate::matchmaker::durable::COORDINATOR_BINDING;
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -111,12 +113,18 @@ impl DurableObject for GameRoom {
             (Method::Get, p) if p.ends_with("/ws") => self.accept(&req),
             (Method::Get, p) if p.ends_with("/replay") => self.replay(),
             (Method::Post, p) if p.ends_with("/spectate") => self.spectator_token(),
-            (Method::Post, p) if p.ends_with("/debug/alarm") => {
+            (Method::Post, p) if p.contains("/debug/") => {
                 if !config::test_hooks(&self.env) {
                     return error(404, "test hooks are off (VOLLEY_TEST_HOOKS)");
                 }
-                self.on_alarm().await?;
-                Response::ok("alarm handler ran")
+                if p.ends_with("/debug/alarm") {
+                    self.on_alarm().await?;
+                    return Response::ok("alarm handler ran");
+                }
+                if p.ends_with("/debug/report") {
+                    return self.report_again().await;
+                }
+                error(404, "no such test hook")
             }
             (Method::Get, _) => self.info(),
             _ => error(405, "method not allowed"),
@@ -294,6 +302,19 @@ impl GameRoom {
         })
     }
 
+    /// Test hook: reports a finished room's result once more.
+    async fn report_again(&self) -> Result<Response> {
+        let storage = self.storage()?;
+        let Some(record) = storage.load()? else {
+            return error(404, format!("no room {}", self.room_id()));
+        };
+        let super::engine::Phase::Finished { outcome } = *record.room.phase() else {
+            return error(409, "the game is not finished");
+        };
+        self.report(&storage, &record, outcome, now_ms()).await?;
+        Response::ok("reported")
+    }
+
     /// `GET /api/rooms/{id}/replay`: seed, roster and action log.
     fn replay(&self) -> Result<Response> {
         let storage = self.storage()?;
@@ -398,6 +419,7 @@ impl GameRoom {
         effects: Vec<Effect<RoomGame>>,
     ) -> Result<bool> {
         let mut outbox = Vec::new();
+        let mut reports = Vec::new();
         let mut timers_changed = false;
         let mut deleted = false;
         let caller_role = match caller.map(attachment::load::<Attachment>).transpose()? {
@@ -455,6 +477,7 @@ impl GameRoom {
                 }
                 Effect::Close { code, reason } => outbox.push(Outgoing::CloseCaller(code, reason)),
                 Effect::CloseAll { code, reason } => outbox.push(Outgoing::CloseAll(code, reason)),
+                Effect::ReportResult(outcome) => reports.push(outcome),
                 Effect::DeleteAll => {
                     // Also deletes the alarm (compatibility date >= 2026-02-24);
                     // deleted explicitly too, for older dates.
@@ -468,7 +491,51 @@ impl GameRoom {
             self.reschedule(storage, now).await?;
         }
         self.send(caller, outbox);
+        for outcome in reports {
+            self.report(storage, record, outcome, now).await?;
+        }
         Ok(deleted)
+    }
+
+    /// Tells the coordinator that made this room how its game ended. When
+    /// the coordinator acknowledges, the retry timer is dropped; when it
+    /// fails, the timer reports again later.
+    async fn report(
+        &self,
+        storage: &Storage,
+        record: &RoomRecord,
+        outcome: volley_shared::Outcome,
+        now: u64,
+    ) -> Result<()> {
+        let result = GameResult {
+            room: self.room_id(),
+            mode: record.room.setup().mode,
+            seats: record.room.setup().seats.clone(),
+            outcome,
+            at_ms: now,
+        };
+        let coordinator = self
+            .env
+            .durable_object(COORDINATOR_BINDING)?
+            .id_from_string(&record.created_by)?
+            .get_stub()?;
+        match coordinator
+            .fetch_with_request(internal::post(RESULT_PATH, &result)?)
+            .await
+        {
+            Ok(response) if response.status_code() < 300 => {
+                storage.cancel_timer(TimerKind::ReportRetry)?;
+                self.reschedule(storage, now).await
+            }
+            Ok(response) => {
+                worker::console_warn!("result report answered {}", response.status_code());
+                Ok(())
+            }
+            Err(err) => {
+                worker::console_warn!("result report failed: {err}");
+                Ok(())
+            }
+        }
     }
 
     /// Sets the one alarm to the earliest pending timer (at once if it is

@@ -23,15 +23,19 @@ pub enum TimerKind {
     Retention,
     /// When a bot seat makes its move; its epoch is the turn number.
     BotTurn,
+    /// When a finished room reports its result to its coordinator again,
+    /// until the coordinator acknowledges it.
+    ReportRetry,
 }
 
 impl TimerKind {
     /// Every kind.
-    pub const ALL: [TimerKind; 4] = [
+    pub const ALL: [TimerKind; 5] = [
         TimerKind::TurnDeadline,
         TimerKind::SeatReservation,
         TimerKind::Retention,
         TimerKind::BotTurn,
+        TimerKind::ReportRetry,
     ];
 
     /// The name stored in the timers table.
@@ -41,6 +45,7 @@ impl TimerKind {
             TimerKind::SeatReservation => "seat_reservation",
             TimerKind::Retention => "retention",
             TimerKind::BotTurn => "bot_turn",
+            TimerKind::ReportRetry => "report_retry",
         }
     }
 
@@ -122,6 +127,10 @@ pub enum Effect<G: Game> {
     },
     /// Delete all of the room's storage: it is gone for good.
     DeleteAll,
+    /// Report the game's result to the coordinator that made the room (for
+    /// ratings). The coordinator applies a result once, however often it
+    /// is reported; when it acknowledges, cancel `TimerKind::ReportRetry`.
+    ReportResult(volley_shared::Outcome),
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ use volley_shared::{Mode, PlayerId};
 
 /// How long a bot seat takes over its move, so that people can follow.
 pub const BOT_THINK_MS: u64 = 1_200;
+/// How long a finished room waits before reporting its result again.
+pub const REPORT_RETRY_MS: u64 = 30_000;
 
 /// One seat as the coordinator filled it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,6 +321,13 @@ impl<G: Game> Room<G> {
                     Err(_) => Vec::new(),
                 }
             }
+            (TimerKind::ReportRetry, Phase::Finished { outcome }) => {
+                let outcome = *outcome;
+                vec![
+                    Effect::SetTimer(self.report_retry(now_ms)),
+                    Effect::ReportResult(outcome),
+                ]
+            }
             (TimerKind::Retention, Phase::Finished { .. }) => {
                 self.phase = Phase::Closed;
                 vec![
@@ -470,8 +479,18 @@ impl<G: Game> Room<G> {
                 outcome,
                 seq: self.seq,
             }));
+            effects.push(Effect::SetTimer(self.report_retry(now_ms)));
+            effects.push(Effect::ReportResult(outcome));
         }
         effects
+    }
+
+    fn report_retry(&self, now_ms: u64) -> Timer {
+        Timer {
+            kind: TimerKind::ReportRetry,
+            due_ms: now_ms.saturating_add(REPORT_RETRY_MS),
+            epoch: 0,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use volley_client::lobby::{self, Matched};
 use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
 use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use volley_shared::{Mode, PROTOCOL_VERSION};
-use volley_tests::get_json;
+use volley_tests::{get_json, post_json, post_text};
 
 /// Opens tickets for every name at once and waits for all their matches.
 async fn match_all(base: &Url, mode: Mode, names: &[&str]) -> Result<Vec<Matched>> {
@@ -64,7 +64,7 @@ pub async fn a_party_of_two_joins_a_four_player_game_together(base: Url) -> Resu
         let base = base.clone();
         tokio::spawn(async move {
             let opening = lobby::find_match_as_party(Mode::Ffa4, name, "otters", 2);
-            matchmake_with(&base, Mode::Ffa4, &opening).await
+            matchmake_with(&base, Mode::Ffa4, None, &opening).await
         })
     };
     let (p1, p2) = (party("otter-1"), party("otter-2"));
@@ -89,7 +89,7 @@ pub async fn a_party_of_two_joins_a_four_player_game_together(base: Url) -> Resu
 }
 
 pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
-    let mut gone = open_ticket(&base, Mode::Duel).await?;
+    let mut gone = open_ticket(&base, Mode::Duel, None).await?;
     gone.send(&lobby::find_match(Mode::Duel, "quitter")).await?;
     ensure!(matches!(gone.recv().await?, ServerFrame::Queued { .. }));
     gone.close().await;
@@ -129,7 +129,7 @@ pub async fn a_lone_player_gets_bots_after_the_wait(base: Url) -> Result<()> {
 }
 
 pub async fn other_protocol_versions_are_refused(base: Url) -> Result<()> {
-    let mut conn = open_ticket(&base, Mode::Duel).await?;
+    let mut conn = open_ticket(&base, Mode::Duel, None).await?;
     conn.send(&ClientFrame::FindMatch {
         protocol: PROTOCOL_VERSION + 1,
         mode: Mode::Duel,
@@ -174,5 +174,86 @@ pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
         "{duel}"
     );
     ensure!(duel["tickets_waiting"] == 0, "{duel}");
+    Ok(())
+}
+
+/// A guest identity from the Worker: (player id, token).
+fn guest(base: &Url) -> Result<(String, String)> {
+    let guest = post_json(&base.join("/api/guests")?)?;
+    Ok((
+        guest["player"].as_str().context("no player")?.to_string(),
+        guest["token"].as_str().context("no token")?.to_string(),
+    ))
+}
+
+/// A guest's duel rating and rated games.
+fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>> {
+    let record = get_json(&base.join(&format!("/api/players/{player}?mode=duel"))?)?;
+    Ok(record["modes"]
+        .as_array()
+        .and_then(|modes| modes.first())
+        .and_then(|duel| Some((duel["rating"].as_f64()?, duel["games"].as_u64()?))))
+}
+
+pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
+    let (winner_id, winner_token) = guest(&base)?;
+    let (loser_id, loser_token) = guest(&base)?;
+    let ticket = |name: &'static str, token: String| {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let opening = lobby::find_match(Mode::Duel, name);
+            matchmake_with(&base, Mode::Duel, Some(&token), &opening).await
+        })
+    };
+    let (w, l) = (
+        ticket("winner", winner_token),
+        ticket("loser", loser_token.clone()),
+    );
+    let (w, l) = (w.await??, l.await??);
+    ensure!(w.room == l.room, "guests in different rooms");
+    let (rw, _) = crate::play_both(&base, &w, Strategy::Aim, &l, Strategy::Idle).await?;
+    ensure!(
+        rw.won(),
+        "the aiming guest should beat the idle one: {rw:?}"
+    );
+
+    // The room reports right after the last event; give it a moment.
+    let mut rated = None;
+    for _ in 0..50 {
+        rated = duel_rating(&base, &winner_id)?;
+        if rated.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (winner_rating, games) = rated.context("the winner was never rated")?;
+    let (loser_rating, loser_games) = duel_rating(&base, &loser_id)?.context("loser unrated")?;
+    ensure!(
+        games == 1 && loser_games == 1,
+        "games {games} / {loser_games}"
+    );
+    ensure!(
+        (winner_rating - 1516.0).abs() < 1e-6 && (loser_rating - 1484.0).abs() < 1e-6,
+        "ratings after one even duel: {winner_rating} / {loser_rating}"
+    );
+
+    // The room reports again: nothing changes.
+    let report = base.join(&format!("/api/rooms/{}/debug/report", w.room))?;
+    let (status, body) = post_text(&report)?;
+    ensure!(status == 200, "could not report again: {status} {body}");
+    ensure!(
+        duel_rating(&base, &winner_id)? == Some((winner_rating, 1)),
+        "a second report changed the rating"
+    );
+
+    // A forged guest token is refused before any socket opens.
+    let forged = loser_token.replacen("g.", "g.f", 1);
+    match open_ticket(&base, Mode::Duel, Some(&forged)).await {
+        Err(ClientError::WebSocket(err)) => {
+            ensure!(err.to_string().contains("403"), "forged guest token: {err}")
+        }
+        Err(other) => bail!("forged guest token: {other}"),
+        Ok(_) => bail!("a forged guest token was accepted"),
+    }
     Ok(())
 }

@@ -62,6 +62,7 @@ fn main() -> ExitCode {
         "a_lone_player_gets_bots_after_the_wait",
         "other_protocol_versions_are_refused",
         "stats_count_waits_and_location_hints",
+        "ratings_are_updated_once_per_game",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -146,6 +147,11 @@ fn main() -> ExitCode {
             names[19],
             &base,
             coordinator::stats_count_waits_and_location_hints,
+        ),
+        trial(
+            names[20],
+            &base,
+            coordinator::ratings_are_updated_once_per_game,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

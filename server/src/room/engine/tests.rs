@@ -290,12 +290,25 @@ fn resigning_ends_a_duel_and_starts_the_retention_clock() {
         due_ms: 7 + RETENTION,
         epoch: 0
     })));
+    assert!(effects.contains(&Effect::Broadcast(ServerFrame::GameOver {
+        outcome: Outcome::Winner(Seat(0)),
+        seq: 3
+    })));
     assert_eq!(
         effects.last(),
-        Some(&Effect::Broadcast(ServerFrame::GameOver {
-            outcome: Outcome::Winner(Seat(0)),
-            seq: 3
-        }))
+        Some(&Effect::ReportResult(Outcome::Winner(Seat(0)))),
+        "the result goes to the coordinator"
+    );
+    let retry = Timer {
+        kind: TimerKind::ReportRetry,
+        due_ms: 7 + REPORT_RETRY_MS,
+        epoch: 0,
+    };
+    assert!(effects.contains(&Effect::SetTimer(retry)));
+    assert_eq!(
+        room.on_timer(retry.due_ms, retry).last(),
+        Some(&Effect::ReportResult(Outcome::Winner(Seat(0)))),
+        "reported again until acknowledged"
     );
     assert_eq!(
         error_code(&room.handle(8, Role::Player(Seat(1)), ClientFrame::Resign)),
@@ -605,13 +618,10 @@ fn the_room_runs_connect_four_too() {
         last = room.handle(now, Role::Player(Seat(seat)), ClientFrame::Move(column));
         assert_eq!(error_code(&last), None, "{last:?}");
     }
-    assert_eq!(
-        last.last(),
-        Some(&Effect::Broadcast(ServerFrame::GameOver {
-            outcome: Outcome::Winner(Seat(0)),
-            seq: 9
-        }))
-    );
+    assert!(last.contains(&Effect::Broadcast(ServerFrame::GameOver {
+        outcome: Outcome::Winner(Seat(0)),
+        seq: 9
+    })));
     assert_eq!(
         error_code(&room.handle(now, Role::Player(Seat(0)), ClientFrame::Move(9))),
         Some(ErrorCode::NotInPlay)

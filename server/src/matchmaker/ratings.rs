@@ -1,0 +1,87 @@
+//! Ratings after a game, as pure logic around the `skillratings` crate.
+//!
+//! Volley uses Elo on the usual 1500 scale (the scale the matchmaking window
+//! is in). A game of several players is scored as every pair of them: the
+//! winner beats each other player, and the others draw among themselves (a
+//! draw is a draw for every pair). Each pair's change is scaled by
+//! `1 / (players - 1)`, so a free-for-all moves a rating about as much as a
+//! duel. Bots are not rated and are left out before this is called.
+
+use skillratings::Outcomes;
+use skillratings::elo::{EloConfig, EloRating, elo};
+
+/// How much one duel can move a rating.
+pub const K: f64 = 32.0;
+
+/// The new ratings of `ratings` (in seat order) after a game that `winner`
+/// (an index into `ratings`) won, or that was drawn (`None`).
+pub fn rate(ratings: &[f64], winner: Option<usize>) -> Vec<f64> {
+    let n = ratings.len();
+    if n < 2 {
+        return ratings.to_vec();
+    }
+    let config = EloConfig {
+        k: K / (n - 1) as f64,
+    };
+    let mut deltas = vec![0.0; n];
+    for i in 0..n {
+        for j in i + 1..n {
+            let outcome = match winner {
+                Some(w) if w == i => Outcomes::WIN,
+                Some(w) if w == j => Outcomes::LOSS,
+                _ => Outcomes::DRAW,
+            };
+            let (Some(&ri), Some(&rj)) = (ratings.get(i), ratings.get(j)) else {
+                continue;
+            };
+            let (new_i, new_j) = elo(
+                &EloRating { rating: ri },
+                &EloRating { rating: rj },
+                &outcome,
+                &config,
+            );
+            if let Some(d) = deltas.get_mut(i) {
+                *d += new_i.rating - ri;
+            }
+            if let Some(d) = deltas.get_mut(j) {
+                *d += new_j.rating - rj;
+            }
+        }
+    }
+    ratings.iter().zip(deltas).map(|(r, d)| r + d).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_even_duel_moves_both_by_half_k() {
+        let new = rate(&[1500.0, 1500.0], Some(0));
+        assert!((new[0] - 1516.0).abs() < 1e-9, "{new:?}");
+        assert!((new[1] - 1484.0).abs() < 1e-9, "{new:?}");
+    }
+
+    #[test]
+    fn beating_a_stronger_player_gains_more() {
+        let upset = rate(&[1400.0, 1600.0], Some(0));
+        let expected = rate(&[1600.0, 1400.0], Some(0));
+        assert!(upset[0] - 1400.0 > expected[0] - 1600.0);
+    }
+
+    #[test]
+    fn a_draw_between_equals_changes_nothing_and_points_are_kept() {
+        assert_eq!(rate(&[1500.0, 1500.0, 1500.0], None), [1500.0; 3]);
+        let after = rate(&[1450.0, 1500.0, 1620.0, 1500.0], Some(2));
+        let total_before = 1450.0 + 1500.0 + 1620.0 + 1500.0;
+        assert!((after.iter().sum::<f64>() - total_before).abs() < 1e-9);
+        assert!(after[2] > 1620.0);
+    }
+
+    #[test]
+    fn a_free_for_all_win_moves_about_as_much_as_a_duel() {
+        let ffa = rate(&[1500.0; 4], Some(0));
+        assert!((ffa[0] - 1516.0).abs() < 1e-9, "{ffa:?}");
+        assert!(rate(&[1500.0], Some(0)) == [1500.0]);
+    }
+}
