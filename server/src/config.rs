@@ -58,6 +58,16 @@ pub fn room_retention_ms(env: &Env) -> Result<u64> {
     )
 }
 
+/// How long a private room's join code works, when `PRIVATE_CODE_TTL_MS`
+/// is unset: ten minutes. The room waits as long for its seats.
+pub const DEFAULT_PRIVATE_CODE_TTL_MS: u64 = 10 * 60 * 1000;
+
+/// How long a private room's join code works, from `PRIVATE_CODE_TTL_MS`.
+pub fn private_code_ttl_ms(env: &Env) -> Result<u64> {
+    Ok(ms_var(env, "PRIVATE_CODE_TTL_MS", 10_000..=24 * 3_600_000)?
+        .unwrap_or(DEFAULT_PRIVATE_CODE_TTL_MS))
+}
+
 /// Default wait before empty seats are filled with bots.
 pub const DEFAULT_BOT_FILL_AFTER_MS: u64 = 30_000;
 

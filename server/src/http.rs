@@ -36,3 +36,18 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 pub fn now_ms() -> u64 {
     worker::Date::now().as_millis()
 }
+
+/// A field of the request's `cf` object (continent, country, longitude,
+/// ...) as text, read without the `worker` accessors that unwrap (a bad
+/// value there would panic, and a panic resets every object in the
+/// isolate).
+pub fn cf_field(req: &Request, name: &str) -> Option<String> {
+    let cf = js_sys::Reflect::get(req.inner(), &"cf".into()).ok()?;
+    if cf.is_undefined() || cf.is_null() {
+        return None;
+    }
+    let value = js_sys::Reflect::get(&cf, &name.into()).ok()?;
+    value
+        .as_string()
+        .or_else(|| value.as_f64().map(|n| n.to_string()))
+}

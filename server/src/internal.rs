@@ -23,6 +23,20 @@ pub struct InitRoom {
     pub location_hint: Option<String>,
 }
 
+/// The URL path a coordinator posts [`ClaimSeat`] to, on a private room.
+pub const CLAIM_PATH: &str = "/internal/claim";
+
+/// Gives a private room's open seat to a friend who joined by code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClaimSeat {
+    /// The seat.
+    pub seat: volley_shared::Seat,
+    /// The friend's player id.
+    pub player: volley_shared::PlayerId,
+    /// The friend's display name.
+    pub name: String,
+}
+
 /// The URL path a room posts [`GameResult`] to, on its coordinator.
 pub const RESULT_PATH: &str = "/internal/result";
 

@@ -5,6 +5,8 @@
 //! | `GET /api/health` | answered here |
 //! | `POST /api/guests` | answered here: a new guest identity (player id and signed token) |
 //! | `GET /api/matchmake?mode=duel[&guest=TOKEN]` (WebSocket) | the mode's coordinator, as that guest if the token is valid |
+//! | `POST /api/rooms?mode=duel&name=..[&guest=..]` | the mode's coordinator: a private room, its join code and the first seat |
+//! | `POST /api/rooms/join?code=..&name=..[&guest=..]` | the coordinator the code names: the next free seat |
 //! | `GET /api/players/{id}[?mode=duel]` | the mode's coordinator (or every mode's, gathered here) |
 //! | `GET /api/stats?mode=duel` | the mode's coordinator |
 //! | `GET /api/stats` | every mode's coordinator, gathered here |
@@ -17,6 +19,8 @@
 
 use crate::config;
 use crate::http::{self, error};
+use crate::location::hint_for_place;
+use crate::matchmaker::codes::parse_code;
 use crate::matchmaker::durable::COORDINATOR_BINDING;
 use crate::room::durable::ROOM_BINDING;
 use serde::Serialize;
@@ -40,6 +44,8 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     match (req.method(), segments.as_slice()) {
         (Method::Get, ["api", "health"]) => health(),
         (Method::Post, ["api", "guests"]) => new_guest(env),
+        (Method::Post, ["api", "rooms"]) => to_coordinator(req, env, "/api/private/create").await,
+        (Method::Post, ["api", "rooms", "join"]) => join_private(req, env).await,
         (Method::Get, ["api", "players", player]) => players(&req, env, player).await,
         (Method::Get, ["api", "matchmake"]) => to_coordinator(req, env, "/api/matchmake").await,
         (Method::Get, ["api", "stats"]) if http::query_param(&req, "mode").is_none() => {
@@ -79,8 +85,36 @@ async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response>
     let Some(mode) = Mode::parse(&mode_name) else {
         return error(400, format!("unknown mode {mode_name:?}; try mode=duel"));
     };
+    forward_to_coordinator(req, env, mode, path).await
+}
+
+/// `POST /api/rooms/join?code=..`: the code names its mode, and so the
+/// coordinator that issued it.
+async fn join_private(req: Request, env: &Env) -> Result<Response> {
+    let typed = http::query_param(&req, "code").unwrap_or_default();
+    let Some((_, mode)) = parse_code(&typed) else {
+        return error(404, "that is not a join code");
+    };
+    forward_to_coordinator(req, env, mode, "/api/private/join").await
+}
+
+/// Sends a request to `mode`'s coordinator shard at `path`, keeping its
+/// method, headers and the query parameters the coordinator reads, and
+/// adding what only the Worker may vouch for: the continent, the client's
+/// address, and the player id of a verified guest token.
+async fn forward_to_coordinator(
+    req: Request,
+    env: &Env,
+    mode: Mode,
+    path: &str,
+) -> Result<Response> {
     let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))?;
     url.query_pairs_mut().append_pair("mode", mode.as_str());
+    for name in ["name", "code"] {
+        if let Some(value) = http::query_param(&req, name) {
+            url.query_pairs_mut().append_pair(name, &value);
+        }
+    }
     if let Some(guest) = http::query_param(&req, "guest") {
         // Verified here; the coordinator trusts `player` because only the
         // Worker builds these URLs.
@@ -92,15 +126,24 @@ async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response>
             Err(err) => return error(403, format!("guest token: {err}")),
         }
     }
-    if let Some(continent) = req.cf().and_then(|cf| cf.continent()) {
+    let continent = http::cf_field(&req, "continent");
+    let country = http::cf_field(&req, "country");
+    let longitude = http::cf_field(&req, "longitude").and_then(|l| l.parse::<f32>().ok());
+    if let Some(hint) = hint_for_place(continent.as_deref(), country.as_deref(), longitude) {
+        url.query_pairs_mut().append_pair("hint", hint);
+    }
+    if let Some(continent) = continent {
         url.query_pairs_mut().append_pair("continent", &continent);
+    }
+    if let Ok(Some(address)) = req.headers().get("CF-Connecting-IP") {
+        url.query_pairs_mut().append_pair("address", &address);
     }
     let headers = Headers::new();
     for (name, value) in req.headers().entries() {
         headers.set(&name, &value)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
+    init.with_method(req.method()).with_headers(headers);
     let forwarded = Request::new_with_init(url.as_str(), &init)?;
     let shard = format!("coordinator:{}", mode.as_str());
     env.durable_object(COORDINATOR_BINDING)?

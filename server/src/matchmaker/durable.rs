@@ -12,14 +12,17 @@
 //! `fetch`, sends every player a `Matched` frame with a signed join token,
 //! and closes the ticket sockets.
 
+use super::codes::{new_code, parse_code};
 use super::queue::{Match, MatchRules, Member, Ticket, next_wakeup_ms, take_matches};
 use super::stats::percentile;
-use super::storage::{Storage, StoredTicket};
+use super::storage::{PrivateRoom, Storage, StoredTicket};
 use crate::attachment;
 use crate::config;
 use crate::frames::{self, send, send_error};
 use crate::http::{self, error, now_ms};
-use crate::internal::{self, GameResult, INIT_ROOM_PATH, InitRoom, RESULT_PATH};
+use crate::internal::{
+    self, CLAIM_PATH, ClaimSeat, GameResult, INIT_ROOM_PATH, InitRoom, RESULT_PATH,
+};
 use crate::location::hint_for_match;
 use crate::room::durable::ROOM_BINDING;
 use crate::room::engine::{RoomSetup, SeatSetup};
@@ -46,6 +49,7 @@ enum TicketState {
     Connected {
         mode: Mode,
         continent: Option<String>,
+        hint: Option<String>,
         player: Option<PlayerId>,
     },
     /// In the queue (or in a party still forming), as this player.
@@ -91,6 +95,14 @@ impl DurableObject for Matchmaker {
         let path = req.path();
         match path.as_str() {
             "/api/matchmake" => self.open_ticket(&req),
+            "/api/private/create" => {
+                let mode = http::query_param(&req, "mode")
+                    .as_deref()
+                    .and_then(Mode::parse)
+                    .unwrap_or(Mode::Duel);
+                self.create_private(&req, mode).await
+            }
+            "/api/private/join" => self.join_private(&req).await,
             "/api/stats" => self.stats(&req),
             RESULT_PATH => {
                 let result: GameResult = internal::read(&mut req).await?;
@@ -211,6 +223,7 @@ impl Matchmaker {
             &TicketState::Connected {
                 mode,
                 continent: http::query_param(req, "continent"),
+                hint: http::query_param(req, "hint"),
                 // Only the Worker sets this, after verifying a guest token.
                 player: http::query_param(req, "player")
                     .and_then(|hex| u64::from_str_radix(&hex, 16).ok())
@@ -231,6 +244,7 @@ impl Matchmaker {
         let Some(TicketState::Connected {
             mode: shard_mode,
             continent,
+            hint,
             player,
         }) = attachment::load(ws)?
         else {
@@ -298,6 +312,7 @@ impl Matchmaker {
                 protocol: protocol_version,
                 continent,
                 queued_at_ms: now,
+                hint,
             },
             want: party.as_ref().map_or(1, |(_, size)| usize::from(*size)),
             party: party.as_ref().map(|(key, _)| key.clone()),
@@ -440,14 +455,7 @@ impl Matchmaker {
         players: &[(WebSocket, PlayerId)],
     ) -> Result<()> {
         let key = config::join_key(&self.env)?;
-        let hint = hint_for_match(found.tickets.iter().map(|t| t.continent.as_deref()));
-        let namespace = self.env.durable_object(ROOM_BINDING)?;
-        let id = namespace.unique_id()?;
-        let room = RoomId(id.to_string());
-        let stub = match hint {
-            Some(hint) => id.get_stub_with_location_hint(hint)?,
-            None => id.get_stub()?,
-        };
+        let hint = hint_for_match(found.tickets.iter().map(|t| t.hint.as_deref()));
         let mut seats: Vec<SeatSetup> = found
             .tickets
             .iter()
@@ -465,14 +473,52 @@ impl Matchmaker {
                 bot: true,
             });
         }
+        let reservation_ms = config::seat_reservation_ms(&self.env)?;
+        let room = self
+            .create_room(storage, found.mode, seats.clone(), hint, reservation_ms)
+            .await?;
+        for (ws, player) in players {
+            let Some(index) = seats.iter().position(|s| s.player == *player) else {
+                continue;
+            };
+            let seat = Seat(u8::try_from(index).unwrap_or(u8::MAX));
+            send(
+                ws,
+                &ServerFrame::Matched {
+                    room: room.clone(),
+                    seat,
+                    token: seat_token(&key, &room, seat, *player),
+                },
+            );
+            let _ = ws.close(Some(close::NORMAL), Some("matched"));
+        }
+        Ok(())
+    }
+
+    /// Creates a room with `unique_id()` near `hint` and initialises it.
+    async fn create_room(
+        &self,
+        storage: &Storage,
+        mode: Mode,
+        seats: Vec<SeatSetup>,
+        hint: Option<&'static str>,
+        reservation_ms: u64,
+    ) -> Result<RoomId> {
+        let namespace = self.env.durable_object(ROOM_BINDING)?;
+        let id = namespace.unique_id()?;
+        let room = RoomId(id.to_string());
+        let stub = match hint {
+            Some(hint) => id.get_stub_with_location_hint(hint)?,
+            None => id.get_stub()?,
+        };
         let init = InitRoom {
             setup: RoomSetup {
-                mode: found.mode,
+                mode,
                 config: Default::default(),
-                seats: seats.clone(),
+                seats,
                 seed: random_u64()?,
-                turn_timeout_ms: config::turn_timeout_ms(&self.env, found.mode)?,
-                reservation_ms: config::seat_reservation_ms(&self.env)?,
+                turn_timeout_ms: config::turn_timeout_ms(&self.env, mode)?,
+                reservation_ms,
                 retention_ms: config::room_retention_ms(&self.env)?,
             },
             created_by: self.state.id().to_string(),
@@ -488,31 +534,119 @@ impl Matchmaker {
             )));
         }
         storage.record_room(&room.0, hint, now_ms())?;
-        let expires_ms = now_ms().saturating_add(config::JOIN_TOKEN_TTL_MS);
-        for (ws, player) in players {
-            let Some(index) = seats.iter().position(|s| s.player == *player) else {
-                continue;
-            };
-            let seat = Seat(u8::try_from(index).unwrap_or(u8::MAX));
-            let token = key.sign(
-                &room,
-                Grant {
-                    role: Role::Player(seat),
-                    player: *player,
-                    expires_ms,
-                },
-            );
-            send(
-                ws,
-                &ServerFrame::Matched {
-                    room: room.clone(),
-                    seat,
-                    token,
-                },
-            );
-            let _ = ws.close(Some(close::NORMAL), Some("matched"));
+        Ok(room)
+    }
+
+    /// `POST /api/rooms?mode=..&name=..`: a private room and its join code;
+    /// the creator gets the first seat.
+    async fn create_private(&self, req: &Request, mode: Mode) -> Result<Response> {
+        let Some(player) = requester(req)? else {
+            return error(400, "missing player");
+        };
+        let name = display_name(req);
+        let storage = self.storage()?;
+        let now = now_ms();
+        storage.forget_expired_codes(now)?;
+        let mut code = new_code(mode, random_u64()?);
+        while storage.private_room(&code)?.is_some() {
+            code = new_code(mode, random_u64()?);
         }
-        Ok(())
+        let ttl = config::private_code_ttl_ms(&self.env)?;
+        let seats: Vec<SeatSetup> = (0..mode.players())
+            .map(|n| {
+                Ok(SeatSetup {
+                    player: if n == 0 {
+                        player
+                    } else {
+                        PlayerId(random_u64()?)
+                    },
+                    name: if n == 0 {
+                        name.clone()
+                    } else {
+                        format!("seat {}", n + 1)
+                    },
+                    bot: false,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let hint = hint_for_match([http::query_param(req, "hint").as_deref()]);
+        let room = self.create_room(&storage, mode, seats, hint, ttl).await?;
+        let expires_ms = now.saturating_add(ttl);
+        storage.put_private_room(&PrivateRoom {
+            code: code.clone(),
+            room_id: room.0.clone(),
+            seats: mode.players() as u64,
+            claimed: 1,
+            expires_ms,
+        })?;
+        let key = config::join_key(&self.env)?;
+        Response::from_json(&PrivateSeat {
+            code,
+            room: room.0.clone(),
+            seat: 0,
+            token: seat_token(&key, &room, Seat(0), player),
+            player: player.to_string(),
+            expires_ms,
+        })
+        .map(|r| r.with_status(201))
+    }
+
+    /// `POST /api/rooms/join?code=..&name=..`: the next free seat of a
+    /// private room. Wrong codes count against the client's address.
+    async fn join_private(&self, req: &Request) -> Result<Response> {
+        let Some(player) = requester(req)? else {
+            return error(400, "missing player");
+        };
+        let address = http::query_param(req, "address").unwrap_or_else(|| "unknown".into());
+        let storage = self.storage()?;
+        let now = now_ms();
+        let guesses = storage.guesses(&address)?;
+        if !guesses.allowed(now) {
+            return error(429, "too many wrong codes; wait a minute");
+        }
+        let code = http::query_param(req, "code")
+            .and_then(|typed| parse_code(&typed))
+            .map(|(code, _)| code);
+        let found = match &code {
+            Some(code) => storage.private_room(code)?.filter(|r| r.expires_ms > now),
+            None => None,
+        };
+        let Some(mut private) = found else {
+            storage.put_guesses(&address, guesses.after_failure(now))?;
+            return error(404, "no room has that code (or it expired)");
+        };
+        if private.claimed >= private.seats {
+            return error(409, "that room is full");
+        }
+        let seat = Seat(u8::try_from(private.claimed).unwrap_or(u8::MAX));
+        // Taken before the first await: two friends never get one seat.
+        private.claimed += 1;
+        storage.put_private_room(&private)?;
+        let room = RoomId(private.room_id.clone());
+        let claim = ClaimSeat {
+            seat,
+            player,
+            name: display_name(req),
+        };
+        let response = self
+            .env
+            .durable_object(ROOM_BINDING)?
+            .id_from_string(&room.0)?
+            .get_stub()?
+            .fetch_with_request(internal::post(CLAIM_PATH, &claim)?)
+            .await?;
+        if response.status_code() != 200 {
+            return error(409, "that seat could not be given; the game may have begun");
+        }
+        let key = config::join_key(&self.env)?;
+        Response::from_json(&PrivateSeat {
+            code: private.code,
+            room: room.0.clone(),
+            seat: seat.0,
+            token: seat_token(&key, &room, seat, player),
+            player: player.to_string(),
+            expires_ms: private.expires_ms,
+        })
     }
 
     fn stats(&self, req: &Request) -> Result<Response> {
@@ -544,6 +678,47 @@ impl Matchmaker {
                 .collect(),
         })
     }
+}
+
+/// What a private room's creator or a friend who joined gets.
+#[derive(Serialize)]
+struct PrivateSeat {
+    code: String,
+    room: String,
+    seat: u8,
+    token: String,
+    player: String,
+    expires_ms: u64,
+}
+
+/// A join token for a player's seat, valid for the join-token lifetime.
+fn seat_token(key: &crate::token::JoinKey, room: &RoomId, seat: Seat, player: PlayerId) -> String {
+    key.sign(
+        room,
+        Grant {
+            role: Role::Player(seat),
+            player,
+            expires_ms: now_ms().saturating_add(config::JOIN_TOKEN_TTL_MS),
+        },
+    )
+}
+
+/// The requester's player id: the guest id the Worker verified, or a fresh
+/// anonymous one.
+fn requester(req: &Request) -> Result<Option<PlayerId>> {
+    match http::query_param(req, "player") {
+        Some(hex) => Ok(u64::from_str_radix(&hex, 16).ok().map(PlayerId)),
+        None => random_u64().map(|r| Some(PlayerId(r))),
+    }
+}
+
+/// The display name in `?name=`, cut to the protocol's limit.
+fn display_name(req: &Request) -> String {
+    let mut name = http::query_param(req, "name").unwrap_or_else(|| "player".into());
+    while name.len() > MAX_NAME_LEN {
+        name.pop();
+    }
+    name
 }
 
 /// 64 random bits from the platform's CSPRNG (Web Crypto in the Worker).

@@ -44,6 +44,8 @@ pub struct Ticket {
     /// When the ticket was queued (its party complete), in ms since the
     /// Unix epoch.
     pub queued_at_ms: u64,
+    /// The location hint for where its first player connected from.
+    pub hint: Option<String>,
 }
 
 impl Ticket {

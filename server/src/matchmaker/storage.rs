@@ -8,12 +8,15 @@
 //! | `players` | one per rated player of this mode: `player` (16 hex digits), `name`, `rating`, `games` |
 //! | `results` | one per finished room that reported: `room_id`, `at_ms`, `record` (bincode) |
 //! | `player_matches` | each rated player's games: `player`, `room_id`, `at_ms`, `result`, `rating_after` |
+//! | `private_rooms` | one per join code: `code`, `room_id`, `seats`, `claimed`, `expires_ms` |
+//! | `guesses` | failed code guesses per client address in the current window |
 //!
 //! The queue is in SQLite, not in memory, so an evicted or restarted
 //! coordinator keeps it. A ticket is deleted in the same synchronous step
 //! that matches it, before the coordinator awaits anything, so no ticket is
 //! ever matched twice.
 
+use super::codes::Guesses;
 use super::queue::{DEFAULT_RATING, Ticket};
 use super::ratings;
 use crate::internal::GameResult;
@@ -28,6 +31,8 @@ CREATE TABLE IF NOT EXISTS rooms_created (room_id TEXT PRIMARY KEY, location_hin
 CREATE TABLE IF NOT EXISTS waits (id INTEGER PRIMARY KEY AUTOINCREMENT, wait_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS players (player TEXT PRIMARY KEY, name TEXT NOT NULL, rating REAL NOT NULL, games INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS results (room_id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, record BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS private_rooms (code TEXT PRIMARY KEY, room_id TEXT NOT NULL, seats INTEGER NOT NULL, claimed INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS guesses (address TEXT PRIMARY KEY, window_start_ms INTEGER NOT NULL, failed INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS player_matches (player TEXT NOT NULL, room_id TEXT NOT NULL, at_ms INTEGER NOT NULL, result TEXT NOT NULL, rating_after REAL NOT NULL, PRIMARY KEY (player, room_id));
 ";
 
@@ -326,6 +331,89 @@ impl Storage {
         Ok(true)
     }
 
+    /// Registers a private room's join code, its first seat taken.
+    pub fn put_private_room(&self, room: &PrivateRoom) -> Result<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO private_rooms (code, room_id, seats, claimed, expires_ms) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                room.code.as_str().into(),
+                room.room_id.as_str().into(),
+                integer(room.seats)?,
+                integer(room.claimed)?,
+                integer(room.expires_ms)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The private room of a code, if the code exists.
+    pub fn private_room(&self, code: &str) -> Result<Option<PrivateRoom>> {
+        let rows: Vec<Vec<SqlStorageValue>> = self
+            .sql
+            .exec(
+                "SELECT room_id, seats, claimed, expires_ms FROM private_rooms WHERE code = ?",
+                vec![code.into()],
+            )?
+            .raw()
+            .collect::<Result<_>>()?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut values = row.into_iter();
+        Ok(Some(PrivateRoom {
+            code: code.to_string(),
+            room_id: text(values.next()).unwrap_or_default(),
+            seats: unsigned(values.next())?,
+            claimed: unsigned(values.next())?,
+            expires_ms: unsigned(values.next())?,
+        }))
+    }
+
+    /// Deletes codes that expired before `now_ms`.
+    pub fn forget_expired_codes(&self, now_ms: u64) -> Result<()> {
+        self.sql.exec(
+            "DELETE FROM private_rooms WHERE expires_ms <= ?",
+            vec![integer(now_ms)?],
+        )?;
+        Ok(())
+    }
+
+    /// A client address's failed guesses in its current window.
+    pub fn guesses(&self, address: &str) -> Result<Guesses> {
+        let rows: Vec<Vec<SqlStorageValue>> = self
+            .sql
+            .exec(
+                "SELECT window_start_ms, failed FROM guesses WHERE address = ?",
+                vec![address.into()],
+            )?
+            .raw()
+            .collect::<Result<_>>()?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(Guesses {
+                window_start_ms: 0,
+                failed: 0,
+            });
+        };
+        let mut values = row.into_iter();
+        Ok(Guesses {
+            window_start_ms: unsigned(values.next())?,
+            failed: u32::try_from(unsigned(values.next())?).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Stores a client address's failed guesses.
+    pub fn put_guesses(&self, address: &str, guesses: Guesses) -> Result<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO guesses (address, window_start_ms, failed) VALUES (?, ?, ?)",
+            vec![
+                address.into(),
+                integer(guesses.window_start_ms)?,
+                integer(u64::from(guesses.failed))?,
+            ],
+        )?;
+        Ok(())
+    }
+
     fn records(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<StoredTicket>> {
         self.sql
             .exec(query, bindings)?
@@ -333,6 +421,21 @@ impl Storage {
             .map(|row| from_blob(row?.into_iter().next()))
             .collect()
     }
+}
+
+/// A private room's join code and how many of its seats are taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrivateRoom {
+    /// The join code.
+    pub code: String,
+    /// The room.
+    pub room_id: String,
+    /// Its seats.
+    pub seats: u64,
+    /// Seats handed out so far (the creator's first).
+    pub claimed: u64,
+    /// When the code stops working.
+    pub expires_ms: u64,
 }
 
 /// A rated player, as `GET /api/players/{id}` shows them.

@@ -23,7 +23,9 @@ use crate::attachment;
 use crate::config;
 use crate::frames::{self, send_error};
 use crate::http::{self, error, now_ms};
-use crate::internal::{self, GameResult, INIT_ROOM_PATH, InitRoom, RESULT_PATH};
+use crate::internal::{
+    self, CLAIM_PATH, ClaimSeat, GameResult, INIT_ROOM_PATH, InitRoom, RESULT_PATH,
+};
 use crate::matchmaker::durable::COORDINATOR_BINDING;
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
@@ -109,6 +111,10 @@ impl DurableObject for GameRoom {
             (Method::Post, INIT_ROOM_PATH) => {
                 let init: InitRoom = crate::internal::read(&mut req).await?;
                 self.init(init).await
+            }
+            (Method::Post, CLAIM_PATH) => {
+                let claim: ClaimSeat = crate::internal::read(&mut req).await?;
+                self.claim(claim).await
             }
             (Method::Get, p) if p.ends_with("/ws") => self.accept(&req),
             (Method::Get, p) if p.ends_with("/replay") => self.replay(),
@@ -281,6 +287,19 @@ impl GameRoom {
         self.carry_out(&storage, &mut record, None, now, effects)
             .await?;
         Response::ok("initialised").map(|r| r.with_status(201))
+    }
+
+    async fn claim(&self, claim: ClaimSeat) -> Result<Response> {
+        let storage = self.storage()?;
+        let Some(mut record) = storage.load()? else {
+            return error(404, format!("no room {}", self.room_id()));
+        };
+        let Some(effects) = record.room.claim(claim.seat, claim.player, claim.name) else {
+            return error(409, format!("{} is taken", claim.seat));
+        };
+        self.carry_out(&storage, &mut record, None, now_ms(), effects)
+            .await?;
+        Response::ok("claimed")
     }
 
     fn info(&self) -> Result<Response> {

@@ -168,6 +168,31 @@ impl<G: Game> Room<G> {
         }
     }
 
+    /// Gives a seat of a private room, not yet taken, to `player`: the
+    /// coordinator hands out a private room's seats one by one as friends
+    /// join with its code. Refused once the seat has been joined or the game
+    /// has begun.
+    pub fn claim(
+        &mut self,
+        seat: volley_shared::Seat,
+        player: PlayerId,
+        name: String,
+    ) -> Option<Vec<Effect<G>>> {
+        let Phase::Waiting { joined } = &self.phase else {
+            return None;
+        };
+        if joined.get(seat.index()) != Some(&false) {
+            return None;
+        }
+        let slot = self.setup.seats.get_mut(seat.index())?;
+        *slot = SeatSetup {
+            player,
+            name,
+            bot: false,
+        };
+        Some(vec![Effect::Persist])
+    }
+
     /// A connection says hello with a join token the caller has verified
     /// for `role` and `player`. Admits it, then welcomes it or (when it has
     /// seen events before) brings it up to date, and starts the game when

@@ -257,3 +257,68 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
     }
     Ok(())
 }
+
+/// A seat handed out over HTTP, as a `Matched`.
+fn seat_from(json: &serde_json::Value) -> Result<Matched> {
+    Ok(Matched {
+        room: volley_shared::RoomId(json["room"].as_str().context("no room")?.to_string()),
+        seat: volley_shared::Seat(
+            u8::try_from(json["seat"].as_u64().context("no seat")?).context("seat")?,
+        ),
+        token: json["token"].as_str().context("no token")?.to_string(),
+    })
+}
+
+pub async fn a_private_room_is_joined_by_its_code(base: Url) -> Result<()> {
+    let created = post_json(&base.join("/api/rooms?mode=duel&name=host")?)?;
+    let code = created["code"].as_str().context("no code")?.to_string();
+    ensure!(code.len() == 9 && code.starts_with('2'), "code {code}");
+    let host = seat_from(&created)?;
+    // A friend types it with a dash, in lower case.
+    let typed = format!("{}-{}", &code[..5], code[5..].to_lowercase());
+    let (status, body) =
+        post_text(&base.join(&format!("/api/rooms/join?code={typed}&name=friend"))?)?;
+    ensure!(status == 200, "join: {status} {body}");
+    let friend = seat_from(&serde_json::from_str(&body)?)?;
+    ensure!(
+        friend.room == host.room && friend.seat.0 == 1,
+        "friend got {friend:?}, host {host:?}"
+    );
+    let (full, _) = post_text(&base.join(&format!("/api/rooms/join?code={code}&name=late"))?)?;
+    ensure!(full == 409, "a third player joined a duel: {full}");
+
+    let (rh, rf) = crate::play_both(&base, &host, Strategy::Aim, &friend, Strategy::Aim).await?;
+    ensure!(rh.outcome == rf.outcome, "{rh:?} / {rf:?}");
+    let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", host.room))?)?;
+    ensure!(
+        replay["names"] == serde_json::json!(["host", "friend"]),
+        "names {}",
+        replay["names"]
+    );
+
+    // Guessing: wrong codes are refused, and after ten a minute, refused
+    // before they are even looked up.
+    let mut statuses = Vec::new();
+    for n in 0..12u64 {
+        let wrong = code_like(n);
+        let (status, _) = post_text(&base.join(&format!("/api/rooms/join?code={wrong}"))?)?;
+        statuses.push(status);
+    }
+    ensure!(
+        statuses[..10].iter().all(|s| *s == 404) && statuses[10..].iter().all(|s| *s == 429),
+        "statuses of twelve wrong guesses: {statuses:?}"
+    );
+    Ok(())
+}
+
+/// A well-formed duel code that no room has (the alphabet's first letters).
+fn code_like(n: u64) -> String {
+    let alphabet = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
+    let mut code = String::from("2");
+    let mut x = n;
+    for _ in 0..8 {
+        code.push(char::from(alphabet[(x % 29) as usize]));
+        x /= 29;
+    }
+    code
+}

@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         "other_protocol_versions_are_refused",
         "stats_count_waits_and_location_hints",
         "ratings_are_updated_once_per_game",
+        "a_private_room_is_joined_by_its_code",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -152,6 +153,11 @@ fn main() -> ExitCode {
             names[20],
             &base,
             coordinator::ratings_are_updated_once_per_game,
+        ),
+        trial(
+            names[21],
+            &base,
+            coordinator::a_private_room_is_joined_by_its_code,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

@@ -22,6 +22,7 @@ fn party(id: u64, at: u64, ratings: &[f64]) -> Ticket {
         protocol: 1,
         continent: None,
         queued_at_ms: at,
+        hint: None,
     }
 }
 

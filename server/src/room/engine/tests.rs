@@ -674,3 +674,23 @@ fn a_bot_seat_is_played_by_the_room_after_a_pause() {
         "a repeated bot timer does nothing"
     );
 }
+
+#[test]
+fn a_private_seat_is_claimed_once_before_it_is_joined() {
+    let mut room = room();
+    assert_eq!(
+        room.claim(Seat(1), PlayerId(77), "friend".into()),
+        Some(vec![Effect::Persist])
+    );
+    assert_eq!(room.setup().seats[1].player, PlayerId(77));
+    assert!(
+        room.hello(0, Role::Player(Seat(1)), PlayerId(77), PROTOCOL_VERSION, 0)
+            .contains(&Effect::Admit(Role::Player(Seat(1))))
+    );
+    assert_eq!(
+        room.claim(Seat(1), PlayerId(78), "late".into()),
+        None,
+        "joined"
+    );
+    assert_eq!(room.claim(Seat(9), PlayerId(78), "nowhere".into()), None);
+}

@@ -1,0 +1,138 @@
+//! Join codes for private rooms, and the limit on guessing them, as pure
+//! logic.
+//!
+//! A code is the mode's seat count followed by eight characters from an
+//! alphabet without look-alikes (no 0/O, 1/I/L, no U/V): `2K7MQ9XTP` is a
+//! duel. The first character routes the code to its mode's coordinator; the
+//! other eight carry 8 × log2(29) ≈ 38.9 bits of randomness. With
+//! [`MAX_FAILED_GUESSES`] wrong guesses per client address per minute, finding
+//! one of a thousand live codes by guessing takes on the order of 10^5 years.
+
+use volley_shared::Mode;
+
+/// The characters of the random part.
+pub const ALPHABET: &[u8; 29] = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
+/// Random characters in a code.
+pub const RANDOM_LEN: usize = 8;
+/// Wrong guesses a client address may make per window.
+pub const MAX_FAILED_GUESSES: u32 = 10;
+/// The guessing window.
+pub const GUESS_WINDOW_MS: u64 = 60_000;
+
+/// A code for `mode` from 64 random bits (29^8 is far below 2^64, so the
+/// characters are uniform for all practical purposes).
+pub fn new_code(mode: Mode, mut random: u64) -> String {
+    let mut code = String::with_capacity(RANDOM_LEN + 1);
+    code.push(char::from(b'0' + mode.players() as u8));
+    let base = ALPHABET.len() as u64;
+    for _ in 0..RANDOM_LEN {
+        let index = usize::try_from(random % base).unwrap_or(0);
+        random /= base;
+        code.push(char::from(ALPHABET.get(index).copied().unwrap_or(b'2')));
+    }
+    code
+}
+
+/// Normalises what a person typed (case, spaces, dashes) and returns the
+/// code and its mode, or `None` if it cannot be a code.
+pub fn parse_code(typed: &str) -> Option<(String, Mode)> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let mut chars = code.chars();
+    let seats = usize::try_from(chars.next()?.to_digit(10)?).ok()?;
+    let mode = Mode::ALL.into_iter().find(|m| m.players() == seats)?;
+    let random: Vec<char> = chars.collect();
+    let valid = random.len() == RANDOM_LEN
+        && random
+            .iter()
+            .all(|c| c.is_ascii() && ALPHABET.contains(&(*c as u8)));
+    valid.then_some((code, mode))
+}
+
+/// Failed guesses of one client address in the current window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guesses {
+    /// When the window started.
+    pub window_start_ms: u64,
+    /// Wrong guesses in it.
+    pub failed: u32,
+}
+
+impl Guesses {
+    /// Whether another guess is allowed at `now_ms`.
+    pub fn allowed(self, now_ms: u64) -> bool {
+        now_ms >= self.window_start_ms.saturating_add(GUESS_WINDOW_MS)
+            || self.failed < MAX_FAILED_GUESSES
+    }
+
+    /// The count after a wrong guess at `now_ms`.
+    pub fn after_failure(self, now_ms: u64) -> Guesses {
+        if now_ms >= self.window_start_ms.saturating_add(GUESS_WINDOW_MS) {
+            Guesses {
+                window_start_ms: now_ms,
+                failed: 1,
+            }
+        } else {
+            Guesses {
+                failed: self.failed.saturating_add(1),
+                ..self
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_name_their_mode_and_avoid_look_alikes() {
+        for random in [0, 1, 0xdead_beef, u64::MAX] {
+            let code = new_code(Mode::Ffa3, random);
+            assert_eq!(code.len(), 9);
+            assert!(code.starts_with('3'));
+            for bad in ['0', 'O', '1', 'I', 'L', 'U', 'V'] {
+                assert!(!code[1..].contains(bad), "{code}");
+            }
+            assert_eq!(parse_code(&code), Some((code.clone(), Mode::Ffa3)));
+        }
+        assert_ne!(new_code(Mode::Duel, 1), new_code(Mode::Duel, 2));
+    }
+
+    #[test]
+    fn typing_is_forgiven_and_junk_refused() {
+        let code = new_code(Mode::Duel, 0x1234_5678_9abc);
+        let typed = format!("{}-{} ", &code[..4], code[4..].to_lowercase());
+        assert_eq!(parse_code(&typed), Some((code, Mode::Duel)));
+        for junk in [
+            "",
+            "2",
+            "2ABCDEFG",
+            "2ABCDEFGHJ",
+            "9ABCDEFGH",
+            "2ABCDEF0H",
+            "2ABCDÉFGH",
+        ] {
+            assert_eq!(parse_code(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn guessing_is_limited_per_window() {
+        let mut guesses = Guesses {
+            window_start_ms: 0,
+            failed: 0,
+        };
+        for _ in 0..MAX_FAILED_GUESSES {
+            assert!(guesses.allowed(1_000));
+            guesses = guesses.after_failure(1_000);
+        }
+        assert!(!guesses.allowed(1_000));
+        assert!(!guesses.allowed(GUESS_WINDOW_MS - 1));
+        assert!(guesses.allowed(GUESS_WINDOW_MS));
+        assert_eq!(guesses.after_failure(GUESS_WINDOW_MS).failed, 1);
+    }
+}
