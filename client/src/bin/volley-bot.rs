@@ -35,7 +35,10 @@ enum Command {
 }
 
 fn parse_mode(name: &str) -> Result<Mode, String> {
-    Mode::parse(name).ok_or_else(|| format!("unknown mode {name:?}; modes: duel"))
+    Mode::parse(name).ok_or_else(|| {
+        let modes: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+        format!("unknown mode {name:?}; modes: {}", modes.join(", "))
+    })
 }
 
 #[tokio::main(flavor = "current_thread")]
