@@ -115,6 +115,17 @@ ensure_build_tools() {
   export WASM_OPT_BIN="$VOLLEY_ROOT/node_modules/.bin/wasm-opt"
 }
 
+# Debian's Chromium and ChromeDriver, for the browser tests.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    return
+  fi
+  command -v apt-get >/dev/null || die "the browser tests need chromium and chromedriver at /usr/bin (Debian's chromium and chromium-driver)"
+  log "installing Debian's chromium and chromium-driver (browser tests)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 # A random JOIN_SECRET in .dev.vars for local development, made once.
 ensure_dev_vars() {
   local vars="$VOLLEY_ROOT/.dev.vars"

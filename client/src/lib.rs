@@ -1,4 +1,4 @@
-//! Volley's client side, shared by the headless bot and (later) the browser.
+//! Volley's client side, shared by the headless bot and the browser game.
 //!
 //! # Layout
 //!
@@ -11,6 +11,9 @@
 //! - `native` (not on wasm32): the tokio + tokio-tungstenite transport and
 //!   the loops that matchmake and play a whole game; used by `volley-bot`
 //!   and the end-to-end tests.
+//! - `web` (only on wasm32): the browser game, built with
+//!   `wasm-bindgen --target web` into `client/web/dist` by
+//!   `scripts/build-web` and served by the Worker's static assets.
 #![forbid(unsafe_code)]
 
 pub mod bot;
@@ -18,3 +21,5 @@ pub mod lobby;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 pub mod session;
+#[cfg(target_arch = "wasm32")]
+mod web;

@@ -8,9 +8,13 @@
 //!   `--persist-to` directory and log file under `target/e2e/`. Dropping it
 //!   stops the whole group (wrangler and its workerd child), also when a test
 //!   panics.
-//! - [`get_json`]: a small HTTP GET for the JSON endpoints.
+//! - [`get_json`], [`post_json`], [`post_text`]: small HTTP helpers for the
+//!   JSON endpoints.
+//! - [`browser`]: headless Chromium over WebDriver, for the browser game.
 //!
-//! The tests themselves are in `tests/e2e.rs`.
+//! The tests themselves are in `tests/e2e/`.
+
+pub mod browser;
 
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, killpg};

@@ -58,11 +58,48 @@ pub fn launch(shooter: &Tank, aim: Aim) -> (Vec2, Vec2) {
 /// Flies a shell from `shooter` until it hits the ground, a tank other than
 /// the shooter, or leaves the world.
 pub fn fly(terrain: &Terrain, tanks: &[Tank], shooter: &Tank, aim: Aim, wind: i8) -> Flight {
+    simulate(terrain, tanks, shooter, aim, wind, |_| {})
+}
+
+/// The same flight as [`fly`], with the shell's position every
+/// `every_steps` steps (for drawing it); the last point is where it ended.
+pub fn fly_path(
+    terrain: &Terrain,
+    tanks: &[Tank],
+    shooter: &Tank,
+    aim: Aim,
+    wind: i8,
+    every_steps: u32,
+) -> (Flight, Vec<Vec2>) {
+    let mut path = Vec::new();
+    let mut step = 0u32;
+    let flight = simulate(terrain, tanks, shooter, aim, wind, |position| {
+        if step.is_multiple_of(every_steps.max(1)) {
+            path.push(position);
+        }
+        step += 1;
+    });
+    if let Landing::Impact { x, y } = flight.landing {
+        path.push(Vec2::new(x, y));
+    }
+    (flight, path)
+}
+
+/// The one integration loop; `visit` sees every position.
+fn simulate(
+    terrain: &Terrain,
+    tanks: &[Tank],
+    shooter: &Tank,
+    aim: Aim,
+    wind: i8,
+    mut visit: impl FnMut(Vec2),
+) -> Flight {
     let (mut position, mut velocity) = launch(shooter, aim);
     let acceleration = Vec2::new(f32::from(wind) * WIND_ACCEL_PER_UNIT, -GRAVITY);
     for step in 1..=MAX_STEPS {
         velocity += acceleration * TIME_STEP;
         position += velocity * TIME_STEP;
+        visit(position);
         if !(0.0..=WORLD_WIDTH).contains(&position.x) {
             return Flight {
                 landing: Landing::Lost,

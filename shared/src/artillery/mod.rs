@@ -15,7 +15,7 @@ mod ballistics;
 mod events;
 mod terrain;
 
-pub use ballistics::{Flight, Landing, fly, launch};
+pub use ballistics::{Flight, Landing, fly, fly_path, launch};
 pub use events::{ArtilleryEvent, Fall, Hit, ShotReport};
 pub use terrain::{Crater, Terrain};
 

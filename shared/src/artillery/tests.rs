@@ -363,3 +363,20 @@ fn events_rebuild_the_state_from_the_start() {
     assert_eq!(client, server);
     assert_eq!(client.digest(), server.digest());
 }
+
+#[test]
+fn the_drawn_path_ends_where_the_shell_lands() {
+    let state = game(8, 2);
+    let shooter = &state.tanks[0];
+    let aim = Aim {
+        angle_deg: 60,
+        power: 70,
+    };
+    let flight = fly(&state.terrain, &state.tanks, shooter, aim, state.wind);
+    let (same, path) = fly_path(&state.terrain, &state.tanks, shooter, aim, state.wind, 4);
+    assert_eq!(same, flight);
+    assert!(path.len() > 2);
+    if let Landing::Impact { x, y } = flight.landing {
+        assert_eq!(path.last(), Some(&Vec2::new(x, y)));
+    }
+}

@@ -8,6 +8,7 @@
 //! are in [`rooms`]; [`durability`] starts its own servers with a longer
 //! turn, to let rooms hibernate and to crash the runtime under them.
 
+mod browser;
 mod coordinator;
 mod durability;
 mod rooms;
@@ -64,6 +65,7 @@ fn main() -> ExitCode {
         "stats_count_waits_and_location_hints",
         "ratings_are_updated_once_per_game",
         "a_private_room_is_joined_by_its_code",
+        "a_person_plays_a_quick_duel_against_a_bot",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -158,6 +160,11 @@ fn main() -> ExitCode {
             names[21],
             &base,
             coordinator::a_private_room_is_joined_by_its_code,
+        ),
+        trial(
+            names[22],
+            &base,
+            browser::a_person_plays_a_quick_duel_against_a_bot,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

@@ -1,0 +1,544 @@
+//! The browser game: a thin shell around [`GameSession`] and [`lobby`].
+//!
+//! Screens are `<section>` elements in `client/web/index.html`; this module
+//! shows one at a time, opens the ticket and room sockets, turns keys into
+//! aims and shots, and draws the game every animation frame. The element
+//! `#status` carries the state as data attributes (`data-screen`,
+//! `data-my-turn`, `data-seq`, `data-outcome`, `data-connection`) for people
+//! and for the browser tests, which wait on them instead of sleeping.
+
+mod draw;
+mod socket;
+
+use crate::lobby::{self, LobbyUpdate, Matched};
+use crate::session::{GameSession, Update};
+use draw::Overlay;
+use glam::Vec2;
+use socket::{Socket, SocketEvent};
+use std::cell::RefCell;
+use std::rc::Rc;
+use volley_shared::artillery::{
+    Aim, Artillery, ArtilleryEvent, Fire, MAX_ANGLE, MAX_POWER, Weapon, fly_path,
+};
+use volley_shared::protocol::{ClientFrame, ServerFrame, close};
+use volley_shared::{Game, Mode, Outcome, Seat};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, HtmlElement, KeyboardEvent};
+
+/// How long a shot takes on screen.
+const SHOT_MS: f64 = 1_200.0;
+/// Live aims go out at most this often.
+const LIVE_EVERY_MS: f64 = 100.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Screen {
+    Home,
+    Queue,
+    Game,
+    Over,
+}
+
+impl Screen {
+    fn id(self) -> &'static str {
+        match self {
+            Screen::Home => "home",
+            Screen::Queue => "queue",
+            Screen::Game => "game",
+            Screen::Over => "over",
+        }
+    }
+}
+
+/// A shot being drawn: the state from before it, and its path.
+struct Animation {
+    before: Artillery,
+    path: Vec<Vec2>,
+    started_ms: f64,
+}
+
+struct State {
+    screen: Screen,
+    ticket: Option<Socket>,
+    room: Option<Socket>,
+    matched: Option<Matched>,
+    session: GameSession,
+    aim: Fire,
+    live_sent_ms: f64,
+    others: Vec<(Seat, Fire)>,
+    animation: Option<Animation>,
+    queued_ms: f64,
+    reconnects: u32,
+    connection: &'static str,
+}
+
+/// The page.
+#[derive(Clone)]
+struct App {
+    state: Rc<RefCell<State>>,
+    document: Document,
+}
+
+/// Starts the game when the page loads.
+#[wasm_bindgen(start)]
+pub fn start() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let app = App {
+        state: Rc::new(RefCell::new(State {
+            screen: Screen::Home,
+            ticket: None,
+            room: None,
+            matched: None,
+            session: GameSession::new(),
+            aim: Fire {
+                aim: Aim {
+                    angle_deg: 45,
+                    power: 60,
+                },
+                weapon: Weapon::Shell,
+            },
+            live_sent_ms: 0.0,
+            others: Vec::new(),
+            animation: None,
+            queued_ms: 0.0,
+            reconnects: 0,
+            connection: "idle",
+        })),
+        document,
+    };
+    for (button, mode) in [
+        ("play-duel", Mode::Duel),
+        ("play-ffa3", Mode::Ffa3),
+        ("play-ffa4", Mode::Ffa4),
+    ] {
+        let app = app.clone();
+        app.clone().on_click(button, move || app.find_match(mode))?;
+    }
+    {
+        let app = app.clone();
+        app.clone().on_click("cancel", move || app.go_home())?;
+    }
+    {
+        let app = app.clone();
+        app.clone().on_click("again", move || app.go_home())?;
+    }
+    {
+        let app = app.clone();
+        let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            if app.on_key(&e.key(), e.shift_key()) {
+                e.prevent_default();
+            }
+        });
+        window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref())?;
+        on_key.forget();
+    }
+    app.show(Screen::Home);
+    app.animate();
+    Ok(())
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl App {
+    fn element(&self, id: &str) -> Option<HtmlElement> {
+        self.document.get_element_by_id(id)?.dyn_into().ok()
+    }
+
+    fn on_click(self, id: &str, action: impl Fn() + 'static) -> Result<(), JsValue> {
+        let element = self.element(id).ok_or_else(|| format!("no #{id}"))?;
+        let closure = Closure::<dyn FnMut()>::new(action);
+        element.set_onclick(Some(closure.as_ref().unchecked_ref()));
+        closure.forget();
+        Ok(())
+    }
+
+    fn set_text(&self, id: &str, text: &str) {
+        if let Some(element) = self.element(id) {
+            element.set_inner_text(text);
+        }
+    }
+
+    fn show(&self, screen: Screen) {
+        self.state.borrow_mut().screen = screen;
+        for other in [Screen::Home, Screen::Queue, Screen::Game, Screen::Over] {
+            if let Some(section) = self.element(other.id()) {
+                section.set_hidden(other != screen);
+            }
+        }
+        self.update_status();
+    }
+
+    /// Mirrors the state into `#status`'s data attributes.
+    fn update_status(&self) {
+        let Some(status) = self.element("status") else {
+            return;
+        };
+        let state = self.state.borrow();
+        let outcome = match state.session.outcome() {
+            Some(Outcome::Winner(seat)) if Some(seat) == state.session.seat() => "won",
+            Some(Outcome::Winner(_)) => "lost",
+            Some(Outcome::Draw) => "draw",
+            None => "",
+        };
+        let attributes = [
+            ("data-screen", state.screen.id().to_string()),
+            ("data-my-turn", state.session.my_turn().to_string()),
+            ("data-seq", state.session.last_seq().to_string()),
+            ("data-outcome", outcome.to_string()),
+            ("data-connection", state.connection.to_string()),
+            (
+                "data-room",
+                state
+                    .matched
+                    .as_ref()
+                    .map_or(String::new(), |m| m.room.0.clone()),
+            ),
+        ];
+        for (name, value) in attributes {
+            let _ = status.set_attribute(name, &value);
+        }
+    }
+
+    fn ws_url(&self, path: &str) -> String {
+        let location = self.document.location();
+        let host = location
+            .as_ref()
+            .and_then(|l| l.host().ok())
+            .unwrap_or_default();
+        let secure = location
+            .and_then(|l| l.protocol().ok())
+            .is_some_and(|p| p == "https:");
+        format!("{}://{host}{path}", if secure { "wss" } else { "ws" })
+    }
+
+    fn player_name(&self) -> String {
+        self.document
+            .get_element_by_id("name")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or_else(|| "player".into())
+    }
+
+    fn find_match(&self, mode: Mode) {
+        let name = self.player_name();
+        let url = self.ws_url(&format!("/api/matchmake?mode={}", mode.as_str()));
+        let app = self.clone();
+        let handler = move |event| app.on_ticket(event, mode, &name);
+        match Socket::open(&url, handler) {
+            Ok(ticket) => {
+                let mut state = self.state.borrow_mut();
+                state.ticket = Some(ticket);
+                state.queued_ms = now_ms();
+                state.session = GameSession::new();
+            }
+            Err(_) => self.set_text("queue-text", "could not reach the server"),
+        }
+        self.set_text(
+            "queue-text",
+            &format!("Looking for a {} match…", mode.as_str()),
+        );
+        self.show(Screen::Queue);
+    }
+
+    fn on_ticket(&self, event: SocketEvent, mode: Mode, name: &str) {
+        match event {
+            SocketEvent::Open => {
+                if let Some(ticket) = &self.state.borrow().ticket {
+                    ticket.send(&lobby::find_match(mode, name));
+                }
+            }
+            SocketEvent::Frame(Ok(frame)) => match lobby::on_frame(frame) {
+                Ok(LobbyUpdate::Matched(matched)) => self.join(matched),
+                Ok(_) => {}
+                Err(err) => self.set_text("queue-text", &err.to_string()),
+            },
+            SocketEvent::Frame(Err(_)) | SocketEvent::Closed(_) => {}
+        }
+    }
+
+    fn go_home(&self) {
+        {
+            let mut state = self.state.borrow_mut();
+            if let Some(ticket) = state.ticket.take() {
+                ticket.close();
+            }
+            if let Some(room) = state.room.take() {
+                room.close();
+            }
+            state.matched = None;
+            state.connection = "idle";
+        }
+        self.show(Screen::Home);
+    }
+
+    fn join(&self, matched: Matched) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.ticket = None;
+            state.matched = Some(matched);
+            state.reconnects = 0;
+        }
+        self.connect_room();
+        self.show(Screen::Game);
+    }
+
+    /// Opens the room socket; `Hello` carries the last event seen, so a
+    /// reconnect resumes where the game was.
+    fn connect_room(&self) {
+        let Some(matched) = self.state.borrow().matched.clone() else {
+            return;
+        };
+        let url = self.ws_url(&format!("/api/rooms/{}/ws", matched.room));
+        let app = self.clone();
+        let socket = Socket::open(&url, move |event| app.on_room(event));
+        let mut state = self.state.borrow_mut();
+        state.connection = "connecting";
+        state.room = socket.ok();
+    }
+
+    fn on_room(&self, event: SocketEvent) {
+        match event {
+            SocketEvent::Open => {
+                let mut state = self.state.borrow_mut();
+                let token = state.matched.as_ref().map(|m| m.token.clone());
+                if let (Some(room), Some(token)) = (&state.room, token) {
+                    room.send(&state.session.hello(&token));
+                }
+                state.connection = "open";
+                state.reconnects = 0;
+            }
+            SocketEvent::Frame(Ok(frame)) => self.on_room_frame(frame),
+            SocketEvent::Frame(Err(_)) => {}
+            SocketEvent::Closed(code) => self.on_room_closed(code),
+        }
+        self.set_banner();
+        self.update_status();
+    }
+
+    fn on_room_frame(&self, frame: ServerFrame) {
+        let mut state = self.state.borrow_mut();
+        let before = state.session.state().cloned();
+        match state.session.on_frame(frame) {
+            Ok(Update::Event(ArtilleryEvent::Shot(shot))) => {
+                if let Some(before) = before {
+                    let path = before.tank(shot.seat).map(|shooter| {
+                        fly_path(
+                            &before.terrain,
+                            &before.tanks,
+                            shooter,
+                            shot.fire.aim,
+                            before.wind,
+                            6,
+                        )
+                        .1
+                    });
+                    state.animation = Some(Animation {
+                        before,
+                        path: path.unwrap_or_default(),
+                        started_ms: now_ms(),
+                    });
+                }
+                state.others.clear();
+            }
+            Ok(Update::Event(ArtilleryEvent::TurnStarted { .. })) => state.others.clear(),
+            Ok(Update::Live { seat, fire }) => {
+                state.others.retain(|(s, _)| *s != seat);
+                state.others.push((seat, fire));
+            }
+            Ok(Update::GameOver(outcome)) => {
+                let text = match outcome {
+                    Outcome::Winner(seat) if Some(seat) == state.session.seat() => {
+                        "You won!".to_string()
+                    }
+                    Outcome::Winner(seat) => {
+                        let names = state.session.names();
+                        format!(
+                            "{} won.",
+                            names.get(seat.index()).map_or("Someone", String::as_str)
+                        )
+                    }
+                    Outcome::Draw => "A draw.".to_string(),
+                };
+                if let Some(room) = state.room.take() {
+                    room.close();
+                }
+                drop(state);
+                self.set_text("result", &text);
+                self.show(Screen::Over);
+            }
+            Ok(_) => {}
+            Err(err) => {
+                web_sys::console::warn_1(&format!("session: {err}").into());
+            }
+        }
+    }
+
+    /// A dropped room socket is reopened with backoff, unless the game is
+    /// over or the room closed it for good.
+    fn on_room_closed(&self, code: u16) {
+        let delay = {
+            let mut state = self.state.borrow_mut();
+            state.room = None;
+            let for_good = matches!(
+                code,
+                close::NORMAL | close::BAD_TOKEN | close::ROOM_CLOSED | close::REPLACED
+            );
+            if state.screen != Screen::Game || for_good {
+                state.connection = "closed";
+                return;
+            }
+            state.connection = "reconnecting";
+            state.reconnects += 1;
+            (250.0 * 2f64.powi(state.reconnects.min(5) as i32)).min(5_000.0)
+        };
+        let app = self.clone();
+        let retry = Closure::once_into_js(move || app.connect_room());
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                retry.unchecked_ref(),
+                delay as i32,
+            );
+        }
+    }
+
+    fn set_banner(&self) {
+        let connection = self.state.borrow().connection;
+        if let Some(banner) = self.element("banner") {
+            banner.set_hidden(connection != "reconnecting");
+        }
+    }
+
+    /// Keys: arrows aim, Tab changes weapon, space fires. Returns whether
+    /// the key was used.
+    fn on_key(&self, key: &str, fast: bool) -> bool {
+        let mut state = self.state.borrow_mut();
+        if state.screen != Screen::Game {
+            return false;
+        }
+        let step = if fast { 5 } else { 1 };
+        let aim = &mut state.aim.aim;
+        match key {
+            "ArrowLeft" => aim.angle_deg = (aim.angle_deg + step).min(MAX_ANGLE),
+            "ArrowRight" => aim.angle_deg = aim.angle_deg.saturating_sub(step),
+            "ArrowUp" => aim.power = (aim.power + step).min(MAX_POWER),
+            "ArrowDown" => aim.power = aim.power.saturating_sub(step),
+            "Tab" => {
+                let next = Weapon::ALL
+                    .iter()
+                    .position(|w| *w == state.aim.weapon)
+                    .map_or(0, |i| (i + 1) % Weapon::ALL.len());
+                state.aim.weapon = Weapon::ALL.get(next).copied().unwrap_or(Weapon::Shell);
+            }
+            " " | "Enter" => {
+                if state.session.my_turn() {
+                    let fire = state.aim;
+                    if let Some(room) = &state.room {
+                        room.send(&ClientFrame::Move(fire));
+                    }
+                    state.session.moved();
+                }
+            }
+            _ => return false,
+        }
+        let now = now_ms();
+        if state.session.my_turn() && now - state.live_sent_ms >= LIVE_EVERY_MS {
+            state.live_sent_ms = now;
+            if let Some(room) = &state.room {
+                room.send(&ClientFrame::Live(state.aim));
+            }
+        }
+        drop(state);
+        self.update_status();
+        true
+    }
+
+    /// Draws a frame and asks for the next one.
+    fn animate(&self) {
+        self.draw();
+        let app = self.clone();
+        let next = Closure::once_into_js(move || app.animate());
+        if let Some(window) = web_sys::window() {
+            let _ = window.request_animation_frame(next.unchecked_ref());
+        }
+    }
+
+    fn draw(&self) {
+        let Some(canvas) = self
+            .document
+            .get_element_by_id("board")
+            .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
+        else {
+            return;
+        };
+        let Some(ctx) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        else {
+            return;
+        };
+        let mut state = self.state.borrow_mut();
+        if state.screen != Screen::Game {
+            return;
+        }
+        let now = now_ms();
+        if state
+            .animation
+            .as_ref()
+            .is_some_and(|a| now - a.started_ms > SHOT_MS)
+        {
+            state.animation = None;
+        }
+        let Some(game) = state.session.state() else {
+            return;
+        };
+        let (shown, shell) = match &state.animation {
+            Some(animation) => {
+                let done = ((now - animation.started_ms) / SHOT_MS).clamp(0.0, 1.0);
+                let upto = ((animation.path.len() as f64) * done).ceil() as usize;
+                (
+                    &animation.before,
+                    Some(animation.path.get(..upto).unwrap_or(&animation.path)),
+                )
+            }
+            None => (game, None),
+        };
+        let mut aims = state.others.clone();
+        if let Some(seat) = state.session.seat() {
+            aims.push((seat, state.aim));
+        }
+        draw::scene(&ctx, shown, state.session.names(), &Overlay { aims, shell });
+        let turn = match (game.to_move(), state.session.deadline_ms()) {
+            (Some(seat), Some(deadline)) => {
+                let left = ((deadline as f64 - now) / 1000.0).max(0.0).ceil();
+                let who = if Some(seat) == state.session.seat() {
+                    "Your turn".to_string()
+                } else {
+                    let names = state.session.names();
+                    format!(
+                        "{}'s turn",
+                        names.get(seat.index()).map_or("?", String::as_str)
+                    )
+                };
+                format!("{who} — {left} s")
+            }
+            _ => "Waiting for players…".to_string(),
+        };
+        let aim = state.aim;
+        drop(state);
+        self.set_text(
+            "hud",
+            &format!(
+                "{turn} · angle {}° · power {} · {}",
+                aim.aim.angle_deg,
+                aim.aim.power,
+                draw::weapon_name(aim.weapon)
+            ),
+        );
+    }
+}

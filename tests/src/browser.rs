@@ -1,0 +1,182 @@
+//! A real browser for the end-to-end tests: Debian's Chromium, driven over
+//! WebDriver by `chromedriver`, which runs in its own process group and is
+//! stopped with everything it started (Chromium) when the test ends, also
+//! when it fails.
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where Debian puts them (`apt-get install chromium chromium-driver`).
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A headless Chromium session.
+pub struct Browser {
+    client: Option<Client>,
+    driver: Child,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free loopback port and opens a session in a
+    /// fresh profile. `width` is the window's width in CSS pixels.
+    pub async fn start(profile: &Path, width: u32) -> Result<Browser> {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            if !Path::new(tool).exists() {
+                bail!(
+                    "{tool} is missing: scripts/test installs Debian's chromium and chromium-driver"
+                );
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .context("could not start chromedriver")?;
+        let mut browser = Browser {
+            client: None,
+            driver,
+        };
+        let _ = std::fs::remove_dir_all(profile);
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={width},900"),
+                ],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let connected =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&url)
+                    .await;
+            match connected {
+                Ok(client) => break client,
+                Err(err) if started.elapsed() > Duration::from_secs(20) => {
+                    bail!("could not open a browser session: {err}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        browser.client = Some(client);
+        Ok(browser)
+    }
+
+    fn client(&self) -> Result<&Client> {
+        self.client.as_ref().context("the browser is closed")
+    }
+
+    /// Opens a page.
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        Ok(self.client()?.goto(url).await?)
+    }
+
+    /// Clicks the element with this id.
+    pub async fn click(&self, id: &str) -> Result<()> {
+        Ok(self.client()?.find(Locator::Id(id)).await?.click().await?)
+    }
+
+    /// Types into the element with this id.
+    pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
+        Ok(self
+            .client()?
+            .find(Locator::Id(id))
+            .await?
+            .send_keys(text)
+            .await?)
+    }
+
+    /// Presses keys on the page (the game listens on the window).
+    pub async fn press(&self, keys: &str) -> Result<()> {
+        Ok(self
+            .client()?
+            .find(Locator::Css("body"))
+            .await?
+            .send_keys(keys)
+            .await?)
+    }
+
+    /// An attribute of `#status`, where the page exposes its state.
+    pub async fn status(&self, attribute: &str) -> Result<String> {
+        Ok(self
+            .client()?
+            .find(Locator::Id("status"))
+            .await?
+            .attr(attribute)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Waits until `#status` has `attribute` satisfying `ok`, polling.
+    pub async fn wait_status(
+        &self,
+        attribute: &str,
+        ok: impl Fn(&str) -> bool,
+        within: Duration,
+    ) -> Result<String> {
+        let started = Instant::now();
+        loop {
+            let value = self.status(attribute).await?;
+            if ok(&value) {
+                return Ok(value);
+            }
+            if started.elapsed() > within {
+                bail!("#status {attribute} is {value:?} after {within:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a screenshot (PNG).
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        let png = self.client()?.screenshot().await?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    /// Ends the session and stops chromedriver and Chromium.
+    pub async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.driver.id()) {
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
