@@ -108,6 +108,11 @@ impl Browser {
             .await?)
     }
 
+    /// The text of the element with this id.
+    pub async fn text(&self, id: &str) -> Result<String> {
+        Ok(self.client()?.find(Locator::Id(id)).await?.text().await?)
+    }
+
     /// Presses keys on the page (the game listens on the window).
     pub async fn press(&self, keys: &str) -> Result<()> {
         Ok(self

@@ -240,7 +240,17 @@ pub fn post_status(url: &Url) -> Result<u16> {
 
 /// POSTs an empty body to a URL and returns the status and the body.
 pub fn post_text(url: &Url) -> Result<(u16, String)> {
-    let mut response = ureq::post(url.as_str())
+    post_text_from(url, None)
+}
+
+/// Like [`post_text`], from a given client address (`CF-Connecting-IP`,
+/// which Cloudflare sets in production and `wrangler dev` passes through).
+pub fn post_text_from(url: &Url, address: Option<&str>) -> Result<(u16, String)> {
+    let mut request = ureq::post(url.as_str());
+    if let Some(address) = address {
+        request = request.header("CF-Connecting-IP", address);
+    }
+    let mut response = request
         .config()
         .http_status_as_error(false)
         .build()

@@ -8,6 +8,7 @@
 //! and for the browser tests, which wait on them instead of sleeping.
 
 mod draw;
+mod http;
 mod socket;
 
 use crate::lobby::{self, LobbyUpdate, Matched};
@@ -21,10 +22,13 @@ use volley_shared::artillery::{
     Aim, Artillery, ArtilleryEvent, Fire, MAX_ANGLE, MAX_POWER, Weapon, fly_path,
 };
 use volley_shared::protocol::{ClientFrame, ServerFrame, close};
-use volley_shared::{Game, Mode, Outcome, Seat};
+use volley_shared::{Game, Mode, Outcome, RoomId, Seat};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, HtmlElement, KeyboardEvent};
+use web_sys::{
+    CanvasRenderingContext2d, Document, HtmlCanvasElement, HtmlElement, HtmlInputElement,
+    KeyboardEvent, PointerEvent,
+};
 
 /// How long a shot takes on screen.
 const SHOT_MS: f64 = 1_200.0;
@@ -48,6 +52,15 @@ impl Screen {
             Screen::Over => "over",
         }
     }
+}
+
+/// A seat (or a spectator's view) handed out over HTTP, as a `Matched`.
+fn matched_from(answer: &JsValue) -> Option<Matched> {
+    Some(Matched {
+        room: RoomId(http::text(answer, "room")?),
+        seat: Seat(u8::try_from(http::number(answer, "seat")? as i64).ok()?),
+        token: http::text(answer, "token")?,
+    })
 }
 
 /// A shot being drawn: the state from before it, and its path.
@@ -121,6 +134,25 @@ pub fn start() -> Result<(), JsValue> {
     }
     {
         let app = app.clone();
+        app.clone()
+            .on_click("create-private", move || app.clone().spawn_private(None))?;
+    }
+    {
+        let app = app.clone();
+        app.clone().on_click("join-code", move || {
+            let code = app.input("code");
+            app.clone().spawn_private(Some(code));
+        })?;
+    }
+    {
+        let app = app.clone();
+        app.clone().on_click("fire", move || {
+            app.on_key(" ", false);
+        })?;
+    }
+    app.wire_pointer()?;
+    {
+        let app = app.clone();
         app.clone().on_click("again", move || app.go_home())?;
     }
     {
@@ -134,6 +166,20 @@ pub fn start() -> Result<(), JsValue> {
         on_key.forget();
     }
     app.show(Screen::Home);
+    // Links: `?join=CODE` fills in the code; `?watch=ROOM` spectates.
+    let search = window.location().search().unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&search)?;
+    if let Some(code) = params.get("join")
+        && let Some(input) = app
+            .document
+            .get_element_by_id("code")
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    {
+        input.set_value(&code);
+    }
+    if let Some(room) = params.get("watch") {
+        app.clone().spawn_watch(room);
+    }
     app.animate();
     Ok(())
 }
@@ -214,13 +260,140 @@ impl App {
         format!("{}://{host}{path}", if secure { "wss" } else { "ws" })
     }
 
-    fn player_name(&self) -> String {
+    fn input(&self, id: &str) -> String {
         self.document
-            .get_element_by_id("name")
-            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
             .map(|input| input.value())
-            .filter(|name| !name.trim().is_empty())
-            .unwrap_or_else(|| "player".into())
+            .unwrap_or_default()
+    }
+
+    fn player_name(&self) -> String {
+        let name = self.input("name");
+        if name.trim().is_empty() {
+            "player".into()
+        } else {
+            name
+        }
+    }
+
+    /// Creates a private duel (`code` is `None`) or joins one by its code.
+    fn spawn_private(self, code: Option<String>) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let name = js_sys::encode_uri_component(&self.player_name());
+            let path = match &code {
+                None => format!("/api/rooms?mode=duel&name={name}"),
+                Some(code) => format!(
+                    "/api/rooms/join?code={}&name={name}",
+                    js_sys::encode_uri_component(code.trim())
+                ),
+            };
+            match http::post(&path).await {
+                Ok(seat) => {
+                    let Some(matched) = matched_from(&seat) else {
+                        self.set_text("home-error", "the server's answer made no sense");
+                        return;
+                    };
+                    let invite = http::text(&seat, "code").filter(|_| code.is_none());
+                    self.state.borrow_mut().session = GameSession::new();
+                    self.join(matched);
+                    self.show_invite(invite.as_deref());
+                }
+                Err(message) => self.set_text("home-error", &message),
+            }
+        });
+    }
+
+    /// Watches a room as a spectator.
+    fn spawn_watch(self, room: String) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let path = format!(
+                "/api/rooms/{}/spectate",
+                js_sys::encode_uri_component(&room)
+            );
+            match http::post(&path).await {
+                Ok(answer) => {
+                    let token = http::text(&answer, "token").unwrap_or_default();
+                    self.state.borrow_mut().session = GameSession::new();
+                    self.join(Matched {
+                        room: RoomId(room),
+                        seat: Seat(0),
+                        token,
+                    });
+                }
+                Err(message) => self.set_text("home-error", &message),
+            }
+        });
+    }
+
+    fn show_invite(&self, code: Option<&str>) {
+        let Some(invite) = self.element("invite") else {
+            return;
+        };
+        invite.set_hidden(code.is_none());
+        if let Some(code) = code {
+            self.set_text("invite-code", code);
+            let origin = self
+                .document
+                .location()
+                .and_then(|l| l.origin().ok())
+                .unwrap_or_default();
+            let link = format!("{origin}/?join={code}");
+            if let Some(anchor) = self.document.get_element_by_id("invite-link") {
+                let _ = anchor.set_attribute("href", &link);
+                anchor.set_text_content(Some(&link));
+            }
+        }
+    }
+
+    /// Dragging on the board aims from my tank towards the pointer: the
+    /// direction is the angle, the distance the power.
+    fn wire_pointer(&self) -> Result<(), JsValue> {
+        let canvas = self.element("board").ok_or("no #board")?;
+        let app = self.clone();
+        let on_pointer = Closure::<dyn FnMut(PointerEvent)>::new(move |e: PointerEvent| {
+            if e.buttons() == 0 {
+                return;
+            }
+            e.prevent_default();
+            app.aim_at(f64::from(e.offset_x()), f64::from(e.offset_y()));
+        });
+        for event in ["pointerdown", "pointermove"] {
+            canvas.add_event_listener_with_callback(event, on_pointer.as_ref().unchecked_ref())?;
+        }
+        on_pointer.forget();
+        Ok(())
+    }
+
+    fn aim_at(&self, offset_x: f64, offset_y: f64) {
+        let Some(canvas) = self.element("board") else {
+            return;
+        };
+        let width = f64::from(canvas.client_width().max(1));
+        let scale = f64::from(volley_shared::artillery::WORLD_WIDTH) / width;
+        let (x, y) = (
+            offset_x * scale,
+            f64::from(volley_shared::artillery::WORLD_HEIGHT) - offset_y * scale,
+        );
+        {
+            let mut state = self.state.borrow_mut();
+            let Some(tank) = state
+                .session
+                .seat()
+                .and_then(|seat| state.session.state()?.tank(seat).cloned())
+            else {
+                return;
+            };
+            let (dx, dy) = (x - f64::from(tank.x), (y - f64::from(tank.y)).max(0.0));
+            let angle = dy.atan2(dx).to_degrees().clamp(0.0, f64::from(MAX_ANGLE));
+            let power = ((dx * dx + dy * dy).sqrt() / 3.0).clamp(0.0, f64::from(MAX_POWER));
+            state.aim.aim = Aim {
+                angle_deg: angle.round() as u16,
+                power: power.round() as u16,
+            };
+        }
+        // Sends the live aim like a key would.
+        self.on_key("Aim", false);
     }
 
     fn find_match(&self, mode: Mode) {
@@ -261,6 +434,7 @@ impl App {
     }
 
     fn go_home(&self) {
+        self.show_invite(None);
         {
             let mut state = self.state.borrow_mut();
             if let Some(ticket) = state.ticket.take() {
@@ -433,6 +607,7 @@ impl App {
                     .map_or(0, |i| (i + 1) % Weapon::ALL.len());
                 state.aim.weapon = Weapon::ALL.get(next).copied().unwrap_or(Weapon::Shell);
             }
+            "Aim" => {}
             " " | "Enter" => {
                 if state.session.my_turn() {
                     let fire = state.aim;
@@ -483,6 +658,12 @@ impl App {
             return;
         };
         let mut state = self.state.borrow_mut();
+        if state.screen == Screen::Queue {
+            let waited = ((now_ms() - state.queued_ms) / 1000.0).floor();
+            drop(state);
+            self.set_text("queue-time", &format!("{waited} s"));
+            return;
+        }
         if state.screen != Screen::Game {
             return;
         }

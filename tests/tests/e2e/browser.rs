@@ -10,7 +10,7 @@ use volley_client::bot::Strategy;
 use volley_client::native::{matchmake, play};
 use volley_shared::{Mode, Outcome};
 use volley_tests::browser::Browser;
-use volley_tests::repo_root;
+use volley_tests::{WranglerDev, get_json, post_json, repo_root};
 
 const PAGE_LOAD: Duration = Duration::from_secs(30);
 
@@ -95,4 +95,158 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     );
     ensure!(shots > 0 || outcome == "lost", "the person never fired");
     Ok(format!("{outcome} after {shots} shots"))
+}
+
+/// Fires when it is this page's turn; returns whether it did.
+async fn fire_if_my_turn(browser: &Browser) -> Result<bool> {
+    if browser.status("data-my-turn").await? != "true" {
+        return Ok(false);
+    }
+    let seq = browser.status("data-seq").await?;
+    browser.press("\u{E013} ").await?;
+    browser
+        .wait_status("data-seq", |s| s != seq, Duration::from_secs(20))
+        .await?;
+    Ok(true)
+}
+
+pub async fn two_browsers_share_a_private_room(base: Url) -> Result<()> {
+    let work = repo_root().join("target/e2e");
+    let host = Browser::start(&work.join("chromium-host"), 1024).await?;
+    let friend = Browser::start(&work.join("chromium-friend"), 360).await?;
+    let result = private_game(&host, &friend, &base).await;
+    let shots = (
+        host.screenshot(&work.join("screens/private-host.png"))
+            .await,
+        friend
+            .screenshot(&work.join("screens/private-friend-360px.png"))
+            .await,
+    );
+    host.close().await;
+    friend.close().await;
+    result?;
+    shots.0?;
+    shots.1?;
+    Ok(())
+}
+
+async fn private_game(host: &Browser, friend: &Browser, base: &Url) -> Result<()> {
+    host.goto(base.as_str()).await?;
+    host.wait_status("data-screen", |s| s == "home", PAGE_LOAD)
+        .await?;
+    host.type_into("name", "host").await?;
+    host.click("create-private").await?;
+    host.wait_status("data-screen", |s| s == "game", Duration::from_secs(20))
+        .await?;
+    let code = host.text("invite-code").await?;
+    ensure!(code.len() == 9, "invite code {code:?}");
+
+    // The friend follows the link, at 360 px wide.
+    friend
+        .goto(base.join(&format!("/?join={code}"))?.as_str())
+        .await?;
+    friend
+        .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
+        .await?;
+    friend.type_into("name", "friend").await?;
+    friend.click("join-code").await?;
+    friend
+        .wait_status("data-screen", |s| s == "game", Duration::from_secs(20))
+        .await?;
+    let room = host.status("data-room").await?;
+    ensure!(
+        friend.status("data-room").await? == room,
+        "the friend is in another room"
+    );
+    // Four shots, whoever's turn it is; both pages follow the same events.
+    let mut shots = 0;
+    while shots < 4 {
+        if fire_if_my_turn(host).await? || fire_if_my_turn(friend).await? {
+            shots += 1;
+        }
+        if host.status("data-screen").await? == "over" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seq = host.status("data-seq").await?;
+    friend
+        .wait_status("data-seq", |s| s == seq, Duration::from_secs(10))
+        .await
+        .context("the two pages saw different games")?;
+    let replay = get_json(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
+    ensure!(
+        replay["names"] == serde_json::json!(["host", "friend"]),
+        "names {}",
+        replay["names"]
+    );
+    Ok(())
+}
+
+/// This scenario crashes its own `wrangler dev` under the page, so it
+/// starts one (with 60 s turns, so no turn times out meanwhile).
+pub async fn the_page_survives_a_dropped_connection(secret: String) -> Result<()> {
+    let mut server = WranglerDev::start(&[("TURN_TIMEOUT_MS", "60000"), ("JOIN_SECRET", &secret)])?;
+    let base = server.base().clone();
+    let work = repo_root().join("target/e2e");
+    let browser = Browser::start(&work.join("chromium-drop"), 1024).await?;
+    let result = survive_drop(&browser, &mut server, &base).await;
+    let saved = browser
+        .screenshot(&work.join("screens/dropped-connection.png"))
+        .await;
+    browser.close().await;
+    drop(server);
+    result?;
+    saved
+}
+
+async fn survive_drop(browser: &Browser, server: &mut WranglerDev, base: &Url) -> Result<()> {
+    browser.goto(base.as_str()).await?;
+    browser
+        .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
+        .await?;
+    browser.click("create-private").await?;
+    browser
+        .wait_status("data-screen", |s| s == "game", Duration::from_secs(20))
+        .await?;
+    let code = browser.text("invite-code").await?;
+    let seat = post_json(&base.join(&format!("/api/rooms/join?code={code}&name=other"))?)?;
+    let other = volley_client::lobby::Matched {
+        room: volley_shared::RoomId(seat["room"].as_str().context("room")?.to_string()),
+        seat: volley_shared::Seat(1),
+        token: seat["token"].as_str().context("token")?.to_string(),
+    };
+    let mut native = crate::rooms::Client::join(base, &other).await?;
+    native.until_seq(1).await?;
+    browser
+        .wait_status("data-my-turn", |s| s == "true", Duration::from_secs(20))
+        .await?;
+    let seq_before = browser.status("data-seq").await?;
+
+    server.crash_and_restart()?;
+    browser
+        .wait_status(
+            "data-connection",
+            |s| s == "reconnecting",
+            Duration::from_secs(20),
+        )
+        .await
+        .context("the page never noticed the drop")?;
+    browser
+        .wait_status("data-connection", |s| s == "open", Duration::from_secs(60))
+        .await
+        .context("the page never reconnected")?;
+    ensure!(
+        browser.status("data-seq").await? == seq_before,
+        "the page lost its place in the game"
+    );
+    // It plays on from where it was: its shot reaches the server.
+    browser
+        .wait_status("data-my-turn", |s| s == "true", Duration::from_secs(20))
+        .await?;
+    ensure!(
+        fire_if_my_turn(browser).await?,
+        "could not fire after the reconnect"
+    );
+    Ok(())
 }

@@ -11,7 +11,7 @@ use volley_client::lobby::{self, Matched};
 use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
 use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use volley_shared::{Mode, PROTOCOL_VERSION};
-use volley_tests::{get_json, post_json, post_text};
+use volley_tests::{get_json, post_json, post_text, post_text_from};
 
 /// Opens tickets for every name at once and waits for all their matches.
 async fn match_all(base: &Url, mode: Mode, names: &[&str]) -> Result<Vec<Matched>> {
@@ -297,13 +297,17 @@ pub async fn a_private_room_is_joined_by_its_code(base: Url) -> Result<()> {
     );
 
     // Guessing: wrong codes are refused, and after ten a minute, refused
-    // before they are even looked up.
+    // before they are even looked up. From an address of its own (TEST-NET),
+    // so that the other tests' joins are not limited.
     let mut statuses = Vec::new();
     for n in 0..12u64 {
         let wrong = code_like(n);
-        let (status, _) = post_text(&base.join(&format!("/api/rooms/join?code={wrong}"))?)?;
+        let url = base.join(&format!("/api/rooms/join?code={wrong}"))?;
+        let (status, _) = post_text_from(&url, Some("192.0.2.7"))?;
         statuses.push(status);
     }
+    let (status, _) = post_text(&base.join(&format!("/api/rooms/join?code={}", code_like(99)))?)?;
+    ensure!(status == 404, "another address is not limited: {status}");
     ensure!(
         statuses[..10].iter().all(|s| *s == 404) && statuses[10..].iter().all(|s| *s == 429),
         "statuses of twelve wrong guesses: {statuses:?}"

@@ -66,6 +66,8 @@ fn main() -> ExitCode {
         "ratings_are_updated_once_per_game",
         "a_private_room_is_joined_by_its_code",
         "a_person_plays_a_quick_duel_against_a_bot",
+        "two_browsers_share_a_private_room",
+        "the_page_survives_a_dropped_connection",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -166,6 +168,11 @@ fn main() -> ExitCode {
             &base,
             browser::a_person_plays_a_quick_duel_against_a_bot,
         ),
+        trial(names[23], &base, browser::two_browsers_share_a_private_room),
+        trial(names[24], &base, {
+            let secret = secret.clone();
+            move |_| browser::the_page_survives_a_dropped_connection(secret)
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
