@@ -13,6 +13,8 @@ pub struct Overlay<'a> {
     pub aims: Vec<(Seat, Fire)>,
     /// A shell in flight: the points of its path flown so far.
     pub shell: Option<&'a [glam::Vec2]>,
+    /// An explosion: centre, radius, and how strongly to draw it (0 to 1).
+    pub blast: Option<(glam::Vec2, f32, f64)>,
 }
 
 fn screen_y(y: f32) -> f64 {
@@ -78,6 +80,21 @@ pub fn scene(
             std::f64::consts::TAU,
         );
         ctx.fill();
+    }
+
+    if let Some((at, radius, strength)) = overlay.blast {
+        ctx.set_global_alpha(strength.clamp(0.0, 1.0));
+        ctx.set_fill_style_str("#ff8c1a");
+        ctx.begin_path();
+        let _ = ctx.arc(
+            f64::from(at.x),
+            screen_y(at.y),
+            f64::from(radius),
+            0.0,
+            std::f64::consts::TAU,
+        );
+        ctx.fill();
+        ctx.set_global_alpha(1.0);
     }
 
     ctx.set_fill_style_str("#111");

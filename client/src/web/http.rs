@@ -8,9 +8,18 @@ use web_sys::{RequestInit, Response};
 /// POSTs to `path` on this origin; returns the JSON answer, or the error the
 /// server gave (its `error` field) or the network's.
 pub async fn post(path: &str) -> Result<JsValue, String> {
+    request("POST", path).await
+}
+
+/// GETs `path` on this origin, like [`post`].
+pub async fn get(path: &str) -> Result<JsValue, String> {
+    request("GET", path).await
+}
+
+async fn request(method: &str, path: &str) -> Result<JsValue, String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
         .map_err(|_| "the server cannot be reached".to_string())?

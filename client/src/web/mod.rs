@@ -63,10 +63,35 @@ fn matched_from(answer: &JsValue) -> Option<Matched> {
     })
 }
 
+/// "rating 1516 (+16)" from a player record, once it has a game.
+fn rating_text(answer: &JsValue) -> Option<String> {
+    let modes = js_sys::Reflect::get(answer, &"modes".into()).ok()?;
+    let record = js_sys::Reflect::get(&modes, &0.into()).ok()?;
+    let rating = http::number(&record, "rating")?;
+    let recent = js_sys::Reflect::get(&record, &"recent".into()).ok()?;
+    let previous = js_sys::Reflect::get(&recent, &1.into())
+        .ok()
+        .and_then(|m| http::number(&m, "rating_after"))
+        .unwrap_or(1500.0);
+    Some(format!("rating {:.0} ({:+.0})", rating, rating - previous))
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// A shot being drawn: the state from before it, and its path.
 struct Animation {
     before: Artillery,
     path: Vec<Vec2>,
+    /// The explosion at the end: centre and radius.
+    blast: Option<(Vec2, f32)>,
     started_ms: f64,
 }
 
@@ -83,6 +108,13 @@ struct State {
     queued_ms: f64,
     reconnects: u32,
     connection: &'static str,
+    /// This browser's guest identity (player id, token), kept in
+    /// localStorage so ratings follow the player.
+    guest: Option<(String, String)>,
+    /// The mode of the game being played.
+    mode: Mode,
+    /// The rating after the last game, once known.
+    rating: String,
 }
 
 /// The page.
@@ -117,6 +149,9 @@ pub fn start() -> Result<(), JsValue> {
             queued_ms: 0.0,
             reconnects: 0,
             connection: "idle",
+            guest: None,
+            mode: Mode::Duel,
+            rating: String::new(),
         })),
         document,
     };
@@ -165,6 +200,7 @@ pub fn start() -> Result<(), JsValue> {
         window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref())?;
         on_key.forget();
     }
+    app.clone().spawn_guest();
     app.show(Screen::Home);
     // Links: `?join=CODE` fills in the code; `?watch=ROOM` spectates.
     let search = window.location().search().unwrap_or_default();
@@ -235,6 +271,7 @@ impl App {
             ("data-seq", state.session.last_seq().to_string()),
             ("data-outcome", outcome.to_string()),
             ("data-connection", state.connection.to_string()),
+            ("data-rating", state.rating.clone()),
             (
                 "data-room",
                 state
@@ -281,10 +318,12 @@ impl App {
     fn spawn_private(self, code: Option<String>) {
         wasm_bindgen_futures::spawn_local(async move {
             let name = js_sys::encode_uri_component(&self.player_name());
+            let guest = self.guest_param();
+            self.state.borrow_mut().mode = Mode::Duel;
             let path = match &code {
-                None => format!("/api/rooms?mode=duel&name={name}"),
+                None => format!("/api/rooms?mode=duel&name={name}{guest}"),
                 Some(code) => format!(
-                    "/api/rooms/join?code={}&name={name}",
+                    "/api/rooms/join?code={}&name={name}{guest}",
                     js_sys::encode_uri_component(code.trim())
                 ),
             };
@@ -396,9 +435,81 @@ impl App {
         self.on_key("Aim", false);
     }
 
+    /// `&guest=TOKEN` for the Worker, when this browser has a guest identity.
+    fn guest_param(&self) -> String {
+        self.state
+            .borrow()
+            .guest
+            .as_ref()
+            .map_or(String::new(), |(_, token)| {
+                format!("&guest={}", js_sys::encode_uri_component(token))
+            })
+    }
+
+    /// Loads this browser's guest identity, or asks the Worker for one.
+    fn spawn_guest(self) {
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let stored = storage.as_ref().and_then(|s| {
+            Some((
+                s.get_item("volley-guest-player").ok()??,
+                s.get_item("volley-guest-token").ok()??,
+            ))
+        });
+        if let Some(guest) = stored {
+            self.state.borrow_mut().guest = Some(guest);
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            let Ok(answer) = http::post("/api/guests").await else {
+                return;
+            };
+            let (Some(player), Some(token)) =
+                (http::text(&answer, "player"), http::text(&answer, "token"))
+            else {
+                return;
+            };
+            if let Some(storage) = storage {
+                let _ = storage.set_item("volley-guest-player", &player);
+                let _ = storage.set_item("volley-guest-token", &token);
+            }
+            self.state.borrow_mut().guest = Some((player, token));
+        });
+    }
+
+    /// Shows the rating the coordinator gave after the game (the room
+    /// reports the result a moment after the last event).
+    fn spawn_rating(self) {
+        let (player, mode) = {
+            let state = self.state.borrow();
+            match &state.guest {
+                Some((player, _)) => (player.clone(), state.mode),
+                None => return,
+            }
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            for _ in 0..10 {
+                let path = format!("/api/players/{player}?mode={}", mode.as_str());
+                if let Ok(answer) = http::get(&path).await
+                    && let Some(text) = rating_text(&answer)
+                {
+                    self.set_text("rating", &text);
+                    self.state.borrow_mut().rating = text;
+                    self.update_status();
+                    return;
+                }
+                sleep_ms(500).await;
+            }
+        });
+    }
+
     fn find_match(&self, mode: Mode) {
         let name = self.player_name();
-        let url = self.ws_url(&format!("/api/matchmake?mode={}", mode.as_str()));
+        self.state.borrow_mut().mode = mode;
+        let url = self.ws_url(&format!(
+            "/api/matchmake?mode={}{}",
+            mode.as_str(),
+            self.guest_param()
+        ));
         let app = self.clone();
         let handler = move |event| app.on_ticket(event, mode, &name);
         match Socket::open(&url, handler) {
@@ -513,6 +624,7 @@ impl App {
                     state.animation = Some(Animation {
                         before,
                         path: path.unwrap_or_default(),
+                        blast: shot.crater.map(|c| (Vec2::new(c.x, c.y), c.radius)),
                         started_ms: now_ms(),
                     });
                 }
@@ -540,9 +652,15 @@ impl App {
                 if let Some(room) = state.room.take() {
                     room.close();
                 }
+                let played = state.session.seat().is_some();
+                state.rating.clear();
                 drop(state);
                 self.set_text("result", &text);
+                self.set_text("rating", "");
                 self.show(Screen::Over);
+                if played {
+                    self.clone().spawn_rating();
+                }
             }
             Ok(_) => {}
             Err(err) => {
@@ -678,22 +796,34 @@ impl App {
         let Some(game) = state.session.state() else {
             return;
         };
-        let (shown, shell) = match &state.animation {
+        // The shell flies for the first three quarters, then explodes.
+        let (shown, shell, blast) = match &state.animation {
             Some(animation) => {
                 let done = ((now - animation.started_ms) / SHOT_MS).clamp(0.0, 1.0);
-                let upto = ((animation.path.len() as f64) * done).ceil() as usize;
+                let flown = (done / 0.75).min(1.0);
+                let upto = ((animation.path.len() as f64) * flown).ceil() as usize;
+                let blast = animation
+                    .blast
+                    .filter(|_| done > 0.75)
+                    .map(|(at, radius)| (at, radius, (1.0 - done) / 0.25));
                 (
                     &animation.before,
                     Some(animation.path.get(..upto).unwrap_or(&animation.path)),
+                    blast,
                 )
             }
-            None => (game, None),
+            None => (game, None, None),
         };
         let mut aims = state.others.clone();
         if let Some(seat) = state.session.seat() {
             aims.push((seat, state.aim));
         }
-        draw::scene(&ctx, shown, state.session.names(), &Overlay { aims, shell });
+        draw::scene(
+            &ctx,
+            shown,
+            state.session.names(),
+            &Overlay { aims, shell, blast },
+        );
         let turn = match (game.to_move(), state.session.deadline_ms()) {
             (Some(seat), Some(deadline)) => {
                 let left = ((deadline as f64 - now) / 1000.0).max(0.0).ceil();

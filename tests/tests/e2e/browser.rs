@@ -94,7 +94,22 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         report.outcome
     );
     ensure!(shots > 0 || outcome == "lost", "the person never fired");
-    Ok(format!("{outcome} after {shots} shots"))
+    // The page shows the rating change the coordinator made (a fresh
+    // profile is a new guest, so this was its first rated game).
+    let rating = browser
+        .wait_status("data-rating", |s| !s.is_empty(), Duration::from_secs(15))
+        .await
+        .context("the page never showed a rating")?;
+    let sign = match outcome.as_str() {
+        "won" => "(+",
+        "lost" => "(-",
+        _ => "(",
+    };
+    ensure!(
+        rating.contains(sign),
+        "{outcome} but the page shows {rating}"
+    );
+    Ok(format!("{outcome} after {shots} shots, {rating}"))
 }
 
 /// Fires when it is this page's turn; returns whether it did.
