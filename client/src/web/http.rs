@@ -36,6 +36,24 @@ async fn request(method: &str, path: &str) -> Result<JsValue, String> {
     }
 }
 
+/// GETs `path` on this origin and returns the body as text (for JSON the
+/// page parses in Rust: JavaScript numbers would round 64-bit seeds).
+pub async fn get_text(path: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_str(path))
+        .await
+        .map_err(|_| "the server cannot be reached".to_string())?
+        .dyn_into()
+        .map_err(|_| "not a response".to_string())?;
+    if !response.ok() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(|_| "no body".to_string())?)
+        .await
+        .map_err(|_| "no body".to_string())?;
+    text.as_string().ok_or_else(|| "not text".to_string())
+}
+
 /// A text field of a JSON object.
 pub fn text(object: &JsValue, field: &str) -> Option<String> {
     js_sys::Reflect::get(object, &field.into())

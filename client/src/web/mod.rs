@@ -22,6 +22,7 @@ use volley_shared::artillery::{
     Aim, Artillery, ArtilleryEvent, Fire, MAX_ANGLE, MAX_POWER, Weapon, fly_path,
 };
 use volley_shared::protocol::{ClientFrame, ServerFrame, close};
+use volley_shared::replay::Replay;
 use volley_shared::{Game, Mode, Outcome, RoomId, Seat};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -32,6 +33,8 @@ use web_sys::{
 
 /// How long a shot takes on screen.
 const SHOT_MS: f64 = 1_200.0;
+/// Time between two events of a replay.
+const REPLAY_STEP_MS: i32 = 800;
 /// Live aims go out at most this often.
 const LIVE_EVERY_MS: f64 = 100.0;
 
@@ -192,6 +195,11 @@ pub fn start() -> Result<(), JsValue> {
     }
     {
         let app = app.clone();
+        app.clone()
+            .on_click("watch-replay", move || app.clone().spawn_replay())?;
+    }
+    {
+        let app = app.clone();
         let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
             if app.on_key(&e.key(), e.shift_key()) {
                 e.prevent_default();
@@ -339,6 +347,66 @@ impl App {
                     self.show_invite(invite.as_deref());
                 }
                 Err(message) => self.set_text("home-error", &message),
+            }
+        });
+    }
+
+    /// Plays the last game again from its replay (seed, roster and action
+    /// log), through the same frames a spectator would get.
+    fn spawn_replay(self) {
+        let Some(room) = self.state.borrow().matched.as_ref().map(|m| m.room.clone()) else {
+            return;
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let replayed = http::get_text(&format!("/api/rooms/{room}/replay"))
+                .await
+                .and_then(|text| {
+                    serde_json::from_str::<Replay<Artillery>>(&text).map_err(|e| e.to_string())
+                })
+                .and_then(|replay| {
+                    let start = Artillery::new(
+                        &replay.config,
+                        replay.seed,
+                        u8::try_from(replay.names.len()).unwrap_or(0),
+                    )
+                    .map_err(|e| e.to_string())?;
+                    let (game, events) = replay.run().map_err(|e| e.to_string())?;
+                    Ok((replay.names, start, game, events))
+                });
+            let (names, start, game, events) = match replayed {
+                Ok(replayed) => replayed,
+                Err(message) => {
+                    self.set_text("rating", &format!("no replay: {message}"));
+                    return;
+                }
+            };
+            {
+                let mut state = self.state.borrow_mut();
+                state.session = GameSession::new();
+                state.others.clear();
+                let _ = state.session.on_frame(ServerFrame::Welcome {
+                    role: volley_shared::Role::Spectator,
+                    seq: 0,
+                    names,
+                    waiting: false,
+                    view: start,
+                    deadline_ms: None,
+                });
+            }
+            self.show(Screen::Game);
+            for (i, event) in events.into_iter().enumerate() {
+                sleep_ms(REPLAY_STEP_MS).await;
+                self.on_room_frame(ServerFrame::Event {
+                    seq: i as u64 + 1,
+                    event,
+                    deadline_ms: None,
+                });
+                self.update_status();
+            }
+            sleep_ms(REPLAY_STEP_MS).await;
+            if let Some(outcome) = game.outcome {
+                let seq = self.state.borrow().session.last_seq();
+                self.on_room_frame(ServerFrame::GameOver { outcome, seq });
             }
         });
     }

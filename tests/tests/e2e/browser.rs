@@ -109,7 +109,25 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         rating.contains(sign),
         "{outcome} but the page shows {rating}"
     );
-    Ok(format!("{outcome} after {shots} shots, {rating}"))
+
+    // The replay plays the same game again, to the same end.
+    browser.click("watch-replay").await?;
+    browser
+        .wait_status("data-screen", |s| s == "game", Duration::from_secs(10))
+        .await
+        .context("the replay did not start")?;
+    browser
+        .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
+        .await
+        .context("the replay did not end")?;
+    let replayed = browser.text("result").await?;
+    if outcome == "lost" {
+        ensure!(
+            replayed == "volley-bot won.",
+            "the replay ended with {replayed:?}"
+        );
+    }
+    Ok(format!("{outcome} after {shots} shots, {rating}, replayed"))
 }
 
 /// Fires when it is this page's turn; returns whether it did.
