@@ -15,6 +15,9 @@ pub struct Overlay<'a> {
     pub shell: Option<&'a [glam::Vec2]>,
     /// An explosion: centre, radius, and how strongly to draw it (0 to 1).
     pub blast: Option<(glam::Vec2, f32, f64)>,
+    /// How much to enlarge text, so it stays readable when the board is
+    /// drawn small (1 on a desktop, up to 3 on a phone).
+    pub text_scale: f64,
 }
 
 fn screen_y(y: f32) -> f64 {
@@ -61,9 +64,10 @@ pub fn scene(
             ctx.stroke();
         }
         ctx.set_fill_style_str("#111");
-        ctx.set_font("12px sans-serif");
+        let size = 12.0 * overlay.text_scale;
+        ctx.set_font(&format!("{size:.0}px sans-serif"));
         let name = names.get(tank.seat.index()).map_or("?", String::as_str);
-        let _ = ctx.fill_text(&format!("{name} {}", tank.hp), x - 20.0, y - 16.0);
+        let _ = ctx.fill_text(&format!("{name} {}", tank.hp), x - 2.0 * size, y - 16.0);
         ctx.set_global_alpha(1.0);
     }
 
@@ -98,13 +102,14 @@ pub fn scene(
     }
 
     ctx.set_fill_style_str("#111");
-    ctx.set_font("14px sans-serif");
+    let size = 14.0 * overlay.text_scale;
+    ctx.set_font(&format!("{size:.0}px sans-serif"));
     let wind = match game.wind {
         w if w < 0 => format!("wind ← {}", -w),
         w if w > 0 => format!("wind → {w}"),
         _ => "no wind".to_string(),
     };
-    let _ = ctx.fill_text(&wind, w / 2.0 - 30.0, 20.0);
+    let _ = ctx.fill_text(&wind, w / 2.0 - 2.5 * size, 1.5 * size);
 }
 
 /// A weapon's name for people.

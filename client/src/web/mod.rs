@@ -890,7 +890,12 @@ impl App {
             &ctx,
             shown,
             state.session.names(),
-            &Overlay { aims, shell, blast },
+            &Overlay {
+                aims,
+                shell,
+                blast,
+                text_scale: (1024.0 / f64::from(canvas.client_width().max(1))).clamp(1.0, 3.0),
+            },
         );
         let turn = match (game.to_move(), state.session.deadline_ms()) {
             (Some(seat), Some(deadline)) => {
