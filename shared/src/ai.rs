@@ -145,3 +145,46 @@ mod tests {
         assert!(damage_dealt >= 30, "AI dealt only {damage_dealt} damage");
     }
 }
+
+#[cfg(test)]
+mod against_random {
+    use super::*;
+    use crate::artillery::{ArtilleryConfig, Weapon};
+    use crate::game::{Game, Outcome};
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// A bot that fires anywhere.
+    fn random_fire(rng: &mut ChaCha8Rng) -> Fire {
+        Fire {
+            aim: Aim {
+                angle_deg: rng.random_range(0..=MAX_ANGLE),
+                power: rng.random_range(0..=MAX_POWER),
+            },
+            weapon: Weapon::Shell,
+        }
+    }
+
+    #[test]
+    fn the_ai_beats_a_random_shooter_in_at_least_nine_of_ten_games() {
+        let mut wins = 0;
+        for game in 0..10u64 {
+            let mut state = Artillery::new(&ArtilleryConfig::default(), 1_000 + game, 2).unwrap();
+            state.begin();
+            let ai = Seat((game % 2) as u8);
+            let mut rng = ChaCha8Rng::seed_from_u64(game);
+            while let Some(seat) = state.to_move() {
+                let fire = if seat == ai {
+                    choose_fire(&state, seat)
+                } else {
+                    random_fire(&mut rng)
+                };
+                state.play(seat, &fire).expect("the AI's moves are legal");
+            }
+            if state.outcome == Some(Outcome::Winner(ai)) {
+                wins += 1;
+            }
+        }
+        assert!(wins >= 9, "the AI won only {wins} of 10");
+    }
+}
