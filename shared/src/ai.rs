@@ -3,12 +3,49 @@
 //! It simulates candidate shots with [`crate::artillery::fly`], wind
 //! included, and keeps the one that lands closest to an enemy tank without
 //! hurting its own: a coarse grid search, then a fine one around the best.
-//! It fires a heavy shell when it has one and the shot lands close enough
-//! for the bigger blast to matter.
+//! Then it resolves that aim with each weapon it has
+//! ([`Artillery::preview`]) and fires the one with the best expected damage
+//! (a heavy shell only when it does clearly better than a shell). A
+//! [`Skill`] below 1 adds aiming error, drawn from a generator the caller
+//! seeds.
 
-use crate::artillery::{Aim, Artillery, Fire, Landing, MAX_ANGLE, MAX_POWER, Tank, Weapon, fly};
+use crate::artillery::{
+    Aim, Artillery, Fire, Landing, MAX_ANGLE, MAX_POWER, ShotReport, Tank, Weapon, fly,
+};
 use crate::ids::Seat;
 use glam::Vec2;
+use rand::{Rng, RngExt};
+
+/// How well the AI aims: 1 is its best, 0 misses by up to 10° and 15 power.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Skill(pub f32);
+
+/// Largest aiming error at skill 0.
+const MAX_ANGLE_ERROR: f32 = 10.0;
+const MAX_POWER_ERROR: f32 = 15.0;
+
+/// Picks `seat`'s next move at `skill`, with aiming error drawn from `rng`.
+/// Always legal for a seat whose turn it is.
+pub fn choose_fire_with_skill(
+    state: &Artillery,
+    seat: Seat,
+    skill: Skill,
+    rng: &mut impl Rng,
+) -> Fire {
+    let mut fire = choose_fire(state, seat);
+    let error = 1.0 - skill.0.clamp(0.0, 1.0);
+    if error > 0.0 {
+        let mut nudge = |value: u16, most: f32, max: u16| {
+            let delta = rng.random_range(-1.0f32..=1.0) * most * error;
+            (f32::from(value) + delta)
+                .round()
+                .clamp(0.0, f32::from(max)) as u16
+        };
+        fire.aim.angle_deg = nudge(fire.aim.angle_deg, MAX_ANGLE_ERROR, MAX_ANGLE);
+        fire.aim.power = nudge(fire.aim.power, MAX_POWER_ERROR, MAX_POWER);
+    }
+    fire
+}
 
 /// Picks `seat`'s next move. Always returns a legal move for a seat whose
 /// turn it is.
@@ -45,13 +82,38 @@ pub fn choose_fire(state: &Artillery, seat: Seat) -> Fire {
                 .map(move |power| Aim { angle_deg, power })
         },
     );
-    let (miss, aim) = best_of(fine, score).unwrap_or((score(best), best));
+    let (_, aim) = best_of(fine, score).unwrap_or((score(best), best));
+    let value = |weapon| {
+        state
+            .preview(seat, &Fire { aim, weapon })
+            .map_or(f32::MIN, |report| expected_value(&report, seat))
+    };
     let heavy = Weapon::Heavy;
-    if me.has(heavy) && miss < heavy.blast_radius() && miss > Weapon::Shell.blast_radius() / 3.0 {
+    // A heavy shell is kept for when it clearly does more.
+    if me.has(heavy) && value(heavy) > value(Weapon::Shell) + 10.0 {
         Fire { aim, weapon: heavy }
     } else {
         shell(aim)
     }
+}
+
+/// Damage to enemies, a bonus for each one destroyed, and a heavy penalty
+/// for damage to oneself.
+fn expected_value(report: &ShotReport, me: Seat) -> f32 {
+    let dealt: f32 = report
+        .hits
+        .iter()
+        .map(|hit| {
+            let damage = f32::from(hit.damage);
+            if hit.seat == me {
+                -2.0 * damage
+            } else {
+                damage
+            }
+        })
+        .sum();
+    let kills = report.destroyed.iter().filter(|s| **s != me).count() as f32;
+    dealt + 30.0 * kills
 }
 
 fn best_of(aims: impl Iterator<Item = Aim>, score: impl Fn(Aim) -> f32) -> Option<(f32, Aim)> {
@@ -162,6 +224,30 @@ mod against_random {
                 power: rng.random_range(0..=MAX_POWER),
             },
             weapon: Weapon::Shell,
+        }
+    }
+
+    #[test]
+    fn skill_adds_error_and_full_skill_adds_none() {
+        let mut state = Artillery::new(&ArtilleryConfig::default(), 5, 2).unwrap();
+        state.begin();
+        let best = choose_fire(&state, Seat(0));
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(
+            choose_fire_with_skill(&state, Seat(0), Skill(1.0), &mut rng),
+            best
+        );
+        let sloppy: Vec<Fire> = (0..20)
+            .map(|_| choose_fire_with_skill(&state, Seat(0), Skill(0.0), &mut rng))
+            .collect();
+        assert!(
+            sloppy.iter().any(|f| f.aim != best.aim),
+            "no error at skill 0"
+        );
+        for fire in &sloppy {
+            assert!(state.preview(Seat(0), fire).is_ok(), "{fire:?} is illegal");
+            assert!(fire.aim.angle_deg.abs_diff(best.aim.angle_deg) <= 10);
+            assert!(fire.aim.power.abs_diff(best.aim.power) <= 15);
         }
     }
 

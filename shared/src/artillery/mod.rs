@@ -355,6 +355,13 @@ impl Artillery {
         hasher.finalize().into()
     }
 
+    /// What `fire` from `seat` would do now, without doing it (for the AI
+    /// and for previews). Refused like the move itself would be.
+    pub fn preview(&self, seat: Seat, fire: &Fire) -> Result<ShotReport, RuleError<Illegal>> {
+        self.check_fire(seat, fire)?;
+        Ok(self.resolve(seat, *fire))
+    }
+
     /// Applies `event` and records it.
     fn record(&mut self, events: &mut Vec<ArtilleryEvent>, event: ArtilleryEvent) {
         events::apply(self, &event);
