@@ -15,6 +15,8 @@
 //! - [`internal`]: the messages the coordinator sends rooms over `fetch`.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
 //! - [`config`]: settings read from the environment, with clear errors.
+//! - [`echo`]: the `EchoRoom` Durable Object, the benchmarks' baseline,
+//!   routed only when `VOLLEY_BENCH=1`.
 //! - `sql`, `attachment`, `frames`, `http`: small helpers for storage values,
 //!   socket attachments, frames on sockets, and HTTP answers.
 //!
@@ -32,6 +34,7 @@
 )]
 
 pub mod config;
+pub mod echo;
 pub mod internal;
 pub mod location;
 pub mod matchmaker;

@@ -3,6 +3,7 @@
 //! | route | goes to |
 //! |---|---|
 //! | `GET /api/health` | answered here |
+//! | `/api/bench/echo[/ws]?shard=N` | an echo Durable Object, the benchmarks' baseline; only with `VOLLEY_BENCH=1` |
 //! | `POST /api/guests` | answered here: a new guest identity (player id and signed token) |
 //! | `GET /api/matchmake?mode=duel[&guest=TOKEN]` (WebSocket) | the mode's coordinator, as that guest if the token is valid |
 //! | `POST /api/rooms?mode=duel&name=..[&guest=..]` | the mode's coordinator: a private room, its join code and the first seat |
@@ -44,6 +45,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     match (req.method(), segments.as_slice()) {
         (Method::Get, ["api", "health"]) => health(),
         (Method::Post, ["api", "guests"]) => new_guest(env),
+        (_, ["api", "bench", "echo"] | ["api", "bench", "echo", "ws"]) => {
+            crate::echo::route(req, env).await
+        }
         (Method::Post, ["api", "rooms"]) => to_coordinator(req, env, "/api/private/create").await,
         (Method::Post, ["api", "rooms", "join"]) => join_private(req, env).await,
         (Method::Get, ["api", "players", player]) => players(&req, env, player).await,

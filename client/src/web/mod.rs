@@ -4,7 +4,8 @@
 //! shows one at a time, opens the ticket and room sockets, turns keys into
 //! aims and shots, and draws the game every animation frame. The element
 //! `#status` carries the state as data attributes (`data-screen`,
-//! `data-my-turn`, `data-seq`, `data-outcome`, `data-connection`) for people
+//! `data-my-turn`, `data-seq`, `data-outcome`, `data-connection`,
+//! `data-connects`, `data-rating`, `data-room`) for people
 //! and for the browser tests, which wait on them instead of sleeping.
 
 mod draw;
@@ -111,6 +112,9 @@ struct State {
     queued_ms: f64,
     reconnects: u32,
     connection: &'static str,
+    /// How many times a room socket has opened (1, then one more per
+    /// reconnection).
+    connects: u32,
     /// This browser's guest identity (player id, token), kept in
     /// localStorage so ratings follow the player.
     guest: Option<(String, String)>,
@@ -152,6 +156,7 @@ pub fn start() -> Result<(), JsValue> {
             queued_ms: 0.0,
             reconnects: 0,
             connection: "idle",
+            connects: 0,
             guest: None,
             mode: Mode::Duel,
             rating: String::new(),
@@ -280,6 +285,7 @@ impl App {
             ("data-outcome", outcome.to_string()),
             ("data-connection", state.connection.to_string()),
             ("data-rating", state.rating.clone()),
+            ("data-connects", state.connects.to_string()),
             (
                 "data-room",
                 state
@@ -634,6 +640,7 @@ impl App {
             state.ticket = None;
             state.matched = Some(matched);
             state.reconnects = 0;
+            state.connects = 0;
         }
         self.connect_room();
         self.show(Screen::Game);
@@ -663,6 +670,7 @@ impl App {
                 }
                 state.connection = "open";
                 state.reconnects = 0;
+                state.connects += 1;
             }
             SocketEvent::Frame(Ok(frame)) => self.on_room_frame(frame),
             SocketEvent::Frame(Err(_)) => {}

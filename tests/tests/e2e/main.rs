@@ -11,6 +11,7 @@
 mod browser;
 mod coordinator;
 mod durability;
+mod echo;
 mod rooms;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
         "a_person_plays_a_quick_duel_against_a_bot",
         "two_browsers_share_a_private_room",
         "the_page_survives_a_dropped_connection",
+        "the_echo_baseline_echoes_and_is_off_by_default",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -173,6 +175,10 @@ fn main() -> ExitCode {
             let secret = secret.clone();
             move |_| browser::the_page_survives_a_dropped_connection(secret)
         }),
+        trial(names[25], &base, {
+            let secret = secret.clone();
+            move |base| echo::the_echo_baseline_echoes_and_is_off_by_default(base, secret)
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -192,6 +198,7 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         ("JOIN_SECRET", secret),
         ("VOLLEY_TEST_HOOKS", "1"),
         ("BOT_FILL_AFTER_MS_FFA3", BOT_FILL_AFTER_MS_FFA3),
+        ("VOLLEY_BENCH", "1"),
     ])
 }
 
