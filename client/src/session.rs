@@ -239,17 +239,13 @@ impl GameSession {
             ));
         };
         if let ArtilleryEvent::Shot(report) = event {
-            let mut local = state.clone();
-            let resolved = local.play(report.seat, &report.fire).map_err(|e| {
+            let mine = state.preview(report.seat, &report.fire).map_err(|e| {
                 SessionError::Desync(format!("server accepted a shot the rules refuse: {e}"))
             })?;
-            match resolved.first() {
-                Some(ArtilleryEvent::Shot(mine)) if mine == report => {}
-                other => {
-                    return Err(SessionError::Desync(format!(
-                        "server reported {report:?}, local rules gave {other:?}"
-                    )));
-                }
+            if mine != *report {
+                return Err(SessionError::Desync(format!(
+                    "server reported {report:?}, local rules gave {mine:?}"
+                )));
             }
         }
         self.waiting = false;

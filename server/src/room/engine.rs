@@ -253,50 +253,37 @@ impl<G: Game> Room<G> {
 
     /// A frame from an admitted connection.
     pub fn handle(&mut self, now_ms: u64, role: Role, frame: ClientFrame<G>) -> Vec<Effect<G>> {
-        let seat = match (role, &frame) {
-            (_, ClientFrame::Ping { nonce }) => {
-                return vec![Effect::Reply(ServerFrame::Pong { nonce: *nonce })];
-            }
-            (_, ClientFrame::Hello { .. }) => {
-                return refuse(
-                    ErrorCode::UnexpectedFrame,
-                    "this connection already said hello",
-                );
-            }
-            (_, ClientFrame::FindMatch { .. } | ClientFrame::FindMatchAsParty { .. }) => {
-                return refuse(
-                    ErrorCode::UnexpectedFrame,
-                    "FindMatch goes to /api/matchmake",
-                );
-            }
-            (Role::Spectator, _) => {
-                return refuse(ErrorCode::UnexpectedFrame, "spectators cannot act");
-            }
-            (Role::Player(seat), _) => seat,
-        };
-        match frame {
-            ClientFrame::Move(mv) => {
+        match (role, frame) {
+            (_, ClientFrame::Ping { nonce }) => vec![Effect::Reply(ServerFrame::Pong { nonce })],
+            (_, ClientFrame::Hello { .. }) => refuse(
+                ErrorCode::UnexpectedFrame,
+                "this connection already said hello",
+            ),
+            (_, ClientFrame::FindMatch { .. } | ClientFrame::FindMatchAsParty { .. }) => refuse(
+                ErrorCode::UnexpectedFrame,
+                "FindMatch goes to /api/matchmake",
+            ),
+            (Role::Spectator, _) => refuse(ErrorCode::UnexpectedFrame, "spectators cannot act"),
+            (Role::Player(seat), ClientFrame::Move(mv)) => {
                 let turn = self.game.turn();
                 match self.game.play(seat, &mv) {
                     Ok(events) => self.commit(now_ms, Action::Move { seat, mv }, events, turn),
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
-            ClientFrame::Live(live) => match self.game.check_live(seat, &live) {
-                Ok(()) => vec![Effect::Relay(ServerFrame::Live { seat, live })],
-                Err(err) => refuse(rule_error_code(&err), &err.to_string()),
-            },
-            ClientFrame::Resign => {
+            (Role::Player(seat), ClientFrame::Live(live)) => {
+                match self.game.check_live(seat, &live) {
+                    Ok(()) => vec![Effect::Relay(ServerFrame::Live { seat, live })],
+                    Err(err) => refuse(rule_error_code(&err), &err.to_string()),
+                }
+            }
+            (Role::Player(seat), ClientFrame::Resign) => {
                 let turn = self.game.turn();
                 match self.game.resign(seat) {
                     Ok(events) => self.commit(now_ms, Action::Resign { seat }, events, turn),
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
-            ClientFrame::Ping { .. }
-            | ClientFrame::Hello { .. }
-            | ClientFrame::FindMatch { .. }
-            | ClientFrame::FindMatchAsParty { .. } => Vec::new(),
         }
     }
 
