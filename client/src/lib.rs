@@ -16,7 +16,11 @@
 //!   `scripts/build-web` and served by the Worker's static assets.
 #![forbid(unsafe_code)]
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
 pub mod bot;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod load;
 pub mod lobby;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

@@ -17,8 +17,10 @@
 //! | `POST /api/rooms/{room_id}/spectate` | that room: a spectator token |
 //! | `POST /api/rooms/{room_id}/debug/alarm` | that room's alarm handler, run now; only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
+//! | `POST`/`GET /api/rooms/{room_id}/debug/wakeups` | that room starts counting its wake-ups / reads the counts; only with `VOLLEY_BENCH=1` |
 
 use crate::config;
+use crate::echo;
 use crate::http::{self, error};
 use crate::location::hint_for_place;
 use crate::matchmaker::codes::parse_code;
@@ -46,7 +48,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "health"]) => health(),
         (Method::Post, ["api", "guests"]) => new_guest(env),
         (_, ["api", "bench", "echo"] | ["api", "bench", "echo", "ws"]) => {
-            crate::echo::route(req, env).await
+            echo::route(req, env).await
         }
         (Method::Post, ["api", "rooms"]) => to_coordinator(req, env, "/api/private/create").await,
         (Method::Post, ["api", "rooms", "join"]) => join_private(req, env).await,
@@ -57,6 +59,12 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Get, ["api", "stats"]) => to_coordinator(req, env, "/api/stats").await,
         (Method::Get, ["api", "rooms", room]) => to_room(req, env, room).await,
+        (Method::Get | Method::Post, ["api", "rooms", room, "debug", "wakeups"]) => {
+            if !echo::enabled(env) {
+                return error(404, "benchmark routes are off (VOLLEY_BENCH)");
+            }
+            to_room(req, env, room).await
+        }
         (Method::Get, ["api", "rooms", room, "ws" | "replay"])
         | (
             Method::Post,

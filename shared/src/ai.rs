@@ -20,6 +20,11 @@ use rand::{Rng, RngExt};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Skill(pub f32);
 
+impl Skill {
+    /// The AI's best aim: no error added.
+    pub const BEST: Skill = Skill(1.0);
+}
+
 /// Largest aiming error at skill 0.
 const MAX_ANGLE_ERROR: f32 = 10.0;
 const MAX_POWER_ERROR: f32 = 15.0;

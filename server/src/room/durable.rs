@@ -19,6 +19,7 @@ use super::effects::TimerKind;
 use super::engine::{Room, refuse_and_close};
 use super::flood::{FloodGuard, Verdict};
 use super::storage::{RoomRecord, Storage};
+use super::wakeups::{self, Wakeup};
 use crate::attachment;
 use crate::config;
 use crate::frames::{self, send_error};
@@ -29,6 +30,7 @@ use crate::internal::{
 use crate::matchmaker::durable::COORDINATOR_BINDING;
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::time::Duration;
 use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ClientFrame, ErrorCode, Role, ServerFrame, close};
@@ -93,6 +95,10 @@ pub struct GameRoom {
     state: State,
     env: Env,
     instance: u64,
+    /// No handler has run on this instance yet.
+    fresh: Cell<bool>,
+    /// Whether this room counts its wake-ups ([`wakeups`]), once known.
+    counting: Cell<Option<bool>>,
 }
 
 impl DurableObject for GameRoom {
@@ -102,11 +108,17 @@ impl DurableObject for GameRoom {
             env,
             // Only a label: a failed draw leaves it 0.
             instance: getrandom::u64().unwrap_or(0),
+            fresh: Cell::new(true),
+            counting: Cell::new(None),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
+        if path.ends_with("/debug/wakeups") {
+            return self.wakeups_hook(req.method());
+        }
+        self.woken(Wakeup::Fetch);
         match (req.method(), path.as_str()) {
             (Method::Post, INIT_ROOM_PATH) => {
                 let init: InitRoom = crate::internal::read(&mut req).await?;
@@ -142,6 +154,7 @@ impl DurableObject for GameRoom {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
+        self.woken(Wakeup::Message);
         if let Err(err) = self.on_message(&ws, message).await {
             worker::console_error!("room message failed: {err}");
             send_error(
@@ -160,6 +173,7 @@ impl DurableObject for GameRoom {
         _reason: String,
         _clean: bool,
     ) -> Result<()> {
+        self.woken(Wakeup::Close);
         // The runtime answers the close itself (compatibility flag
         // web_socket_auto_reply_to_close). A seat stays reserved for a
         // rejoin, and its turns keep their deadlines.
@@ -167,17 +181,59 @@ impl DurableObject for GameRoom {
     }
 
     async fn websocket_error(&self, _ws: WebSocket, err: worker::Error) -> Result<()> {
+        self.woken(Wakeup::Error);
         worker::console_warn!("room socket error: {err}");
         Ok(())
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.woken(Wakeup::Alarm);
         self.on_alarm().await?;
         Response::ok("alarm handled")
     }
 }
 
 impl GameRoom {
+    /// A handler is running: counts it if this room counts wake-ups. A
+    /// failure to count is logged, never fatal.
+    fn woken(&self, wakeup: Wakeup) {
+        let constructed = self.fresh.replace(false);
+        let sql = self.state.storage().sql();
+        let counting = match self.counting.get() {
+            Some(counting) => counting,
+            None => {
+                let counting =
+                    crate::echo::enabled(&self.env) && wakeups::enabled(&sql).unwrap_or(false);
+                self.counting.set(Some(counting));
+                counting
+            }
+        };
+        if counting && let Err(err) = wakeups::count(&sql, wakeup, constructed) {
+            worker::console_warn!("could not count a wake-up: {err}");
+        }
+    }
+
+    /// Benchmark hook (`VOLLEY_BENCH=1`): `POST` starts counting wake-ups,
+    /// `GET` reads the counts; both answer with the counts. Not itself counted.
+    fn wakeups_hook(&self, method: Method) -> Result<Response> {
+        if !crate::echo::enabled(&self.env) {
+            return error(404, "benchmark routes are off (VOLLEY_BENCH)");
+        }
+        // The hook is not a wake-up to count, but it did construct the
+        // object if it was evicted.
+        self.fresh.set(false);
+        let sql = self.state.storage().sql();
+        match method {
+            Method::Post => {
+                wakeups::enable(&sql)?;
+                self.counting.set(Some(true));
+                Response::from_json(&wakeups::read(&sql)?)
+            }
+            Method::Get => Response::from_json(&wakeups::read(&sql)?),
+            _ => error(405, "method not allowed"),
+        }
+    }
+
     fn storage(&self) -> Result<Storage> {
         Storage::open(self.state.storage().sql())
     }

@@ -6,3 +6,4 @@ pub mod effects;
 pub mod engine;
 pub mod flood;
 pub mod storage;
+pub mod wakeups;

@@ -39,7 +39,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         let base = base.clone();
         async move {
             let matched = matchmake(&base, Mode::Duel, "volley-bot").await?;
-            play(&base, &matched, Strategy::Aim)
+            play(&base, &matched, Strategy::BEST)
                 .await
                 .map_err(anyhow::Error::from)
         }

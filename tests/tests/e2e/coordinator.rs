@@ -45,7 +45,7 @@ pub async fn three_players_play_a_free_for_all(base: Url) -> Result<()> {
         .iter()
         .map(|m| {
             let (base, m) = (base.clone(), m.clone());
-            tokio::spawn(async move { play(&base, &m, Strategy::Aim).await })
+            tokio::spawn(async move { play(&base, &m, Strategy::BEST).await })
         })
         .collect();
     let mut outcomes = Vec::new();
@@ -115,7 +115,7 @@ pub async fn a_lone_player_gets_bots_after_the_wait(base: Url) -> Result<()> {
         .filter_map(|n| n.as_str())
         .collect();
     ensure!(names == ["lonely", "bot 1", "bot 2"], "roster {names:?}");
-    let report = play(&base, &matched, Strategy::Aim).await?;
+    let report = play(&base, &matched, Strategy::BEST).await?;
     ensure!(report.shots > 0, "the player never fired: {report:?}");
     let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", matched.room))?)?;
     let bot_moves = replay["actions"]
@@ -211,7 +211,7 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
     );
     let (w, l) = (w.await??, l.await??);
     ensure!(w.room == l.room, "guests in different rooms");
-    let (rw, _) = crate::play_both(&base, &w, Strategy::Aim, &l, Strategy::Idle).await?;
+    let (rw, _) = crate::play_both(&base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
     ensure!(
         rw.won(),
         "the aiming guest should beat the idle one: {rw:?}"
@@ -287,7 +287,7 @@ pub async fn a_private_room_is_joined_by_its_code(base: Url) -> Result<()> {
     let (full, _) = post_text(&base.join(&format!("/api/rooms/join?code={code}&name=late"))?)?;
     ensure!(full == 409, "a third player joined a duel: {full}");
 
-    let (rh, rf) = crate::play_both(&base, &host, Strategy::Aim, &friend, Strategy::Aim).await?;
+    let (rh, rf) = crate::play_both(&base, &host, Strategy::BEST, &friend, Strategy::BEST).await?;
     ensure!(rh.outcome == rf.outcome, "{rh:?} / {rf:?}");
     let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", host.room))?)?;
     ensure!(

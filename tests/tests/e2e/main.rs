@@ -12,6 +12,7 @@ mod browser;
 mod coordinator;
 mod durability;
 mod echo;
+mod load;
 mod rooms;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -70,6 +71,8 @@ fn main() -> ExitCode {
         "two_browsers_share_a_private_room",
         "the_page_survives_a_dropped_connection",
         "the_echo_baseline_echoes_and_is_off_by_default",
+        "a_small_load_finishes_every_game_and_accounts_for_every_move",
+        "an_idle_room_wakes_only_for_the_next_move",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -179,6 +182,16 @@ fn main() -> ExitCode {
             let secret = secret.clone();
             move |base| echo::the_echo_baseline_echoes_and_is_off_by_default(base, secret)
         }),
+        trial(
+            names[26],
+            &base,
+            load::a_small_load_finishes_every_game_and_accounts_for_every_move,
+        ),
+        trial(
+            names[27],
+            &base,
+            load::an_idle_room_wakes_only_for_the_next_move,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -253,7 +266,7 @@ pub(crate) async fn play_both(
 
 async fn two_bots_play_a_whole_game(base: Url) -> Result<()> {
     let (a, b) = match_two(&base).await?;
-    let (ra, rb) = play_both(&base, &a, Strategy::Aim, &b, Strategy::Aim).await?;
+    let (ra, rb) = play_both(&base, &a, Strategy::BEST, &b, Strategy::BEST).await?;
     ensure!(
         ra.outcome == rb.outcome,
         "different results: {ra:?} / {rb:?}"
@@ -321,7 +334,7 @@ async fn room_is_its_own_object(base: Url) -> Result<()> {
 
 async fn idle_player_times_out(base: Url) -> Result<()> {
     let (a, b) = match_two(&base).await?;
-    let (ra, rb) = play_both(&base, &a, Strategy::Aim, &b, Strategy::Idle).await?;
+    let (ra, rb) = play_both(&base, &a, Strategy::BEST, &b, Strategy::Idle).await?;
     ensure!(rb.shots == 0, "the idle bot fired");
     ensure!(rb.timeouts >= 1, "no turn timed out: {rb:?}");
     ensure!(
@@ -354,7 +367,7 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
     let (a, b) = match_two(&base).await?;
     let alice = tokio::spawn({
         let (base, a) = (base.clone(), a.clone());
-        async move { play(&base, &a, Strategy::Aim).await }
+        async move { play(&base, &a, Strategy::BEST).await }
     });
 
     let mut conn = open_room(&base, &b.room).await?;
@@ -383,7 +396,7 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
     conn.close().await;
 
     // Bob rejoins with the same token and plays on; Alice never noticed.
-    let rb = play(&base, &b, Strategy::Aim)
+    let rb = play(&base, &b, Strategy::BEST)
         .await
         .context("bob's game after junk")?;
     let ra = alice

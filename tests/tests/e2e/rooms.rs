@@ -184,7 +184,7 @@ pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
     );
     let players = tokio::spawn({
         let (base, a, b) = (base.clone(), a.clone(), b.clone());
-        async move { play_both(&base, &a, Strategy::Aim, &b, Strategy::Aim).await }
+        async move { play_both(&base, &a, Strategy::BEST, &b, Strategy::BEST).await }
     });
     watcher.until_seq(1).await?;
     let fire = away(watcher.session.state().context("no state")?)?;
@@ -220,7 +220,7 @@ pub async fn a_flooding_client_is_cut_off_while_the_game_goes_on(base: Url) -> R
     let (a, b) = match_two(&base).await?;
     let alice = tokio::spawn({
         let (base, a) = (base.clone(), a.clone());
-        async move { play(&base, &a, Strategy::Aim).await }
+        async move { play(&base, &a, Strategy::BEST).await }
     });
     let mut flood = Client::join(&base, &b).await?;
     let ping = volley_shared::codec::encode(&ClientFrame::<Artillery>::Ping { nonce: 1 })?;
@@ -314,7 +314,7 @@ pub async fn expired_tokens_are_refused(base: Url, secret: String) -> Result<()>
 
 pub async fn the_replay_reproduces_the_game(base: Url) -> Result<()> {
     let (a, b) = match_two(&base).await?;
-    let (ra, _) = play_both(&base, &a, Strategy::Aim, &b, Strategy::Idle).await?;
+    let (ra, _) = play_both(&base, &a, Strategy::BEST, &b, Strategy::Idle).await?;
     let json = get_json(&base.join(&format!("/api/rooms/{}/replay", a.room))?)?;
     let replay: Replay<Artillery> = serde_json::from_value(json)?;
     ensure!(

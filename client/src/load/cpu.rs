@@ -1,0 +1,118 @@
+//! CPU time: the load tool's own (so a report can say when the tool, not
+//! the server, was the bottleneck) and, on Linux, that of local `workerd`
+//! processes (what `wrangler dev` runs the Worker in).
+
+use cpu_time::ProcessTime;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Above this share of the cores its runtime may use, the load tool is
+/// said to saturate.
+pub const SATURATED_SHARE: f64 = 0.9;
+
+/// This process's CPU clock, from a start.
+#[derive(Debug)]
+pub struct CpuClock {
+    start: Option<ProcessTime>,
+}
+
+impl CpuClock {
+    /// Starts counting now.
+    pub fn start() -> Self {
+        Self {
+            start: ProcessTime::try_now().ok(),
+        }
+    }
+
+    /// CPU used since the start, over `wall` of wall time.
+    pub fn read(&self, wall: Duration) -> CpuUse {
+        let cpu = self
+            .start
+            .and_then(|start| start.try_elapsed().ok())
+            .unwrap_or_default();
+        CpuUse::new(cpu, wall)
+    }
+}
+
+/// CPU time used over some wall time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuUse {
+    /// CPU seconds, all threads together.
+    pub cpu_seconds: f64,
+    /// Cores kept busy on average (CPU seconds / wall seconds).
+    pub cores_used: f64,
+    /// The machine's cores.
+    pub machine_cores: u32,
+    /// `cores_used` / `machine_cores`.
+    pub share_of_machine: f64,
+}
+
+impl CpuUse {
+    /// `cpu` used over `wall`.
+    pub fn new(cpu: Duration, wall: Duration) -> Self {
+        let machine_cores = std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(1);
+        let cores_used = if wall.is_zero() {
+            0.0
+        } else {
+            cpu.as_secs_f64() / wall.as_secs_f64()
+        };
+        Self {
+            cpu_seconds: cpu.as_secs_f64(),
+            cores_used,
+            machine_cores,
+            share_of_machine: cores_used / f64::from(machine_cores),
+        }
+    }
+}
+
+/// CPU time of every local `workerd` process so far (Linux `/proc`; the
+/// sum of each thread's time on a CPU), or `None` where that cannot be read.
+pub fn workerd_cpu() -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    let mut found = false;
+    for process in std::fs::read_dir("/proc").ok()?.flatten() {
+        let path = process.path();
+        let is_workerd =
+            std::fs::read_to_string(path.join("comm")).is_ok_and(|comm| comm.trim() == "workerd");
+        if !is_workerd {
+            continue;
+        }
+        found = true;
+        let Ok(threads) = std::fs::read_dir(path.join("task")) else {
+            continue;
+        };
+        for thread in threads.flatten() {
+            // The first field of schedstat is time spent on a CPU, in ns.
+            let on_cpu = std::fs::read_to_string(thread.path().join("schedstat"))
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok());
+            total += Duration::from_nanos(on_cpu.unwrap_or(0));
+        }
+    }
+    found.then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cores_used_is_cpu_over_wall() {
+        let cpu = CpuUse::new(Duration::from_secs(3), Duration::from_secs(2));
+        assert!((cpu.cores_used - 1.5).abs() < 1e-9);
+        assert!((cpu.share_of_machine * f64::from(cpu.machine_cores) - 1.5).abs() < 1e-9);
+        assert_eq!(CpuUse::new(Duration::ZERO, Duration::ZERO).cores_used, 0.0);
+    }
+
+    #[test]
+    fn the_clock_counts_work_done() {
+        let clock = CpuClock::start();
+        let mut x = 0u64;
+        for i in 0..5_000_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+        }
+        assert!(clock.read(Duration::from_secs(1)).cpu_seconds > 0.0, "{x}");
+    }
+}

@@ -1,0 +1,332 @@
+//! `volley-bot load`: many bots on one tokio runtime, playing real games
+//! against a Volley server, with every move's round trip, every match's
+//! wait and every error recorded.
+//!
+//! Players arrive at a set rate; each one loops: open a ticket, wait for
+//! `Matched`, join the room and play to the end (or, in the
+//! [`Workload::MatchOnly`] workload, just take the next ticket). The run
+//! stops after a number of games per player or after a duration; after a
+//! duration no ticket is opened, games in progress finish, and tickets
+//! still waiting are withdrawn (and counted, not as errors).
+//!
+//! [`run`] returns a [`LoadReport`]; the CLI writes it as JSON with a chart
+//! ([`chart`]) and exits non-zero when it holds errors.
+
+pub mod chart;
+pub mod cpu;
+pub mod latency;
+pub mod recorder;
+pub mod report;
+
+use crate::bot::Strategy;
+use crate::native::{Client, PlayStyle, TrafficCount};
+use indicatif::{ProgressBar, ProgressStyle};
+use recorder::Recorder;
+pub use report::LoadReport;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior};
+use url::Url;
+use volley_shared::Mode;
+use volley_shared::ai::Skill;
+
+/// When a run stops.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stop {
+    /// Each player plays (or, matching only, is matched) this many times.
+    GamesPerPlayer(u32),
+    /// No ticket opens after this long; games in progress finish.
+    After(Duration),
+}
+
+/// What each player does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// Matchmake, then play the game to its end; repeat.
+    Play,
+    /// Matchmake and take the next ticket at once, never joining the room
+    /// (measures the coordinator alone; the seats expire unused).
+    MatchOnly,
+}
+
+/// A load run.
+#[derive(Clone, Debug)]
+pub struct LoadConfig {
+    /// The Volley server.
+    pub server: Url,
+    /// The kind of match.
+    pub mode: Mode,
+    /// How many bots.
+    pub players: u32,
+    /// When to stop.
+    pub stop: Stop,
+    /// Bots arriving per second at the start.
+    pub arrival_rate: f64,
+    /// How long a bot aims before it fires.
+    pub think: Duration,
+    /// Aim updates a bot sends per second while it aims.
+    pub aims_per_second: f64,
+    /// How well the bots aim.
+    pub skill: Skill,
+    /// What each bot does.
+    pub workload: Workload,
+    /// The start of the run left out of the steady-state figures.
+    pub warmup: Duration,
+    /// How long games may run on after a duration ends.
+    pub grace: Duration,
+    /// The longest a run of games per player may take.
+    pub max_duration: Duration,
+    /// How long any connection waits for a frame.
+    pub frame_timeout: Duration,
+    /// Seeds the bots' aiming error.
+    pub seed: u64,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl LoadConfig {
+    /// The standard workload: duels, bots arriving 20 a second, 5 aim
+    /// updates a second while aiming, firing 2 s after their turn starts.
+    pub fn standard(server: Url, players: u32, stop: Stop) -> Self {
+        Self {
+            server,
+            mode: Mode::Duel,
+            players,
+            stop,
+            arrival_rate: 20.0,
+            think: Duration::from_secs(2),
+            aims_per_second: 5.0,
+            skill: Skill::BEST,
+            workload: Workload::Play,
+            warmup: Duration::ZERO,
+            grace: Duration::from_secs(60),
+            max_duration: Duration::from_secs(600),
+            frame_timeout: Duration::from_secs(30),
+            seed: 1,
+            progress: false,
+        }
+    }
+
+    fn style(&self, player: u32, game: u32) -> PlayStyle {
+        PlayStyle {
+            strategy: Strategy::Aim(self.skill),
+            think: self.think,
+            aims_per_second: self.aims_per_second,
+            seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),
+        }
+    }
+
+    /// The part of the run the steady-state figures cover.
+    fn window(&self) -> Duration {
+        match self.stop {
+            Stop::After(duration) => duration.saturating_sub(self.warmup),
+            Stop::GamesPerPlayer(_) => self.max_duration,
+        }
+    }
+}
+
+/// The signals the run sends its players.
+#[derive(Clone)]
+struct Signals {
+    /// Open no more tickets.
+    no_new_tickets: watch::Receiver<bool>,
+    /// Withdraw tickets still waiting.
+    withdraw: watch::Receiver<bool>,
+}
+
+/// Runs the load and reports it. Errors are in the report, never hidden.
+pub async fn run(config: LoadConfig) -> LoadReport {
+    let config = Arc::new(config);
+    let recorder = Arc::new(Recorder::new(config.warmup, config.window()));
+    let client = Client::new(config.server.clone())
+        .with_frame_timeout(config.frame_timeout)
+        .with_traffic(recorder.traffic.clone());
+    let cpu = cpu::CpuClock::start();
+    let (stop_tickets, no_new_tickets) = watch::channel(false);
+    let (withdraw_tickets, withdraw) = watch::channel(false);
+    let signals = Signals {
+        no_new_tickets,
+        withdraw,
+    };
+
+    let mut players = JoinSet::new();
+    for index in 0..config.players {
+        let arrives = recorder.start() + arrival_delay(index, config.arrival_rate);
+        let (client, config, recorder, signals) = (
+            client.clone(),
+            config.clone(),
+            recorder.clone(),
+            signals.clone(),
+        );
+        players.spawn(async move {
+            tokio::time::sleep_until(arrives).await;
+            player(index, &client, &config, &recorder, signals).await;
+        });
+    }
+
+    let bar = progress_bar(config.progress);
+    let watcher = tokio::spawn(watch_run(recorder.clone(), bar.clone()));
+
+    let unfinished = match config.stop {
+        Stop::After(duration) => {
+            tokio::time::sleep(duration).await;
+            let _ = stop_tickets.send(true);
+            let deadline = Instant::now() + config.grace;
+            let withdraw_later = tokio::spawn({
+                let after = config.grace / 2;
+                async move {
+                    tokio::time::sleep(after).await;
+                    let _ = withdraw_tickets.send(true);
+                }
+            });
+            let left = drain(&mut players, deadline).await;
+            withdraw_later.abort();
+            left
+        }
+        Stop::GamesPerPlayer(_) => {
+            drain(&mut players, recorder.start() + config.max_duration).await
+        }
+    };
+    for _ in 0..unfinished {
+        recorder.error_kind(
+            "unfinished",
+            "a bot was still queued or playing when the run had to end".into(),
+        );
+    }
+    watcher.abort();
+    let _ = watcher.await;
+    bar.finish_and_clear();
+    let wall = recorder.start().elapsed();
+    let cpu = cpu.read(wall);
+    let recorder = Arc::into_inner(recorder).expect("every player task has ended");
+    report::build(&config, recorder, wall, cpu)
+}
+
+/// When player `index` arrives, at `rate` players a second.
+fn arrival_delay(index: u32, rate: f64) -> Duration {
+    if rate <= 0.0 || !rate.is_finite() {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(f64::from(index) / rate)
+}
+
+/// Waits for every player until `deadline`, then aborts the rest; returns
+/// how many had to be aborted.
+async fn drain(players: &mut JoinSet<()>, deadline: Instant) -> u64 {
+    let all_done = async { while players.join_next().await.is_some() {} };
+    if tokio::time::timeout_at(deadline, all_done).await.is_ok() {
+        return 0;
+    }
+    let left = players.len() as u64;
+    players.abort_all();
+    while players.join_next().await.is_some() {}
+    left
+}
+
+/// One bot: tickets and games until the run says stop.
+async fn player(
+    index: u32,
+    client: &Client,
+    config: &LoadConfig,
+    recorder: &Recorder,
+    mut signals: Signals,
+) {
+    let name = format!("load-{index}");
+    let gauges = &recorder.gauges;
+    let mut rounds = 0;
+    loop {
+        let done = match config.stop {
+            Stop::GamesPerPlayer(games) => rounds >= games,
+            Stop::After(_) => *signals.no_new_tickets.borrow(),
+        };
+        if done {
+            return;
+        }
+        rounds += 1;
+
+        gauges.queued.fetch_add(1, Ordering::Relaxed);
+        let opened = Instant::now();
+        let matched = tokio::select! {
+            matched = client.matchmake(config.mode, &name) => Some(matched),
+            _ = signals.withdraw.wait_for(|w| *w) => None,
+        };
+        gauges.queued.fetch_sub(1, Ordering::Relaxed);
+        let matched = match matched {
+            None => return,
+            Some(Ok(matched)) => matched,
+            Some(Err(error)) => {
+                recorder.error(&error);
+                pause_after_error().await;
+                continue;
+            }
+        };
+        recorder.matched(opened);
+        if config.workload == Workload::MatchOnly {
+            continue;
+        }
+
+        recorder.joined(&matched.room);
+        gauges.playing.fetch_add(1, Ordering::Relaxed);
+        let played = client.play(&matched, &config.style(index, rounds)).await;
+        gauges.playing.fetch_sub(1, Ordering::Relaxed);
+        match played {
+            Ok(report) => recorder.game(&report),
+            Err(error) => {
+                recorder.error(&error);
+                pause_after_error().await;
+            }
+        }
+    }
+}
+
+/// After an error a bot waits a little, so a server that refuses
+/// everything is not hammered in a tight loop.
+async fn pause_after_error() {
+    tokio::time::sleep(Duration::from_millis(250)).await;
+}
+
+fn progress_bar(visible: bool) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar
+}
+
+/// Every 100 ms: how late the runtime woke this task (the load tool's own
+/// saturation shows as lag), the progress bar, and each second's frames.
+/// Runs until aborted.
+async fn watch_run(recorder: Arc<Recorder>, bar: ProgressBar) {
+    let period = Duration::from_millis(100);
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut frames = TrafficCount::default();
+    let mut expected = Instant::now();
+    let mut ticks = 0u64;
+    loop {
+        tick.tick().await;
+        let now = Instant::now();
+        recorder.timer_lag(now.saturating_duration_since(expected));
+        expected = now + period;
+        ticks += 1;
+        if ticks.is_multiple_of(10) {
+            recorder.frames_until_now(&mut frames);
+        }
+        let g = &recorder.gauges;
+        bar.set_message(format!(
+            "queued {} · playing {} · games finished {} · errors {}",
+            g.queued.load(Ordering::Relaxed),
+            g.playing.load(Ordering::Relaxed),
+            g.player_games.load(Ordering::Relaxed),
+            g.errors.load(Ordering::Relaxed),
+        ));
+        bar.tick();
+    }
+}

@@ -1,0 +1,221 @@
+//! What a load run records while it runs: counters the progress bar reads
+//! live, latency histograms (whole run, steady window, and per second for
+//! the chart), games by room, and every error by kind.
+
+use super::latency::Latency;
+use crate::native::{ClientError, GameReport, Traffic, TrafficCount};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::time::Instant;
+use volley_shared::RoomId;
+
+/// How many error messages a report keeps as examples.
+const ERROR_SAMPLES: usize = 10;
+
+/// Live counts, for the progress bar.
+#[derive(Debug, Default)]
+pub struct Gauges {
+    /// Players waiting for a match.
+    pub queued: AtomicI64,
+    /// Players in a game.
+    pub playing: AtomicI64,
+    /// Games a player finished (each game counts once per player).
+    pub player_games: AtomicU64,
+    /// Errors of any kind.
+    pub errors: AtomicU64,
+}
+
+/// One room's tally, as its players saw it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoomTally {
+    /// Bots that joined the room to play.
+    pub players_joined: u32,
+    /// Bots that saw the game end.
+    pub players_finished: u32,
+    /// Moves the room resolved, summed over its players.
+    pub moves: u32,
+}
+
+/// Everything recorded in one second of the run.
+#[derive(Clone, Debug, Default)]
+pub struct Second {
+    /// Round trips of the moves sent in that second.
+    pub move_rtt: Latency,
+    /// Frames both ways counted in that second.
+    pub frames: u64,
+}
+
+/// The part behind the lock.
+#[derive(Debug, Default)]
+pub struct Tallies {
+    /// Every move's round trip.
+    pub move_rtt: Latency,
+    /// Round trips of moves sent inside the steady window.
+    pub steady_move_rtt: Latency,
+    /// Ticket opened to `Matched` received.
+    pub time_to_match: Latency,
+    /// Matches made inside the steady window.
+    pub steady_matches: u64,
+    /// Shots sent.
+    pub shots: u64,
+    /// Shots resolved by the room.
+    pub resolved: u64,
+    /// Shots the game ended without resolving.
+    pub unresolved: u64,
+    /// Aim updates sent.
+    pub aims: u64,
+    /// A bot's own turns that timed out.
+    pub own_timeouts: u64,
+    /// Refusals from rooms.
+    pub refusals: u64,
+    /// Games by room.
+    pub rooms: BTreeMap<String, RoomTally>,
+    /// Errors by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// The first few error messages.
+    pub error_samples: Vec<String>,
+    /// Per-second timeline, by second since the start.
+    pub seconds: Vec<Second>,
+    /// How late the run's 100 ms watcher woke: the load tool's own lag.
+    pub timer_lag: Latency,
+}
+
+/// Shared by every player task of a run.
+#[derive(Debug)]
+pub struct Recorder {
+    start: Instant,
+    steady: (Instant, Instant),
+    /// Live counts.
+    pub gauges: Gauges,
+    /// Frames and bytes of every connection.
+    pub traffic: std::sync::Arc<Traffic>,
+    tallies: Mutex<Tallies>,
+}
+
+impl Recorder {
+    /// A recorder for a run starting now whose steady window is
+    /// `[start + warmup, start + warmup + window)`.
+    pub fn new(warmup: Duration, window: Duration) -> Self {
+        let start = Instant::now();
+        Self {
+            start,
+            steady: (start + warmup, start + warmup + window),
+            gauges: Gauges::default(),
+            traffic: std::sync::Arc::default(),
+            tallies: Mutex::default(),
+        }
+    }
+
+    /// When the run started.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    fn in_steady(&self, at: Instant) -> bool {
+        at >= self.steady.0 && at < self.steady.1
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Tallies) -> R) -> R {
+        // A panicking player task cannot leave the tallies half-written in
+        // a way that matters more than the panic itself, so poison is ignored.
+        let mut tallies = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut tallies)
+    }
+
+    fn second(tallies: &mut Tallies, index: usize) -> &mut Second {
+        if tallies.seconds.len() <= index {
+            tallies.seconds.resize_with(index + 1, Second::default);
+        }
+        &mut tallies.seconds[index]
+    }
+
+    /// A ticket opened at `opened` was matched now.
+    pub fn matched(&self, opened: Instant) {
+        let now = Instant::now();
+        self.with(|t| {
+            t.time_to_match.record(now - opened);
+            if self.in_steady(now) {
+                t.steady_matches += 1;
+            }
+        });
+    }
+
+    /// A bot joins `room` to play.
+    pub fn joined(&self, room: &RoomId) {
+        self.with(|t| t.rooms.entry(room.0.clone()).or_default().players_joined += 1);
+    }
+
+    /// A player finished a game.
+    pub fn game(&self, report: &GameReport) {
+        self.gauges.player_games.fetch_add(1, Ordering::Relaxed);
+        self.with(|t| {
+            t.shots += u64::from(report.shots);
+            t.resolved += report.moves.len() as u64;
+            t.unresolved += u64::from(report.unresolved);
+            t.aims += u64::from(report.aims);
+            t.own_timeouts += u64::from(report.own_timeouts);
+            t.refusals += u64::from(report.refusals);
+            for timing in &report.moves {
+                t.move_rtt.record(timing.round_trip);
+                if self.in_steady(timing.sent) {
+                    t.steady_move_rtt.record(timing.round_trip);
+                }
+                let second = (timing.sent - self.start).as_secs() as usize;
+                Self::second(t, second).move_rtt.record(timing.round_trip);
+            }
+            let room = t.rooms.entry(report.room.0.clone()).or_default();
+            room.players_finished += 1;
+            room.moves += report.moves.len() as u32;
+        });
+        // A game with a problem is an error too, even if no frame failed.
+        if report.unresolved > 0 {
+            self.error_kind("unresolved_move", format!("room {}", report.room));
+        }
+        if report.own_timeouts > 0 {
+            self.error_kind(
+                "own_turn_timed_out",
+                format!("room {} seat {}", report.room, report.seat.0),
+            );
+        }
+        if report.refusals > 0 {
+            self.error_kind("move_refused", format!("room {}", report.room));
+        }
+    }
+
+    /// A player's request or game failed.
+    pub fn error(&self, error: &ClientError) {
+        self.error_kind(&error.kind(), error.to_string());
+    }
+
+    /// Counts an error of `kind`.
+    pub fn error_kind(&self, kind: &str, message: String) {
+        self.gauges.errors.fetch_add(1, Ordering::Relaxed);
+        self.with(|t| {
+            *t.errors.entry(kind.to_string()).or_default() += 1;
+            if t.error_samples.len() < ERROR_SAMPLES {
+                t.error_samples.push(format!("{kind}: {message}"));
+            }
+        });
+    }
+
+    /// The run's watcher woke `lag` later than asked.
+    pub fn timer_lag(&self, lag: Duration) {
+        self.with(|t| t.timer_lag.record(lag));
+    }
+
+    /// Notes the frames counted since the last call, in this second.
+    pub fn frames_until_now(&self, since: &mut TrafficCount) {
+        let now = self.traffic.read();
+        let frames = now.since(since).frames();
+        *since = now;
+        let second = self.start.elapsed().as_secs() as usize;
+        self.with(|t| Self::second(t, second).frames += frames);
+    }
+
+    /// Everything recorded, for the report.
+    pub fn into_tallies(self) -> Tallies {
+        self.tallies.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,320 @@
+//! The report of a load run: what was asked, what happened, how fast, and
+//! every error by kind. Written as JSON by `volley-bot load --report`.
+
+use super::cpu::{CpuUse, SATURATED_SHARE};
+use super::latency::LatencySummary;
+use super::recorder::Recorder;
+use super::{LoadConfig, Stop, Workload};
+use crate::native::TrafficCount;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A load run's report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadReport {
+    /// What was asked.
+    pub config: ConfigSummary,
+    /// How long the run took, in seconds.
+    pub wall_seconds: f64,
+    /// The steady window the `steady_*` and rate figures cover, in seconds.
+    pub window_seconds: f64,
+    /// Games.
+    pub games: Games,
+    /// Moves.
+    pub moves: Moves,
+    /// Every move's round trip (fire sent to the room's resolving event).
+    pub move_rtt: LatencySummary,
+    /// Round trips of moves sent in the steady window.
+    pub steady_move_rtt: LatencySummary,
+    /// Ticket opened to `Matched` received.
+    pub time_to_match: LatencySummary,
+    /// Players matched per second in the steady window.
+    pub matched_per_second: f64,
+    /// Frames and bytes, the whole run.
+    pub traffic: TrafficCount,
+    /// Frames both ways per second in the steady window.
+    pub frames_per_second: f64,
+    /// Errors by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// The first few errors, in words.
+    pub error_samples: Vec<String>,
+    /// The load tool itself.
+    pub generator: Generator,
+    /// Per second: moves sent, their round-trip percentiles, frames.
+    pub timeline: Vec<TimelinePoint>,
+    /// Moves resolved per room (summed over its players), for checking
+    /// against the rooms' own logs.
+    pub rooms: BTreeMap<String, u32>,
+}
+
+/// The run's settings, as reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigSummary {
+    /// Server.
+    pub server: String,
+    /// Mode.
+    pub mode: String,
+    /// Bots.
+    pub players: u32,
+    /// `games-per-player N` or `seconds N`.
+    pub stop: String,
+    /// Bots arriving per second.
+    pub arrival_rate: f64,
+    /// Aiming time before each shot, in ms.
+    pub think_ms: u64,
+    /// Aim updates per second while aiming.
+    pub aims_per_second: f64,
+    /// Aiming skill, 0..=1.
+    pub skill: f32,
+    /// `play` or `match-only`.
+    pub workload: String,
+}
+
+/// Games, as the bots saw them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Games {
+    /// Times a bot was matched.
+    pub matched: u64,
+    /// Games a bot played to the end (each game once per bot).
+    pub player_games: u64,
+    /// Distinct rooms played to the end.
+    pub rooms_finished: u64,
+    /// Rooms where some bot that joined did not see the end.
+    pub rooms_incomplete: u64,
+}
+
+/// Moves, as the bots saw them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Moves {
+    /// Shots fired.
+    pub sent: u64,
+    /// Shots the room resolved (an event came back).
+    pub resolved: u64,
+    /// Shots a game ended without resolving.
+    pub unresolved: u64,
+    /// Aim updates sent.
+    pub aims: u64,
+    /// Bots' own turns that timed out.
+    pub own_timeouts: u64,
+}
+
+/// The load tool's own use of the machine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Generator {
+    /// Its CPU.
+    pub cpu: CpuUse,
+    /// How late its 100 ms watcher woke, p99 in ms.
+    pub timer_lag_p99_ms: f64,
+    /// Whether it, rather than the server, was probably the bottleneck:
+    /// it kept `SATURATED_SHARE` of the machine busy, or its timers were
+    /// 10 ms late at p99.
+    pub saturated: bool,
+}
+
+/// One second of the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelinePoint {
+    /// Seconds since the start.
+    pub second: u32,
+    /// Moves sent in that second (and resolved).
+    pub moves: u64,
+    /// Their median round trip.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Frames both ways in that second.
+    pub frames: u64,
+}
+
+/// Builds the report of a finished run.
+pub(super) fn build(
+    config: &LoadConfig,
+    recorder: Recorder,
+    wall: Duration,
+    cpu: CpuUse,
+) -> LoadReport {
+    let traffic = recorder.traffic.read();
+    let t = recorder.into_tallies();
+    let window = config.window().min(wall.saturating_sub(config.warmup));
+    let per_second = |count: u64| {
+        if window.is_zero() {
+            0.0
+        } else {
+            count as f64 / window.as_secs_f64()
+        }
+    };
+    let first = config.warmup.as_secs() as usize;
+    let last = first + window.as_secs() as usize;
+    let steady_frames: u64 = t
+        .seconds
+        .iter()
+        .enumerate()
+        .filter(|(s, _)| (first..last).contains(s))
+        .map(|(_, second)| second.frames)
+        .sum();
+    let timer_lag_p99_ms = t.timer_lag.quantile_ms(0.99);
+    LoadReport {
+        config: ConfigSummary {
+            server: config.server.to_string(),
+            mode: config.mode.as_str().into(),
+            players: config.players,
+            stop: match config.stop {
+                Stop::GamesPerPlayer(n) => format!("games-per-player {n}"),
+                Stop::After(d) => format!("seconds {}", d.as_secs_f64()),
+            },
+            arrival_rate: config.arrival_rate,
+            think_ms: config.think.as_millis() as u64,
+            aims_per_second: config.aims_per_second,
+            skill: config.skill.0,
+            workload: match config.workload {
+                Workload::Play => "play",
+                Workload::MatchOnly => "match-only",
+            }
+            .into(),
+        },
+        wall_seconds: wall.as_secs_f64(),
+        window_seconds: window.as_secs_f64(),
+        games: Games {
+            matched: t.time_to_match.count(),
+            player_games: t
+                .rooms
+                .values()
+                .map(|r| u64::from(r.players_finished))
+                .sum(),
+            rooms_finished: t.rooms.values().filter(|r| r.players_finished > 0).count() as u64,
+            rooms_incomplete: t
+                .rooms
+                .values()
+                .filter(|r| r.players_finished < r.players_joined)
+                .count() as u64,
+        },
+        moves: Moves {
+            sent: t.shots,
+            resolved: t.resolved,
+            unresolved: t.unresolved,
+            aims: t.aims,
+            own_timeouts: t.own_timeouts,
+        },
+        move_rtt: t.move_rtt.summary(),
+        steady_move_rtt: t.steady_move_rtt.summary(),
+        time_to_match: t.time_to_match.summary(),
+        matched_per_second: per_second(t.steady_matches),
+        traffic,
+        frames_per_second: per_second(steady_frames),
+        errors: t.errors,
+        error_samples: t.error_samples,
+        generator: Generator {
+            cpu,
+            timer_lag_p99_ms,
+            saturated: cpu.share_of_machine >= SATURATED_SHARE || timer_lag_p99_ms >= 10.0,
+        },
+        timeline: t
+            .seconds
+            .iter()
+            .enumerate()
+            .map(|(second, s)| TimelinePoint {
+                second: second as u32,
+                moves: s.move_rtt.count(),
+                p50_ms: s.move_rtt.quantile_ms(0.50),
+                p90_ms: s.move_rtt.quantile_ms(0.90),
+                p99_ms: s.move_rtt.quantile_ms(0.99),
+                frames: s.frames,
+            })
+            .collect(),
+        rooms: t
+            .rooms
+            .into_iter()
+            .map(|(room, tally)| (room, tally.moves))
+            .collect(),
+    }
+}
+
+impl LoadReport {
+    /// Errors of every kind.
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    /// What is wrong with the run, in words; empty when nothing is.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(kind, n)| format!("{n} error(s) of kind {kind}"))
+            .collect();
+        if self.moves.resolved + self.moves.unresolved != self.moves.sent {
+            problems.push(format!(
+                "{} moves sent but {} resolved and {} unresolved",
+                self.moves.sent, self.moves.resolved, self.moves.unresolved
+            ));
+        }
+        if self.games.rooms_incomplete > 0 {
+            problems.push(format!(
+                "{} rooms where a bot that joined did not see the end",
+                self.games.rooms_incomplete
+            ));
+        }
+        problems
+    }
+
+    /// A few lines for a terminal.
+    pub fn summary(&self) -> String {
+        let mut lines = vec![
+            format!(
+                "{} bots, {} ({}), {:.1} s: {} matches, {} games finished in {} rooms",
+                self.config.players,
+                self.config.mode,
+                self.config.workload,
+                self.wall_seconds,
+                self.games.matched,
+                self.games.player_games,
+                self.games.rooms_finished
+            ),
+            format!(
+                "moves: {} sent, {} resolved; aim updates {}",
+                self.moves.sent, self.moves.resolved, self.moves.aims
+            ),
+            format!("move round trip: {}", self.move_rtt),
+            format!("time to match:   {}", self.time_to_match),
+            format!(
+                "steady window {:.1} s: {:.1} matched/s, {:.1} frames/s, move round trip p99 {:.2} ms",
+                self.window_seconds,
+                self.matched_per_second,
+                self.frames_per_second,
+                self.steady_move_rtt.p99_ms
+            ),
+            format!(
+                "traffic: {} frames / {} B sent, {} frames / {} B received",
+                self.traffic.frames_sent,
+                self.traffic.bytes_sent,
+                self.traffic.frames_received,
+                self.traffic.bytes_received
+            ),
+            format!(
+                "load tool: {:.2} cores ({:.0}% of {}), timer lag p99 {:.1} ms{}",
+                self.generator.cpu.cores_used,
+                self.generator.cpu.share_of_machine * 100.0,
+                self.generator.cpu.machine_cores,
+                self.generator.timer_lag_p99_ms,
+                if self.generator.saturated {
+                    " — SATURATED: the load tool, not the server, may be the bottleneck"
+                } else {
+                    ""
+                }
+            ),
+        ];
+        let problems = self.problems();
+        if problems.is_empty() {
+            lines.push("errors: none".into());
+        } else {
+            lines.push(format!("PROBLEMS: {}", problems.join("; ")));
+            for sample in &self.error_samples {
+                lines.push(format!("  {sample}"));
+            }
+        }
+        lines.join("\n")
+    }
+}

@@ -1,0 +1,109 @@
+//! The load tool and the benchmarks' idle probe against the real server:
+//! a small load (a few dozen bots, a few games each) must finish every
+//! game with no errors and account for every move, and a room left alone
+//! between two moves must wake for nothing but the move.
+
+use anyhow::{Context, Result, ensure};
+use std::time::Duration;
+use url::Url;
+use volley_client::bench::idle::idle_wakeups;
+use volley_client::load::{self, LoadConfig, LoadReport, Stop};
+use volley_client::native::Client;
+use volley_tests::get_json;
+
+pub async fn a_small_load_finishes_every_game_and_accounts_for_every_move(base: Url) -> Result<()> {
+    let players = 24;
+    let games = 2;
+    let report = load::run(LoadConfig {
+        arrival_rate: 50.0,
+        // Well inside the harness's 2.5 s turns, with aim updates meanwhile.
+        think: Duration::from_millis(300),
+        ..LoadConfig::standard(base.clone(), players, Stop::GamesPerPlayer(games))
+    })
+    .await;
+    ensure!(report.problems().is_empty(), "{}", report.summary());
+    ensure!(report.error_count() == 0, "{:?}", report.errors);
+    let player_games = u64::from(players * games);
+    ensure!(
+        report.games.matched == player_games && report.games.player_games == player_games,
+        "{:?}",
+        report.games
+    );
+    ensure!(
+        report.games.rooms_finished == player_games / 2
+            && report.rooms.len() as u64 == player_games / 2,
+        "{:?}",
+        report.games
+    );
+    ensure!(
+        report.moves.sent > 0
+            && report.moves.resolved == report.moves.sent
+            && report.move_rtt.count == report.moves.sent,
+        "{:?}",
+        report.moves
+    );
+    ensure!(report.moves.aims > 0, "no aim updates were sent");
+    ensure!(
+        report.traffic.frames_sent > report.moves.sent + report.moves.aims,
+        "{:?}",
+        report.traffic
+    );
+    // Every move the bots saw resolved is in its room's own log, and no other.
+    for (room, moves) in &report.rooms {
+        let replay = get_json(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
+        let logged = replay["actions"]
+            .as_array()
+            .context("no actions")?
+            .iter()
+            .filter(|a| a["action"]["Move"].is_object())
+            .count();
+        ensure!(
+            logged == *moves as usize,
+            "room {room}: the bots saw {moves} moves resolved, the room logged {logged}"
+        );
+    }
+    // The report reads back from JSON (its counts exactly; floats may
+    // differ in the last digit), and the chart is drawn.
+    let back: LoadReport = serde_json::from_str(&serde_json::to_string(&report)?)?;
+    ensure!(
+        (
+            back.games,
+            back.moves,
+            &back.rooms,
+            &back.errors,
+            back.timeline.len()
+        ) == (
+            report.games,
+            report.moves,
+            &report.rooms,
+            &report.errors,
+            report.timeline.len()
+        ),
+        "the report changed through JSON"
+    );
+    let chart = std::env::temp_dir().join(format!("volley-load-{}.svg", std::process::id()));
+    load::chart::write_svg(&report, &chart)?;
+    let svg = std::fs::read_to_string(&chart)?;
+    std::fs::remove_file(&chart)?;
+    ensure!(
+        svg.contains("<svg") && svg.contains("p99"),
+        "chart: {svg:.200}"
+    );
+    Ok(())
+}
+
+pub async fn an_idle_room_wakes_only_for_the_next_move(base: Url) -> Result<()> {
+    let client = Client::new(base);
+    let idle = idle_wakeups(&client, Duration::from_secs(1)).await?;
+    ensure!(
+        idle.wakeups.get("message") == Some(&1) && idle.unexpected == 0,
+        "{idle:?}"
+    );
+    ensure!(
+        idle.wakeups
+            .keys()
+            .all(|k| k == "message" || k == "constructed"),
+        "{idle:?}"
+    );
+    Ok(())
+}
