@@ -4,14 +4,30 @@
 //! load run can compare a move's round trip through a room with one frame's
 //! round trip through a Durable Object on the same machine.
 //!
+//! With `?write=1` on the WebSocket URL, the object also writes one row to
+//! its SQLite storage before echoing each frame: the same durable write a
+//! move costs a room (the runtime holds the echo until the write is
+//! committed); with `?alarm=1` it also moves its alarm, as a room moves its
+//! turn deadline. So benchmarks can tell what storage and alarms cost.
+//!
 //! Its routes exist only when `wrangler dev --var VOLLEY_BENCH:1` turns them
 //! on; a normal deployment answers them with 404.
 
 use crate::http::{self, error};
+use serde::{Deserialize, Serialize};
 use worker::{
     DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
     WebSocketPair, durable_object,
 };
+
+/// What an echo socket does besides echoing (set by the URL's query).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+struct Work {
+    /// Write one SQLite row per frame (`write=1`).
+    write: bool,
+    /// Move the object's alarm per frame (`alarm=1`).
+    alarm: bool,
+}
 
 /// The `wrangler.jsonc` binding of the echo namespace.
 pub const ECHO_BINDING: &str = "ECHO";
@@ -32,8 +48,14 @@ impl DurableObject for EchoRoom {
         if !http::is_websocket_upgrade(&req) {
             return Response::ok("echo");
         }
+        let on = |name| http::query_param(&req, name).is_some_and(|v| v == "1");
+        let work = Work {
+            write: on("write"),
+            alarm: on("alarm"),
+        };
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
+        pair.server.serialize_attachment(work)?;
         Response::from_websocket(pair.client)
     }
 
@@ -42,10 +64,34 @@ impl DurableObject for EchoRoom {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
+        let work = ws.deserialize_attachment::<Work>()?.unwrap_or_default();
+        if work.alarm {
+            // Moved an hour ahead at every frame, as a room moves its
+            // turn deadline at every move; it never fires in a benchmark.
+            self.state
+                .storage()
+                .set_alarm(std::time::Duration::from_secs(3600))
+                .await?;
+        }
+        if work.write {
+            let sql = self.state.storage().sql();
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS echoes (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+                None,
+            )?;
+            sql.exec(
+                "INSERT INTO echoes (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1",
+                None,
+            )?;
+        }
         match message {
             WebSocketIncomingMessage::Binary(bytes) => ws.send_with_bytes(&bytes),
             WebSocketIncomingMessage::String(text) => ws.send_with_str(&text),
         }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        Response::ok("nothing to do")
     }
 
     async fn websocket_close(

@@ -115,6 +115,11 @@ pub struct RttBench {
     pub loopback_echo: LatencySummary,
     /// Frame round trip through the echo Durable Object.
     pub echo_object: LatencySummary,
+    /// The same with one SQLite row written per frame (what storage adds).
+    pub echo_object_writing: LatencySummary,
+    /// The same with the row written and the alarm moved per frame (what a
+    /// move's storage and new turn deadline add).
+    pub echo_object_writing_alarm: LatencySummary,
     /// Fire sent to resolving event received, one game at a time.
     pub volley_move: LatencySummary,
     /// Volley p50 / echo object p50 (target at most 1.5).
@@ -277,7 +282,7 @@ async fn with_workerd_cpu<T>(work: impl Future<Output = T>) -> (T, Option<f64>) 
     (out, cores)
 }
 
-fn echo_object(server: &Url, shard: &str) -> Result<Url> {
+fn echo_object_url(server: &Url, shard: &str) -> Result<Url> {
     Ok(ws_url(
         server,
         &format!("/api/bench/echo/ws?shard={shard}"),
@@ -300,7 +305,21 @@ async fn rtt(server: &Url, args: &BenchArgs, payload: &[u8]) -> Result<(RttBench
         echo::round_trips(&loopback.url(), payload, warmup, args.echo_round_trips).await?;
     drop(loopback);
     let echo_object = echo::round_trips(
-        &echo_object(server, "rtt")?,
+        &echo_object_url(server, "rtt")?,
+        payload,
+        warmup,
+        args.echo_round_trips,
+    )
+    .await?;
+    let echo_object_writing = echo::round_trips(
+        &echo_object_url(server, "rtt-write&write=1")?,
+        payload,
+        warmup,
+        args.echo_round_trips,
+    )
+    .await?;
+    let echo_object_writing_alarm = echo::round_trips(
+        &echo_object_url(server, "rtt-write-alarm&write=1&alarm=1")?,
         payload,
         warmup,
         args.echo_round_trips,
@@ -322,6 +341,8 @@ async fn rtt(server: &Url, args: &BenchArgs, payload: &[u8]) -> Result<(RttBench
         RttBench {
             loopback_echo: loopback_echo.summary(),
             echo_object,
+            echo_object_writing: echo_object_writing.summary(),
+            echo_object_writing_alarm: echo_object_writing_alarm.summary(),
             volley_move,
             ratio_p50: volley_move.p50_ms / echo_object.p50_ms,
             ratio_p99: volley_move.p99_ms / echo_object.p99_ms,
@@ -341,7 +362,7 @@ async fn matchmaking(
         args.match_concurrency, args.match_seconds
     );
     let cycles = echo::connect_cycles(
-        &echo_object(server, "connect")?,
+        &echo_object_url(server, "connect")?,
         payload,
         args.match_concurrency,
         duration,
@@ -390,7 +411,7 @@ async fn saturation(
     for &connections in &args.echo_connections {
         eprintln!("bench: echo saturation, {connections} connections");
         let urls = (0..connections)
-            .map(|i| echo_object(server, &format!("sat-{}", i / 2)))
+            .map(|i| echo_object_url(server, &format!("sat-{}", i / 2)))
             .collect::<Result<Vec<_>>>()?;
         let cpu = crate::load::cpu::CpuClock::start();
         let started = std::time::Instant::now();
@@ -508,6 +529,11 @@ pub fn summary(report: &BenchReport) -> String {
         lines.push("1. move round trip, one game at a time".to_string());
         lines.push(format!("   loopback tokio echo: {}", r.loopback_echo));
         lines.push(format!("   echo Durable Object: {}", r.echo_object));
+        lines.push(format!("   echo + SQLite write: {}", r.echo_object_writing));
+        lines.push(format!(
+            "   echo + write + alarm: {}",
+            r.echo_object_writing_alarm
+        ));
         lines.push(format!("   Volley move:         {}", r.volley_move));
         lines.push(format!("   ratio p50 {}", verdict(r.ratio_p50, 1.5, true)));
         lines.push(format!("   ratio p99 {}", verdict(r.ratio_p99, 1.5, true)));

@@ -14,6 +14,7 @@
 //! verifies its signature, room and expiry, and the engine checks that the
 //! player holds the seat.
 
+use super::alarm::{self, AlarmPlan};
 use super::effects::Effect;
 use super::effects::TimerKind;
 use super::engine::{Room, refuse_and_close};
@@ -99,6 +100,8 @@ pub struct GameRoom {
     fresh: Cell<bool>,
     /// Whether this room counts its wake-ups ([`wakeups`]), once known.
     counting: Cell<Option<bool>>,
+    /// The tables exist (created or checked once per instance, not per event).
+    schema_ready: Cell<bool>,
 }
 
 impl DurableObject for GameRoom {
@@ -110,6 +113,7 @@ impl DurableObject for GameRoom {
             instance: getrandom::u64().unwrap_or(0),
             fresh: Cell::new(true),
             counting: Cell::new(None),
+            schema_ready: Cell::new(false),
         }
     }
 
@@ -235,7 +239,13 @@ impl GameRoom {
     }
 
     fn storage(&self) -> Result<Storage> {
-        Storage::open(self.state.storage().sql())
+        let sql = self.state.storage().sql();
+        if self.schema_ready.get() {
+            return Ok(Storage::existing(sql));
+        }
+        let storage = Storage::open(sql)?;
+        self.schema_ready.set(true);
+        Ok(storage)
     }
 
     fn room_id(&self) -> RoomId {
@@ -317,6 +327,9 @@ impl GameRoom {
             return Ok(());
         };
         let now = now_ms();
+        // The alarm has rung (or the test hook stands in for it): whatever
+        // time was noted, none is pending now.
+        storage.note_alarm_ms(None)?;
         for timer in storage.take_due_timers(now)? {
             let effects = record.room.on_timer(now, timer);
             if self
@@ -558,6 +571,7 @@ impl GameRoom {
                     // deleted explicitly too, for older dates.
                     self.state.storage().delete_all().await?;
                     self.state.storage().delete_alarm().await?;
+                    self.schema_ready.set(false);
                     deleted = true;
                 }
             }
@@ -615,13 +629,20 @@ impl GameRoom {
 
     /// Sets the one alarm to the earliest pending timer (at once if it is
     /// already due), or clears it when none is pending.
+    /// Moves the alarm so it rings no later than the earliest timer; only
+    /// ever earlier ([`alarm::plan`]).
     async fn reschedule(&self, storage: &Storage, now: u64) -> Result<()> {
-        match storage.next_due_ms()? {
-            Some(due_ms) => {
+        match alarm::plan(now, storage.next_due_ms()?, storage.alarm_ms()?) {
+            AlarmPlan::Keep => Ok(()),
+            AlarmPlan::Set(due_ms) => {
+                storage.note_alarm_ms(Some(due_ms))?;
                 let offset = Duration::from_millis(due_ms.saturating_sub(now));
                 self.state.storage().set_alarm(offset).await
             }
-            None => self.state.storage().delete_alarm().await,
+            AlarmPlan::Delete => {
+                storage.note_alarm_ms(None)?;
+                self.state.storage().delete_alarm().await
+            }
         }
     }
 

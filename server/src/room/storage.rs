@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY CHECK (id = 1), record B
 CREATE TABLE IF NOT EXISTS actions (number INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, action BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_ms INTEGER NOT NULL, epoch INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS alarm (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL);
 ";
 
 /// Everything a room keeps in its one `room` row.
@@ -76,6 +77,13 @@ impl Storage {
     pub fn open(sql: SqlStorage) -> Result<Storage> {
         sql.exec(SCHEMA, None)?;
         Ok(Storage { sql })
+    }
+
+    /// Opens tables that [`Storage::open`] already created in this
+    /// object's storage (the caller keeps track; after `delete_all` they
+    /// are gone).
+    pub fn existing(sql: SqlStorage) -> Storage {
+        Storage { sql }
     }
 
     /// Reads the room's record, if it has been initialised.
@@ -214,6 +222,30 @@ impl Storage {
             }
         }
         Ok(due)
+    }
+
+    /// When the alarm this room last set rings (or rang); `None` if it
+    /// never set one or deleted it.
+    pub fn alarm_ms(&self) -> Result<Option<u64>> {
+        let cursor = self
+            .sql
+            .exec("SELECT at_ms FROM alarm WHERE id = 1", None)?;
+        match cursor.raw().next() {
+            Some(row) => unsigned(row?.into_iter().next()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Notes the time the alarm was set to, or that it was deleted.
+    pub fn note_alarm_ms(&self, at_ms: Option<u64>) -> Result<()> {
+        match at_ms {
+            Some(at_ms) => self.sql.exec(
+                "INSERT OR REPLACE INTO alarm (id, at_ms) VALUES (1, ?)",
+                vec![integer(at_ms)?],
+            )?,
+            None => self.sql.exec("DELETE FROM alarm", None)?,
+        };
+        Ok(())
     }
 
     /// When the earliest pending timer is due.

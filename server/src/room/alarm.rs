@@ -1,0 +1,68 @@
+//! When to move a room's one Durable Object alarm.
+//!
+//! A room keeps its timers (turn deadline, seat reservation, retention,
+//! bot turn, report retry) in its own table; the platform gives it one
+//! alarm, which must never ring later than the earliest timer. Moving the
+//! alarm is a storage write the runtime confirms before it delivers the
+//! move's events (about a third of a move's round trip on `wrangler dev`,
+//! see BENCHMARKS.md), and almost every move pushes the turn deadline
+//! later. So the alarm is only ever moved *earlier*: a later deadline
+//! leaves it where it is, it rings early, the room finds nothing due (an
+//! early alarm changes nothing) and sets it to the earliest timer then.
+//! That costs one wake-up per turn length while a game is active, instead
+//! of one alarm write per move.
+
+/// What to do with the alarm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlarmPlan {
+    /// It already rings at or before the earliest timer: leave it.
+    Keep,
+    /// Set it to ring at this time (ms since the epoch).
+    Set(u64),
+    /// No timer is pending: delete it.
+    Delete,
+}
+
+/// Decides, at `now_ms`, given the earliest pending timer and the alarm
+/// this room last set (if it has not rung yet: a time after `now_ms`).
+pub fn plan(now_ms: u64, earliest_timer: Option<u64>, alarm: Option<u64>) -> AlarmPlan {
+    let pending = alarm.filter(|&at| at > now_ms);
+    match (earliest_timer, pending) {
+        (None, None) => AlarmPlan::Keep,
+        (None, Some(_)) => AlarmPlan::Delete,
+        (Some(due), Some(at)) if at <= due => AlarmPlan::Keep,
+        (Some(due), _) => AlarmPlan::Set(due),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_alarm_only_moves_earlier() {
+        // First deadline: set.
+        assert_eq!(plan(1_000, Some(31_000), None), AlarmPlan::Set(31_000));
+        // A move pushes the deadline later: the alarm stays, to ring early.
+        assert_eq!(plan(5_000, Some(35_000), Some(31_000)), AlarmPlan::Keep);
+        // A shorter timer (a bot's turn) comes before it: moved earlier.
+        assert_eq!(
+            plan(5_000, Some(6_200), Some(31_000)),
+            AlarmPlan::Set(6_200)
+        );
+        // The alarm rang (its time has passed): set to the earliest timer.
+        assert_eq!(
+            plan(31_000, Some(35_000), Some(31_000)),
+            AlarmPlan::Set(35_000)
+        );
+        // An overdue timer with a rung alarm: ring again now.
+        assert_eq!(
+            plan(40_000, Some(35_000), Some(31_000)),
+            AlarmPlan::Set(35_000)
+        );
+        // Nothing pending: a pending alarm goes, none stays none.
+        assert_eq!(plan(5_000, None, Some(31_000)), AlarmPlan::Delete);
+        assert_eq!(plan(5_000, None, Some(4_000)), AlarmPlan::Keep);
+        assert_eq!(plan(5_000, None, None), AlarmPlan::Keep);
+    }
+}
