@@ -48,6 +48,9 @@ pub enum ClientError {
     /// An HTTP request failed or was refused.
     #[error("HTTP: {0}")]
     Http(String),
+    /// The bot's AI task failed.
+    #[error("the bot's AI failed: {0}")]
+    Bot(String),
 }
 
 impl ClientError {
@@ -69,6 +72,7 @@ impl ClientError {
             ClientError::Timeout(_) => "timeout".into(),
             ClientError::Codec(_) => "codec".into(),
             ClientError::Http(_) => "http".into(),
+            ClientError::Bot(_) => "bot".into(),
         }
     }
 }
@@ -438,7 +442,15 @@ impl Client {
                 let (Some(state), Some(seat)) = (session.state(), session.seat()) else {
                     continue;
                 };
-                if let Some(fire) = bot.decide(state, seat) {
+                // The AI searches for milliseconds: off the runtime's
+                // threads, so other bots' frames are read (and timed) meanwhile.
+                let (mut thinker, state) = (bot.clone(), state.clone());
+                let (decided, thinker) =
+                    tokio::task::spawn_blocking(move || (thinker.decide(&state, seat), thinker))
+                        .await
+                        .map_err(|e| ClientError::Bot(e.to_string()))?;
+                bot = thinker;
+                if let Some(fire) = decided {
                     aiming = Some(Aiming::new(fire, style));
                 }
             }
@@ -544,6 +556,59 @@ impl Aiming {
             },
             weapon: self.fire.weapon,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_aim_swings_from_rest_to_the_shot() {
+        let fire = Fire {
+            aim: Aim {
+                angle_deg: 65,
+                power: 90,
+            },
+            weapon: volley_shared::artillery::Weapon::Heavy,
+        };
+        let style = PlayStyle {
+            think: Duration::from_secs(2),
+            aims_per_second: 5.0,
+            ..PlayStyle::new(Strategy::BEST)
+        };
+        let aiming = Aiming::new(fire, &style);
+        assert_eq!(
+            aiming.next_step(),
+            aiming.started + Duration::from_millis(200)
+        );
+        let start = aiming.aim_now(aiming.started);
+        assert_eq!((start.aim.angle_deg, start.aim.power), (45, 50));
+        let half = aiming.aim_now(aiming.started + Duration::from_secs(1));
+        assert_eq!((half.aim.angle_deg, half.aim.power), (55, 70));
+        assert_eq!(aiming.aim_now(aiming.fire_at), fire);
+        assert_eq!(half.weapon, fire.weapon);
+
+        let at_once = Aiming::new(fire, &PlayStyle::new(Strategy::BEST));
+        assert_eq!(at_once.next_step(), at_once.fire_at);
+        assert_eq!(at_once.fire_at, at_once.started);
+    }
+
+    #[test]
+    fn errors_have_stable_kinds() {
+        assert_eq!(
+            ClientError::Closed("4008 flooding".into()).kind(),
+            "closed:4008"
+        );
+        assert_eq!(
+            ClientError::Timeout(Duration::from_secs(1)).kind(),
+            "timeout"
+        );
+        let refused = ClientError::Session(SessionError::Refused {
+            code: volley_shared::ErrorCode::RateLimited,
+            message: "slow down".into(),
+        });
+        assert_eq!(refused.kind(), "refused:RateLimited");
     }
 }
 
@@ -682,9 +747,19 @@ pub struct GameReport {
 
 impl GameReport {
     fn new(matched: &Matched) -> Self {
+        Self::empty(matched.room.clone(), matched.seat)
+    }
+
+    /// An empty report, for tests of what reads reports.
+    #[cfg(test)]
+    pub(crate) fn new_for_tests(room: RoomId, seat: Seat) -> Self {
+        Self::empty(room, seat)
+    }
+
+    fn empty(room: RoomId, seat: Seat) -> Self {
         Self {
-            room: matched.room.clone(),
-            seat: matched.seat,
+            room,
+            seat,
             outcome: Outcome::Draw,
             events: 0,
             shots: 0,

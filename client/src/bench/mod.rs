@@ -12,7 +12,7 @@
 //!    workload at growing numbers of rooms, against the echo objects'
 //!    frames per second at saturation; and the most rooms held with move
 //!    round trip p99 under 50 ms and no errors.
-//! 4. **Idle cost**: a room's wake-ups between two moves 30 s apart.
+//! 4. **Idle cost**: a room's wake-ups between two moves 45 s apart.
 //!
 //! The server must run with `--var VOLLEY_BENCH:1`, and turns longer than
 //! the idle wait (`scripts/bench` starts one so, with 60 s turns).
@@ -20,7 +20,7 @@
 pub mod echo;
 pub mod idle;
 
-use crate::load::cpu::workerd_cpu;
+use crate::load::cpu::{node_cpu, workerd_cpu};
 use crate::load::latency::LatencySummary;
 use crate::load::{self, LoadConfig, LoadReport, Stop, Workload};
 use crate::native::{Client, ws_url};
@@ -75,9 +75,10 @@ pub struct BenchArgs {
     /// Seconds of each saturation step (the first 5 are warm-up).
     #[arg(long, default_value_t = 20.0)]
     step_seconds: f64,
-    /// Seconds the room sits idle between the two moves (workerd evicts
-    /// an idle object after 10–25 s; keep this under the turn timeout).
-    #[arg(long, default_value_t = 30.0)]
+    /// Seconds the room sits idle between the two moves (workerd was seen
+    /// to evict an idle object after 10 to over 30 s; keep this under the
+    /// turn timeout).
+    #[arg(long, default_value_t = 45.0)]
     idle_seconds: f64,
     /// Where to write the JSON report.
     #[arg(long, default_value = "bench-report.json")]
@@ -143,8 +144,8 @@ pub struct MatchmakingBench {
     pub time_to_match: LatencySummary,
     /// Volley / echo (target at least 0.8).
     pub ratio: f64,
-    /// Cores `workerd` kept busy during the Volley run.
-    pub workerd_cores: Option<f64>,
+    /// Cores the server kept busy during the Volley run.
+    pub server_cpu: ServerCpu,
     /// Cores the load tool kept busy during the Volley run.
     pub generator_cores: f64,
 }
@@ -156,12 +157,14 @@ pub struct Step {
     pub load: u32,
     /// Frames both ways per second.
     pub frames_per_second: f64,
+    /// Move (or frame) round trip p50 in the steady window.
+    pub p50_ms: f64,
     /// Move (or frame) round trip p99 in the steady window.
     pub p99_ms: f64,
     /// Errors.
     pub errors: u64,
-    /// Cores `workerd` kept busy.
-    pub workerd_cores: Option<f64>,
+    /// Cores the server kept busy.
+    pub server_cpu: ServerCpu,
     /// Cores the load tool kept busy.
     pub generator_cores: f64,
     /// Whether the load tool saturated first.
@@ -268,18 +271,43 @@ async fn http_status(server: &Url, path: &str) -> Result<u16> {
     .await?
 }
 
-/// Runs `work` and says how many cores `workerd` kept busy meanwhile.
-async fn with_workerd_cpu<T>(work: impl Future<Output = T>) -> (T, Option<f64>) {
-    let before = workerd_cpu();
+/// Cores the server's processes kept busy during a measurement.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct ServerCpu {
+    /// `workerd` (the Worker and its Durable Objects).
+    pub workerd_cores: Option<f64>,
+    /// `node` (`wrangler dev` and its proxy).
+    pub wrangler_cores: Option<f64>,
+}
+
+impl std::fmt::Display for ServerCpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |c: Option<f64>| c.map_or("?".into(), |c| format!("{c:.2}"));
+        write!(
+            f,
+            "workerd {} cores, wrangler {} cores",
+            show(self.workerd_cores),
+            show(self.wrangler_cores)
+        )
+    }
+}
+
+/// Runs `work` and says how many cores the server's processes kept busy
+/// meanwhile.
+async fn with_server_cpu<T>(work: impl Future<Output = T>) -> (T, ServerCpu) {
+    let before = (workerd_cpu(), node_cpu());
     let started = std::time::Instant::now();
     let out = work.await;
-    let cores = match (before, workerd_cpu()) {
-        (Some(b), Some(a)) => {
-            Some(a.saturating_sub(b).as_secs_f64() / started.elapsed().as_secs_f64())
-        }
+    let wall = started.elapsed().as_secs_f64();
+    let cores = |before: Option<Duration>, after: Option<Duration>| match (before, after) {
+        (Some(b), Some(a)) => Some(a.saturating_sub(b).as_secs_f64() / wall),
         _ => None,
     };
-    (out, cores)
+    let cpu = ServerCpu {
+        workerd_cores: cores(before.0, workerd_cpu()),
+        wrangler_cores: cores(before.1, node_cpu()),
+    };
+    (out, cpu)
 }
 
 fn echo_object_url(server: &Url, shard: &str) -> Result<Url> {
@@ -368,7 +396,7 @@ async fn matchmaking(
         duration,
     )
     .await;
-    let (volley, workerd_cores) = with_workerd_cpu(load::run(quiet_config(
+    let (volley, server_cpu) = with_server_cpu(load::run(quiet_config(
         LoadConfig {
             arrival_rate: 0.0,
             workload: Workload::MatchOnly,
@@ -391,7 +419,7 @@ async fn matchmaking(
             volley_matched_per_second: volley.matched_per_second,
             time_to_match: volley.time_to_match,
             ratio: volley.matched_per_second / echo_rate,
-            workerd_cores,
+            server_cpu,
             generator_cores: volley.generator.cpu.cores_used,
         },
         volley.error_count() + cycles.errors,
@@ -415,8 +443,7 @@ async fn saturation(
             .collect::<Result<Vec<_>>>()?;
         let cpu = crate::load::cpu::CpuClock::start();
         let started = std::time::Instant::now();
-        let (run, workerd_cores) =
-            with_workerd_cpu(echo::throughput(&urls, payload, step / 2)).await;
+        let (run, server_cpu) = with_server_cpu(echo::throughput(&urls, payload, step / 2)).await;
         let generator = cpu.read(started.elapsed());
         let frames = 2.0 * run.rate();
         let grew = echo_steps
@@ -425,9 +452,10 @@ async fn saturation(
         echo_steps.push(Step {
             load: connections,
             frames_per_second: frames,
+            p50_ms: run.latency.summary().p50_ms,
             p99_ms: run.latency.summary().p99_ms,
             errors: run.errors,
-            workerd_cores,
+            server_cpu,
             generator_cores: generator.cores_used,
             generator_saturated: generator.share_of_machine >= crate::load::cpu::SATURATED_SHARE,
         });
@@ -440,7 +468,7 @@ async fn saturation(
     for &rooms in &args.rooms {
         let players = rooms * 2;
         eprintln!("bench: Volley saturation, {rooms} rooms ({players} bots, standard workload)");
-        let (run, workerd_cores) = with_workerd_cpu(load::run(quiet_config(
+        let (run, server_cpu) = with_server_cpu(load::run(quiet_config(
             LoadConfig {
                 arrival_rate: f64::from(players).max(20.0),
                 warmup,
@@ -455,9 +483,10 @@ async fn saturation(
         volley_steps.push(Step {
             load: rooms,
             frames_per_second: run.frames_per_second,
+            p50_ms: run.steady_move_rtt.p50_ms,
             p99_ms: run.steady_move_rtt.p99_ms,
             errors: run.error_count(),
-            workerd_cores,
+            server_cpu,
             generator_cores: run.generator.cpu.cores_used,
             generator_saturated: run.generator.saturated,
         });
@@ -548,19 +577,24 @@ pub fn summary(report: &BenchReport) -> String {
             "   Volley matched: {:.1}/s; time to match {}",
             m.volley_matched_per_second, m.time_to_match
         ));
-        lines.push(format!("   ratio {}", verdict(m.ratio, 0.8, false)));
+        lines.push(format!(
+            "   ratio {}; during Volley: {}",
+            verdict(m.ratio, 0.8, false),
+            m.server_cpu
+        ));
     }
     if let Some(s) = &report.saturation {
         lines.push("3. saturation".to_string());
         for (name, steps) in [("echo", &s.echo_steps), ("Volley", &s.volley_steps)] {
             for step in steps.iter() {
                 lines.push(format!(
-                    "   {name} {:>4}: {:>8.0} frames/s, p99 {:>7.2} ms, errors {}, workerd {} cores, load tool {:.2} cores{}",
+                    "   {name} {:>4}: {:>6.0} frames/s, p50 {:>6.2} ms, p99 {:>7.2} ms, errors {}, {}, load tool {:.2} cores{}",
                     step.load,
                     step.frames_per_second,
+                    step.p50_ms,
                     step.p99_ms,
                     step.errors,
-                    step.workerd_cores.map_or("?".into(), |c| format!("{c:.2}")),
+                    step.server_cpu,
                     step.generator_cores,
                     if step.generator_saturated { " (load tool saturated)" } else { "" }
                 ));

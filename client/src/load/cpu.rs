@@ -1,6 +1,7 @@
 //! CPU time: the load tool's own (so a report can say when the tool, not
 //! the server, was the bottleneck) and, on Linux, that of local `workerd`
-//! processes (what `wrangler dev` runs the Worker in).
+//! processes (what `wrangler dev` runs the Worker in) and `node` ones
+//! (wrangler itself, which proxies the traffic).
 
 use cpu_time::ProcessTime;
 use serde::{Deserialize, Serialize};
@@ -70,13 +71,24 @@ impl CpuUse {
 /// CPU time of every local `workerd` process so far (Linux `/proc`; the
 /// sum of each thread's time on a CPU), or `None` where that cannot be read.
 pub fn workerd_cpu() -> Option<Duration> {
+    processes_cpu("workerd")
+}
+
+/// CPU time of every local `node` process so far: `wrangler dev`, whose
+/// proxy every request and frame passes through on its way to `workerd`.
+pub fn node_cpu() -> Option<Duration> {
+    processes_cpu("node")
+}
+
+/// CPU time of every process whose command name is `name`.
+fn processes_cpu(name: &str) -> Option<Duration> {
     let mut total = Duration::ZERO;
     let mut found = false;
     for process in std::fs::read_dir("/proc").ok()?.flatten() {
         let path = process.path();
-        let is_workerd =
-            std::fs::read_to_string(path.join("comm")).is_ok_and(|comm| comm.trim() == "workerd");
-        if !is_workerd {
+        let matches =
+            std::fs::read_to_string(path.join("comm")).is_ok_and(|comm| comm.trim() == name);
+        if !matches {
             continue;
         }
         found = true;

@@ -318,3 +318,94 @@ impl LoadReport {
         lines.join("\n")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::native::{GameReport, MoveTiming};
+    use tokio::time::Instant;
+    use volley_shared::{Outcome, RoomId, Seat};
+
+    fn config() -> LoadConfig {
+        LoadConfig::standard(
+            "http://127.0.0.1:8787".parse().expect("a URL"),
+            2,
+            Stop::GamesPerPlayer(1),
+        )
+    }
+
+    fn game(room: &str, seat: u8, moves: u32) -> GameReport {
+        let mut report = GameReport::new_for_tests(RoomId(room.into()), Seat(seat));
+        report.outcome = Outcome::Winner(Seat(0));
+        report.shots = moves;
+        report.moves = (0..moves)
+            .map(|ms| MoveTiming {
+                sent: Instant::now(),
+                round_trip: Duration::from_millis(u64::from(ms) + 1),
+            })
+            .collect();
+        report
+    }
+
+    #[tokio::test]
+    async fn a_clean_run_reports_its_games_moves_and_rooms() {
+        let recorder = Recorder::new(Duration::ZERO, Duration::from_secs(60));
+        for seat in 0..2 {
+            recorder.matched(Instant::now());
+            recorder.joined(&RoomId("r1".into()));
+            recorder.game(&game("r1", seat, 3));
+        }
+        let report = build(
+            &config(),
+            recorder,
+            Duration::from_secs(2),
+            CpuUse::default(),
+        );
+        assert_eq!(report.problems(), Vec::<String>::new());
+        assert_eq!(report.games.matched, 2);
+        assert_eq!(report.games.player_games, 2);
+        assert_eq!(report.games.rooms_finished, 1);
+        assert_eq!((report.moves.sent, report.moves.resolved), (6, 6));
+        assert_eq!(report.move_rtt.count, 6);
+        assert_eq!(report.rooms.get("r1"), Some(&6));
+        assert_eq!(report.timeline.first().map(|p| p.moves), Some(6));
+        assert!(report.summary().contains("errors: none"));
+    }
+
+    #[tokio::test]
+    async fn errors_and_lost_moves_are_problems() {
+        let recorder = Recorder::new(Duration::ZERO, Duration::from_secs(60));
+        recorder.joined(&RoomId("r1".into()));
+        recorder.joined(&RoomId("r1".into()));
+        let mut lost = game("r1", 0, 2);
+        lost.shots = 3;
+        lost.unresolved = 1;
+        recorder.game(&lost);
+        recorder.error(&crate::native::ClientError::Timeout(Duration::from_secs(
+            30,
+        )));
+        let report = build(
+            &config(),
+            recorder,
+            Duration::from_secs(2),
+            CpuUse::default(),
+        );
+        assert_eq!(report.errors.get("timeout"), Some(&1));
+        assert_eq!(report.errors.get("unresolved_move"), Some(&1));
+        assert_eq!(report.error_count(), 2);
+        assert_eq!(
+            report.games.rooms_incomplete, 1,
+            "one of two bots never saw the end"
+        );
+        let problems = report.problems();
+        assert!(
+            problems.iter().any(|p| p.contains("timeout")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("did not see the end")),
+            "{problems:?}"
+        );
+        assert!(report.summary().contains("PROBLEMS"));
+    }
+}

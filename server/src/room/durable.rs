@@ -7,8 +7,10 @@
 //! timer), then everything that is sent. Sockets are accepted with the
 //! hibernation API and carry a small attachment (who the connection is and
 //! its rate limits), so an idle room is evicted from memory and rebuilt from
-//! storage alone when the next event arrives. Nothing is kept in memory
-//! between events, and the constructor does no I/O.
+//! storage alone when the next event arrives. The only thing kept in memory
+//! between events is a copy of the record exactly as last written (so a
+//! frame does not read and decode it again); storage stays the truth, and
+//! the constructor does no I/O.
 //!
 //! The join token travels in the `Hello` frame, not the URL: this adapter
 //! verifies its signature, room and expiry, and the engine checks that the
@@ -31,7 +33,7 @@ use crate::internal::{
 use crate::matchmaker::durable::COORDINATOR_BINDING;
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ClientFrame, ErrorCode, Role, ServerFrame, close};
@@ -102,6 +104,12 @@ pub struct GameRoom {
     counting: Cell<Option<bool>>,
     /// The tables exist (created or checked once per instance, not per event).
     schema_ready: Cell<bool>,
+    /// The room record as last written to storage by this instance, so a
+    /// frame does not read and decode it again (nor rebuild the terrain).
+    /// Taken out while a handler works on it and put back once its writes
+    /// are done, before any await; a handler that fails leaves it empty,
+    /// and the next one reads storage. Lost with the instance (eviction).
+    record: RefCell<Option<RoomRecord>>,
 }
 
 impl DurableObject for GameRoom {
@@ -114,6 +122,7 @@ impl DurableObject for GameRoom {
             fresh: Cell::new(true),
             counting: Cell::new(None),
             schema_ready: Cell::new(false),
+            record: RefCell::new(None),
         }
     }
 
@@ -248,6 +257,16 @@ impl GameRoom {
         Ok(storage)
     }
 
+    /// The room record, from memory if this instance has it, else from
+    /// storage. The caller holds it until [`GameRoom::carry_out`] has
+    /// written it and puts it back.
+    fn take_record(&self, storage: &Storage) -> Result<Option<RoomRecord>> {
+        match self.record.take() {
+            Some(record) => Ok(Some(record)),
+            None => storage.load(),
+        }
+    }
+
     fn room_id(&self) -> RoomId {
         RoomId(self.state.id().to_string())
     }
@@ -278,7 +297,7 @@ impl GameRoom {
             return Ok(());
         }
         let storage = self.storage()?;
-        let Some(mut record) = storage.load()? else {
+        let Some(mut record) = self.take_record(&storage)? else {
             ws.close(Some(close::ROOM_CLOSED), Some("the room is gone"))?;
             return Ok(());
         };
@@ -313,7 +332,11 @@ impl GameRoom {
                 "the first frame on a room socket must be Hello".to_string(),
             ),
         };
-        self.carry_out(&storage, &mut record, Some(ws), now, effects)
+        let caller_role = match attached.conn {
+            Conn::Admitted(role) => Some(role),
+            Conn::Pending => None,
+        };
+        self.carry_out(&storage, &mut record, Some((ws, caller_role)), now, effects)
             .await
             .map(drop)
     }
@@ -323,7 +346,7 @@ impl GameRoom {
     /// engine; either way nothing happens.
     async fn on_alarm(&self) -> Result<()> {
         let storage = self.storage()?;
-        let Some(mut record) = storage.load()? else {
+        let Some(mut record) = self.take_record(&storage)? else {
             return Ok(());
         };
         let now = now_ms();
@@ -344,7 +367,7 @@ impl GameRoom {
 
     async fn init(&self, init: InitRoom) -> Result<Response> {
         let storage = self.storage()?;
-        if storage.load()?.is_some() {
+        if self.record.borrow().is_some() || storage.load()?.is_some() {
             return error(409, "room already initialised");
         }
         let now = now_ms();
@@ -360,10 +383,11 @@ impl GameRoom {
 
     async fn claim(&self, claim: ClaimSeat) -> Result<Response> {
         let storage = self.storage()?;
-        let Some(mut record) = storage.load()? else {
+        let Some(mut record) = self.take_record(&storage)? else {
             return error(404, format!("no room {}", self.room_id()));
         };
         let Some(effects) = record.room.claim(claim.seat, claim.player, claim.name) else {
+            self.record.replace(Some(record));
             return error(409, format!("{} is taken", claim.seat));
         };
         self.carry_out(&storage, &mut record, None, now_ms(), effects)
@@ -502,7 +526,7 @@ impl GameRoom {
         &self,
         storage: &Storage,
         record: &mut RoomRecord,
-        caller: Option<&WebSocket>,
+        caller: Option<(&WebSocket, Option<Role>)>,
         now: u64,
         effects: Vec<Effect<RoomGame>>,
     ) -> Result<bool> {
@@ -510,13 +534,7 @@ impl GameRoom {
         let mut reports = Vec::new();
         let mut timers_changed = false;
         let mut deleted = false;
-        let caller_role = match caller.map(attachment::load::<Attachment>).transpose()? {
-            Some(Some(Attachment {
-                conn: Conn::Admitted(role),
-                ..
-            })) => Some(role),
-            _ => None,
-        };
+        let (caller, caller_role) = caller.map_or((None, None), |(ws, role)| (Some(ws), role));
         for effect in effects {
             match effect {
                 Effect::Reply(frame) => outbox.push(Outgoing::ToCaller(encode(&frame)?)),
@@ -572,9 +590,15 @@ impl GameRoom {
                     self.state.storage().delete_all().await?;
                     self.state.storage().delete_alarm().await?;
                     self.schema_ready.set(false);
+                    self.record.take();
                     deleted = true;
                 }
             }
+        }
+        if !deleted {
+            // Storage now holds exactly this record: keep it for the next
+            // event, before anything below awaits.
+            self.record.replace(Some(record.clone()));
         }
         if timers_changed && !deleted {
             self.reschedule(storage, now).await?;
@@ -647,6 +671,8 @@ impl GameRoom {
     }
 
     fn send(&self, caller: Option<&WebSocket>, outbox: Vec<Outgoing>) {
+        // Who is admitted, looked up once for all the frames.
+        let mut admitted: Option<Vec<(WebSocket, Role)>> = None;
         for outgoing in outbox {
             match outgoing {
                 Outgoing::ToCaller(bytes) => {
@@ -655,8 +681,8 @@ impl GameRoom {
                     }
                 }
                 Outgoing::ToAdmitted(bytes, except) => {
-                    for (ws, role) in self.admitted() {
-                        if Some(role) != except {
+                    for (ws, role) in admitted.get_or_insert_with(|| self.admitted()).iter() {
+                        if Some(*role) != except {
                             let _ = ws.send_with_bytes(&bytes);
                         }
                     }
