@@ -33,6 +33,7 @@
     )
 )]
 
+pub mod alarm;
 pub mod config;
 pub mod echo;
 pub mod internal;

@@ -16,6 +16,7 @@ use super::codes::{new_code, parse_code};
 use super::queue::{Match, MatchRules, Member, Ticket, next_wakeup_ms, take_matches};
 use super::stats::percentile;
 use super::storage::{PrivateRoom, Storage, StoredTicket};
+use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
 use crate::config;
 use crate::frames::{self, send, send_error};
@@ -28,6 +29,7 @@ use crate::room::durable::ROOM_BINDING;
 use crate::room::engine::{RoomSetup, SeatSetup};
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::time::Duration;
 use volley_shared::protocol::{self, ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
 use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
@@ -84,11 +86,17 @@ struct CreatedRoom {
 pub struct Matchmaker {
     state: State,
     env: Env,
+    /// The tables exist (created or checked once per instance).
+    schema_ready: Cell<bool>,
 }
 
 impl DurableObject for Matchmaker {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            schema_ready: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -159,6 +167,8 @@ impl DurableObject for Matchmaker {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        // It rang: whatever time was noted, none is pending now.
+        self.storage()?.note_alarm_ms(None)?;
         self.run_matching().await?;
         Response::ok("matching ran")
     }
@@ -166,7 +176,13 @@ impl DurableObject for Matchmaker {
 
 impl Matchmaker {
     fn storage(&self) -> Result<Storage> {
-        Storage::open(self.state.storage().sql())
+        let sql = self.state.storage().sql();
+        if self.schema_ready.get() {
+            return Ok(Storage::existing(sql));
+        }
+        let storage = Storage::open(sql)?;
+        self.schema_ready.set(true);
+        Ok(storage)
     }
 
     async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
@@ -424,12 +440,14 @@ impl Matchmaker {
             }
             seated.push((found, players));
         }
-        match next_wakeup_ms(&waiting, now, &rules) {
-            Some(at) => {
-                let offset = Duration::from_millis(at.saturating_sub(now));
-                self.state.storage().set_alarm(offset).await?;
-            }
-            None => self.state.storage().delete_alarm().await?,
+        // The alarm only moves earlier (crate::alarm): an alarm with nothing
+        // left to do rings once and finds nothing, which is cheaper than
+        // moving or deleting it at every ticket.
+        let next = next_wakeup_ms(&waiting, now, &rules);
+        if let AlarmPlan::Set(at) = alarm::plan(now, next, storage.alarm_ms()?) {
+            storage.note_alarm_ms(Some(at))?;
+            let offset = Duration::from_millis(at.saturating_sub(now));
+            self.state.storage().set_alarm(offset).await?;
         }
         for (found, players) in seated {
             if let Err(err) = self.seat_match(&storage, &found, &players).await {

@@ -19,6 +19,7 @@
 use super::codes::Guesses;
 use super::queue::{DEFAULT_RATING, Ticket};
 use super::ratings;
+use crate::alarm;
 use crate::internal::GameResult;
 use crate::sql::{blob, from_blob, integer, real, text, unsigned};
 use serde::{Deserialize, Serialize};
@@ -69,7 +70,24 @@ impl Storage {
     /// Opens the tables, creating them if needed.
     pub fn open(sql: SqlStorage) -> Result<Storage> {
         sql.exec(SCHEMA, None)?;
+        sql.exec(alarm::ALARM_TABLE, None)?;
         Ok(Storage { sql })
+    }
+
+    /// Opens tables that [`Storage::open`] already created in this
+    /// object's storage.
+    pub fn existing(sql: SqlStorage) -> Storage {
+        Storage { sql }
+    }
+
+    /// When the alarm this shard last set rings (or rang).
+    pub fn alarm_ms(&self) -> Result<Option<u64>> {
+        alarm::noted_ms(&self.sql)
+    }
+
+    /// Notes the time the alarm was set to, or that none is pending.
+    pub fn note_alarm_ms(&self, at_ms: Option<u64>) -> Result<()> {
+        alarm::note_ms(&self.sql, at_ms)
     }
 
     /// Writes a ticket, new or changed.

@@ -16,13 +16,13 @@
 //! verifies its signature, room and expiry, and the engine checks that the
 //! player holds the seat.
 
-use super::alarm::{self, AlarmPlan};
 use super::effects::Effect;
 use super::effects::TimerKind;
 use super::engine::{Room, refuse_and_close};
 use super::flood::{FloodGuard, Verdict};
 use super::storage::{RoomRecord, Storage};
 use super::wakeups::{self, Wakeup};
+use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
 use crate::config;
 use crate::frames::{self, send_error};

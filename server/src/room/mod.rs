@@ -1,7 +1,6 @@
 //! One match: the pure [`engine`] with its [`effects`] and [`flood`] limits,
 //! and the `GameRoom` Durable Object around them with its [`storage`].
 
-pub mod alarm;
 pub mod durable;
 pub mod effects;
 pub mod engine;

@@ -17,6 +17,7 @@
 use super::durable::RoomGame;
 use super::effects::{Commit, Timer, TimerKind};
 use super::engine::Room;
+use crate::alarm;
 use crate::sql::{blob, from_blob, integer, text, unsigned};
 use serde::{Deserialize, Serialize};
 use volley_shared::codec;
@@ -31,7 +32,6 @@ CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY CHECK (id = 1), record B
 CREATE TABLE IF NOT EXISTS actions (number INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, action BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_ms INTEGER NOT NULL, epoch INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS alarm (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL);
 ";
 
 /// Everything a room keeps in its one `room` row.
@@ -76,6 +76,7 @@ impl Storage {
     /// Opens the tables, creating them if this is a new room.
     pub fn open(sql: SqlStorage) -> Result<Storage> {
         sql.exec(SCHEMA, None)?;
+        sql.exec(alarm::ALARM_TABLE, None)?;
         Ok(Storage { sql })
     }
 
@@ -227,25 +228,12 @@ impl Storage {
     /// When the alarm this room last set rings (or rang); `None` if it
     /// never set one or deleted it.
     pub fn alarm_ms(&self) -> Result<Option<u64>> {
-        let cursor = self
-            .sql
-            .exec("SELECT at_ms FROM alarm WHERE id = 1", None)?;
-        match cursor.raw().next() {
-            Some(row) => unsigned(row?.into_iter().next()).map(Some),
-            None => Ok(None),
-        }
+        alarm::noted_ms(&self.sql)
     }
 
     /// Notes the time the alarm was set to, or that it was deleted.
     pub fn note_alarm_ms(&self, at_ms: Option<u64>) -> Result<()> {
-        match at_ms {
-            Some(at_ms) => self.sql.exec(
-                "INSERT OR REPLACE INTO alarm (id, at_ms) VALUES (1, ?)",
-                vec![integer(at_ms)?],
-            )?,
-            None => self.sql.exec("DELETE FROM alarm", None)?,
-        };
-        Ok(())
+        alarm::note_ms(&self.sql, at_ms)
     }
 
     /// When the earliest pending timer is due.
