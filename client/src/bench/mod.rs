@@ -55,7 +55,7 @@ pub struct BenchArgs {
     #[arg(long, value_enum)]
     only: Vec<Which>,
     /// Games played one at a time for the move round trip.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 60)]
     rtt_games: u32,
     /// Round trips through each echo for the round-trip baseline.
     #[arg(long, default_value_t = 1000)]
