@@ -66,8 +66,10 @@ impl ClientError {
             ClientError::Session(SessionError::Desync(_)) => "desync".into(),
             ClientError::Session(SessionError::Codec(_)) => "undecodable_frame".into(),
             ClientError::Closed(reason) => {
-                let code = reason.split_whitespace().next().unwrap_or("none");
-                format!("closed:{code}")
+                match reason.split_whitespace().next().map(str::parse::<u16>) {
+                    Some(Ok(code)) => format!("closed:{code}"),
+                    _ => "closed".into(),
+                }
             }
             ClientError::Timeout(_) => "timeout".into(),
             ClientError::Codec(_) => "codec".into(),

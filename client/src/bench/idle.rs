@@ -8,7 +8,7 @@
 
 use crate::lobby::Matched;
 use crate::native::{Client, ClientError, Connection, http_json};
-use crate::session::GameSession;
+use crate::session::{GameSession, SessionError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -57,7 +57,7 @@ impl Side {
     /// Fires the AI's shot.
     async fn fire(&mut self) -> Result<(), ClientError> {
         let (Some(state), Some(seat)) = (self.session.state(), self.session.seat()) else {
-            return Err(ClientError::Closed("not welcomed".into()));
+            return Err(SessionError::Unexpected("a move before the welcome".into()).into());
         };
         let fire = choose_fire(state, seat);
         self.conn.send(&ClientFrame::Move(fire)).await?;
@@ -79,7 +79,7 @@ async fn one_move(sides: &mut [Side; 2]) -> Result<bool, ClientError> {
     let seen = sides[other].session.last_seq();
     sides[mover].until(|s| s.last_seq() >= seen).await?;
     if sides[mover].session.last_seq() <= before {
-        return Err(ClientError::Closed("the move was not resolved".into()));
+        return Err(SessionError::Unexpected("the move was not resolved".into()).into());
     }
     Ok(sides[other].session.outcome().is_none())
 }
@@ -151,7 +151,5 @@ pub async fn idle_wakeups(client: &Client, idle: Duration) -> Result<IdleResult,
             unexpected,
         });
     }
-    Err(ClientError::Closed(
-        "three games in a row ended on their first move".into(),
-    ))
+    Err(SessionError::Unexpected("three games in a row ended on their first move".into()).into())
 }

@@ -7,10 +7,10 @@
 //! timer), then everything that is sent. Sockets are accepted with the
 //! hibernation API and carry a small attachment (who the connection is and
 //! its rate limits), so an idle room is evicted from memory and rebuilt from
-//! storage alone when the next event arrives. The only thing kept in memory
-//! between events is a copy of the record exactly as last written (so a
-//! frame does not read and decode it again); storage stays the truth, and
-//! the constructor does no I/O.
+//! storage alone when the next event arrives. Besides a few flags, the only
+//! thing kept in memory between events is a copy of the record exactly as
+//! last written (so a frame does not read and decode it again); storage
+//! stays the truth, and the constructor does no I/O.
 //!
 //! The join token travels in the `Hello` frame, not the URL: this adapter
 //! verifies its signature, room and expiry, and the engine checks that the
@@ -211,17 +211,19 @@ impl GameRoom {
     /// failure to count is logged, never fatal.
     fn woken(&self, wakeup: Wakeup) {
         let constructed = self.fresh.replace(false);
-        let sql = self.state.storage().sql();
         let counting = match self.counting.get() {
             Some(counting) => counting,
             None => {
-                let counting =
-                    crate::echo::enabled(&self.env) && wakeups::enabled(&sql).unwrap_or(false);
+                let counting = crate::echo::enabled(&self.env)
+                    && wakeups::enabled(&self.state.storage().sql()).unwrap_or(false);
                 self.counting.set(Some(counting));
                 counting
             }
         };
-        if counting && let Err(err) = wakeups::count(&sql, wakeup, constructed) {
+        if !counting {
+            return;
+        }
+        if let Err(err) = wakeups::count(&self.state.storage().sql(), wakeup, constructed) {
             worker::console_warn!("could not count a wake-up: {err}");
         }
     }
