@@ -317,7 +317,8 @@ fn echo_object_url(server: &Url, shard: &str) -> Result<Url> {
     )?)
 }
 
-fn quiet_config(mut config: LoadConfig, args: &BenchArgs) -> LoadConfig {
+/// `config` with a progress bar unless `--quiet`.
+fn with_progress(mut config: LoadConfig, args: &BenchArgs) -> LoadConfig {
     config.progress = !args.quiet;
     config
 }
@@ -353,7 +354,7 @@ async fn rtt(server: &Url, args: &BenchArgs, payload: &[u8]) -> Result<(RttBench
         args.echo_round_trips,
     )
     .await?;
-    let volley = load::run(quiet_config(
+    let volley = load::run(with_progress(
         LoadConfig {
             arrival_rate: 0.0,
             think: Duration::ZERO,
@@ -396,7 +397,7 @@ async fn matchmaking(
         duration,
     )
     .await;
-    let (volley, server_cpu) = with_server_cpu(load::run(quiet_config(
+    let (volley, server_cpu) = with_server_cpu(load::run(with_progress(
         LoadConfig {
             arrival_rate: 0.0,
             workload: Workload::MatchOnly,
@@ -468,7 +469,7 @@ async fn saturation(
     for &rooms in &args.rooms {
         let players = rooms * 2;
         eprintln!("bench: Volley saturation, {rooms} rooms ({players} bots, standard workload)");
-        let (run, server_cpu) = with_server_cpu(load::run(quiet_config(
+        let (run, server_cpu) = with_server_cpu(load::run(with_progress(
             LoadConfig {
                 arrival_rate: f64::from(players).max(20.0),
                 warmup,

@@ -201,8 +201,7 @@ pub async fn run(config: LoadConfig) -> LoadReport {
     bar.finish_and_clear();
     let wall = recorder.start().elapsed();
     let cpu = cpu.read(wall);
-    let recorder = Arc::into_inner(recorder).expect("every player task has ended");
-    report::build(&config, recorder, wall, cpu)
+    report::build(&config, &recorder, wall, cpu)
 }
 
 /// When player `index` arrives, at `rate` players a second.

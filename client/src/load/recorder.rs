@@ -214,8 +214,8 @@ impl Recorder {
         self.with(|t| Self::second(t, second).frames += frames);
     }
 
-    /// Everything recorded, for the report.
-    pub fn into_tallies(self) -> Tallies {
-        self.tallies.into_inner().unwrap_or_else(|e| e.into_inner())
+    /// Everything recorded, for the report (the recorder is left empty).
+    pub fn take_tallies(&self) -> Tallies {
+        std::mem::take(&mut *self.tallies.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }

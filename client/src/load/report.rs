@@ -132,12 +132,12 @@ pub struct TimelinePoint {
 /// Builds the report of a finished run.
 pub(super) fn build(
     config: &LoadConfig,
-    recorder: Recorder,
+    recorder: &Recorder,
     wall: Duration,
     cpu: CpuUse,
 ) -> LoadReport {
     let traffic = recorder.traffic.read();
-    let t = recorder.into_tallies();
+    let t = recorder.take_tallies();
     let window = config.window().min(wall.saturating_sub(config.warmup));
     let per_second = |count: u64| {
         if window.is_zero() {
@@ -357,7 +357,7 @@ mod tests {
         }
         let report = build(
             &config(),
-            recorder,
+            &recorder,
             Duration::from_secs(2),
             CpuUse::default(),
         );
@@ -386,7 +386,7 @@ mod tests {
         )));
         let report = build(
             &config(),
-            recorder,
+            &recorder,
             Duration::from_secs(2),
             CpuUse::default(),
         );
