@@ -752,13 +752,8 @@ impl GameReport {
         Self::empty(matched.room.clone(), matched.seat)
     }
 
-    /// An empty report, for tests of what reads reports.
-    #[cfg(test)]
-    pub(crate) fn new_for_tests(room: RoomId, seat: Seat) -> Self {
-        Self::empty(room, seat)
-    }
-
-    fn empty(room: RoomId, seat: Seat) -> Self {
+    /// A report of nothing yet, for `seat` in `room`.
+    pub(crate) fn empty(room: RoomId, seat: Seat) -> Self {
         Self {
             room,
             seat,

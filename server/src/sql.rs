@@ -6,8 +6,39 @@
 //! whole records) goes in bincode blobs.
 
 use serde::{Serialize, de::DeserializeOwned};
+use std::cell::Cell;
 use volley_shared::codec;
-use worker::{Error, Result, SqlStorageValue};
+use worker::{Error, Result, SqlStorage, SqlStorageValue};
+
+/// Whether an object's tables exist, so that they are created (or checked)
+/// once per instance instead of at every event.
+#[derive(Debug, Default)]
+pub struct Schema {
+    ready: Cell<bool>,
+}
+
+impl Schema {
+    /// Opens the object's storage: with `open`, which creates the tables,
+    /// the first time; with `existing` after that.
+    pub fn open<S>(
+        &self,
+        sql: SqlStorage,
+        open: impl FnOnce(SqlStorage) -> Result<S>,
+        existing: impl FnOnce(SqlStorage) -> S,
+    ) -> Result<S> {
+        if self.ready.get() {
+            return Ok(existing(sql));
+        }
+        let storage = open(sql)?;
+        self.ready.set(true);
+        Ok(storage)
+    }
+
+    /// The tables are gone (`delete_all`): create them again next time.
+    pub fn forget(&self) {
+        self.ready.set(false);
+    }
+}
 
 /// The largest blob read back.
 const MAX_BLOB_BYTES: usize = 1 << 20;

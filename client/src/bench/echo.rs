@@ -151,11 +151,11 @@ impl EchoRun {
 /// once, for `duration`.
 pub async fn throughput(urls: &[Url], payload: &[u8], duration: Duration) -> EchoRun {
     let mut conns = Vec::new();
-    let mut run = EchoRun::default();
+    let mut failed_to_open = 0;
     for url in urls {
         match Connection::open(url).await {
             Ok(conn) => conns.push(conn),
-            Err(_) => run.errors += 1,
+            Err(_) => failed_to_open += 1,
         }
     }
     let start = Instant::now();
@@ -181,13 +181,8 @@ pub async fn throughput(urls: &[Url], payload: &[u8], duration: Duration) -> Ech
             mine
         });
     }
-    while let Some(done) = tasks.join_next().await {
-        run.absorb(done.unwrap_or(EchoRun {
-            errors: 1,
-            ..EchoRun::default()
-        }));
-    }
-    run.elapsed = start.elapsed();
+    let mut run = gather(tasks, start).await;
+    run.errors += failed_to_open;
     run
 }
 
@@ -225,6 +220,12 @@ pub async fn connect_cycles(
             mine
         });
     }
+    gather(tasks, start).await
+}
+
+/// Waits for every task's own run and adds them up (a task that panicked
+/// counts as an error); the elapsed time is since `start`.
+async fn gather(mut tasks: JoinSet<EchoRun>, start: Instant) -> EchoRun {
     let mut run = EchoRun::default();
     while let Some(done) = tasks.join_next().await {
         run.absorb(done.unwrap_or(EchoRun {

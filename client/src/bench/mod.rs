@@ -310,11 +310,15 @@ async fn with_server_cpu<T>(work: impl Future<Output = T>) -> (T, ServerCpu) {
     (out, cpu)
 }
 
-fn echo_object_url(server: &Url, shard: &str) -> Result<Url> {
-    Ok(ws_url(
-        server,
-        &format!("/api/bench/echo/ws?shard={shard}"),
-    )?)
+/// The WebSocket URL of echo object `shard`, with each of `work`
+/// (`write`, `alarm`) turned on.
+fn echo_object_url(server: &Url, shard: &str, work: &[&str]) -> Result<Url> {
+    let mut url = ws_url(server, "/api/bench/echo/ws")?;
+    url.query_pairs_mut().append_pair("shard", shard);
+    for flag in work {
+        url.query_pairs_mut().append_pair(flag, "1");
+    }
+    Ok(url)
 }
 
 /// `config` with a progress bar unless `--quiet`.
@@ -333,27 +337,16 @@ async fn rtt(server: &Url, args: &BenchArgs, payload: &[u8]) -> Result<(RttBench
     let loopback_echo =
         echo::round_trips(&loopback.url(), payload, warmup, args.echo_round_trips).await?;
     drop(loopback);
-    let echo_object = echo::round_trips(
-        &echo_object_url(server, "rtt")?,
-        payload,
-        warmup,
-        args.echo_round_trips,
-    )
-    .await?;
-    let echo_object_writing = echo::round_trips(
-        &echo_object_url(server, "rtt-write&write=1")?,
-        payload,
-        warmup,
-        args.echo_round_trips,
-    )
-    .await?;
-    let echo_object_writing_alarm = echo::round_trips(
-        &echo_object_url(server, "rtt-write-alarm&write=1&alarm=1")?,
-        payload,
-        warmup,
-        args.echo_round_trips,
-    )
-    .await?;
+    // Each variant on an object of its own: plain, writing a row per frame,
+    // and writing a row and moving the alarm per frame.
+    let echo_round_trips = |shard: &'static str, work: &'static [&'static str]| async move {
+        let url = echo_object_url(server, shard, work)?;
+        anyhow::Ok(echo::round_trips(&url, payload, warmup, args.echo_round_trips).await?)
+    };
+    let echo_object = echo_round_trips("rtt", &[]).await?;
+    let echo_object_writing = echo_round_trips("rtt-write", &["write"]).await?;
+    let echo_object_writing_alarm =
+        echo_round_trips("rtt-write-alarm", &["write", "alarm"]).await?;
     let volley = load::run(with_progress(
         LoadConfig {
             arrival_rate: 0.0,
@@ -391,7 +384,7 @@ async fn matchmaking(
         args.match_concurrency, args.match_seconds
     );
     let cycles = echo::connect_cycles(
-        &echo_object_url(server, "connect")?,
+        &echo_object_url(server, "connect", &[])?,
         payload,
         args.match_concurrency,
         duration,
@@ -440,7 +433,7 @@ async fn saturation(
     for &connections in &args.echo_connections {
         eprintln!("bench: echo saturation, {connections} connections");
         let urls = (0..connections)
-            .map(|i| echo_object_url(server, &format!("sat-{}", i / 2)))
+            .map(|i| echo_object_url(server, &format!("sat-{}", i / 2), &[]))
             .collect::<Result<Vec<_>>>()?;
         let cpu = crate::load::cpu::CpuClock::start();
         let started = std::time::Instant::now();

@@ -335,7 +335,7 @@ mod tests {
     }
 
     fn game(room: &str, seat: u8, moves: u32) -> GameReport {
-        let mut report = GameReport::new_for_tests(RoomId(room.into()), Seat(seat));
+        let mut report = GameReport::empty(RoomId(room.into()), Seat(seat));
         report.outcome = Outcome::Winner(Seat(0));
         report.shots = moves;
         report.moves = (0..moves)

@@ -27,9 +27,9 @@ use crate::internal::{
 use crate::location::hint_for_match;
 use crate::room::durable::ROOM_BINDING;
 use crate::room::engine::{RoomSetup, SeatSetup};
+use crate::sql::Schema;
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
-use std::cell::Cell;
 use std::time::Duration;
 use volley_shared::protocol::{self, ClientFrame, ErrorCode, MAX_NAME_LEN, ServerFrame, close};
 use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
@@ -86,8 +86,8 @@ struct CreatedRoom {
 pub struct Matchmaker {
     state: State,
     env: Env,
-    /// The tables exist (created or checked once per instance).
-    schema_ready: Cell<bool>,
+    /// Whether the tables exist (created or checked once per instance).
+    schema: Schema,
 }
 
 impl DurableObject for Matchmaker {
@@ -95,7 +95,7 @@ impl DurableObject for Matchmaker {
         Self {
             state,
             env,
-            schema_ready: Cell::new(false),
+            schema: Schema::default(),
         }
     }
 
@@ -176,13 +176,8 @@ impl DurableObject for Matchmaker {
 
 impl Matchmaker {
     fn storage(&self) -> Result<Storage> {
-        let sql = self.state.storage().sql();
-        if self.schema_ready.get() {
-            return Ok(Storage::existing(sql));
-        }
-        let storage = Storage::open(sql)?;
-        self.schema_ready.set(true);
-        Ok(storage)
+        self.schema
+            .open(self.state.storage().sql(), Storage::open, Storage::existing)
     }
 
     async fn on_message(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<()> {

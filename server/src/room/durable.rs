@@ -31,6 +31,7 @@ use crate::internal::{
     self, CLAIM_PATH, ClaimSeat, GameResult, INIT_ROOM_PATH, InitRoom, RESULT_PATH,
 };
 use crate::matchmaker::durable::COORDINATOR_BINDING;
+use crate::sql::Schema;
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -102,8 +103,8 @@ pub struct GameRoom {
     fresh: Cell<bool>,
     /// Whether this room counts its wake-ups ([`wakeups`]), once known.
     counting: Cell<Option<bool>>,
-    /// The tables exist (created or checked once per instance, not per event).
-    schema_ready: Cell<bool>,
+    /// Whether the tables exist (created or checked once per instance).
+    schema: Schema,
     /// The room record as last written to storage by this instance, so a
     /// frame does not read and decode it again (nor rebuild the terrain).
     /// Taken out while a handler works on it and put back once its writes
@@ -121,7 +122,7 @@ impl DurableObject for GameRoom {
             instance: getrandom::u64().unwrap_or(0),
             fresh: Cell::new(true),
             counting: Cell::new(None),
-            schema_ready: Cell::new(false),
+            schema: Schema::default(),
             record: RefCell::new(None),
         }
     }
@@ -250,13 +251,8 @@ impl GameRoom {
     }
 
     fn storage(&self) -> Result<Storage> {
-        let sql = self.state.storage().sql();
-        if self.schema_ready.get() {
-            return Ok(Storage::existing(sql));
-        }
-        let storage = Storage::open(sql)?;
-        self.schema_ready.set(true);
-        Ok(storage)
+        self.schema
+            .open(self.state.storage().sql(), Storage::open, Storage::existing)
     }
 
     /// The room record, from memory if this instance has it, else from
@@ -591,7 +587,7 @@ impl GameRoom {
                     // deleted explicitly too, for older dates.
                     self.state.storage().delete_all().await?;
                     self.state.storage().delete_alarm().await?;
-                    self.schema_ready.set(false);
+                    self.schema.forget();
                     self.record.take();
                     deleted = true;
                 }
