@@ -126,6 +126,17 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
+# Python 3, for scripts/module-cycles.
+ensure_python() {
+  if command -v python3 >/dev/null; then
+    return
+  fi
+  command -v apt-get >/dev/null || die "scripts/module-cycles needs python3"
+  log "installing Debian's python3 (the import-cycle check)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3 >/dev/null
+}
+
 # A random JOIN_SECRET in .dev.vars for local development, made once.
 ensure_dev_vars() {
   local vars="$VOLLEY_ROOT/.dev.vars"

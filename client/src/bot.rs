@@ -1,15 +1,16 @@
-//! How a headless bot plays: which shot it picks, with what aiming error.
+//! How a headless bot plays any game a client knows: which move it makes,
+//! with what error.
 
+use crate::game::ClientGame;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use volley_shared::Seat;
-use volley_shared::ai::{Skill, choose_fire_with_skill};
-use volley_shared::artillery::{Artillery, Fire};
+use volley_shared::artillery::ai::Skill;
 
 /// A bot's way of playing.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Strategy {
-    /// Aim with the shared AI at this skill and fire.
+    /// Play the shared AI at this skill.
     Aim(Skill),
     /// Never move: every turn times out (to test turn deadlines).
     Idle,
@@ -20,7 +21,7 @@ impl Strategy {
     pub const BEST: Strategy = Strategy::Aim(Skill::BEST);
 }
 
-/// A strategy with the generator its aiming error is drawn from.
+/// A strategy with the generator its error is drawn from.
 #[derive(Clone, Debug)]
 pub struct Bot {
     strategy: Strategy,
@@ -28,7 +29,7 @@ pub struct Bot {
 }
 
 impl Bot {
-    /// A bot playing `strategy`, its aiming error seeded with `seed`.
+    /// A bot playing `strategy`, its error seeded with `seed`.
     pub fn new(strategy: Strategy, seed: u64) -> Self {
         Self {
             strategy,
@@ -36,10 +37,10 @@ impl Bot {
         }
     }
 
-    /// The shot to fire now, if any.
-    pub fn decide(&mut self, state: &Artillery, seat: Seat) -> Option<Fire> {
+    /// The move to make now, if any.
+    pub fn decide<G: ClientGame>(&mut self, state: &G, seat: Seat) -> Option<G::Move> {
         match self.strategy {
-            Strategy::Aim(skill) => Some(choose_fire_with_skill(state, seat, skill, &mut self.rng)),
+            Strategy::Aim(skill) => state.choose(seat, skill, &mut self.rng),
             Strategy::Idle => None,
         }
     }
@@ -49,7 +50,7 @@ impl Bot {
 mod tests {
     use super::*;
     use volley_shared::Game;
-    use volley_shared::artillery::ArtilleryConfig;
+    use volley_shared::artillery::{Artillery, ArtilleryConfig};
 
     fn duel() -> Artillery {
         let mut state = Artillery::new(&ArtilleryConfig::default(), 7, 2).expect("a duel");
@@ -60,11 +61,12 @@ mod tests {
     #[test]
     fn the_same_seed_aims_the_same_and_idle_never_fires() {
         let state = duel();
+        let seat = state.to_move().unwrap();
         let sloppy = Strategy::Aim(Skill(0.3));
-        let a = Bot::new(sloppy, 5).decide(&state, Seat(0));
-        let b = Bot::new(sloppy, 5).decide(&state, Seat(0));
+        let a = Bot::new(sloppy, 5).decide(&state, seat);
+        let b = Bot::new(sloppy, 5).decide(&state, seat);
         assert!(a.is_some());
         assert_eq!(a, b);
-        assert_eq!(Bot::new(Strategy::Idle, 5).decide(&state, Seat(0)), None);
+        assert_eq!(Bot::new(Strategy::Idle, 5).decide(&state, seat), None);
     }
 }

@@ -15,8 +15,9 @@
 //! That costs one wake-up per turn length while a game is active, instead
 //! of one alarm write per move.
 
+use crate::error::Result;
 use crate::sql::{integer, unsigned};
-use worker::{Result, SqlStorage};
+use worker::SqlStorage;
 
 /// The table the last alarm time is noted in; part of each object's schema.
 pub const ALARM_TABLE: &str = "CREATE TABLE IF NOT EXISTS alarm (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL);";

@@ -1,27 +1,28 @@
-//! Hibernation attachments stored as bincode in a hex string.
+//! Hibernation attachments stored as hex text of a bincode blob.
 //!
 //! `WebSocket::serialize_attachment` converts through `serde_wasm_bindgen`,
 //! which refuses 64-bit integers above 2^53 (player ids are random u64s) and
-//! would turn bytes into a number array. A hex string of bincode is compact,
-//! exact, and well under the 2,048-byte attachment limit.
+//! would turn bytes into a number array. A hex string of bincode
+//! ([`crate::blob`], with its limit) is compact, exact, and well under the
+//! runtime's 2,048-byte attachment limit.
 
+use crate::blob::{self, BlobError, Kind};
+use crate::error::Result;
 use serde::{Serialize, de::DeserializeOwned};
-use worker::{Error, Result, WebSocket};
+use worker::WebSocket;
 
 /// Stores `value` as the socket's attachment.
 pub fn store<T: Serialize>(ws: &WebSocket, value: &T) -> Result<()> {
-    let bytes = bincode::serde::encode_to_vec(value, bincode::config::standard())
-        .map_err(|e| Error::RustError(format!("could not encode attachment: {e}")))?;
-    ws.serialize_attachment(hex::encode(bytes))
+    let bytes = blob::encode(Kind::Attachment, value)?;
+    Ok(ws.serialize_attachment(hex::encode(bytes))?)
 }
 
-/// Reads the socket's attachment, if it has one of this type.
+/// Reads the socket's attachment, if it has one.
 pub fn load<T: DeserializeOwned>(ws: &WebSocket) -> Result<Option<T>> {
     let Some(text) = ws.deserialize_attachment::<String>()? else {
         return Ok(None);
     };
-    let bytes = hex::decode(text).map_err(|e| Error::RustError(format!("bad attachment: {e}")))?;
-    bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
-        .map(|(value, _)| Some(value))
-        .map_err(|e| Error::RustError(format!("bad attachment: {e}")))
+    let bytes = hex::decode(text)
+        .map_err(|e| BlobError::Decode(Kind::Attachment, format!("not hex: {e}")))?;
+    Ok(Some(blob::decode(Kind::Attachment, &bytes)?))
 }

@@ -13,7 +13,8 @@
 //! Its routes exist only when `wrangler dev --var VOLLEY_BENCH:1` turns them
 //! on; a normal deployment answers them with 404.
 
-use crate::http::{self, error};
+use crate::error::ServerError;
+use crate::http;
 use serde::{Deserialize, Serialize};
 use worker::{
     DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
@@ -113,13 +114,16 @@ pub fn enabled(env: &Env) -> bool {
 }
 
 /// `/api/bench/echo[/ws]?shard=N`: to echo object N (0 by default).
-pub async fn route(req: Request, env: &Env) -> Result<Response> {
+pub async fn route(req: Request, env: &Env) -> crate::error::Result<Response> {
     if !enabled(env) {
-        return error(404, "benchmark routes are off (VOLLEY_BENCH)");
+        return Err(ServerError::NotFound(
+            "benchmark routes are off (VOLLEY_BENCH)".into(),
+        ));
     }
     let shard = http::query_param(&req, "shard").unwrap_or_else(|| "0".into());
-    env.durable_object(ECHO_BINDING)?
+    Ok(env
+        .durable_object(ECHO_BINDING)?
         .get_by_name(&format!("echo:{shard}"))?
         .fetch_with_request(req)
-        .await
+        .await?)
 }

@@ -1,19 +1,7 @@
 //! Small HTTP helpers shared by the routes and the Durable Objects.
+//! (Error responses come from [`crate::error::ServerError`].)
 
-use serde::Serialize;
-use worker::{Request, Response, Result};
-
-/// A JSON error body `{"error": message}` with a status.
-pub fn error(status: u16, message: impl Into<String>) -> Result<Response> {
-    #[derive(Serialize)]
-    struct Body {
-        error: String,
-    }
-    Ok(Response::from_json(&Body {
-        error: message.into(),
-    })?
-    .with_status(status))
-}
+use worker::Request;
 
 /// Whether the request asks for a WebSocket upgrade.
 pub fn is_websocket_upgrade(req: &Request) -> bool {

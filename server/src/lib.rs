@@ -5,24 +5,35 @@
 //! - [`routes`]: the Worker's entry point; sends each request to the right
 //!   Durable Object.
 //! - [`matchmaker`]: the coordinator. [`matchmaker::queue`] is the pure
-//!   matching logic, [`matchmaker::durable`] the `Matchmaker` Durable Object.
-//! - [`room`]: one match. [`room::engine`] is the pure state machine and
-//!   [`room::effects`] what it asks for (including its timers);
-//!   [`room::flood`] the per-connection rate limits; [`room::storage`] its
-//!   SQLite tables; [`room::durable`] the `GameRoom` Durable Object that
-//!   loads it, feeds it frames and timers, and carries out its effects.
-//!   `ARCHITECTURE.md` draws the phases, timers and storage.
-//! - [`internal`]: the messages the coordinator sends rooms over `fetch`.
+//!   matching logic, [`matchmaker::lobby`] its frames, and
+//!   [`matchmaker::durable`] the `Matchmaker` Durable Object (tickets,
+//!   matching, private rooms).
+//! - [`room`]: one match. [`room::engine`] is the pure state machine over
+//!   any game, [`room::inbound`] and [`room::outbound`] its frames in each
+//!   protocol version, [`room::any`] the room of whichever game a mode
+//!   plays, [`room::record`] and [`room::storage`] how it is stored, and
+//!   [`room::durable`] the `GameRoom` Durable Object (sockets, effects,
+//!   public routes, hooks). `ARCHITECTURE.md` draws the phases, timers and
+//!   storage.
+//! - [`internal`]: everything the coordinator and rooms exchange (room
+//!   set-up, init, claim, result; bindings, shard names, stubs), so neither
+//!   Durable Object imports the other.
+//! - [`handshake`]: settling a socket's protocol version, for both.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
-//! - [`config`]: settings read from the environment, with clear errors.
+//! - [`settings`]: settings read once per instance, with clear errors.
+//! - [`error`]: the one error type, which knows its HTTP status.
+//! - [`blob`]: the one bincode helper for stored blobs, attachments and
+//!   internal messages, with size limits.
 //! - [`echo`]: the `EchoRoom` Durable Object, the benchmarks' baseline,
 //!   routed only when `VOLLEY_BENCH=1`.
-//! - `sql`, `attachment`, `frames`, `http`: small helpers for storage values,
-//!   socket attachments, frames on sockets, and HTTP answers.
+//! - `sql`, `attachment`, `http`, [`alarm`]: small helpers for storage
+//!   values, socket attachments, HTTP, and the one alarm.
 //!
-//! Pure modules (`engine`, `effects`, `flood`, `queue`, `token`, `location`) use no `worker`
-//! types and are unit-tested natively. A panic in a Worker resets every
-//! object in the isolate, so nothing here unwraps or indexes on input paths.
+//! Pure modules (`engine`, `effects`, `flood`, `inbound`, `outbound`, `any`,
+//! `record`, `queue`, `lobby`, `handshake`, `token`, `location`, `settings`'s
+//! parsing) use no Durable Object APIs and are unit-tested natively. A panic
+//! in a Worker resets every object in the isolate, so nothing here unwraps
+//! or indexes on input paths.
 #![cfg_attr(
     not(test),
     deny(
@@ -34,16 +45,18 @@
 )]
 
 pub mod alarm;
-pub mod config;
+pub mod blob;
 pub mod echo;
+pub mod error;
+pub mod handshake;
 pub mod internal;
 pub mod location;
 pub mod matchmaker;
 pub mod room;
 pub mod routes;
+pub mod settings;
 pub mod token;
 
 mod attachment;
-mod frames;
 mod http;
 mod sql;

@@ -19,26 +19,21 @@
 //! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST`/`GET /api/rooms/{room_id}/debug/wakeups` | that room starts counting its wake-ups / reads the counts; only with `VOLLEY_BENCH=1` |
 
-use crate::config;
 use crate::echo;
-use crate::http::{self, error};
+use crate::error::{Result, ServerError, respond};
+use crate::http;
+use crate::internal::link;
 use crate::location::hint_for_place;
 use crate::matchmaker::codes::parse_code;
-use crate::matchmaker::durable::COORDINATOR_BINDING;
-use crate::room::durable::ROOM_BINDING;
-use serde::Serialize;
-use volley_shared::{Mode, PROTOCOL_VERSION, PlayerId, RoomId};
-use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Result, event};
+use crate::settings::{self, Settings};
+use volley_shared::api::{AllStats, Guest, Health, PlayerModes, PlayerRecord, ShardStats};
+use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
+use volley_shared::{Mode, PlayerId, RoomId};
+use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, event};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    match route(req, &env).await {
-        Ok(response) => Ok(response),
-        Err(err) => {
-            worker::console_error!("request failed: {err}");
-            error(500, err.to_string())
-        }
-    }
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    respond(route(req, &env).await)
 }
 
 async fn route(req: Request, env: &Env) -> Result<Response> {
@@ -60,8 +55,10 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "stats"]) => to_coordinator(req, env, "/api/stats").await,
         (Method::Get, ["api", "rooms", room]) => to_room(req, env, room).await,
         (Method::Get | Method::Post, ["api", "rooms", room, "debug", "wakeups"]) => {
-            if !echo::enabled(env) {
-                return error(404, "benchmark routes are off (VOLLEY_BENCH)");
+            if !Settings::from_env(env)?.bench {
+                return Err(ServerError::NotFound(
+                    "benchmark routes are off (VOLLEY_BENCH)".into(),
+                ));
             }
             to_room(req, env, room).await
         }
@@ -71,32 +68,39 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
             ["api", "rooms", room, "spectate"]
             | ["api", "rooms", room, "debug", "alarm" | "report"],
         ) => to_room(req, env, room).await,
-        (_, ["api", ..]) => error(404, format!("no route for {} {path}", req.method())),
-        _ => error(404, "not found"),
+        (_, ["api", ..]) => Err(ServerError::NotFound(format!(
+            "no route for {} {path}",
+            req.method()
+        ))),
+        _ => Err(ServerError::NotFound("not found".into())),
     }
 }
 
 fn health() -> Result<Response> {
-    #[derive(Serialize)]
-    struct Health {
-        ok: bool,
-        version: &'static str,
-        protocol: u16,
-    }
-    Response::from_json(&Health {
+    Ok(Response::from_json(&Health {
         ok: true,
-        version: env!("CARGO_PKG_VERSION"),
+        version: env!("CARGO_PKG_VERSION").to_string(),
         protocol: PROTOCOL_VERSION,
+        min_protocol: MIN_PROTOCOL_VERSION,
+    })?)
+}
+
+/// The mode named by `?mode=` (default `duel`).
+fn mode_of(req: &Request) -> Result<Mode> {
+    let name = http::query_param(req, "mode").unwrap_or_else(|| "duel".into());
+    Mode::parse(&name).ok_or_else(|| {
+        let known: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+        ServerError::BadRequest(format!(
+            "unknown mode {name:?}; modes are {}",
+            known.join(", ")
+        ))
     })
 }
 
 /// Sends the request to the coordinator shard of its mode, adding the
 /// continent Cloudflare saw the client connect from.
 async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response> {
-    let mode_name = http::query_param(&req, "mode").unwrap_or_else(|| "duel".into());
-    let Some(mode) = Mode::parse(&mode_name) else {
-        return error(400, format!("unknown mode {mode_name:?}; try mode=duel"));
-    };
+    let mode = mode_of(&req)?;
     forward_to_coordinator(req, env, mode, path).await
 }
 
@@ -105,7 +109,7 @@ async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response>
 async fn join_private(req: Request, env: &Env) -> Result<Response> {
     let typed = http::query_param(&req, "code").unwrap_or_default();
     let Some((_, mode)) = parse_code(&typed) else {
-        return error(404, "that is not a join code");
+        return Err(ServerError::NotFound("that is not a join code".into()));
     };
     forward_to_coordinator(req, env, mode, "/api/private/join").await
 }
@@ -120,7 +124,8 @@ async fn forward_to_coordinator(
     mode: Mode,
     path: &str,
 ) -> Result<Response> {
-    let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))?;
+    let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))
+        .map_err(|e| ServerError::Config(format!("internal URL: {e}")))?;
     url.query_pairs_mut().append_pair("mode", mode.as_str());
     for name in ["name", "code"] {
         if let Some(value) = http::query_param(&req, name) {
@@ -130,13 +135,11 @@ async fn forward_to_coordinator(
     if let Some(guest) = http::query_param(&req, "guest") {
         // Verified here; the coordinator trusts `player` because only the
         // Worker builds these URLs.
-        match config::join_key(env)?.verify_guest(&guest) {
-            Ok(player) => {
-                url.query_pairs_mut()
-                    .append_pair("player", &player.to_string());
-            }
-            Err(err) => return error(403, format!("guest token: {err}")),
-        }
+        let player = settings::join_key(env)?
+            .verify_guest(&guest)
+            .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))?;
+        url.query_pairs_mut()
+            .append_pair("player", &player.to_string());
     }
     let continent = http::cf_field(&req, "continent");
     let country = http::cf_field(&req, "country");
@@ -157,63 +160,55 @@ async fn forward_to_coordinator(
     let mut init = RequestInit::new();
     init.with_method(req.method()).with_headers(headers);
     let forwarded = Request::new_with_init(url.as_str(), &init)?;
-    let shard = format!("coordinator:{}", mode.as_str());
-    env.durable_object(COORDINATOR_BINDING)?
-        .get_by_name(&shard)?
+    Ok(link::coordinator(env, mode)?
         .fetch_with_request(forwarded)
-        .await
+        .await?)
 }
 
 /// `POST /api/guests`: a guest identity. No account is needed: the token is
 /// the identity, and ratings and match history follow its player id.
 fn new_guest(env: &Env) -> Result<Response> {
-    #[derive(Serialize)]
-    struct Guest {
-        player: String,
-        token: String,
-    }
-    let player = PlayerId(
-        getrandom::u64().map_err(|e| worker::Error::RustError(format!("no randomness: {e}")))?,
-    );
-    let token = config::join_key(env)?.sign_guest(player);
-    Response::from_json(&Guest {
+    let player =
+        PlayerId(getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))?);
+    let token = settings::join_key(env)?.sign_guest(player);
+    Ok(Response::from_json(&Guest {
         player: player.to_string(),
         token,
-    })
-    .map(|r| r.with_status(201))
+    })?
+    .with_status(201))
 }
 
 /// `GET /api/players/{id}`: rating and recent games, from one mode's shard
 /// or from all of them.
 async fn players(req: &Request, env: &Env, player: &str) -> Result<Response> {
     let modes = match http::query_param(req, "mode") {
-        Some(name) => match Mode::parse(&name) {
-            Some(mode) => vec![mode],
-            None => return error(400, format!("unknown mode {name:?}")),
-        },
+        Some(_) => vec![mode_of(req)?],
         None => Mode::ALL.to_vec(),
     };
     let mut found = Vec::new();
     for mode in modes {
         let url = format!("https://volley.internal/api/players/{player}");
-        let mut response = env
-            .durable_object(COORDINATOR_BINDING)?
-            .get_by_name(&format!("coordinator:{}", mode.as_str()))?
-            .fetch_with_str(&url)
-            .await?;
+        let mut response = link::coordinator(env, mode)?.fetch_with_str(&url).await?;
         match response.status_code() {
             200 => {
-                let mut record = response.json::<serde_json::Value>().await?;
-                if let Some(fields) = record.as_object_mut() {
-                    fields.insert("mode".into(), mode.as_str().into());
-                }
+                let mut record: PlayerRecord = response.json().await?;
+                record.mode = Some(mode);
                 found.push(record);
             }
             404 => {}
-            status => return error(status, response.text().await?),
+            400 => return Err(ServerError::BadRequest(response.text().await?)),
+            status => {
+                return Err(ServerError::Upstream(format!(
+                    "the {} coordinator answered {status}",
+                    mode.as_str()
+                )));
+            }
         }
     }
-    Response::from_json(&serde_json::json!({ "player": player, "modes": found }))
+    Ok(Response::from_json(&PlayerModes {
+        player: player.to_string(),
+        modes: found,
+    })?)
 }
 
 /// Every mode's shard statistics, one after another.
@@ -221,25 +216,14 @@ async fn all_stats(env: &Env) -> Result<Response> {
     let mut modes = Vec::new();
     for mode in Mode::ALL {
         let url = format!("https://volley.internal/api/stats?mode={}", mode.as_str());
-        let mut response = env
-            .durable_object(COORDINATOR_BINDING)?
-            .get_by_name(&format!("coordinator:{}", mode.as_str()))?
-            .fetch_with_str(&url)
-            .await?;
-        modes.push(response.json::<serde_json::Value>().await?);
+        let mut response = link::coordinator(env, mode)?.fetch_with_str(&url).await?;
+        modes.push(response.json::<ShardStats>().await?);
     }
-    Response::from_json(&serde_json::json!({ "modes": modes }))
+    Ok(Response::from_json(&AllStats { modes })?)
 }
 
 /// Sends the request, unchanged, to the room it names.
 async fn to_room(req: Request, env: &Env, room: &str) -> Result<Response> {
     let room = RoomId(room.to_string());
-    if !room.is_well_formed() {
-        return error(400, "a room id is 64 lowercase hex digits");
-    }
-    let namespace = env.durable_object(ROOM_BINDING)?;
-    let Ok(id) = namespace.id_from_string(&room.0) else {
-        return error(404, format!("no room {room}"));
-    };
-    id.get_stub()?.fetch_with_request(req).await
+    Ok(link::room(env, &room)?.fetch_with_request(req).await?)
 }

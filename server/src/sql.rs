@@ -5,10 +5,11 @@
 //! go in integer columns (checked here); everything else (player ids, seeds,
 //! whole records) goes in bincode blobs.
 
+use crate::blob::{self, BlobError, Kind};
+use crate::error::{Result, ServerError};
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::Cell;
-use volley_shared::codec;
-use worker::{Error, Result, SqlStorage, SqlStorageValue};
+use worker::{SqlStorage, SqlStorageValue};
 
 /// Whether an object's tables exist, so that they are created (or checked)
 /// once per instance instead of at every event.
@@ -40,32 +41,31 @@ impl Schema {
     }
 }
 
-/// The largest blob read back.
-const MAX_BLOB_BYTES: usize = 1 << 20;
-
-/// A value as a bincode blob.
+/// A value as a bincode blob ([`crate::blob`], with its size limit).
 pub fn blob<T: Serialize>(value: &T) -> Result<SqlStorageValue> {
-    bincode::serde::encode_to_vec(value, bincode::config::standard())
-        .map(SqlStorageValue::Blob)
-        .map_err(|e| Error::RustError(format!("could not encode a stored value: {e}")))
+    Ok(SqlStorageValue::Blob(blob::encode(Kind::Stored, value)?))
+}
+
+/// The bytes of a BLOB column.
+pub fn bytes(value: Option<SqlStorageValue>) -> Result<Vec<u8>> {
+    match value {
+        Some(SqlStorageValue::Blob(bytes)) => Ok(bytes),
+        other => {
+            Err(BlobError::Decode(Kind::Stored, format!("expected a blob, found {other:?}")).into())
+        }
+    }
 }
 
 /// A bincode blob as a value.
 pub fn from_blob<T: DeserializeOwned>(value: Option<SqlStorageValue>) -> Result<T> {
-    let Some(SqlStorageValue::Blob(bytes)) = value else {
-        return Err(Error::RustError(format!(
-            "expected a blob, found {value:?}"
-        )));
-    };
-    codec::decode_limited::<T, MAX_BLOB_BYTES>(&bytes)
-        .map_err(|e| Error::RustError(format!("a stored value is unreadable: {e}")))
+    Ok(blob::decode(Kind::Stored, &bytes(value)?)?)
 }
 
 /// A whole number for an integer column.
 pub fn integer(value: u64) -> Result<SqlStorageValue> {
-    let value = i64::try_from(value)
-        .map_err(|_| Error::RustError(format!("{value} does not fit a SQL integer")))?;
-    SqlStorageValue::try_from_i64(value)
+    let value =
+        i64::try_from(value).map_err(|_| stored(format!("{value} does not fit a SQL integer")))?;
+    Ok(SqlStorageValue::try_from_i64(value)?)
 }
 
 /// A whole number from an integer column (it may come back as a double).
@@ -75,9 +75,7 @@ pub fn unsigned(value: Option<SqlStorageValue>) -> Result<u64> {
         Some(SqlStorageValue::Float(f)) if f >= 0.0 && f.fract() == 0.0 && f < 9.0e15 => {
             Ok(f as u64)
         }
-        other => Err(Error::RustError(format!(
-            "expected a whole number, found {other:?}"
-        ))),
+        other => Err(stored(format!("expected a whole number, found {other:?}"))),
     }
 }
 
@@ -86,9 +84,7 @@ pub fn real(value: Option<SqlStorageValue>) -> Result<f64> {
     match value {
         Some(SqlStorageValue::Float(f)) => Ok(f),
         Some(SqlStorageValue::Integer(i)) => Ok(i as f64),
-        other => Err(Error::RustError(format!(
-            "expected a number, found {other:?}"
-        ))),
+        other => Err(stored(format!("expected a number, found {other:?}"))),
     }
 }
 
@@ -98,4 +94,8 @@ pub fn text(value: Option<SqlStorageValue>) -> Option<String> {
         Some(SqlStorageValue::String(text)) => Some(text),
         _ => None,
     }
+}
+
+fn stored(message: String) -> ServerError {
+    BlobError::Decode(Kind::Stored, message).into()
 }

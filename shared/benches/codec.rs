@@ -15,13 +15,14 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::hint::black_box;
 use std::path::PathBuf;
 use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
-use volley_shared::protocol::{ClientFrame, Role, ServerFrame};
+use volley_shared::protocol::Role;
+use volley_shared::protocol::v1::{ClientFrame, ServerFrame};
 use volley_shared::{Game, Seat, Viewer, codec};
 
 /// The frames of one turn, in both directions.
 struct Mix {
-    client: Vec<ClientFrame>,
-    server: Vec<ServerFrame>,
+    client: Vec<ClientFrame<Artillery>>,
+    server: Vec<ServerFrame<Artillery>>,
 }
 
 fn mix() -> Mix {
@@ -33,7 +34,8 @@ fn mix() -> Mix {
         },
         weapon: Weapon::Shell,
     };
-    let mut client: Vec<ClientFrame> = (0..20).map(|i| ClientFrame::Live(aim(i))).collect();
+    let mut client: Vec<ClientFrame<Artillery>> =
+        (0..20).map(|i| ClientFrame::Live(aim(i))).collect();
     client.push(ClientFrame::Move(aim(20)));
     let mut server = vec![ServerFrame::Welcome {
         role: Role::Player(Seat(1)),

@@ -3,10 +3,13 @@
 //! bincode 2 with an explicit, fixed configuration (little endian, variable
 //! length integers) and a decode limit, so a hostile length prefix cannot make
 //! the decoder allocate more than the limit. A frame longer than its limit is
-//! refused before it is decoded.
+//! refused before it is decoded. The same functions serve every frame type
+//! of every protocol version, and the server's stored blobs and internal
+//! messages ([`decode_limited`]); the one frame with a layout of its own is
+//! the [`Opening`] and its [`Answer`], which start with a tag byte
+//! ([`crate::protocol::opening`]).
 
-use crate::game::Game;
-use crate::protocol::{ClientFrame, ServerFrame};
+use crate::protocol::opening::{Answer, OPENING_TAG, Opening};
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 use thiserror::Error;
@@ -63,14 +66,55 @@ pub fn encode_into<T: Serialize>(frame: &T, buffer: &mut Vec<u8>) -> Result<(), 
         .map_err(|e| CodecError::Encode(e.to_string()))
 }
 
-/// Decodes a frame sent by a client (server side).
-pub fn decode_client<G: Game>(bytes: &[u8]) -> Result<ClientFrame<G>, CodecError> {
-    decode_limited::<ClientFrame<G>, MAX_CLIENT_FRAME_BYTES>(bytes)
+/// Decodes a frame sent by a client (server side), of any frame type.
+pub fn decode_client<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    decode_limited::<T, MAX_CLIENT_FRAME_BYTES>(bytes)
 }
 
-/// Decodes a frame sent by the server (client side).
-pub fn decode_server<G: Game>(bytes: &[u8]) -> Result<ServerFrame<G>, CodecError> {
-    decode_limited::<ServerFrame<G>, MAX_SERVER_FRAME_BYTES>(bytes)
+/// Decodes a frame sent by the server (client side), of any frame type.
+pub fn decode_server<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    decode_limited::<T, MAX_SERVER_FRAME_BYTES>(bytes)
+}
+
+/// Encodes a client's [`Opening`]: its tag byte, then the opening.
+pub fn encode_opening(opening: &Opening) -> Result<Vec<u8>, CodecError> {
+    tagged(opening)
+}
+
+/// Encodes the server's [`Answer`] to an opening: its tag byte, then the
+/// answer.
+pub fn encode_answer(answer: &Answer) -> Result<Vec<u8>, CodecError> {
+    tagged(answer)
+}
+
+/// Decodes a client's first frame as an [`Opening`]; `None` when it does
+/// not start with the opening tag (a version 1 first frame).
+pub fn decode_opening(bytes: &[u8]) -> Result<Option<Opening>, CodecError> {
+    untagged::<Opening, MAX_CLIENT_FRAME_BYTES>(bytes)
+}
+
+/// Decodes the server's first frame as an [`Answer`]; `None` when it does
+/// not start with the opening tag (a server that speaks version 1 only).
+pub fn decode_answer(bytes: &[u8]) -> Result<Option<Answer>, CodecError> {
+    untagged::<Answer, MAX_SERVER_FRAME_BYTES>(bytes)
+}
+
+fn tagged<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut bytes = vec![OPENING_TAG];
+    bincode::serde::encode_into_std_write(value, &mut bytes, config::<MAX_SERVER_FRAME_BYTES>())
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    Ok(bytes)
+}
+
+fn untagged<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Result<Option<T>, CodecError> {
+    match bytes.split_first() {
+        Some((&OPENING_TAG, rest)) if bytes.len() <= N => decode_limited::<T, N>(rest).map(Some),
+        Some((&OPENING_TAG, _)) => Err(CodecError::TooLarge {
+            len: bytes.len(),
+            limit: N,
+        }),
+        _ => Ok(None),
+    }
 }
 
 /// Decodes anything Volley stores or sends (room records, internal
@@ -93,30 +137,29 @@ pub fn decode_limited<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artillery::{Aim, Artillery, Fire, Weapon};
-    use crate::protocol::{ErrorCode, PROTOCOL_VERSION};
+    use crate::connect_four::ConnectFour;
+    use crate::ids::Mode;
+    use crate::protocol::opening::Hello;
+    use crate::protocol::v1::{ClientFrame, ServerFrame};
+    use crate::protocol::{ErrorCode, Versions};
 
-    fn fire() -> ClientFrame {
-        ClientFrame::Move(Fire {
-            aim: Aim {
-                angle_deg: 45,
-                power: 70,
-            },
-            weapon: Weapon::Heavy,
-        })
+    type Client = ClientFrame<ConnectFour>;
+
+    fn decode_client_v1(bytes: &[u8]) -> Result<Client, CodecError> {
+        decode_client(bytes)
     }
 
     #[test]
-    fn fire_is_four_bytes() {
-        // variant 3, angle 45, power 70, weapon 1: varints below 251 take
-        // one byte each.
-        assert_eq!(encode(&fire()).unwrap(), [3, 45, 70, 1]);
-        assert_eq!(decode_client::<Artillery>(&[3, 45, 70, 1]).unwrap(), fire());
+    fn a_move_is_two_bytes() {
+        // Variant 3, column 5: varints below 251 take one byte each.
+        let drop = Client::Move(5);
+        assert_eq!(encode(&drop).unwrap(), [3, 5]);
+        assert_eq!(decode_client_v1(&[3, 5]).unwrap(), drop);
     }
 
     #[test]
     fn server_error_round_trips() {
-        let frame: ServerFrame = ServerFrame::Error {
+        let frame: ServerFrame<ConnectFour> = ServerFrame::Error {
             code: ErrorCode::NotYourTurn,
             message: "wait".into(),
         };
@@ -126,11 +169,11 @@ mod tests {
     #[test]
     fn garbage_is_a_typed_error() {
         assert!(matches!(
-            decode_client::<Artillery>(&[0xff, 0xff, 0xff]),
+            decode_client_v1(&[0xff, 0xff, 0xff]),
             Err(CodecError::Malformed(_))
         ));
         assert!(matches!(
-            decode_client::<Artillery>(&[]),
+            decode_client_v1(&[]),
             Err(CodecError::Malformed(_))
         ));
     }
@@ -139,7 +182,7 @@ mod tests {
     fn oversized_frames_are_refused_before_decoding() {
         let big = vec![0u8; MAX_CLIENT_FRAME_BYTES + 1];
         assert_eq!(
-            decode_client::<Artillery>(&big),
+            decode_client_v1(&big),
             Err(CodecError::TooLarge {
                 len: MAX_CLIENT_FRAME_BYTES + 1,
                 limit: MAX_CLIENT_FRAME_BYTES
@@ -151,9 +194,9 @@ mod tests {
     fn hostile_length_prefix_does_not_allocate() {
         // Hello with a token claiming 2^32 bytes.
         let bytes = [1u8, 1, 252, 0xff, 0xff, 0xff, 0xff];
-        assert!(decode_client::<Artillery>(&bytes).is_err());
-        let hello = ClientFrame::<Artillery>::Hello {
-            protocol: PROTOCOL_VERSION,
+        assert!(decode_client_v1(&bytes).is_err());
+        let hello = Client::Hello {
+            protocol: 1,
             token: "t".into(),
             last_seq: 0,
         };
@@ -161,12 +204,44 @@ mod tests {
     }
 
     #[test]
+    fn openings_carry_their_tag_and_no_v1_frame_starts_with_it() {
+        let opening = Opening {
+            versions: Versions { min: 2, max: 2 },
+            hello: Hello::FindMatch {
+                mode: Mode::ConnectFour,
+                name: "ann".into(),
+                party: None,
+            },
+        };
+        let bytes = encode_opening(&opening).unwrap();
+        assert_eq!(bytes[0], OPENING_TAG);
+        assert_eq!(decode_opening(&bytes), Ok(Some(opening)));
+        // A version 1 first frame is not an opening.
+        let v1 = encode(&Client::Ping { nonce: 1 }).unwrap();
+        assert_eq!(decode_opening(&v1), Ok(None));
+        assert_eq!(decode_opening(&[]), Ok(None));
+        let answer = Answer::Agreed { version: 2 };
+        let bytes = encode_answer(&answer).unwrap();
+        assert_eq!(bytes, [OPENING_TAG, 0, 2]);
+        assert_eq!(decode_answer(&bytes), Ok(Some(answer)));
+        let error = encode(&ServerFrame::<ConnectFour>::Pong { nonce: 3 }).unwrap();
+        assert_eq!(decode_answer(&error), Ok(None));
+    }
+
+    #[test]
+    fn oversized_openings_are_refused_before_decoding() {
+        let mut big = vec![OPENING_TAG];
+        big.resize(MAX_CLIENT_FRAME_BYTES + 1, 0);
+        assert!(matches!(
+            decode_opening(&big),
+            Err(CodecError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
     fn trailing_bytes_are_refused() {
-        let mut bytes = encode(&ClientFrame::<Artillery>::Ping { nonce: 1 }).unwrap();
+        let mut bytes = encode(&Client::Ping { nonce: 1 }).unwrap();
         bytes.push(0);
-        assert_eq!(
-            decode_client::<Artillery>(&bytes),
-            Err(CodecError::TrailingBytes(1))
-        );
+        assert_eq!(decode_client_v1(&bytes), Err(CodecError::TrailingBytes(1)));
     }
 }

@@ -72,6 +72,11 @@ pub trait Game: Wire {
         mv: &Self::Move,
     ) -> Result<Vec<Self::Event>, RuleError<Self::Illegal>>;
 
+    /// Checks, without playing it, whether `seat` may make `mv` now: the
+    /// same verdict [`Game::play`] would give. Clients use it to refuse a
+    /// move before sending it.
+    fn check_move(&self, seat: Seat, mv: &Self::Move) -> Result<(), RuleError<Self::Illegal>>;
+
     /// Checks a live intention from `seat` before it is relayed.
     fn check_live(&self, seat: Seat, live: &Self::Live) -> Result<(), RuleError<Self::Illegal>>;
 

@@ -1,5 +1,6 @@
 //! Newtype identifiers shared by every part of Volley, and the game modes.
 
+use crate::games::GameKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -15,6 +16,7 @@ impl fmt::Display for PlayerId {
 
 /// A seat at a table: 0 for the first player, 1 for the second, and so on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Seat(pub u8);
 
 impl Seat {
@@ -32,6 +34,7 @@ impl fmt::Display for Seat {
 
 /// A room's identity: the hex form of its Durable Object id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct RoomId(pub String);
 
 impl RoomId {
@@ -52,8 +55,10 @@ impl fmt::Display for RoomId {
 }
 
 /// What kind of match a player asks for. Variants are only appended (the
-/// index is on the wire).
+/// index is on the wire; the serde names, which bincode ignores, are the URL
+/// names used in JSON bodies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Two tanks, one against one.
     Duel,
@@ -61,18 +66,38 @@ pub enum Mode {
     Ffa3,
     /// Free-for-all for four tanks.
     Ffa4,
+    /// Connect Four, one against one. Protocol 2 and later only: a version 1
+    /// client cannot name it (its `Mode` ends at `Ffa4`).
+    #[serde(rename = "connect4")]
+    ConnectFour,
 }
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 3] = [Mode::Duel, Mode::Ffa3, Mode::Ffa4];
+    pub const ALL: [Mode; 4] = [Mode::Duel, Mode::Ffa3, Mode::Ffa4, Mode::ConnectFour];
 
     /// How many players a match of this mode seats.
     pub fn players(self) -> usize {
         match self {
-            Mode::Duel => 2,
+            Mode::Duel | Mode::ConnectFour => 2,
             Mode::Ffa3 => 3,
             Mode::Ffa4 => 4,
+        }
+    }
+
+    /// The game a match of this mode plays.
+    pub fn game(self) -> GameKind {
+        match self {
+            Mode::Duel | Mode::Ffa3 | Mode::Ffa4 => GameKind::Artillery,
+            Mode::ConnectFour => GameKind::ConnectFour,
+        }
+    }
+
+    /// The oldest protocol version that can ask for this mode.
+    pub fn min_protocol(self) -> u16 {
+        match self.game() {
+            GameKind::Artillery => 1,
+            GameKind::ConnectFour => 2,
         }
     }
 
@@ -82,6 +107,7 @@ impl Mode {
             Mode::Duel => "duel",
             Mode::Ffa3 => "ffa3",
             Mode::Ffa4 => "ffa4",
+            Mode::ConnectFour => "connect4",
         }
     }
 
@@ -111,5 +137,9 @@ mod tests {
         assert_eq!(Mode::parse("chess"), None);
         assert_eq!(Mode::Duel.players(), 2);
         assert_eq!(Mode::Ffa4.players(), 4);
+        assert_eq!(Mode::ConnectFour.players(), 2);
+        assert_eq!(Mode::ConnectFour.game(), GameKind::ConnectFour);
+        assert_eq!(Mode::Ffa3.game(), GameKind::Artillery);
+        assert_eq!(Mode::ConnectFour.min_protocol(), 2);
     }
 }

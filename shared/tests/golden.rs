@@ -1,4 +1,5 @@
-//! Golden frames: the committed encoding of every frame variant.
+//! Golden frames of protocol version 1: the committed encoding of every
+//! frame variant. (Version 2's are in `golden_v2.rs`.)
 //!
 //! Each sample below is encoded and compared byte for byte with
 //! `tests/golden/v1/<name>.hex`, and the committed bytes are decoded and
@@ -19,11 +20,20 @@ use volley_shared::artillery::{
     Aim, Artillery, ArtilleryEvent, Crater, Fall, Fire, Hit, Landing, ShotReport, Weapon,
 };
 use volley_shared::codec::{self, MAX_CLIENT_FRAME_BYTES};
-use volley_shared::protocol::{ClientFrame, ErrorCode, Role, ServerFrame};
-use volley_shared::{Game, Mode, Outcome, PROTOCOL_VERSION, PlayerId, RoomId, Seat, Viewer};
+use volley_shared::protocol::v1::{self, VERSION as PROTOCOL_VERSION};
+use volley_shared::protocol::{ErrorCode, Role};
+use volley_shared::{Game, Mode, Outcome, PlayerId, RoomId, Seat, Viewer};
+
+/// Version 1 only ever carried artillery.
+type ClientFrame = v1::ClientFrame<Artillery>;
+type ServerFrame = v1::ServerFrame<Artillery>;
 
 fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v1")
+    common::golden_dir("v1")
+}
+
+fn check_golden(name: &str, bytes: &[u8]) -> Vec<u8> {
+    common::check_golden(&golden_dir(), name, bytes)
 }
 
 /// Names every client variant; a new variant will not compile until it is
@@ -311,30 +321,6 @@ fn server_samples() -> Vec<(String, ServerFrame)> {
     samples
 }
 
-/// Compares `bytes` with the committed file `name`; with `VOLLEY_BLESS` set,
-/// writes the file if it is missing. Returns the committed bytes.
-fn check_golden(name: &str, bytes: &[u8]) -> Vec<u8> {
-    let path = golden_dir().join(format!("{name}.hex"));
-    let committed = match std::fs::read_to_string(&path) {
-        Ok(text) => hex::decode(text.trim()).unwrap(),
-        Err(_) if std::env::var_os("VOLLEY_BLESS").is_some() => {
-            std::fs::create_dir_all(golden_dir()).unwrap();
-            std::fs::write(&path, format!("{}\n", hex::encode(bytes))).unwrap();
-            bytes.to_vec()
-        }
-        Err(err) => panic!(
-            "{}: {err}; a new frame needs a golden file: run with VOLLEY_BLESS=1 and commit it",
-            path.display()
-        ),
-    };
-    assert_eq!(
-        hex::encode(bytes),
-        hex::encode(&committed),
-        "the encoding of {name} changed; protocol v1 must not change (see PROTOCOL.md)"
-    );
-    committed
-}
-
 #[test]
 fn every_client_frame_matches_its_golden_bytes() {
     let samples = client_samples();
@@ -342,7 +328,7 @@ fn every_client_frame_matches_its_golden_bytes() {
     assert_eq!(covered, CLIENT_VARIANTS.into_iter().collect());
     for (name, frame) in samples {
         let committed = check_golden(&name, &codec::encode(&frame).unwrap());
-        assert_eq!(codec::decode_client::<Artillery>(&committed), Ok(frame));
+        assert_eq!(codec::decode_client::<ClientFrame>(&committed), Ok(frame));
     }
 }
 
@@ -361,7 +347,7 @@ fn every_server_frame_matches_its_golden_bytes() {
     assert_eq!(events, EVENT_VARIANTS.into_iter().collect());
     for (name, frame) in samples {
         let committed = check_golden(&name, &codec::encode(&frame).unwrap());
-        assert_eq!(codec::decode_server::<Artillery>(&committed), Ok(frame));
+        assert_eq!(codec::decode_server::<ServerFrame>(&committed), Ok(frame));
     }
 }
 
@@ -372,21 +358,14 @@ fn no_golden_file_is_left_without_a_sample() {
         .map(|(n, _)| n)
         .chain(server_samples().into_iter().map(|(n, _)| n))
         .collect();
-    for entry in std::fs::read_dir(golden_dir()).unwrap() {
-        let file = entry.unwrap().file_name().into_string().unwrap();
-        let name = file.trim_end_matches(".hex");
-        assert!(
-            names.contains(name),
-            "{file} has no sample: a frame v1 promised to decode lost its test"
-        );
-    }
+    common::every_file_has_a_sample(&golden_dir(), &names);
 }
 
 #[test]
 fn sizes_stay_within_their_budgets() {
-    let fire = codec::encode(&ClientFrame::<Artillery>::Move(fire(Weapon::Heavy))).unwrap();
+    let fire = codec::encode(&ClientFrame::Move(fire(Weapon::Heavy))).unwrap();
     assert!(fire.len() <= 16, "a fire frame is {} bytes", fire.len());
-    let hello = ClientFrame::<Artillery>::Hello {
+    let hello = ClientFrame::Hello {
         protocol: PROTOCOL_VERSION,
         token: "x".repeat(200),
         last_seq: u64::MAX,
@@ -402,7 +381,7 @@ fn sizes_stay_within_their_budgets() {
         let y = game.terrain.height_at(x);
         game.terrain.carve(Crater { x, y, radius: 52.0 });
     }
-    let welcome: ServerFrame = ServerFrame::Welcome {
+    let welcome = ServerFrame::Welcome {
         role: Role::Spectator,
         seq: u64::from(game.config.round_cap) * 16,
         names: vec!["x".repeat(32); 4],

@@ -13,8 +13,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use volley_shared::Mode;
-use volley_shared::ai::choose_fire;
-use volley_shared::protocol::ClientFrame;
+use volley_shared::artillery::Artillery;
+use volley_shared::artillery::ai::choose_fire;
+use volley_shared::protocol::RoomServerFrame;
 
 /// What the room counted between two moves.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -34,21 +35,24 @@ pub struct IdleResult {
 /// One player's side in the idle game.
 struct Side {
     conn: Connection,
-    session: GameSession,
+    session: GameSession<Artillery>,
 }
 
 impl Side {
     async fn join(client: &Client, matched: &Matched) -> Result<Side, ClientError> {
         let mut conn = client.open_room(&matched.room).await?;
         let session = GameSession::new();
-        conn.send(&session.hello(&matched.token)).await?;
+        conn.open_with(&session.hello(&matched.token)).await?;
         Ok(Side { conn, session })
     }
 
     /// Reads frames until `done` holds.
-    async fn until(&mut self, done: impl Fn(&GameSession) -> bool) -> Result<(), ClientError> {
+    async fn until(
+        &mut self,
+        done: impl Fn(&GameSession<Artillery>) -> bool,
+    ) -> Result<(), ClientError> {
         while !done(&self.session) {
-            let frame = self.conn.recv().await?;
+            let frame = self.conn.recv::<RoomServerFrame<Artillery>>().await?;
             self.session.on_frame(frame)?;
         }
         Ok(())
@@ -60,8 +64,11 @@ impl Side {
             return Err(SessionError::Unexpected("a move before the welcome".into()).into());
         };
         let fire = choose_fire(state, seat);
-        self.conn.send(&ClientFrame::Move(fire)).await?;
-        self.session.moved();
+        let frame = self
+            .session
+            .make_move(fire)
+            .map_err(|e| ClientError::Bot(e.to_string()))?;
+        self.conn.send(&frame).await?;
         Ok(())
     }
 }

@@ -33,7 +33,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
 use volley_shared::codec;
-use volley_shared::protocol::ClientFrame;
+use volley_shared::protocol::v1::ClientFrame;
 
 /// A benchmark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -14,7 +14,7 @@ use std::time::Duration;
 use volley_client::bot::Strategy;
 use volley_client::load::{self, LoadConfig, Stop, Workload};
 use volley_client::native::{Client, PlayStyle};
-use volley_shared::ai::Skill;
+use volley_shared::artillery::ai::Skill;
 use volley_shared::{Mode, Outcome};
 
 #[derive(Parser)]
@@ -51,16 +51,17 @@ struct PlayArgs {
     /// Create a private room, print its code, and wait for players.
     #[arg(long)]
     private: bool,
-    /// Aiming skill from 0 (misses by up to 10° and 15 power) to 1 (best).
+    /// Skill from 0 to 1 (best): in artillery, 0 misses by up to 10° and
+    /// 15 power; in Connect Four, 0 looks one move ahead.
     #[arg(long, default_value_t = 1.0, value_parser = parse_skill)]
     skill: f32,
-    /// Milliseconds to aim before each shot.
+    /// Milliseconds to think before each move.
     #[arg(long, default_value_t = 0)]
     think_ms: u64,
     /// Seeds the aiming error.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Never fire (every turn of this bot times out).
+    /// Never move (every turn of this bot times out).
     #[arg(long)]
     idle: bool,
 }
@@ -174,8 +175,8 @@ async fn play(client: Client, args: PlayArgs) -> Result<()> {
             .context("matchmaking failed")?
     };
     eprintln!(
-        "{name}: in room {} as seat {}",
-        matched.room, matched.seat.0
+        "{name}: in {} room {} as seat {}",
+        matched.game, matched.room, matched.seat.0
     );
     let style = PlayStyle {
         strategy: if args.idle {
@@ -188,7 +189,7 @@ async fn play(client: Client, args: PlayArgs) -> Result<()> {
         seed: args.seed,
     };
     let report = client
-        .play(&matched, &style)
+        .play_any(&matched, &style)
         .await
         .context("the game failed")?;
     let result = match report.outcome {
@@ -197,7 +198,7 @@ async fn play(client: Client, args: PlayArgs) -> Result<()> {
         Outcome::Draw => "draw".to_string(),
     };
     println!(
-        "{name}: {result} in room {} as seat {} after {} events ({} shots, {} timeouts)",
+        "{name}: {result} in room {} as seat {} after {} events ({} moves, {} timeouts)",
         report.room, report.seat.0, report.events, report.shots, report.timeouts
     );
     Ok(())

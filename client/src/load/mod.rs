@@ -31,7 +31,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use url::Url;
 use volley_shared::Mode;
-use volley_shared::ai::Skill;
+use volley_shared::artillery::ai::Skill;
 
 /// When a run stops.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -269,7 +269,9 @@ async fn player(
 
         recorder.joined(&matched.room);
         gauges.playing.fetch_add(1, Ordering::Relaxed);
-        let played = client.play(&matched, &config.style(index, rounds)).await;
+        let played = client
+            .play_any(&matched, &config.style(index, rounds))
+            .await;
         gauges.playing.fetch_sub(1, Ordering::Relaxed);
         match played {
             Ok(report) => recorder.game(&report),

@@ -14,17 +14,19 @@ mod socket;
 
 use crate::lobby::{self, LobbyUpdate, Matched};
 use crate::session::{GameSession, Update};
+use crate::wire::Inbox;
 use draw::Overlay;
 use glam::Vec2;
 use socket::{Socket, SocketEvent};
 use std::cell::RefCell;
 use std::rc::Rc;
+use volley_shared::api::{Guest, PlayerModes, START_RATING, SeatGrant, SpectatorGrant};
 use volley_shared::artillery::{
     Aim, Artillery, ArtilleryEvent, Fire, MAX_ANGLE, MAX_POWER, Weapon, fly_path,
 };
-use volley_shared::protocol::{ClientFrame, ServerFrame, close};
+use volley_shared::protocol::{LobbyServerFrame, RoomServerFrame, close};
 use volley_shared::replay::Replay;
-use volley_shared::{Game, Mode, Outcome, RoomId, Seat};
+use volley_shared::{Game, GameKind, Mode, Outcome, Seat, codec};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{
@@ -58,26 +60,21 @@ impl Screen {
     }
 }
 
-/// A seat (or a spectator's view) handed out over HTTP, as a `Matched`.
-fn matched_from(answer: &JsValue) -> Option<Matched> {
-    Some(Matched {
-        room: RoomId(http::text(answer, "room")?),
-        seat: Seat(u8::try_from(http::number(answer, "seat")? as i64).ok()?),
-        token: http::text(answer, "token")?,
-    })
-}
+/// The room frames this page reads (it plays artillery).
+type ServerFrame = RoomServerFrame<Artillery>;
 
-/// "rating 1516 (+16)" from a player record, once it has a game.
-fn rating_text(answer: &JsValue) -> Option<String> {
-    let modes = js_sys::Reflect::get(answer, &"modes".into()).ok()?;
-    let record = js_sys::Reflect::get(&modes, &0.into()).ok()?;
-    let rating = http::number(&record, "rating")?;
-    let recent = js_sys::Reflect::get(&record, &"recent".into()).ok()?;
-    let previous = js_sys::Reflect::get(&recent, &1.into())
-        .ok()
-        .and_then(|m| http::number(&m, "rating_after"))
-        .unwrap_or(1500.0);
-    Some(format!("rating {:.0} ({:+.0})", rating, rating - previous))
+/// "rating 1516 (+16)" from a player's records, once it has a game.
+fn rating_text(modes: &PlayerModes) -> Option<String> {
+    let record = modes.modes.first()?;
+    let previous = record
+        .recent
+        .get(1)
+        .map_or(START_RATING, |m| m.rating_after);
+    Some(format!(
+        "rating {:.0} ({:+.0})",
+        record.rating,
+        record.rating - previous
+    ))
 }
 
 /// Resolves after `ms` milliseconds.
@@ -104,7 +101,11 @@ struct State {
     ticket: Option<Socket>,
     room: Option<Socket>,
     matched: Option<Matched>,
-    session: GameSession,
+    session: GameSession<Artillery>,
+    /// What the ticket socket has read (its answer, then lobby frames).
+    ticket_inbox: Inbox<LobbyServerFrame>,
+    /// What the room socket has read (its answer, then room frames).
+    room_inbox: Inbox<ServerFrame>,
     aim: Fire,
     live_sent_ms: f64,
     others: Vec<(Seat, Fire)>,
@@ -143,6 +144,8 @@ pub fn start() -> Result<(), JsValue> {
             room: None,
             matched: None,
             session: GameSession::new(),
+            ticket_inbox: Inbox::new(),
+            room_inbox: Inbox::new(),
             aim: Fire {
                 aim: Aim {
                     angle_deg: 45,
@@ -341,13 +344,10 @@ impl App {
                     js_sys::encode_uri_component(code.trim())
                 ),
             };
-            match http::post(&path).await {
-                Ok(seat) => {
-                    let Some(matched) = matched_from(&seat) else {
-                        self.set_text("home-error", "the server's answer made no sense");
-                        return;
-                    };
-                    let invite = http::text(&seat, "code").filter(|_| code.is_none());
+            match http::post::<SeatGrant>(&path).await {
+                Ok(grant) => {
+                    let invite = Some(grant.code.clone()).filter(|_| code.is_none());
+                    let matched = Matched::from(grant);
                     self.state.borrow_mut().session = GameSession::new();
                     self.join(matched);
                     self.show_invite(invite.as_deref());
@@ -364,11 +364,8 @@ impl App {
             return;
         };
         wasm_bindgen_futures::spawn_local(async move {
-            let replayed = http::get_text(&format!("/api/rooms/{room}/replay"))
+            let replayed = http::get::<Replay<Artillery>>(&format!("/api/rooms/{room}/replay"))
                 .await
-                .and_then(|text| {
-                    serde_json::from_str::<Replay<Artillery>>(&text).map_err(|e| e.to_string())
-                })
                 .and_then(|replay| {
                     let start = Artillery::new(
                         &replay.config,
@@ -424,14 +421,14 @@ impl App {
                 "/api/rooms/{}/spectate",
                 js_sys::encode_uri_component(&room)
             );
-            match http::post(&path).await {
-                Ok(answer) => {
-                    let token = http::text(&answer, "token").unwrap_or_default();
+            match http::post::<SpectatorGrant>(&path).await {
+                Ok(grant) => {
                     self.state.borrow_mut().session = GameSession::new();
                     self.join(Matched {
-                        room: RoomId(room),
+                        room: grant.room,
+                        game: grant.game,
                         seat: Seat(0),
-                        token,
+                        token: grant.token,
                     });
                 }
                 Err(message) => self.set_text("home-error", &message),
@@ -534,12 +531,7 @@ impl App {
             return;
         }
         wasm_bindgen_futures::spawn_local(async move {
-            let Ok(answer) = http::post("/api/guests").await else {
-                return;
-            };
-            let (Some(player), Some(token)) =
-                (http::text(&answer, "player"), http::text(&answer, "token"))
-            else {
+            let Ok(Guest { player, token }) = http::post::<Guest>("/api/guests").await else {
                 return;
             };
             if let Some(storage) = storage {
@@ -563,8 +555,8 @@ impl App {
         wasm_bindgen_futures::spawn_local(async move {
             for _ in 0..10 {
                 let path = format!("/api/players/{player}?mode={}", mode.as_str());
-                if let Ok(answer) = http::get(&path).await
-                    && let Some(text) = rating_text(&answer)
+                if let Ok(modes) = http::get::<PlayerModes>(&path).await
+                    && let Some(text) = rating_text(&modes)
                 {
                     self.set_text("rating", &text);
                     self.state.borrow_mut().rating = text;
@@ -605,16 +597,24 @@ impl App {
     fn on_ticket(&self, event: SocketEvent, mode: Mode, name: &str) {
         match event {
             SocketEvent::Open => {
-                if let Some(ticket) = &self.state.borrow().ticket {
-                    ticket.send(&lobby::find_match(mode, name));
+                let mut state = self.state.borrow_mut();
+                state.ticket_inbox = Inbox::new();
+                if let (Some(ticket), Ok(bytes)) = (
+                    &state.ticket,
+                    codec::encode_opening(&lobby::find_match(mode, name)),
+                ) {
+                    ticket.send_bytes(&bytes);
                 }
             }
-            SocketEvent::Frame(Ok(frame)) => match lobby::on_frame(frame) {
-                Ok(LobbyUpdate::Matched(matched)) => self.join(matched),
-                Ok(_) => {}
-                Err(err) => self.set_text("queue-text", &err.to_string()),
-            },
-            SocketEvent::Frame(Err(_)) | SocketEvent::Closed(_) => {}
+            SocketEvent::Bytes(bytes) => {
+                let read = self.state.borrow_mut().ticket_inbox.read(&bytes);
+                match read.and_then(|frame| frame.map(lobby::on_frame).transpose()) {
+                    Ok(Some(LobbyUpdate::Matched(matched))) => self.join(matched),
+                    Ok(_) => {}
+                    Err(err) => self.set_text("queue-text", &err.to_string()),
+                }
+            }
+            SocketEvent::Closed(_) => {}
         }
     }
 
@@ -635,6 +635,14 @@ impl App {
     }
 
     fn join(&self, matched: Matched) {
+        if matched.game != GameKind::Artillery {
+            self.set_text(
+                "home-error",
+                &format!("{} is not playable in this page yet", matched.game),
+            );
+            self.show(Screen::Home);
+            return;
+        }
         {
             let mut state = self.state.borrow_mut();
             state.ticket = None;
@@ -664,16 +672,25 @@ impl App {
         match event {
             SocketEvent::Open => {
                 let mut state = self.state.borrow_mut();
+                state.room_inbox = Inbox::new();
                 let token = state.matched.as_ref().map(|m| m.token.clone());
-                if let (Some(room), Some(token)) = (&state.room, token) {
-                    room.send(&state.session.hello(&token));
+                if let (Some(room), Some(token)) = (&state.room, token)
+                    && let Ok(bytes) = codec::encode_opening(&state.session.hello(&token))
+                {
+                    room.send_bytes(&bytes);
                 }
                 state.connection = "open";
                 state.reconnects = 0;
                 state.connects += 1;
             }
-            SocketEvent::Frame(Ok(frame)) => self.on_room_frame(frame),
-            SocketEvent::Frame(Err(_)) => {}
+            SocketEvent::Bytes(bytes) => {
+                let read = self.state.borrow_mut().room_inbox.read(&bytes);
+                match read {
+                    Ok(Some(frame)) => self.on_room_frame(frame),
+                    Ok(None) => {}
+                    Err(err) => web_sys::console::warn_1(&format!("room: {err}").into()),
+                }
+            }
             SocketEvent::Closed(code) => self.on_room_closed(code),
         }
         self.set_banner();
@@ -707,7 +724,7 @@ impl App {
                 state.others.clear();
             }
             Ok(Update::Event(ArtilleryEvent::TurnStarted { .. })) => state.others.clear(),
-            Ok(Update::Live { seat, fire }) => {
+            Ok(Update::Live { seat, live: fire }) => {
                 state.others.retain(|(s, _)| *s != seat);
                 state.others.push((seat, fire));
             }
@@ -803,12 +820,12 @@ impl App {
             }
             "Aim" => {}
             " " | "Enter" => {
-                if state.session.my_turn() {
-                    let fire = state.aim;
-                    if let Some(room) = &state.room {
-                        room.send(&ClientFrame::Move(fire));
-                    }
-                    state.session.moved();
+                let fire = state.aim;
+                if state.session.my_turn()
+                    && let Ok(frame) = state.session.make_move(fire)
+                    && let Some(room) = &state.room
+                {
+                    room.send(&frame);
                 }
             }
             _ => return false,
@@ -816,8 +833,8 @@ impl App {
         let now = now_ms();
         if state.session.my_turn() && now - state.live_sent_ms >= LIVE_EVERY_MS {
             state.live_sent_ms = now;
-            if let Some(room) = &state.room {
-                room.send(&ClientFrame::Live(state.aim));
+            if let (Some(room), Ok(frame)) = (&state.room, state.session.show_live(state.aim)) {
+                room.send(&frame);
             }
         }
         drop(state);

@@ -1,9 +1,10 @@
-//! A browser WebSocket that speaks Volley frames.
+//! A browser WebSocket that carries Volley's binary frames, whatever game
+//! or version they are in (the page reads them with `crate::wire::Inbox`).
 //!
 //! The socket owns its event closures, so dropping it detaches them.
 
+use serde::Serialize;
 use volley_shared::codec;
-use volley_shared::protocol::{ClientFrame, ServerFrame};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
@@ -12,8 +13,8 @@ use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 pub enum SocketEvent {
     /// It is open.
     Open,
-    /// A frame arrived (or bytes that are not a frame).
-    Frame(Result<ServerFrame, codec::CodecError>),
+    /// A binary message arrived.
+    Bytes(Vec<u8>),
     /// It closed, with this code.
     Closed(u16),
 }
@@ -44,7 +45,7 @@ impl Socket {
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 if let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() {
                     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    handler(SocketEvent::Frame(codec::decode_server(&bytes)));
+                    handler(SocketEvent::Bytes(bytes));
                 }
             })
         };
@@ -63,10 +64,15 @@ impl Socket {
     }
 
     /// Sends a frame; a socket that is not open drops it.
-    pub fn send(&self, frame: &ClientFrame) {
+    pub fn send<T: Serialize>(&self, frame: &T) {
         if let Ok(bytes) = codec::encode(frame) {
-            let _ = self.ws.send_with_u8_array(&bytes);
+            self.send_bytes(&bytes);
         }
+    }
+
+    /// Sends bytes as one binary message (the opening).
+    pub fn send_bytes(&self, bytes: &[u8]) {
+        let _ = self.ws.send_with_u8_array(bytes);
     }
 
     /// Closes the socket normally.

@@ -1,8 +1,12 @@
-//! The coordinator: the pure [`queue`] and [`stats`], the `Matchmaker`
-//! Durable Object around them, and its [`storage`].
+//! The coordinator.
+//!
+//! Pure: the matching [`queue`], [`stats`], [`ratings`], join [`codes`],
+//! and the [`lobby`] frames on ticket sockets. The `Matchmaker` Durable
+//! Object around them: [`durable`], with its [`storage`].
 
 pub mod codes;
 pub mod durable;
+pub mod lobby;
 pub mod queue;
 pub mod ratings;
 pub mod stats;

@@ -20,11 +20,14 @@ use super::codes::Guesses;
 use super::queue::{DEFAULT_RATING, Ticket};
 use super::ratings;
 use crate::alarm;
+use crate::error::Result;
 use crate::internal::GameResult;
+use crate::internal::SeatSetup;
 use crate::sql::{blob, from_blob, integer, real, text, unsigned};
 use serde::{Deserialize, Serialize};
-use volley_shared::{Outcome, PlayerId};
-use worker::{Result, SqlStorage, SqlStorageValue};
+use volley_shared::api::{PlayedMatch, PlayerRecord};
+use volley_shared::{Outcome, PlayerId, RoomId};
+use worker::{SqlStorage, SqlStorageValue};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, party TEXT, complete INTEGER NOT NULL, record BLOB NOT NULL);
@@ -162,7 +165,7 @@ impl Storage {
                 None,
             )?
             .raw()
-            .collect::<Result<_>>()?;
+            .collect::<worker::Result<_>>()?;
         let mut values = rows.into_iter().flatten();
         Ok((unsigned(values.next())?, unsigned(values.next())?))
     }
@@ -251,7 +254,7 @@ impl Storage {
                 vec![key.as_str().into()],
             )?
             .raw()
-            .collect::<Result<_>>()?;
+            .collect::<worker::Result<_>>()?;
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
@@ -269,7 +272,7 @@ impl Storage {
             .map(|row| {
                 let mut values = row?.into_iter();
                 Ok(PlayedMatch {
-                    room_id: text(values.next()).unwrap_or_default(),
+                    room_id: RoomId(text(values.next()).unwrap_or_default()),
                     at_ms: unsigned(values.next())?,
                     result: text(values.next()).unwrap_or_default(),
                     rating_after: real(values.next())?,
@@ -282,6 +285,7 @@ impl Storage {
             rating,
             games,
             recent,
+            mode: None,
         }))
     }
 
@@ -303,7 +307,7 @@ impl Storage {
             vec![room.into(), integer(result.at_ms)?, blob(result)?],
         )?;
         // Bots are not rated; the humans are rated among themselves.
-        let humans: Vec<(usize, &crate::room::engine::SeatSetup)> = result
+        let humans: Vec<(usize, &SeatSetup)> = result
             .seats
             .iter()
             .enumerate()
@@ -373,7 +377,7 @@ impl Storage {
                 vec![code.into()],
             )?
             .raw()
-            .collect::<Result<_>>()?;
+            .collect::<worker::Result<_>>()?;
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
@@ -405,7 +409,7 @@ impl Storage {
                 vec![address.into()],
             )?
             .raw()
-            .collect::<Result<_>>()?;
+            .collect::<worker::Result<_>>()?;
         let Some(row) = rows.into_iter().next() else {
             return Ok(Guesses {
                 window_start_ms: 0,
@@ -456,38 +460,33 @@ pub struct PrivateRoom {
     pub expires_ms: u64,
 }
 
-/// A rated player, as `GET /api/players/{id}` shows them.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PlayerRecord {
-    /// The player id, 16 hex digits.
-    pub player: String,
-    /// Their latest display name.
-    pub name: String,
-    /// Their rating in this mode.
-    pub rating: f64,
-    /// Rated games played in this mode.
-    pub games: u64,
-    /// The latest games, newest first.
-    pub recent: Vec<PlayedMatch>,
-}
-
-/// One game in a player's history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PlayedMatch {
-    /// The room it was played in.
-    pub room_id: String,
-    /// When it ended.
-    pub at_ms: u64,
-    /// `win`, `loss` or `draw`.
-    pub result: String,
-    /// The rating after it.
-    pub rating_after: f64,
-}
-
 /// Rooms created by one shard.
 pub struct RoomCounts {
     /// Per location hint, with `none` for rooms created without one.
     pub per_hint: Vec<(String, u64)>,
     /// The latest rooms: id, hint, creation time.
     pub recent: Vec<(String, Option<String>, u64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ticket as the first release stored it (a committed fixture).
+    #[test]
+    fn a_ticket_stored_by_the_first_release_still_reads() {
+        let bytes = hex::decode(include_str!("fixtures/stored-ticket-v1.hex").trim()).unwrap();
+        let stored: StoredTicket = crate::blob::decode(crate::blob::Kind::Stored, &bytes).unwrap();
+        assert_eq!(stored.ticket.id, 42);
+        assert_eq!(stored.ticket.protocol, 1);
+        assert_eq!(stored.ticket.mode, volley_shared::Mode::Duel);
+        assert_eq!(stored.ticket.members[0].player, PlayerId(u64::MAX));
+        assert_eq!(stored.ticket.members[0].rating, 1516.5);
+        assert!(stored.complete());
+        // And this release writes it the same way.
+        assert_eq!(
+            crate::blob::encode(crate::blob::Kind::Stored, &stored).unwrap(),
+            bytes
+        );
+    }
 }

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use volley_shared::Game;
-use volley_shared::protocol::{Role, ServerFrame};
+use volley_shared::protocol::{Answer, Role, RoomServerFrame};
 use volley_shared::replay::LoggedAction;
 
 /// The kinds of timer a room keeps; at most one of each is pending.
@@ -66,22 +66,27 @@ pub struct Timer {
     pub epoch: u64,
 }
 
-/// Accepted actions and the events they caused, to store before anyone
+/// An accepted action and the events it caused, to store before anyone
 /// hears of them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Commit<G: Game> {
     /// The action, for the action log.
     pub action: LoggedAction<G>,
     /// The numbered event frames, for the event log and then for everyone.
-    pub events: Vec<(u64, ServerFrame<G>)>,
+    pub events: Vec<(u64, RoomServerFrame<G>)>,
 }
 
 /// Something the caller must do, in the order given.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
 pub enum Effect<G: Game> {
+    /// Send the answer to the caller's opening. When it agrees on a
+    /// version, every frame to the caller after it is in that version
+    /// (before it, and on a socket that opened in version 1, frames are in
+    /// version 1).
+    Answer(Answer),
     /// Send a frame to the connection the input came from.
-    Reply(ServerFrame<G>),
+    Reply(RoomServerFrame<G>),
     /// The connection the input came from is now this player or a
     /// spectator: remember it; for a seat, close any other connection for
     /// the same seat with `close::REPLACED`.
@@ -93,9 +98,9 @@ pub enum Effect<G: Game> {
         /// The client's last event.
         last_seq: u64,
         /// Sent first when resuming from the log.
-        resumed: ServerFrame<G>,
+        resumed: RoomServerFrame<G>,
         /// Sent instead when a snapshot is shorter.
-        welcome: ServerFrame<G>,
+        welcome: RoomServerFrame<G>,
     },
     /// Append the action and events to the logs and save the room, all
     /// before anything else; then send the events to every admitted
@@ -104,9 +109,9 @@ pub enum Effect<G: Game> {
     /// Save the room as it is after this call.
     Persist,
     /// Send a frame to every admitted connection.
-    Broadcast(ServerFrame<G>),
+    Broadcast(RoomServerFrame<G>),
     /// Send a frame to every admitted connection except the caller.
-    Relay(ServerFrame<G>),
+    Relay(RoomServerFrame<G>),
     /// Start (or move) a timer.
     SetTimer(Timer),
     /// Drop a timer, if pending.

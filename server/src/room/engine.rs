@@ -5,59 +5,43 @@
 //! timers, and relays live intentions, and it never looks inside the game.
 //!
 //! - [`Room::new`] sets a room up and starts its seat reservation timer.
-//! - [`Room::hello`] admits a connection whose join token the caller has
-//!   verified, welcoming it or bringing it up to date from its `last_seq`.
+//! - [`Room::hello`] takes a connection's first frame: it settles the
+//!   protocol version, judges the join token (through the verifier the
+//!   caller passes in), checks the seat, and admits the connection,
+//!   welcoming it or bringing it up to date from its `last_seq`.
 //! - [`Room::handle`] takes a decoded frame from an admitted connection.
 //! - [`Room::on_timer`] takes a timer that fell due.
+//!
+//! Bytes become frames in [`super::inbound`], which calls these.
 //!
 //! Each takes the time as an argument and returns the [`Effect`]s the
 //! caller must carry out, in order. Nothing here does I/O, so every
 //! transition is unit-tested with a manual clock.
 
 use super::effects::{Commit, Effect, Timer, TimerKind};
+use crate::handshake::{self, Offered, Refusal};
+use crate::internal::{RoomSetup, SeatSetup};
+use crate::token::{Grant, TokenError};
 use serde::{Deserialize, Serialize};
 use volley_shared::game::{Game, Outcome, RuleError, SetupError, Viewer};
-use volley_shared::protocol::{
-    self, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame, close,
-};
+use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame, close};
 use volley_shared::replay::{Action, LoggedAction, Replay};
-use volley_shared::{Mode, PlayerId};
+use volley_shared::{PlayerId, Seat};
 
 /// How long a bot seat takes over its move, so that people can follow.
 pub const BOT_THINK_MS: u64 = 1_200;
 /// How long a finished room waits before reporting its result again.
 pub const REPORT_RETRY_MS: u64 = 30_000;
 
-/// One seat as the coordinator filled it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeatSetup {
-    /// The player who holds the seat.
-    pub player: PlayerId,
-    /// Their display name.
-    pub name: String,
-    /// Whether the room plays this seat itself, with the game's AI.
-    pub bot: bool,
-}
-
-/// How a room is set up by the coordinator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(bound = "")]
-pub struct RoomSetup<G: Game> {
-    /// The kind of match.
-    pub mode: Mode,
-    /// The game's settings for this mode.
-    pub config: G::Config,
-    /// The seats, in seat order.
-    pub seats: Vec<SeatSetup>,
-    /// The seed the game grows from.
-    pub seed: u64,
-    /// How long a turn lasts before it times out.
-    pub turn_timeout_ms: u64,
-    /// How long seats wait to be taken before the game starts without
-    /// them (their turns then time out as the rules say).
-    pub reservation_ms: u64,
-    /// How long a finished room keeps its replay before deleting itself.
-    pub retention_ms: u64,
+/// A connection's first frame, as [`super::inbound`] read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Greeting {
+    /// The versions the client speaks.
+    pub offered: Offered,
+    /// The join token it presents.
+    pub token: String,
+    /// The last event it applied; 0 on a first connection.
+    pub last_seq: u64,
 }
 
 /// Where a room is in its life.
@@ -172,12 +156,7 @@ impl<G: Game> Room<G> {
     /// coordinator hands out a private room's seats one by one as friends
     /// join with its code. Refused once the seat has been joined or the game
     /// has begun.
-    pub fn claim(
-        &mut self,
-        seat: volley_shared::Seat,
-        player: PlayerId,
-        name: String,
-    ) -> Option<Vec<Effect<G>>> {
+    pub fn claim(&mut self, seat: Seat, player: PlayerId, name: String) -> Option<Vec<Effect<G>>> {
         let Phase::Waiting { joined } = &self.phase else {
             return None;
         };
@@ -193,45 +172,67 @@ impl<G: Game> Room<G> {
         Some(vec![Effect::Persist])
     }
 
-    /// A connection says hello with a join token the caller has verified
-    /// for `role` and `player`. Admits it, then welcomes it or (when it has
-    /// seen events before) brings it up to date, and starts the game when
-    /// it was the last seat missing.
+    /// A connection's first frame. Settles the version (refusing one this
+    /// room cannot speak, with the close code that says who is too old),
+    /// judges the token with `verify`, checks that the token's player holds
+    /// the seat, then admits the connection and welcomes it or brings it up
+    /// to date. Starts the game when it was the last seat missing.
     pub fn hello(
         &mut self,
         now_ms: u64,
-        role: Role,
-        player: PlayerId,
-        protocol_version: u16,
-        last_seq: u64,
+        greeting: Greeting,
+        verify: impl FnOnce(&str) -> Result<Grant, TokenError>,
     ) -> Vec<Effect<G>> {
-        if !protocol::supports(protocol_version) {
-            let message = format!(
-                "protocol {protocol_version} is not supported; this server speaks {}..={PROTOCOL_VERSION}",
-                protocol::MIN_PROTOCOL_VERSION
-            );
-            return refuse_and_close(
-                ErrorCode::UnsupportedProtocol,
-                close::UNSUPPORTED_PROTOCOL,
+        let mut effects = Vec::new();
+        match handshake::settle(self.setup.mode, greeting.offered) {
+            Ok(settled) => effects.extend(settled.answer().map(Effect::Answer)),
+            Err(Refusal::V1 { message }) => {
+                return refuse_and_close(Refusal::V1_CODE, Refusal::V1_CLOSE, message);
+            }
+            Err(Refusal::Opening {
+                answer,
+                close,
                 message,
-            );
+            }) => {
+                return vec![
+                    Effect::Answer(answer),
+                    Effect::Close {
+                        code: close,
+                        reason: message,
+                    },
+                ];
+            }
         }
+        let grant = match verify(&greeting.token) {
+            Ok(grant) => grant,
+            Err(err) => {
+                effects.extend(refuse_and_close(
+                    ErrorCode::BadToken,
+                    close::BAD_TOKEN,
+                    err.to_string(),
+                ));
+                return effects;
+            }
+        };
+        let role = grant.role;
         if let Role::Player(seat) = role
             && !self
                 .setup
                 .seats
                 .get(seat.index())
-                .is_some_and(|s| s.player == player && !s.bot)
+                .is_some_and(|s| s.player == grant.player && !s.bot)
         {
-            return refuse_and_close(
+            effects.extend(refuse_and_close(
                 ErrorCode::BadToken,
                 close::BAD_TOKEN,
                 format!("the token's player does not hold {seat} here"),
-            );
+            ));
+            return effects;
         }
-        let mut effects = vec![Effect::Admit(role), self.catch_up(role, last_seq)];
+        effects.push(Effect::Admit(role));
+        effects.push(self.catch_up(role, greeting.last_seq));
         if let Phase::Finished { outcome } = self.phase {
-            effects.push(Effect::Reply(ServerFrame::GameOver {
+            effects.push(Effect::Reply(RoomServerFrame::GameOver {
                 outcome,
                 seq: self.seq,
             }));
@@ -252,32 +253,26 @@ impl<G: Game> Room<G> {
     }
 
     /// A frame from an admitted connection.
-    pub fn handle(&mut self, now_ms: u64, role: Role, frame: ClientFrame<G>) -> Vec<Effect<G>> {
+    pub fn handle(&mut self, now_ms: u64, role: Role, frame: RoomClientFrame<G>) -> Vec<Effect<G>> {
         match (role, frame) {
-            (_, ClientFrame::Ping { nonce }) => vec![Effect::Reply(ServerFrame::Pong { nonce })],
-            (_, ClientFrame::Hello { .. }) => refuse(
-                ErrorCode::UnexpectedFrame,
-                "this connection already said hello",
-            ),
-            (_, ClientFrame::FindMatch { .. } | ClientFrame::FindMatchAsParty { .. }) => refuse(
-                ErrorCode::UnexpectedFrame,
-                "FindMatch goes to /api/matchmake",
-            ),
+            (_, RoomClientFrame::Ping { nonce }) => {
+                vec![Effect::Reply(RoomServerFrame::Pong { nonce })]
+            }
             (Role::Spectator, _) => refuse(ErrorCode::UnexpectedFrame, "spectators cannot act"),
-            (Role::Player(seat), ClientFrame::Move(mv)) => {
+            (Role::Player(seat), RoomClientFrame::Move(mv)) => {
                 let turn = self.game.turn();
                 match self.game.play(seat, &mv) {
                     Ok(events) => self.commit(now_ms, Action::Move { seat, mv }, events, turn),
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
-            (Role::Player(seat), ClientFrame::Live(live)) => {
+            (Role::Player(seat), RoomClientFrame::Live(live)) => {
                 match self.game.check_live(seat, &live) {
-                    Ok(()) => vec![Effect::Relay(ServerFrame::Live { seat, live })],
+                    Ok(()) => vec![Effect::Relay(RoomServerFrame::Live { seat, live })],
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
-            (Role::Player(seat), ClientFrame::Resign) => {
+            (Role::Player(seat), RoomClientFrame::Resign) => {
                 let turn = self.game.turn();
                 match self.game.resign(seat) {
                     Ok(events) => self.commit(now_ms, Action::Resign { seat }, events, turn),
@@ -356,12 +351,12 @@ impl<G: Game> Room<G> {
 
     /// The welcome frame for a connection: everything needed to draw the
     /// game as of the last event.
-    pub fn welcome(&self, role: Role) -> ServerFrame<G> {
+    pub fn welcome(&self, role: Role) -> RoomServerFrame<G> {
         let viewer = match role {
             Role::Player(seat) => Viewer::Player(seat),
             Role::Spectator => Viewer::Spectator,
         };
-        ServerFrame::Welcome {
+        RoomServerFrame::Welcome {
             role,
             seq: self.seq,
             names: self.names(),
@@ -380,7 +375,7 @@ impl<G: Game> Room<G> {
         }
         Effect::CatchUp {
             last_seq,
-            resumed: ServerFrame::Resumed {
+            resumed: RoomServerFrame::Resumed {
                 role,
                 last_seq,
                 seq: self.seq,
@@ -391,7 +386,7 @@ impl<G: Game> Room<G> {
         }
     }
 
-    fn is_bot(&self, seat: volley_shared::Seat) -> bool {
+    fn is_bot(&self, seat: Seat) -> bool {
         self.setup.seats.get(seat.index()).is_some_and(|s| s.bot)
     }
 
@@ -470,7 +465,7 @@ impl<G: Game> Room<G> {
             .into_iter()
             .map(|event| {
                 self.seq += 1;
-                let frame = ServerFrame::Event {
+                let frame = RoomServerFrame::Event {
                     seq: self.seq,
                     event,
                     deadline_ms,
@@ -487,7 +482,7 @@ impl<G: Game> Room<G> {
             events: frames,
         }));
         if let Phase::Finished { outcome } = self.phase {
-            effects.push(Effect::Broadcast(ServerFrame::GameOver {
+            effects.push(Effect::Broadcast(RoomServerFrame::GameOver {
                 outcome,
                 seq: self.seq,
             }));
@@ -506,8 +501,9 @@ impl<G: Game> Room<G> {
     }
 }
 
-fn refuse<G: Game>(code: ErrorCode, message: &str) -> Vec<Effect<G>> {
-    vec![Effect::Reply(ServerFrame::Error {
+/// An error frame; the connection stays open.
+pub fn refuse<G: Game>(code: ErrorCode, message: &str) -> Vec<Effect<G>> {
+    vec![Effect::Reply(RoomServerFrame::Error {
         code,
         message: message.to_string(),
     })]
@@ -520,7 +516,7 @@ pub fn refuse_and_close<G: Game>(
     message: String,
 ) -> Vec<Effect<G>> {
     vec![
-        Effect::Reply(ServerFrame::Error {
+        Effect::Reply(RoomServerFrame::Error {
             code,
             message: message.clone(),
         }),

@@ -1,9 +1,23 @@
-//! One match: the pure [`engine`] with its [`effects`] and [`flood`] limits,
-//! and the `GameRoom` Durable Object around them with its [`storage`].
+//! One match.
+//!
+//! Pure (no `worker` types, unit-tested natively with a manual clock):
+//! - [`engine`]: the room as a state machine over any `Game`, with its
+//!   [`effects`] and [`flood`] limits;
+//! - [`inbound`] and [`outbound`]: bytes to frames and frames to bytes, in
+//!   the protocol version each socket speaks;
+//! - [`any`]: a room of whichever game its mode plays;
+//! - [`record`]: the stored room record and its formats.
+//!
+//! The `GameRoom` Durable Object around them: [`durable`], with its
+//! [`storage`] and [`wakeups`] counting for the idle benchmark.
 
+pub mod any;
 pub mod durable;
 pub mod effects;
 pub mod engine;
 pub mod flood;
+pub mod inbound;
+pub mod outbound;
+pub mod record;
 pub mod storage;
 pub mod wakeups;

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `room` | one: the room record (set-up, game state, phase, counters) | after every change |
 //! | `actions` | the action log: `number`, `at_ms`, `action` (bincode) | once per accepted action, append-only |
-//! | `events` | the event log: `seq`, `frame` (the encoded `Event` frame as broadcast) | with its action, append-only |
+//! | `events` | the event log: `seq`, `frame` (the `Event` frame in protocol version 1) | with its action, append-only |
 //! | `timers` | at most one per kind: `kind`, `due_ms`, `epoch` | when the room sets or cancels a timer |
 //!
 //! SQLite storage is synchronous and a Durable Object's writes between two
@@ -13,19 +13,23 @@
 //! them leaves (the runtime holds outgoing messages until writes are
 //! durable). Every value that can exceed 2^53 is inside a bincode blob,
 //! because SQL integers cross into JavaScript as doubles.
+//!
+//! Formats: the record has its own ([`super::record`]). Logged events are
+//! stored as protocol version 1 `Event` frames, which the first release
+//! sends as they are; this release re-encodes them for sockets that speak a
+//! later version. Actions are bincode of the game's `Action`, unchanged
+//! since the first release.
 
-use super::durable::RoomGame;
 use super::effects::{Commit, Timer, TimerKind};
-use super::engine::Room;
+use super::record::RoomRecord;
 use crate::alarm;
-use crate::sql::{blob, from_blob, integer, text, unsigned};
-use serde::{Deserialize, Serialize};
+use crate::error::Result;
+use crate::sql::{blob, bytes, from_blob, integer, text, unsigned};
+use volley_shared::Game;
 use volley_shared::codec;
+use volley_shared::protocol::v1;
 use volley_shared::replay::LoggedAction;
-use worker::{Error, Result, SqlStorage, SqlStorageValue};
-
-/// Bumped when the stored layout changes incompatibly.
-const RECORD_VERSION: u16 = 4;
+use worker::{SqlStorage, SqlStorageValue};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY CHECK (id = 1), record BLOB NOT NULL);
@@ -33,39 +37,6 @@ CREATE TABLE IF NOT EXISTS actions (number INTEGER PRIMARY KEY, at_ms INTEGER NO
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_ms INTEGER NOT NULL, epoch INTEGER NOT NULL);
 ";
-
-/// Everything a room keeps in its one `room` row.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RoomRecord {
-    /// Layout version of this record.
-    pub version: u16,
-    /// The room.
-    pub room: Room<RoomGame>,
-    /// The Durable Object id of the coordinator that created the room.
-    pub created_by: String,
-    /// The location hint the room was created with.
-    pub location_hint: Option<String>,
-    /// When the room was created, in ms since the Unix epoch.
-    pub created_at_ms: u64,
-}
-
-impl RoomRecord {
-    /// A record for a new room.
-    pub fn new(
-        room: Room<RoomGame>,
-        created_by: String,
-        location_hint: Option<String>,
-        now_ms: u64,
-    ) -> Self {
-        RoomRecord {
-            version: RECORD_VERSION,
-            room,
-            created_by,
-            location_hint,
-            created_at_ms: now_ms,
-        }
-    }
-}
 
 /// The room's tables.
 pub struct Storage {
@@ -95,21 +66,15 @@ impl Storage {
         let Some(row) = cursor.raw().next() else {
             return Ok(None);
         };
-        let record: RoomRecord = from_blob(row?.into_iter().next())?;
-        if record.version != RECORD_VERSION {
-            return Err(Error::RustError(format!(
-                "room record version {} is not supported (this build reads {RECORD_VERSION})",
-                record.version
-            )));
-        }
-        Ok(Some(record))
+        let stored = bytes(row?.into_iter().next())?;
+        Ok(Some(RoomRecord::from_blob(&stored)?))
     }
 
     /// Writes the room's record.
     pub fn save(&self, record: &RoomRecord) -> Result<()> {
         self.sql.exec(
             "INSERT OR REPLACE INTO room (id, record) VALUES (1, ?)",
-            vec![blob(record)?],
+            vec![SqlStorageValue::Blob(record.to_blob()?)],
         )?;
         Ok(())
     }
@@ -117,7 +82,7 @@ impl Storage {
     /// Appends an action and its event frames to the logs. Fails (and
     /// writes nothing more) if a number is already taken: the logs never
     /// change what they hold.
-    pub fn append(&self, commit: &Commit<RoomGame>) -> Result<()> {
+    pub fn append<G: Game>(&self, commit: &Commit<G>) -> Result<()> {
         let action = &commit.action;
         self.sql.exec(
             "INSERT INTO actions (number, at_ms, action) VALUES (?, ?, ?)",
@@ -128,20 +93,20 @@ impl Storage {
             ],
         )?;
         for (seq, frame) in &commit.events {
+            let stored = v1::ServerFrame::from(frame.clone());
             self.sql.exec(
                 "INSERT INTO events (seq, frame) VALUES (?, ?)",
                 vec![
                     integer(*seq)?,
-                    SqlStorageValue::Blob(
-                        codec::encode(frame).map_err(|e| Error::RustError(e.to_string()))?,
-                    ),
+                    SqlStorageValue::Blob(codec::encode(&stored)?),
                 ],
             )?;
         }
         Ok(())
     }
 
-    /// The encoded event frames after `seq`, in order.
+    /// The logged event frames after `seq`, in order, as stored (protocol
+    /// version 1).
     pub fn events_after(&self, seq: u64) -> Result<Vec<Vec<u8>>> {
         self.sql
             .exec(
@@ -149,15 +114,12 @@ impl Storage {
                 vec![integer(seq)?],
             )?
             .raw()
-            .map(|row| match row?.into_iter().next() {
-                Some(SqlStorageValue::Blob(bytes)) => Ok(bytes),
-                other => Err(Error::RustError(format!("event is not a blob: {other:?}"))),
-            })
+            .map(|row| bytes(row?.into_iter().next()))
             .collect()
     }
 
     /// The whole action log, in order.
-    pub fn actions(&self) -> Result<Vec<LoggedAction<RoomGame>>> {
+    pub fn actions<G: Game>(&self) -> Result<Vec<LoggedAction<G>>> {
         self.sql
             .exec(
                 "SELECT number, at_ms, action FROM actions ORDER BY number",
@@ -207,7 +169,7 @@ impl Storage {
                 vec![now.clone()],
             )?
             .raw()
-            .collect::<Result<_>>()?;
+            .collect::<worker::Result<_>>()?;
         self.sql
             .exec("DELETE FROM timers WHERE due_ms <= ?", vec![now])?;
         let mut due = Vec::new();

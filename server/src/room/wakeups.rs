@@ -8,10 +8,11 @@
 //! counts, in a table of its own; every other room reads that it does not
 //! once per construction and does nothing more.
 
+use crate::error::Result;
 use crate::sql::unsigned;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use worker::{Result, SqlStorage};
+use worker::SqlStorage;
 
 /// The kind of handler that woke the object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 //! [`ArtilleryEvent`], and the same seed and moves give the same state, bit
 //! for bit, natively and on wasm32 ([`Artillery::digest`] checks it).
 
+pub mod ai;
 mod ballistics;
 mod events;
 mod terrain;
@@ -283,6 +284,10 @@ impl Game for Artillery {
         Ok(events)
     }
 
+    fn check_move(&self, seat: Seat, fire: &Fire) -> Result<(), RuleError<Illegal>> {
+        self.check_fire(seat, fire)
+    }
+
     fn check_live(&self, seat: Seat, fire: &Fire) -> Result<(), RuleError<Illegal>> {
         self.check_fire(seat, fire)
     }
@@ -324,7 +329,7 @@ impl Game for Artillery {
     }
 
     fn bot_move(&self, seat: Seat) -> Option<Fire> {
-        (self.to_move() == Some(seat)).then(|| crate::ai::choose_fire(self, seat))
+        (self.to_move() == Some(seat)).then(|| ai::choose_fire(self, seat))
     }
 
     fn view(&self, _viewer: Viewer) -> Artillery {

@@ -43,3 +43,47 @@ pub fn scripted_game(seats: u8, max_turns: u32) -> (Artillery, Vec<ArtilleryEven
     }
     (game, events)
 }
+
+/// The folder of one protocol version's golden frames.
+pub fn golden_dir(version: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(version)
+}
+
+/// Compares `bytes` with the committed file `name` in `dir`; with
+/// `VOLLEY_BLESS` set, writes the file if it is missing (an existing file
+/// is never rewritten). Returns the committed bytes.
+pub fn check_golden(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Vec<u8> {
+    let path = dir.join(format!("{name}.hex"));
+    let committed = match std::fs::read_to_string(&path) {
+        Ok(text) => hex::decode(text.trim()).unwrap(),
+        Err(_) if std::env::var_os("VOLLEY_BLESS").is_some() => {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(&path, format!("{}\n", hex::encode(bytes))).unwrap();
+            bytes.to_vec()
+        }
+        Err(err) => panic!(
+            "{}: {err}; a new frame needs a golden file: run with VOLLEY_BLESS=1 and commit it",
+            path.display()
+        ),
+    };
+    assert_eq!(
+        hex::encode(bytes),
+        hex::encode(&committed),
+        "the encoding of {name} changed; a released protocol version must not change (see PROTOCOL.md)"
+    );
+    committed
+}
+
+/// Fails when a committed golden file in `dir` has no sample in `names`.
+pub fn every_file_has_a_sample(dir: &std::path::Path, names: &std::collections::BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        let name = file.trim_end_matches(".hex");
+        assert!(
+            names.contains(name),
+            "{file} has no sample: a frame a released version promised to decode lost its test"
+        );
+    }
+}

@@ -244,11 +244,8 @@ async fn survive_drop(browser: &Browser, server: &mut WranglerDev, base: &Url) -
         .await?;
     let code = browser.text("invite-code").await?;
     let seat = post_json(&base.join(&format!("/api/rooms/join?code={code}&name=other"))?)?;
-    let other = volley_client::lobby::Matched {
-        room: volley_shared::RoomId(seat["room"].as_str().context("room")?.to_string()),
-        seat: volley_shared::Seat(1),
-        token: seat["token"].as_str().context("token")?.to_string(),
-    };
+    let other: volley_client::lobby::Matched =
+        serde_json::from_value::<volley_shared::api::SeatGrant>(seat)?.into();
     let mut native = crate::rooms::Client::join(base, &other).await?;
     native.until_seq(1).await?;
     browser

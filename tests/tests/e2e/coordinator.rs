@@ -9,7 +9,9 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::{self, Matched};
 use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
-use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use volley_shared::api::SeatGrant;
+use volley_shared::artillery::Artillery;
+use volley_shared::protocol::{ErrorCode, LobbyServerFrame, Versions, v1};
 use volley_shared::{Mode, PROTOCOL_VERSION};
 use volley_tests::{get_json, post_json, post_text, post_text_from};
 
@@ -90,8 +92,12 @@ pub async fn a_party_of_two_joins_a_four_player_game_together(base: Url) -> Resu
 
 pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
     let mut gone = open_ticket(&base, Mode::Duel, None).await?;
-    gone.send(&lobby::find_match(Mode::Duel, "quitter")).await?;
-    ensure!(matches!(gone.recv().await?, ServerFrame::Queued { .. }));
+    gone.open_with(&lobby::find_match(Mode::Duel, "quitter"))
+        .await?;
+    ensure!(matches!(
+        gone.recv().await?,
+        LobbyServerFrame::Queued { .. }
+    ));
     gone.close().await;
     // Give the coordinator the close before the next tickets.
     for _ in 0..50 {
@@ -129,24 +135,58 @@ pub async fn a_lone_player_gets_bots_after_the_wait(base: Url) -> Result<()> {
 }
 
 pub async fn other_protocol_versions_are_refused(base: Url) -> Result<()> {
+    // A version 1 frame stating a version 1 never had.
     let mut conn = open_ticket(&base, Mode::Duel, None).await?;
-    conn.send(&ClientFrame::FindMatch {
-        protocol: PROTOCOL_VERSION + 1,
+    conn.send(&v1::ClientFrame::<Artillery>::FindMatch {
+        protocol: 7,
         mode: Mode::Duel,
         name: "future".into(),
     })
     .await?;
     ensure!(matches!(
         conn.recv().await?,
-        ServerFrame::Error {
+        v1::ServerFrame::<Artillery>::Error {
             code: ErrorCode::UnsupportedProtocol,
             ..
         }
     ));
-    match conn.recv().await {
-        Err(ClientError::Closed(reason)) if reason.starts_with("4000") => Ok(()),
+    match conn.recv::<LobbyServerFrame>().await {
+        Err(ClientError::Closed(reason)) if reason.starts_with("4000") => {}
         other => bail!("expected close 4000, got {other:?}"),
     }
+    // An opening newer than the server: told the server is too old.
+    let mut conn = open_ticket(&base, Mode::Duel, None).await?;
+    let mut opening = lobby::find_match(Mode::Duel, "future");
+    opening.versions = Versions {
+        min: PROTOCOL_VERSION + 1,
+        max: PROTOCOL_VERSION + 3,
+    };
+    match conn.open_with(&opening).await {
+        Err(ClientError::Version(message)) => {
+            ensure!(message.contains("2..=2"), "refusal: {message}")
+        }
+        other => bail!("a too-new opening got {other:?}"),
+    }
+    match conn.recv::<LobbyServerFrame>().await {
+        Err(ClientError::Closed(reason)) if reason.starts_with("4013") => {}
+        other => bail!("expected close 4013 (server too old), got {other:?}"),
+    }
+    // Connect Four needs protocol 2: a version 1 ticket for it is refused.
+    let mut conn = open_ticket(&base, Mode::ConnectFour, None).await?;
+    conn.send(&v1::ClientFrame::<Artillery>::FindMatch {
+        protocol: 1,
+        mode: Mode::ConnectFour,
+        name: "old".into(),
+    })
+    .await?;
+    match conn.recv().await? {
+        v1::ServerFrame::<Artillery>::Error {
+            code: ErrorCode::UnsupportedProtocol,
+            message,
+        } => ensure!(message.contains("connect4"), "refusal: {message}"),
+        other => bail!("a version 1 ticket for connect4 got {other:?}"),
+    }
+    Ok(())
 }
 
 pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
@@ -159,7 +199,15 @@ pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
     );
     let all = get_json(&base.join("/api/stats")?)?;
     let modes = all["modes"].as_array().context("no modes")?;
-    ensure!(modes.len() == 3, "stats for {} modes", modes.len());
+    ensure!(
+        modes.len() == Mode::ALL.len(),
+        "stats for {} modes",
+        modes.len()
+    );
+    ensure!(
+        modes.iter().any(|m| m["mode"] == "connect4"),
+        "no connect4 shard in {all}"
+    );
     let duel = modes
         .iter()
         .find(|m| m["mode"] == "duel")
@@ -260,13 +308,7 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
 
 /// A seat handed out over HTTP, as a `Matched`.
 fn seat_from(json: &serde_json::Value) -> Result<Matched> {
-    Ok(Matched {
-        room: volley_shared::RoomId(json["room"].as_str().context("no room")?.to_string()),
-        seat: volley_shared::Seat(
-            u8::try_from(json["seat"].as_u64().context("no seat")?).context("seat")?,
-        ),
-        token: json["token"].as_str().context("no token")?.to_string(),
-    })
+    Ok(serde_json::from_value::<SeatGrant>(json.clone())?.into())
 }
 
 pub async fn a_private_room_is_joined_by_its_code(base: Url) -> Result<()> {

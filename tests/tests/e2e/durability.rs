@@ -3,13 +3,13 @@
 //! 40 s turn, long enough for a room to be evicted between two moves.
 
 use crate::match_two;
-use crate::rooms::{Client, away, join_both};
+use crate::rooms::ServerFrame;
+use crate::rooms::{Client, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
 use volley_client::session::Update;
 use volley_shared::artillery::ArtilleryEvent;
-use volley_shared::protocol::ServerFrame;
 use volley_tests::{WranglerDev, get_json};
 
 /// Turn length for these scenarios.
@@ -37,10 +37,8 @@ fn instance(base: &Url, room: &str) -> Result<String> {
 /// and the next turn.
 async fn one_move(a: &mut Client, b: &mut Client) -> Result<()> {
     let (mover, other) = if a.session.my_turn() { (a, b) } else { (b, a) };
-    let fire = away(mover.session.state().context("no state")?)?;
     let seq = mover.session.last_seq();
-    mover.conn.send(&fire).await?;
-    mover.session.moved();
+    mover.fire_away().await?;
     mover.until_seq(seq + 2).await?;
     other.until_seq(seq + 2).await?;
     ensure!(

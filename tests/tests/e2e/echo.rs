@@ -6,7 +6,7 @@ use url::Url;
 use volley_client::native::{Connection, ws_url};
 use volley_shared::artillery::Artillery;
 use volley_shared::codec;
-use volley_shared::protocol::ServerFrame;
+use volley_shared::protocol::v1::ServerFrame;
 use volley_tests::{WranglerDev, get_status};
 
 pub async fn the_echo_baseline_echoes_and_is_off_by_default(
@@ -19,7 +19,10 @@ pub async fn the_echo_baseline_echoes_and_is_off_by_default(
     for nonce in [1, 2, u64::MAX] {
         let frame: ServerFrame<Artillery> = ServerFrame::Pong { nonce };
         conn.send_raw(codec::encode(&frame)?).await?;
-        ensure!(conn.recv().await? == frame, "echo changed the frame");
+        ensure!(
+            conn.recv::<ServerFrame<Artillery>>().await? == frame,
+            "echo changed the frame"
+        );
     }
     conn.close().await;
     ensure!(get_status(&base.join("/api/bench/echo")?)? == 200);

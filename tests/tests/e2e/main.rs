@@ -14,9 +14,11 @@ mod durability;
 mod echo;
 mod load;
 mod rooms;
+mod versions;
 
 use anyhow::{Context, Result, bail, ensure};
 use libtest_mimic::{Arguments, Failed, Trial};
+use rooms::{ClientFrame, ServerFrame};
 use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -28,7 +30,7 @@ use volley_client::session::GameSession;
 use volley_shared::Outcome;
 use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
 use volley_shared::codec::MAX_CLIENT_FRAME_BYTES;
-use volley_shared::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use volley_shared::protocol::{ErrorCode, v1};
 use volley_shared::{Mode, codec};
 use volley_tests::{WranglerDev, build_worker, get_json, get_status};
 
@@ -73,6 +75,9 @@ fn main() -> ExitCode {
         "the_echo_baseline_echoes_and_is_off_by_default",
         "a_small_load_finishes_every_game_and_accounts_for_every_move",
         "an_idle_room_wakes_only_for_the_next_move",
+        "a_version_1_client_plays_an_artillery_duel_to_the_end",
+        "version_1_and_version_2_clients_share_a_room",
+        "two_bots_play_connect_four_to_the_same_result",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -191,6 +196,21 @@ fn main() -> ExitCode {
             names[27],
             &base,
             load::an_idle_room_wakes_only_for_the_next_move,
+        ),
+        trial(
+            names[28],
+            &base,
+            versions::a_version_1_client_plays_an_artillery_duel_to_the_end,
+        ),
+        trial(
+            names[29],
+            &base,
+            versions::version_1_and_version_2_clients_share_a_room,
+        ),
+        trial(
+            names[30],
+            &base,
+            versions::two_bots_play_connect_four_to_the_same_result,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
@@ -351,7 +371,7 @@ async fn idle_player_times_out(base: Url) -> Result<()> {
 /// Reads frames until an error frame comes, skipping game traffic.
 async fn next_error(conn: &mut Connection) -> Result<ErrorCode> {
     loop {
-        match conn.recv().await? {
+        match conn.recv::<ServerFrame>().await? {
             ServerFrame::Error { code, .. } => return Ok(code),
             ServerFrame::Welcome { .. }
             | ServerFrame::Event { .. }
@@ -371,12 +391,13 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
     });
 
     let mut conn = open_room(&base, &b.room).await?;
-    conn.send(&GameSession::new().hello(&b.token)).await?;
+    conn.open_with(&GameSession::<Artillery>::new().hello(&b.token))
+        .await?;
     conn.send_raw(vec![0xff, 0xff, 0xff, 0x00]).await?;
     ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
     conn.send_raw(vec![0; MAX_CLIENT_FRAME_BYTES + 1]).await?;
     ensure!(next_error(&mut conn).await? == ErrorCode::FrameTooLarge);
-    let mut trailing = codec::encode(&ClientFrame::<Artillery>::Ping { nonce: 1 })?;
+    let mut trailing = codec::encode(&ClientFrame::Ping { nonce: 1 })?;
     trailing.push(7);
     conn.send_raw(trailing).await?;
     ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
@@ -419,8 +440,9 @@ async fn bad_tokens_are_refused(base: Url) -> Result<()> {
     // A forged token, garbage, and a genuine token for another room.
     for token in [forged.as_str(), "garbage", other.token.as_str()] {
         let mut conn = open_room(&base, &a.room).await?;
-        conn.send(&GameSession::new().hello(token)).await?;
-        let frame = conn.recv().await?;
+        conn.open_with(&GameSession::<Artillery>::new().hello(token))
+            .await?;
+        let frame = conn.recv::<ServerFrame>().await?;
         ensure!(
             matches!(
                 frame,
@@ -431,29 +453,34 @@ async fn bad_tokens_are_refused(base: Url) -> Result<()> {
             ),
             "token {token:?} answered with {frame:?}"
         );
-        match conn.recv().await {
+        match conn.recv::<ServerFrame>().await {
             Err(ClientError::Closed(reason)) if reason.starts_with("4001") => {}
             other => bail!("token {token:?}: expected close 4001, got {other:?}"),
         }
     }
-    // A first frame that is not Hello is a protocol violation.
+    // A first frame that is not Hello is a protocol violation (here in
+    // protocol version 1, which is still served).
     let mut conn = open_room(&base, &a.room).await?;
-    conn.send(&ClientFrame::Resign).await?;
+    conn.send(&v1::ClientFrame::<Artillery>::Resign).await?;
     ensure!(matches!(
         conn.recv().await?,
-        ServerFrame::Error {
+        v1::ServerFrame::<Artillery>::Error {
             code: ErrorCode::UnexpectedFrame,
             ..
         }
     ));
-    match conn.recv().await {
+    match conn.recv::<ServerFrame>().await {
         Err(ClientError::Closed(reason)) if reason.starts_with("4002") => {}
         other => bail!("expected close 4002, got {other:?}"),
     }
     // The real token still works.
     let mut conn = open_room(&base, &a.room).await?;
-    conn.send(&GameSession::new().hello(&a.token)).await?;
-    ensure!(matches!(conn.recv().await?, ServerFrame::Welcome { .. }));
+    conn.open_with(&GameSession::<Artillery>::new().hello(&a.token))
+        .await?;
+    ensure!(matches!(
+        conn.recv::<ServerFrame>().await?,
+        ServerFrame::Welcome { .. }
+    ));
     conn.close().await;
     Ok(())
 }

@@ -11,15 +11,20 @@ use volley_client::native::{ClientError, Connection, open_room, play};
 use volley_client::session::{GameSession, Update};
 use volley_server::token::{Grant, JoinKey};
 use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
-use volley_shared::protocol::{ClientFrame, ErrorCode, Role, ServerFrame};
+use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame};
 use volley_shared::replay::Replay;
 use volley_shared::{Game, Outcome, PlayerId};
 use volley_tests::{get_json, post_json, post_status};
 
+/// The room frames of an artillery room, in the current protocol.
+pub type ServerFrame = RoomServerFrame<Artillery>;
+/// What a player sends an artillery room.
+pub type ClientFrame = RoomClientFrame<Artillery>;
+
 /// A connection with its session.
 pub struct Client {
     pub conn: Connection,
-    pub session: GameSession,
+    pub session: GameSession<Artillery>,
 }
 
 impl Client {
@@ -33,16 +38,18 @@ impl Client {
         Ok(client)
     }
 
-    /// Says hello on the current socket, with this session's `last_seq`.
+    /// Opens with this session's hello (its `last_seq`) on the current
+    /// socket, and reads the server's answer.
     pub async fn hello(&mut self, token: &str) -> Result<()> {
         let hello = self.session.hello(token);
-        self.conn.send(&hello).await?;
+        let version = self.conn.open_with(&hello).await?;
+        ensure!(version == 2, "agreed on protocol {version}");
         Ok(())
     }
 
     /// Reads frames until one changes something, applying it.
-    pub async fn next(&mut self) -> Result<(ServerFrame, Update)> {
-        let frame = self.conn.recv().await?;
+    pub async fn next(&mut self) -> Result<(ServerFrame, Update<Artillery>)> {
+        let frame = self.conn.recv::<ServerFrame>().await?;
         let update = self.session.on_frame(frame.clone())?;
         Ok((frame, update))
     }
@@ -57,16 +64,26 @@ impl Client {
 }
 
 /// A harmless shot out of the world, on the shooter's own side.
-pub fn away(state: &Artillery) -> Result<ClientFrame> {
+pub fn away(state: &Artillery) -> Result<Fire> {
     let seat = state.to_move().context("nobody to move")?;
     let tank = state.tank(seat).context("no tank")?;
-    Ok(ClientFrame::Move(Fire {
+    Ok(Fire {
         aim: Aim {
             angle_deg: if tank.x < 512.0 { 135 } else { 45 },
             power: 100,
         },
         weapon: Weapon::Shell,
-    }))
+    })
+}
+
+impl Client {
+    /// This seat fires [`away`], through its session.
+    pub async fn fire_away(&mut self) -> Result<()> {
+        let fire = away(self.session.state().context("no state")?)?;
+        let frame = self.session.make_move(fire)?;
+        self.conn.send(&frame).await?;
+        Ok(())
+    }
 }
 
 /// Both players join; returns them once the game has begun, with the seat
@@ -91,9 +108,7 @@ pub async fn a_reconnect_resumes_with_exactly_the_missed_events(base: Url) -> Re
     // the absent player, whose deadline keeps running.
     let seen = other.session.last_seq();
     other.conn.close_in_place().await;
-    let fire = away(mover.session.state().context("no state")?)?;
-    mover.conn.send(&fire).await?;
-    mover.session.moved();
+    mover.fire_away().await?;
     mover.until_seq(seen + 2).await?;
     let room_seq = mover.session.last_seq();
 
@@ -141,7 +156,7 @@ pub async fn a_second_connection_replaces_the_first(base: Url) -> Result<()> {
         "the second connection got {frame:?}"
     );
     loop {
-        match first.conn.recv().await {
+        match first.conn.recv::<ServerFrame>().await {
             Ok(_) => {}
             Err(ClientError::Closed(reason)) if reason.starts_with("4009") => break,
             other => bail!("expected close 4009 on the first connection, got {other:?}"),
@@ -167,6 +182,7 @@ pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
     );
     let spectator = Matched {
         room: a.room.clone(),
+        game: a.game,
         seat: a.seat,
         token,
     };
@@ -188,7 +204,7 @@ pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
     });
     watcher.until_seq(1).await?;
     let fire = away(watcher.session.state().context("no state")?)?;
-    watcher.conn.send(&fire).await?;
+    watcher.conn.send(&ClientFrame::Move(fire)).await?;
     let mut refused = false;
     let outcome = loop {
         match watcher.next().await? {
@@ -223,7 +239,7 @@ pub async fn a_flooding_client_is_cut_off_while_the_game_goes_on(base: Url) -> R
         async move { play(&base, &a, Strategy::BEST).await }
     });
     let mut flood = Client::join(&base, &b).await?;
-    let ping = volley_shared::codec::encode(&ClientFrame::<Artillery>::Ping { nonce: 1 })?;
+    let ping = volley_shared::codec::encode(&ClientFrame::Ping { nonce: 1 })?;
     // Far more than the burst, as fast as the socket takes them.
     for _ in 0..400 {
         if flood.conn.send_raw(ping.clone()).await.is_err() {
@@ -232,7 +248,7 @@ pub async fn a_flooding_client_is_cut_off_while_the_game_goes_on(base: Url) -> R
     }
     let mut limited = 0;
     let closed = loop {
-        match flood.conn.recv().await {
+        match flood.conn.recv::<ServerFrame>().await {
             Ok(ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 ..
@@ -298,15 +314,16 @@ pub async fn expired_tokens_are_refused(base: Url, secret: String) -> Result<()>
         },
     );
     let mut conn = open_room(&base, &a.room).await?;
-    conn.send(&GameSession::new().hello(&expired)).await?;
-    match conn.recv().await? {
+    conn.open_with(&GameSession::<Artillery>::new().hello(&expired))
+        .await?;
+    match conn.recv::<ServerFrame>().await? {
         ServerFrame::Error {
             code: ErrorCode::BadToken,
             message,
         } => ensure!(message.contains("expired"), "refused for {message}"),
         other => bail!("an expired token got {other:?}"),
     }
-    match conn.recv().await {
+    match conn.recv::<ServerFrame>().await {
         Err(ClientError::Closed(reason)) if reason.starts_with("4001") => Ok(()),
         other => bail!("expected close 4001, got {other:?}"),
     }

@@ -2,7 +2,8 @@
 //! artillery game and with Connect Four (the room must not care which).
 
 use super::*;
-use volley_shared::Seat;
+use crate::token::{Grant, TokenError};
+use volley_shared::Mode;
 use volley_shared::artillery::{Aim, Artillery, ArtilleryConfig, ArtilleryEvent, Fire, Weapon};
 use volley_shared::connect_four::{self, ConnectFour};
 
@@ -41,14 +42,48 @@ fn player(seat: Seat) -> PlayerId {
     PlayerId(10 + u64::from(seat.0))
 }
 
+/// A version 1 hello whose token grants `role` to `player`.
+fn greet<G: Game>(
+    room: &mut Room<G>,
+    now: u64,
+    role: Role,
+    player: PlayerId,
+    last_seq: u64,
+) -> Vec<Effect<G>> {
+    greet_with(room, now, Offered::V1(1), Ok((role, player)), last_seq)
+}
+
+/// A hello offering `offered`, whose token verifies to `verdict`.
+fn greet_with<G: Game>(
+    room: &mut Room<G>,
+    now: u64,
+    offered: Offered,
+    verdict: Result<(Role, PlayerId), TokenError>,
+    last_seq: u64,
+) -> Vec<Effect<G>> {
+    let greeting = Greeting {
+        offered,
+        token: "token".into(),
+        last_seq,
+    };
+    room.hello(now, greeting, |token| {
+        assert_eq!(token, "token");
+        verdict.map(|(role, player)| Grant {
+            role,
+            player,
+            expires_ms: u64::MAX,
+        })
+    })
+}
+
 fn join<G: Game>(room: &mut Room<G>, now: u64, seat: Seat) -> Vec<Effect<G>> {
-    room.hello(now, Role::Player(seat), player(seat), PROTOCOL_VERSION, 0)
+    greet(room, now, Role::Player(seat), player(seat), 0)
 }
 
 fn play(
     room: &mut Room<Artillery>,
     now: u64,
-    frame: ClientFrame<Artillery>,
+    frame: RoomClientFrame<Artillery>,
 ) -> Vec<Effect<Artillery>> {
     let seat = room.game().to_move().unwrap();
     room.handle(now, Role::Player(seat), frame)
@@ -61,10 +96,10 @@ fn play_away(room: &mut Room<Artillery>, now: u64) -> Vec<Effect<Artillery>> {
 }
 
 /// A shot out of the world on the shooter's own side.
-fn away(room: &Room<Artillery>) -> ClientFrame<Artillery> {
+fn away(room: &Room<Artillery>) -> RoomClientFrame<Artillery> {
     let seat = room.game().to_move().unwrap();
     let left = room.game().tanks[seat.index()].x < 512.0;
-    ClientFrame::Move(Fire {
+    RoomClientFrame::Move(Fire {
         aim: Aim {
             angle_deg: if left { 135 } else { 45 },
             power: 100,
@@ -100,7 +135,7 @@ fn events<G: Game>(effects: &[Effect<G>]) -> Vec<(u64, G::Event)> {
         })
         .flatten()
         .filter_map(|(seq, frame)| match frame {
-            ServerFrame::Event { event, .. } => Some((*seq, event.clone())),
+            RoomServerFrame::Event { event, .. } => Some((*seq, event.clone())),
             _ => None,
         })
         .collect()
@@ -108,7 +143,7 @@ fn events<G: Game>(effects: &[Effect<G>]) -> Vec<(u64, G::Event)> {
 
 fn error_code<G: Game>(effects: &[Effect<G>]) -> Option<ErrorCode> {
     effects.iter().find_map(|e| match e {
-        Effect::Reply(ServerFrame::Error { code, .. }) => Some(*code),
+        Effect::Reply(RoomServerFrame::Error { code, .. }) => Some(*code),
         _ => None,
     })
 }
@@ -137,7 +172,7 @@ fn the_game_starts_when_every_seat_has_joined() {
         first.as_slice(),
         [
             Effect::Admit(Role::Player(Seat(0))),
-            Effect::Reply(ServerFrame::Welcome { waiting: true, .. }),
+            Effect::Reply(RoomServerFrame::Welcome { waiting: true, .. }),
             Effect::Persist,
         ]
     ));
@@ -178,7 +213,7 @@ fn the_game_starts_when_every_seat_has_joined() {
 #[test]
 fn a_welcome_names_the_players_and_shows_the_game() {
     let room = started(0);
-    let ServerFrame::Welcome {
+    let RoomServerFrame::Welcome {
         role, names, view, ..
     } = room.welcome(Role::Player(Seat(1)))
     else {
@@ -222,7 +257,7 @@ fn a_move_is_logged_with_its_events_and_rearms_the_deadline() {
     let Some(Effect::Commit(commit)) = effects.get(1) else {
         panic!("no commit: {effects:?}");
     };
-    let ClientFrame::Move(mv) = fire else {
+    let RoomClientFrame::Move(mv) = fire else {
         unreachable!()
     };
     assert_eq!(
@@ -256,15 +291,15 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
     };
     let before = room.clone();
     assert_eq!(
-        room.handle(5, Role::Player(Seat(0)), ClientFrame::Live(aim)),
-        vec![Effect::Relay(ServerFrame::Live {
+        room.handle(5, Role::Player(Seat(0)), RoomClientFrame::Live(aim)),
+        vec![Effect::Relay(RoomServerFrame::Live {
             seat: Seat(0),
             live: aim
         })]
     );
     assert_eq!(room, before, "live aims are not stored");
     assert_eq!(
-        error_code(&room.handle(5, Role::Player(Seat(1)), ClientFrame::Live(aim))),
+        error_code(&room.handle(5, Role::Player(Seat(1)), RoomClientFrame::Live(aim))),
         Some(ErrorCode::NotYourTurn)
     );
     let wild = Fire {
@@ -275,7 +310,7 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
         ..aim
     };
     assert_eq!(
-        error_code(&room.handle(5, Role::Player(Seat(0)), ClientFrame::Live(wild))),
+        error_code(&room.handle(5, Role::Player(Seat(0)), RoomClientFrame::Live(wild))),
         Some(ErrorCode::IllegalMove)
     );
 }
@@ -283,17 +318,19 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
 #[test]
 fn resigning_ends_a_duel_and_starts_the_retention_clock() {
     let mut room = started(0);
-    let effects = room.handle(7, Role::Player(Seat(1)), ClientFrame::Resign);
+    let effects = room.handle(7, Role::Player(Seat(1)), RoomClientFrame::Resign);
     assert!(effects.contains(&Effect::CancelTimer(TimerKind::TurnDeadline)));
     assert!(effects.contains(&Effect::SetTimer(Timer {
         kind: TimerKind::Retention,
         due_ms: 7 + RETENTION,
         epoch: 0
     })));
-    assert!(effects.contains(&Effect::Broadcast(ServerFrame::GameOver {
-        outcome: Outcome::Winner(Seat(0)),
-        seq: 3
-    })));
+    assert!(
+        effects.contains(&Effect::Broadcast(RoomServerFrame::GameOver {
+            outcome: Outcome::Winner(Seat(0)),
+            seq: 3
+        }))
+    );
     assert_eq!(
         effects.last(),
         Some(&Effect::ReportResult(Outcome::Winner(Seat(0)))),
@@ -311,7 +348,7 @@ fn resigning_ends_a_duel_and_starts_the_retention_clock() {
         "reported again until acknowledged"
     );
     assert_eq!(
-        error_code(&room.handle(8, Role::Player(Seat(1)), ClientFrame::Resign)),
+        error_code(&room.handle(8, Role::Player(Seat(1)), RoomClientFrame::Resign)),
         Some(ErrorCode::NotInPlay)
     );
 }
@@ -418,7 +455,7 @@ fn retention_deletes_a_finished_room_and_nothing_else() {
     };
     let mut playing = started(0);
     assert_eq!(playing.on_timer(RETENTION, retention), vec![]);
-    playing.handle(1, Role::Player(Seat(0)), ClientFrame::Resign);
+    playing.handle(1, Role::Player(Seat(0)), RoomClientFrame::Resign);
     let effects = playing.on_timer(RETENTION, retention);
     assert!(matches!(
         effects.as_slice(),
@@ -436,7 +473,13 @@ fn retention_deletes_a_finished_room_and_nothing_else() {
 #[test]
 fn an_unsupported_protocol_is_refused_and_closed() {
     let mut room = room();
-    let effects = room.hello(0, Role::Player(Seat(0)), PlayerId(10), 999, 0);
+    let effects = greet_with(
+        &mut room,
+        0,
+        Offered::V1(999),
+        Ok((Role::Player(Seat(0)), PlayerId(10))),
+        0,
+    );
     assert_eq!(error_code(&effects), Some(ErrorCode::UnsupportedProtocol));
     assert!(matches!(
         effects.last(),
@@ -452,7 +495,7 @@ fn an_unsupported_protocol_is_refused_and_closed() {
 fn a_token_for_someone_else_is_refused_and_closed() {
     let mut room = room();
     for (seat, player) in [(Seat(0), PlayerId(11)), (Seat(7), PlayerId(10))] {
-        let effects = room.hello(0, Role::Player(seat), player, PROTOCOL_VERSION, 0);
+        let effects = greet(&mut room, 0, Role::Player(seat), player, 0);
         assert_eq!(error_code(&effects), Some(ErrorCode::BadToken));
         assert!(matches!(
             effects.last(),
@@ -482,7 +525,7 @@ fn a_rejoin_without_history_gets_a_snapshot() {
 fn a_rejoin_with_history_catches_up_from_its_last_event() {
     let mut room = started(0);
     play_away(&mut room, 10);
-    let effects = room.hello(20, Role::Player(Seat(1)), PlayerId(11), PROTOCOL_VERSION, 1);
+    let effects = greet(&mut room, 20, Role::Player(Seat(1)), PlayerId(11), 1);
     let [
         Effect::Admit(_),
         Effect::CatchUp {
@@ -496,7 +539,7 @@ fn a_rejoin_with_history_catches_up_from_its_last_event() {
     };
     assert_eq!(
         resumed,
-        &ServerFrame::Resumed {
+        &RoomServerFrame::Resumed {
             role: Role::Player(Seat(1)),
             last_seq: 1,
             seq: 3,
@@ -506,23 +549,17 @@ fn a_rejoin_with_history_catches_up_from_its_last_event() {
     );
     assert_eq!(welcome, &room.welcome(Role::Player(Seat(1))));
     // A client claiming events the room never sent gets a snapshot.
-    let effects = room.hello(
-        20,
-        Role::Player(Seat(1)),
-        PlayerId(11),
-        PROTOCOL_VERSION,
-        99,
-    );
+    let effects = greet(&mut room, 20, Role::Player(Seat(1)), PlayerId(11), 99);
     assert!(matches!(
         effects.get(1),
-        Some(Effect::Reply(ServerFrame::Welcome { seq: 3, .. }))
+        Some(Effect::Reply(RoomServerFrame::Welcome { seq: 3, .. }))
     ));
 }
 
 #[test]
 fn spectators_watch_but_cannot_act() {
     let mut room = started(0);
-    let effects = room.hello(5, Role::Spectator, PlayerId(0), PROTOCOL_VERSION, 0);
+    let effects = greet(&mut room, 5, Role::Spectator, PlayerId(0), 0);
     assert_eq!(
         effects,
         vec![
@@ -531,7 +568,7 @@ fn spectators_watch_but_cannot_act() {
         ]
     );
     let before = room.clone();
-    for frame in [away(&room), ClientFrame::Resign] {
+    for frame in [away(&room), RoomClientFrame::Resign] {
         assert_eq!(
             error_code(&room.handle(6, Role::Spectator, frame)),
             Some(ErrorCode::UnexpectedFrame)
@@ -539,19 +576,19 @@ fn spectators_watch_but_cannot_act() {
     }
     assert_eq!(room, before);
     assert_eq!(
-        room.handle(6, Role::Spectator, ClientFrame::Ping { nonce: 3 }),
-        vec![Effect::Reply(ServerFrame::Pong { nonce: 3 })]
+        room.handle(6, Role::Spectator, RoomClientFrame::Ping { nonce: 3 }),
+        vec![Effect::Reply(RoomServerFrame::Pong { nonce: 3 })]
     );
 }
 
 #[test]
 fn joining_a_finished_room_says_how_it_ended() {
     let mut room = started(0);
-    room.handle(1, Role::Player(Seat(0)), ClientFrame::Resign);
-    let effects = room.hello(2, Role::Spectator, PlayerId(0), PROTOCOL_VERSION, 0);
+    room.handle(1, Role::Player(Seat(0)), RoomClientFrame::Resign);
+    let effects = greet(&mut room, 2, Role::Spectator, PlayerId(0), 0);
     assert_eq!(
         effects.last(),
-        Some(&Effect::Reply(ServerFrame::GameOver {
+        Some(&Effect::Reply(RoomServerFrame::GameOver {
             outcome: Outcome::Winner(Seat(1)),
             seq: 3
         }))
@@ -559,22 +596,12 @@ fn joining_a_finished_room_says_how_it_ended() {
 }
 
 #[test]
-fn pings_are_answered_and_lobby_frames_refused() {
+fn pings_are_answered() {
     let mut room = room();
     assert_eq!(
-        room.handle(0, Role::Player(Seat(0)), ClientFrame::Ping { nonce: 7 }),
-        vec![Effect::Reply(ServerFrame::Pong { nonce: 7 })]
+        room.handle(0, Role::Player(Seat(0)), RoomClientFrame::Ping { nonce: 7 }),
+        vec![Effect::Reply(RoomServerFrame::Pong { nonce: 7 })]
     );
-    let effects = room.handle(
-        0,
-        Role::Player(Seat(0)),
-        ClientFrame::FindMatch {
-            protocol: PROTOCOL_VERSION,
-            mode: Mode::Duel,
-            name: String::new(),
-        },
-    );
-    assert_eq!(error_code(&effects), Some(ErrorCode::UnexpectedFrame));
 }
 
 #[test]
@@ -596,7 +623,11 @@ fn the_action_log_replays_to_the_same_game() {
         take(play_away(&mut fresh, now));
     }
     take(fresh.on_timer(now + TIMEOUT, turn_timer(&fresh)));
-    take(fresh.handle(now + TIMEOUT, Role::Player(Seat(1)), ClientFrame::Resign));
+    take(fresh.handle(
+        now + TIMEOUT,
+        Role::Player(Seat(1)),
+        RoomClientFrame::Resign,
+    ));
     let (game, events) = fresh.replay(log).run().unwrap();
     assert_eq!(&game, fresh.game());
     assert_eq!(events.len() as u64, fresh.seq());
@@ -615,15 +646,15 @@ fn the_room_runs_connect_four_too() {
     let mut last = Vec::new();
     for (seat, column) in [(0, 3), (1, 4), (0, 3), (1, 4), (0, 3), (1, 4), (0, 3)] {
         now += 1_000;
-        last = room.handle(now, Role::Player(Seat(seat)), ClientFrame::Move(column));
+        last = room.handle(now, Role::Player(Seat(seat)), RoomClientFrame::Move(column));
         assert_eq!(error_code(&last), None, "{last:?}");
     }
-    assert!(last.contains(&Effect::Broadcast(ServerFrame::GameOver {
+    assert!(last.contains(&Effect::Broadcast(RoomServerFrame::GameOver {
         outcome: Outcome::Winner(Seat(0)),
         seq: 9
     })));
     assert_eq!(
-        error_code(&room.handle(now, Role::Player(Seat(0)), ClientFrame::Move(9))),
+        error_code(&room.handle(now, Role::Player(Seat(0)), RoomClientFrame::Move(9))),
         Some(ErrorCode::NotInPlay)
     );
 }
@@ -645,7 +676,7 @@ fn a_bot_seat_is_played_by_the_room_after_a_pause() {
     setup.seats[1].bot = true;
     let mut room = Room::new(setup, 0).unwrap().0;
     assert_eq!(
-        error_code(&room.hello(0, Role::Player(Seat(1)), PlayerId(11), PROTOCOL_VERSION, 0)),
+        error_code(&greet(&mut room, 0, Role::Player(Seat(1)), PlayerId(11), 0)),
         Some(ErrorCode::BadToken),
         "nobody may take a bot's seat"
     );
@@ -684,7 +715,7 @@ fn a_private_seat_is_claimed_once_before_it_is_joined() {
     );
     assert_eq!(room.setup().seats[1].player, PlayerId(77));
     assert!(
-        room.hello(0, Role::Player(Seat(1)), PlayerId(77), PROTOCOL_VERSION, 0)
+        greet(&mut room, 0, Role::Player(Seat(1)), PlayerId(77), 0)
             .contains(&Effect::Admit(Role::Player(Seat(1))))
     );
     assert_eq!(
@@ -693,4 +724,97 @@ fn a_private_seat_is_claimed_once_before_it_is_joined() {
         "joined"
     );
     assert_eq!(room.claim(Seat(9), PlayerId(78), "nowhere".into()), None);
+}
+
+#[test]
+fn an_opening_is_answered_before_the_welcome_in_the_agreed_version() {
+    use volley_shared::protocol::{Answer, Versions};
+    let mut room = room();
+    let effects = greet_with(
+        &mut room,
+        0,
+        Offered::Range(Versions { min: 2, max: 5 }),
+        Ok((Role::Player(Seat(0)), PlayerId(10))),
+        0,
+    );
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::Answer(Answer::Agreed { version: 2 }),
+                Effect::Admit(Role::Player(Seat(0))),
+                Effect::Reply(RoomServerFrame::Welcome { .. }),
+                Effect::Persist,
+            ]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn an_opening_with_no_common_version_is_refused_before_the_token() {
+    use volley_shared::protocol::{Answer, Versions};
+    let mut room = room();
+    let effects = greet_with(
+        &mut room,
+        0,
+        Offered::Range(Versions { min: 7, max: 9 }),
+        Err(TokenError::BadSignature),
+        0,
+    );
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::Answer(Answer::Refused { .. }),
+                Effect::Close {
+                    code: close::SERVER_TOO_OLD,
+                    ..
+                },
+            ]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_bad_token_after_an_agreed_opening_is_refused_in_that_version() {
+    use volley_shared::protocol::{Answer, Versions};
+    let mut room = room();
+    let effects = greet_with(
+        &mut room,
+        0,
+        Offered::Range(Versions { min: 2, max: 2 }),
+        Err(TokenError::Expired),
+        0,
+    );
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Answer(Answer::Agreed { version: 2 }))
+    ));
+    assert_eq!(error_code(&effects), Some(ErrorCode::BadToken));
+    assert!(matches!(
+        effects.last(),
+        Some(Effect::Close {
+            code: close::BAD_TOKEN,
+            ..
+        })
+    ));
+    assert!(matches!(room.phase(), Phase::Waiting { joined } if joined == &[false, false]));
+}
+
+#[test]
+fn a_connect_four_room_refuses_version_1() {
+    let mut setup = setup::<ConnectFour>(());
+    setup.mode = volley_shared::Mode::ConnectFour;
+    let mut room = Room::new(setup, 0).unwrap().0;
+    let effects = greet(&mut room, 0, Role::Player(Seat(0)), PlayerId(10), 0);
+    assert_eq!(error_code(&effects), Some(ErrorCode::UnsupportedProtocol));
+    assert!(matches!(
+        effects.last(),
+        Some(Effect::Close {
+            code: close::UNSUPPORTED_PROTOCOL,
+            ..
+        })
+    ));
 }

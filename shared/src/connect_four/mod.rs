@@ -1,7 +1,10 @@
 //! Connect Four, the second [`Game`]: small enough to read in one go, and
 //! different enough from artillery (a board, no randomness, no seat ever
 //! leaves before the end) to show the trait is not shaped around one game.
-//! The server's room engine is tested with it.
+//! The server's room engine is tested with it. Its bot seats play with
+//! [`ai`], a short negamax search.
+
+pub mod ai;
 
 use crate::game::{Game, Outcome, RuleError, SetupError, Viewer, check_seats, check_turn};
 use crate::ids::Seat;
@@ -128,6 +131,10 @@ impl Game for ConnectFour {
         Ok(self.record(events))
     }
 
+    fn check_move(&self, seat: Seat, column: &u8) -> Result<(), RuleError<Illegal>> {
+        self.check_live(seat, column)
+    }
+
     fn check_live(&self, seat: Seat, column: &u8) -> Result<(), RuleError<Illegal>> {
         check_turn(self.current, seat)?;
         match self.columns.get(usize::from(*column)) {
@@ -170,10 +177,9 @@ impl Game for ConnectFour {
     }
 
     fn bot_move(&self, seat: Seat) -> Option<u8> {
-        // The middle first, then outwards: a weak but legal player.
-        [3, 2, 4, 1, 5, 0, 6]
-            .into_iter()
-            .find(|column| self.check_live(seat, column).is_ok())
+        // A search a few plies deep: quick enough for the room's turn, and
+        // deterministic, so a replay plays the bot's moves again.
+        ai::choose_column(self, seat, ai::BEST_DEPTH)
     }
 
     fn view(&self, _viewer: Viewer) -> ConnectFour {

@@ -1,0 +1,149 @@
+//! One WebSocket to a Volley endpoint, speaking frames, and the opening
+//! handshake that settles which protocol version they are in.
+
+use super::{ClientError, Traffic};
+use crate::session::SessionError;
+use futures_util::{SinkExt, StreamExt};
+use serde::{Serialize, de::DeserializeOwned};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use url::Url;
+use volley_shared::codec;
+use volley_shared::protocol::{Answer, Opening};
+
+/// How long to wait for any one frame before giving up.
+pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The WebSocket library's error type.
+pub use tokio_tungstenite::tungstenite::Error as WsError;
+
+/// One WebSocket to a Volley endpoint, speaking frames.
+pub struct Connection {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    timeout: Duration,
+    traffic: Option<Arc<Traffic>>,
+}
+
+impl Connection {
+    /// Opens a WebSocket to `url` (ws:// or wss://).
+    pub async fn open(url: &Url) -> Result<Connection, ClientError> {
+        let (ws, _) = connect_async(url.as_str()).await?;
+        Ok(Connection {
+            ws,
+            timeout: DEFAULT_FRAME_TIMEOUT,
+            traffic: None,
+        })
+    }
+
+    /// Counts this connection's frames and bytes in `traffic`.
+    pub fn counted_in(mut self, traffic: Arc<Traffic>) -> Self {
+        self.traffic = Some(traffic);
+        self
+    }
+
+    /// Sets how long [`Connection::recv`] waits.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends the opening and reads the server's answer: the agreed
+    /// version, or why there is none. A server that answers with anything
+    /// but an answer frame speaks protocol version 1 only.
+    pub async fn open_with(&mut self, opening: &Opening) -> Result<u16, ClientError> {
+        self.send_raw(codec::encode_opening(opening)?).await?;
+        let bytes = self.recv_raw().await?;
+        match codec::decode_answer(&bytes).map_err(SessionError::from)? {
+            Some(Answer::Agreed { version }) => Ok(version),
+            Some(Answer::Refused { served, message }) => Err(ClientError::Version(format!(
+                "the server speaks {}..={}: {message}",
+                served.min, served.max
+            ))),
+            None => Err(ClientError::Version(
+                "the server speaks protocol version 1 only".into(),
+            )),
+        }
+    }
+
+    /// Sends a frame of any type.
+    pub async fn send<T: Serialize>(&mut self, frame: &T) -> Result<(), ClientError> {
+        self.send_raw(codec::encode(frame)?).await
+    }
+
+    /// Sends arbitrary bytes as one binary frame (tests use this for junk).
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) -> Result<(), ClientError> {
+        if let Some(traffic) = &self.traffic {
+            traffic.sent(bytes.len());
+        }
+        self.ws.send(Message::Binary(bytes.into())).await?;
+        Ok(())
+    }
+
+    /// The next frame from the server, of the type the caller expects. A
+    /// close is [`ClientError::Closed`] with its code and reason.
+    pub async fn recv<T: DeserializeOwned>(&mut self) -> Result<T, ClientError> {
+        let bytes = self.recv_raw().await?;
+        codec::decode_server(&bytes).map_err(|e| ClientError::Session(e.into()))
+    }
+
+    /// The next binary frame's bytes, undecoded (the echo baselines).
+    pub async fn recv_raw(&mut self) -> Result<Vec<u8>, ClientError> {
+        loop {
+            let next = tokio::time::timeout(self.timeout, self.ws.next())
+                .await
+                .map_err(|_| ClientError::Timeout(self.timeout))?;
+            match next {
+                Some(Ok(Message::Binary(bytes))) => {
+                    if let Some(traffic) = &self.traffic {
+                        traffic.received(bytes.len());
+                    }
+                    return Ok(bytes.into());
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Err(ClientError::Closed(describe(frame)));
+                }
+                Some(Ok(Message::Text(text))) => {
+                    return Err(SessionError::Unexpected(format!("text frame {text:?}")).into());
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(err)) => return Err(err.into()),
+                None => return Err(ClientError::Closed("stream ended".into())),
+            }
+        }
+    }
+
+    /// Closes the socket politely.
+    pub async fn close(mut self) {
+        self.close_in_place().await;
+    }
+
+    /// Closes the socket politely, keeping the value (to be replaced by a
+    /// new connection).
+    pub async fn close_in_place(&mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}
+
+fn describe(frame: Option<CloseFrame>) -> String {
+    match frame {
+        Some(f) => format!("{} {}", u16::from(f.code), f.reason),
+        None => "no close code".into(),
+    }
+}
+
+/// The `ws://` (or `wss://`) form of an `http(s)://` server address plus a path.
+pub fn ws_url(server: &Url, path: &str) -> Result<Url, ClientError> {
+    let mut url = server.join(path)?;
+    let scheme = if server.scheme() == "https" {
+        "wss"
+    } else {
+        "ws"
+    };
+    // Changing between special schemes of the same kind cannot fail.
+    let _ = url.set_scheme(scheme);
+    Ok(url)
+}

@@ -1,0 +1,302 @@
+//! Playing a whole game as a bot, of any game a client knows: the loop,
+//! how the bot paces itself ([`PlayStyle`]), and what it saw
+//! ([`GameReport`]).
+
+use super::ClientError;
+use super::client::Client;
+use crate::bot::{Bot, Strategy};
+use crate::game::ClientGame;
+use crate::lobby::Matched;
+use crate::session::{GameSession, Update};
+use std::time::Duration;
+use tokio::time::Instant;
+use url::Url;
+use volley_shared::artillery::Artillery;
+use volley_shared::connect_four::ConnectFour;
+use volley_shared::protocol::RoomServerFrame;
+use volley_shared::{GameKind, Outcome, RoomId, Seat};
+
+/// How a bot plays a game: what it plays, how long it thinks first and how
+/// often it shows what it lines up to the others meanwhile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlayStyle {
+    /// What to play.
+    pub strategy: Strategy,
+    /// How long after its turn starts the bot moves.
+    pub think: Duration,
+    /// Live updates (an aim, a hovered column) sent per second while
+    /// thinking; 0 for none.
+    pub aims_per_second: f64,
+    /// Seeds the bot's error.
+    pub seed: u64,
+}
+
+impl PlayStyle {
+    /// Moves as soon as its turn starts, without live updates.
+    pub fn new(strategy: Strategy) -> Self {
+        Self {
+            strategy,
+            think: Duration::ZERO,
+            aims_per_second: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// When one move was sent and how long until the room's event resolving
+/// it came back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoveTiming {
+    /// When the move was sent.
+    pub sent: Instant,
+    /// From sending the move to receiving the event that resolves it.
+    pub round_trip: Duration,
+}
+
+/// How a game went, from one player's side.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GameReport {
+    /// The room played in.
+    pub room: RoomId,
+    /// The seat played.
+    pub seat: Seat,
+    /// How the game ended.
+    pub outcome: Outcome,
+    /// Events received.
+    pub events: u64,
+    /// Moves this player made (shots, discs).
+    pub shots: u32,
+    /// Live updates this player sent.
+    pub aims: u32,
+    /// Each of this player's moves the room resolved, with its round trip.
+    pub moves: Vec<MoveTiming>,
+    /// Moves sent that the game ended without resolving (0 or 1).
+    pub unresolved: u32,
+    /// Turns that timed out (anyone's).
+    pub timeouts: u32,
+    /// This player's turns that timed out.
+    pub own_timeouts: u32,
+    /// Refusals received from the room.
+    pub refusals: u32,
+}
+
+impl GameReport {
+    fn new(matched: &Matched) -> Self {
+        Self::empty(matched.room.clone(), matched.seat)
+    }
+
+    /// A report of nothing yet, for `seat` in `room`.
+    pub(crate) fn empty(room: RoomId, seat: Seat) -> Self {
+        Self {
+            room,
+            seat,
+            outcome: Outcome::Draw,
+            events: 0,
+            shots: 0,
+            aims: 0,
+            moves: Vec::new(),
+            unresolved: 0,
+            timeouts: 0,
+            own_timeouts: 0,
+            refusals: 0,
+        }
+    }
+
+    /// Whether this player won.
+    pub fn won(&self) -> bool {
+        self.outcome == Outcome::Winner(self.seat)
+    }
+}
+
+impl Client {
+    /// Joins the room and plays to the end in `style`, whichever game the
+    /// room plays.
+    pub async fn play_any(
+        &self,
+        matched: &Matched,
+        style: &PlayStyle,
+    ) -> Result<GameReport, ClientError> {
+        match matched.game {
+            GameKind::Artillery => self.play::<Artillery>(matched, style).await,
+            GameKind::ConnectFour => self.play::<ConnectFour>(matched, style).await,
+        }
+    }
+
+    /// Joins the room and plays its game `G` to the end in `style`.
+    pub async fn play<G>(
+        &self,
+        matched: &Matched,
+        style: &PlayStyle,
+    ) -> Result<GameReport, ClientError>
+    where
+        G: ClientGame + Send,
+        G::Move: Send,
+    {
+        let mut conn = self.open_room(&matched.room).await?;
+        let mut session = GameSession::<G>::new();
+        conn.open_with(&session.hello(&matched.token)).await?;
+        let mut bot = Bot::new(style.strategy, style.seed);
+        let mut report = GameReport::new(matched);
+        let mut thinking: Option<Thinking<G::Move>> = None;
+        let mut in_flight: Option<Instant> = None;
+        loop {
+            let frame = match thinking.as_ref().map(Thinking::next_step) {
+                Some(step) => tokio::select! {
+                    frame = conn.recv::<RoomServerFrame<G>>() => Some(frame?),
+                    () = tokio::time::sleep_until(step) => None,
+                },
+                None => Some(conn.recv::<RoomServerFrame<G>>().await?),
+            };
+            // Before the session checks the frame (the rules run again
+            // locally), so that time is not in the round trip.
+            let received = Instant::now();
+            if let Some(frame) = frame {
+                match session.on_frame(frame)? {
+                    Update::Event(event) => {
+                        report.events += 1;
+                        if G::resolves_move_of(&event) == Some(matched.seat)
+                            && let Some(sent) = in_flight.take()
+                        {
+                            report.moves.push(MoveTiming {
+                                sent,
+                                round_trip: received - sent,
+                            });
+                        }
+                        if let Some(seat) = G::timed_out(&event) {
+                            report.timeouts += 1;
+                            if seat == matched.seat {
+                                report.own_timeouts += 1;
+                                thinking = None;
+                            }
+                        }
+                    }
+                    Update::GameOver(outcome) => {
+                        report.outcome = outcome;
+                        report.unresolved = u32::from(in_flight.is_some());
+                        conn.close().await;
+                        return Ok(report);
+                    }
+                    Update::Refused { .. } => report.refusals += 1,
+                    Update::Welcomed | Update::Resumed | Update::Live { .. } | Update::Nothing => {}
+                }
+            }
+            if thinking.is_none() && session.my_turn() {
+                let (Some(state), Some(seat)) = (session.state(), session.seat()) else {
+                    continue;
+                };
+                // The AI searches for milliseconds: off the runtime's
+                // threads, so other bots' frames are read (and timed) meanwhile.
+                let (mut thinker, state) = (bot.clone(), state.clone());
+                let (decided, thinker) =
+                    tokio::task::spawn_blocking(move || (thinker.decide(&state, seat), thinker))
+                        .await
+                        .map_err(|e| ClientError::Bot(e.to_string()))?;
+                bot = thinker;
+                if let Some(mv) = decided {
+                    thinking = Some(Thinking::new(mv, style));
+                }
+            }
+            let Some(plan) = thinking.as_mut() else {
+                continue;
+            };
+            let now = Instant::now();
+            if now >= plan.move_at {
+                let frame = session.make_move(plan.mv.clone()).map_err(|e| {
+                    ClientError::Bot(format!("the AI chose a move the rules refuse: {e}"))
+                })?;
+                conn.send(&frame).await?;
+                in_flight = Some(Instant::now());
+                report.shots += 1;
+                thinking = None;
+            } else if plan.next_live.is_some_and(|at| now >= at) {
+                if let Some(live) = G::lining_up(&plan.mv, plan.done(now))
+                    && let Ok(frame) = session.show_live(live)
+                {
+                    conn.send(&frame).await?;
+                    report.aims += 1;
+                }
+                plan.schedule_live(now);
+            }
+        }
+    }
+}
+
+/// A turn being thought over: the move chosen, when it goes, and the live
+/// updates until then.
+struct Thinking<M> {
+    mv: M,
+    started: Instant,
+    move_at: Instant,
+    next_live: Option<Instant>,
+    live_every: Option<Duration>,
+}
+
+impl<M> Thinking<M> {
+    fn new(mv: M, style: &PlayStyle) -> Self {
+        let started = Instant::now();
+        let live_every = (style.aims_per_second > 0.0)
+            .then(|| Duration::from_secs_f64(1.0 / style.aims_per_second));
+        Self {
+            mv,
+            started,
+            move_at: started + style.think,
+            next_live: live_every.map(|every| started + every),
+            live_every,
+        }
+    }
+
+    /// When the next thing is due: a live update or the move.
+    fn next_step(&self) -> Instant {
+        self.next_live
+            .map_or(self.move_at, |live| live.min(self.move_at))
+    }
+
+    fn schedule_live(&mut self, now: Instant) {
+        self.next_live = self.live_every.map(|every| now + every);
+    }
+
+    /// How far through its thinking time the bot is at `now`, 0 to 1.
+    fn done(&self, now: Instant) -> f32 {
+        let span = self.move_at - self.started;
+        if span.is_zero() {
+            1.0
+        } else {
+            ((now - self.started).as_secs_f32() / span.as_secs_f32()).min(1.0)
+        }
+    }
+}
+
+/// Joins the room and plays to the end with `strategy`, moving at once.
+pub async fn play(
+    server: &Url,
+    matched: &Matched,
+    strategy: Strategy,
+) -> Result<GameReport, ClientError> {
+    Client::new(server.clone())
+        .play_any(matched, &PlayStyle::new(strategy))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn thinking_paces_its_live_updates_and_its_move() {
+        let style = PlayStyle {
+            think: Duration::from_secs(2),
+            aims_per_second: 5.0,
+            ..PlayStyle::new(Strategy::BEST)
+        };
+        let plan = Thinking::new(3u8, &style);
+        assert_eq!(plan.next_step(), plan.started + Duration::from_millis(200));
+        assert_eq!(plan.done(plan.started), 0.0);
+        assert_eq!(plan.done(plan.started + Duration::from_secs(1)), 0.5);
+        assert_eq!(plan.done(plan.move_at + Duration::from_secs(1)), 1.0);
+
+        let at_once = Thinking::new(3u8, &PlayStyle::new(Strategy::BEST));
+        assert_eq!(at_once.next_step(), at_once.move_at);
+        assert_eq!(at_once.move_at, at_once.started);
+        assert_eq!(at_once.done(at_once.started), 1.0);
+    }
+}

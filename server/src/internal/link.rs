@@ -1,0 +1,83 @@
+//! How the coordinator and the rooms reach each other: binding and shard
+//! names, stubs, and messages posted over Durable Object `fetch`.
+
+use crate::blob::{self, Kind};
+use crate::error::{Result, ServerError};
+use serde::de::DeserializeOwned;
+use volley_shared::{Mode, RoomId};
+use worker::{Env, Method, Request, RequestInit, Stub};
+
+/// The `wrangler.jsonc` binding of the room namespace.
+pub const ROOM_BINDING: &str = "ROOMS";
+/// The `wrangler.jsonc` binding of the coordinator namespace.
+pub const COORDINATOR_BINDING: &str = "COORDINATOR";
+
+/// The name of a mode's coordinator shard (`id_from_name`).
+pub fn shard_name(mode: Mode) -> String {
+    format!("coordinator:{}", mode.as_str())
+}
+
+/// The coordinator shard of `mode`.
+pub fn coordinator(env: &Env, mode: Mode) -> Result<Stub> {
+    Ok(env
+        .durable_object(COORDINATOR_BINDING)?
+        .get_by_name(&shard_name(mode))?)
+}
+
+/// A coordinator by its Durable Object id (hex), as a room knows the one
+/// that created it.
+pub fn coordinator_by_id(env: &Env, id: &str) -> Result<Stub> {
+    Ok(env
+        .durable_object(COORDINATOR_BINDING)?
+        .id_from_string(id)?
+        .get_stub()?)
+}
+
+/// An existing room. A malformed id is the caller's mistake.
+pub fn room(env: &Env, room: &RoomId) -> Result<Stub> {
+    if !room.is_well_formed() {
+        return Err(ServerError::BadRequest(
+            "a room id is 64 lowercase hex digits".into(),
+        ));
+    }
+    let namespace = env.durable_object(ROOM_BINDING)?;
+    let id = namespace
+        .id_from_string(&room.0)
+        .map_err(|_| ServerError::NotFound(format!("no room {room}")))?;
+    Ok(id.get_stub()?)
+}
+
+/// A new room with `unique_id()`, near `hint` when one is given (only the
+/// first request to an object honours a hint).
+pub fn new_room(env: &Env, hint: Option<&str>) -> Result<(RoomId, Stub)> {
+    let namespace = env.durable_object(ROOM_BINDING)?;
+    let id = namespace.unique_id()?;
+    let room = RoomId(id.to_string());
+    let stub = match hint {
+        Some(hint) => id.get_stub_with_location_hint(hint)?,
+        None => id.get_stub()?,
+    };
+    Ok((room, stub))
+}
+
+/// A POST request carrying an encoded message to `path` on another object.
+pub fn post(path: &str, body: &[u8]) -> Result<Request> {
+    let body = js_sys::Uint8Array::from(body);
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    Ok(Request::new_with_init(
+        &format!("https://volley.internal{path}"),
+        &init,
+    )?)
+}
+
+/// A POST request carrying `message` as bincode.
+pub fn post_message<T: serde::Serialize>(path: &str, message: &T) -> Result<Request> {
+    post(path, &blob::encode(Kind::Message, message)?)
+}
+
+/// Reads a bincode message from a request body.
+pub async fn read<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
+    let bytes = req.bytes().await?;
+    Ok(blob::decode(Kind::Message, &bytes)?)
+}

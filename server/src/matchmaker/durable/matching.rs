@@ -1,0 +1,186 @@
+//! Running the matcher and seating each match in a new room.
+
+use super::tickets::{self, TicketState};
+use super::{Matchmaker, random_u64};
+use crate::alarm::{self, AlarmPlan};
+use crate::attachment;
+use crate::error::{Result, ServerError};
+use crate::http::now_ms;
+use crate::internal::{AnySetup, InitRoom, SeatSetup, Terms, link};
+use crate::location::hint_for_match;
+use crate::matchmaker::queue::{Match, MatchRules, next_wakeup_ms, take_matches};
+use crate::matchmaker::storage::Storage;
+use crate::settings::JOIN_TOKEN_TTL_MS;
+use crate::token::{Grant, JoinKey};
+use std::time::Duration;
+use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close};
+use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
+use worker::WebSocket;
+
+impl Matchmaker {
+    fn rules(&self) -> Result<impl Fn(Mode) -> MatchRules + use<>> {
+        let settings = self.settings()?.clone();
+        Ok(move |mode: Mode| MatchRules::for_mode(mode, settings.bot_fill_after_ms(mode)))
+    }
+
+    /// Matches what can be matched now, seats every match, and sets the
+    /// alarm for the next time waiting tickets could match.
+    pub(super) async fn run_matching(&self) -> Result<()> {
+        let storage = self.storage()?;
+        let rules = self.rules()?;
+        let now = now_ms();
+        // A ticket whose sockets are all gone (the runtime restarted under
+        // them) cannot be told about a match: drop it.
+        let mut queue = Vec::new();
+        for ticket in storage.queue()? {
+            if self.sockets_of(ticket.id).is_empty() {
+                storage.delete_ticket(ticket.id)?;
+            } else {
+                queue.push(ticket);
+            }
+        }
+        let (matches, waiting) = take_matches(queue, now, &rules);
+        // Take every matched ticket out of the queue before the first await:
+        // awaiting opens the input gate, and a ticket must never match twice.
+        let mut seated = Vec::new();
+        for found in matches {
+            let mut players = Vec::new();
+            for ticket in &found.tickets {
+                storage.delete_ticket(ticket.id)?;
+                storage.record_wait(now.saturating_sub(ticket.queued_at_ms), now)?;
+                for (ws, player, version) in self.sockets_of(ticket.id) {
+                    attachment::store(&ws, &TicketState::Matching)?;
+                    players.push(Seated {
+                        ws,
+                        player,
+                        version,
+                    });
+                }
+            }
+            seated.push((found, players));
+        }
+        // The alarm only moves earlier (crate::alarm): an alarm with nothing
+        // left to do rings once and finds nothing, which is cheaper than
+        // moving or deleting it at every ticket.
+        let next = next_wakeup_ms(&waiting, now, &rules);
+        if let AlarmPlan::Set(at) = alarm::plan(now, next, storage.alarm_ms()?) {
+            storage.note_alarm_ms(Some(at))?;
+            let offset = Duration::from_millis(at.saturating_sub(now));
+            self.state.storage().set_alarm(offset).await?;
+        }
+        for (found, players) in seated {
+            if let Err(err) = self.seat_match(&storage, &found, &players).await {
+                worker::console_error!("could not create a room: {err}");
+                for seated in &players {
+                    tickets::send(
+                        &seated.ws,
+                        LobbyServerFrame::Error {
+                            code: ErrorCode::Internal,
+                            message: "could not create a room; try again".into(),
+                        },
+                        seated.version,
+                    );
+                    let _ = seated
+                        .ws
+                        .close(Some(close::INTERNAL), Some("room creation failed"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates and initialises the room for a match, then tells its players.
+    async fn seat_match(&self, storage: &Storage, found: &Match, players: &[Seated]) -> Result<()> {
+        let key = crate::settings::join_key(&self.env)?;
+        let hint = hint_for_match(found.tickets.iter().map(|t| t.hint.as_deref()));
+        let mut seats: Vec<SeatSetup> = found
+            .tickets
+            .iter()
+            .flat_map(|t| &t.members)
+            .map(|m| SeatSetup {
+                player: m.player,
+                name: m.name.clone(),
+                bot: false,
+            })
+            .collect();
+        for n in 1..=found.bots {
+            seats.push(SeatSetup {
+                player: PlayerId(random_u64()?),
+                name: format!("bot {n}"),
+                bot: true,
+            });
+        }
+        let reservation_ms = self.settings()?.seat_reservation_ms;
+        let room = self
+            .create_room(found.mode, seats.clone(), hint, reservation_ms)
+            .await?;
+        storage.record_room(&room.0, hint, now_ms())?;
+        for seated in players {
+            let Some(index) = seats.iter().position(|s| s.player == seated.player) else {
+                continue;
+            };
+            let seat = Seat(u8::try_from(index).unwrap_or(u8::MAX));
+            let matched = LobbyServerFrame::Matched {
+                room: room.clone(),
+                game: found.mode.game(),
+                seat,
+                token: seat_token(&key, &room, seat, seated.player),
+            };
+            tickets::send(&seated.ws, matched, seated.version);
+            let _ = seated.ws.close(Some(close::NORMAL), Some("matched"));
+        }
+        Ok(())
+    }
+
+    /// Creates a room with `unique_id()` near `hint` and initialises it.
+    pub(super) async fn create_room(
+        &self,
+        mode: Mode,
+        seats: Vec<SeatSetup>,
+        hint: Option<&'static str>,
+        reservation_ms: u64,
+    ) -> Result<RoomId> {
+        let settings = self.settings()?;
+        let (room, stub) = link::new_room(&self.env, hint)?;
+        let init = InitRoom {
+            setup: AnySetup::new(Terms {
+                mode,
+                seats,
+                seed: random_u64()?,
+                turn_timeout_ms: settings.turn_timeout_ms(mode),
+                reservation_ms,
+                retention_ms: settings.room_retention_ms,
+            }),
+            created_by: self.state.id().to_string(),
+            location_hint: hint.map(str::to_string),
+        };
+        let (path, body) = init.encode()?;
+        let response = stub.fetch_with_request(link::post(path, &body)?).await?;
+        if response.status_code() != 201 {
+            return Err(ServerError::Upstream(format!(
+                "room init answered {}",
+                response.status_code()
+            )));
+        }
+        Ok(room)
+    }
+}
+
+/// A matched player's socket.
+struct Seated {
+    ws: WebSocket,
+    player: PlayerId,
+    version: u16,
+}
+
+/// A join token for a player's seat, valid for the join-token lifetime.
+pub(super) fn seat_token(key: &JoinKey, room: &RoomId, seat: Seat, player: PlayerId) -> String {
+    key.sign(
+        room,
+        Grant {
+            role: Role::Player(seat),
+            player,
+            expires_ms: now_ms().saturating_add(JOIN_TOKEN_TTL_MS),
+        },
+    )
+}

@@ -1,0 +1,375 @@
+//! Ticket sockets: opening one, reading `FindMatch` and queueing its
+//! ticket, answering pings, and cancelling a ticket when its socket closes.
+//!
+//! A socket's attachment says where it is ([`TicketState`]). Its format:
+//! the first release stored `Connected`, `Queued` and `Matching`; this
+//! release adds `QueuedAt`, for a ticket socket that agreed on protocol 2 or
+//! later, and still writes `Queued` for version 1 sockets, which the first
+//! release reads (fixtures under `matchmaker/fixtures/`).
+
+use super::{Matchmaker, random_u64};
+use crate::attachment;
+use crate::error::{Result, ServerError};
+use crate::handshake::{self, Refusal};
+use crate::http::{self, now_ms};
+use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
+use crate::matchmaker::queue::{Member, Ticket};
+use crate::matchmaker::storage::StoredTicket;
+use serde::{Deserialize, Serialize};
+use volley_shared::protocol::{ErrorCode, LobbyServerFrame, MAX_NAME_LEN, close, v1};
+use volley_shared::{Mode, PlayerId, codec};
+use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPair};
+
+/// The tag every ticket socket is accepted with.
+pub const TICKET_TAG: &str = "ticket";
+
+/// What a ticket socket remembers across hibernation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TicketState {
+    /// Connected; no `FindMatch` yet. `player` is the guest identity the
+    /// Worker verified, if the client has one.
+    Connected {
+        /// The shard's mode (`?mode=`).
+        mode: Mode,
+        /// The continent Cloudflare saw the client connect from.
+        continent: Option<String>,
+        /// The location hint for it.
+        hint: Option<String>,
+        /// The verified guest, if any.
+        player: Option<PlayerId>,
+    },
+    /// In the queue (or in a party still forming), as this player, speaking
+    /// protocol version 1.
+    Queued {
+        /// The ticket.
+        ticket: u64,
+        /// This socket's player.
+        player: PlayerId,
+    },
+    /// Taken into a match; the room is being made.
+    Matching,
+    /// Like `Queued`, speaking this protocol version (2 or later).
+    QueuedAt {
+        /// The ticket.
+        ticket: u64,
+        /// This socket's player.
+        player: PlayerId,
+        /// The version the socket speaks.
+        version: u16,
+    },
+}
+
+impl TicketState {
+    /// A queued socket in `version`, written as the first release writes
+    /// it for version 1.
+    pub fn queued(ticket: u64, player: PlayerId, version: u16) -> TicketState {
+        if version == v1::VERSION {
+            TicketState::Queued { ticket, player }
+        } else {
+            TicketState::QueuedAt {
+                ticket,
+                player,
+                version,
+            }
+        }
+    }
+
+    /// The ticket, player and version of a queued socket.
+    pub fn ticket(&self) -> Option<(u64, PlayerId, u16)> {
+        match *self {
+            TicketState::Queued { ticket, player } => Some((ticket, player, v1::VERSION)),
+            TicketState::QueuedAt {
+                ticket,
+                player,
+                version,
+            } => Some((ticket, player, version)),
+            TicketState::Connected { .. } | TicketState::Matching => None,
+        }
+    }
+
+    /// The version frames to this socket are in (version 1 until it
+    /// agreed on another).
+    pub fn version(&self) -> u16 {
+        self.ticket().map_or(v1::VERSION, |(_, _, version)| version)
+    }
+}
+
+/// Sends a lobby frame in `version`.
+pub fn send(ws: &WebSocket, frame: LobbyServerFrame, version: u16) {
+    match lobby::encode(frame, version) {
+        Ok(bytes) => {
+            let _ = ws.send_with_bytes(&bytes);
+        }
+        Err(err) => worker::console_error!("could not encode a lobby frame: {err}"),
+    }
+}
+
+/// Sends an `Error` frame in the socket's version; it stays open.
+pub fn send_error(ws: &WebSocket, code: ErrorCode, message: &str) {
+    let version = attachment::load::<TicketState>(ws)
+        .ok()
+        .flatten()
+        .map_or(v1::VERSION, |state| state.version());
+    send_error_in(ws, code, message, version);
+}
+
+fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
+    let frame = LobbyServerFrame::Error {
+        code,
+        message: message.to_string(),
+    };
+    send(ws, frame, version);
+}
+
+impl Matchmaker {
+    /// `GET /api/matchmake?mode=..`: a ticket socket.
+    pub(super) fn open_ticket(&self, req: &Request) -> Result<Response> {
+        if !http::is_websocket_upgrade(req) {
+            return Err(ServerError::UpgradeRequired);
+        }
+        let mode = Self::mode(req)?;
+        let pair = WebSocketPair::new()?;
+        self.state
+            .accept_websocket_with_tags(&pair.server, &[TICKET_TAG]);
+        attachment::store(
+            &pair.server,
+            &TicketState::Connected {
+                mode,
+                continent: http::query_param(req, "continent"),
+                hint: http::query_param(req, "hint"),
+                // Only the Worker sets this, after verifying a guest token.
+                player: http::query_param(req, "player")
+                    .and_then(|hex| u64::from_str_radix(&hex, 16).ok())
+                    .map(PlayerId),
+            },
+        )?;
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    pub(super) async fn on_message(
+        &self,
+        ws: &WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        let Some(state) = attachment::load::<TicketState>(ws)? else {
+            ws.close(Some(close::INTERNAL), Some("socket has no attachment"))?;
+            return Ok(());
+        };
+        let version = state.version();
+        let WebSocketIncomingMessage::Binary(bytes) = message else {
+            send_error_in(
+                ws,
+                ErrorCode::MalformedFrame,
+                "Volley speaks binary frames only",
+                version,
+            );
+            return Ok(());
+        };
+        let first = matches!(state, TicketState::Connected { .. });
+        match lobby::read(&bytes, first, version) {
+            LobbyRequest::FindMatch(find) => self.find_match(ws, state, find).await,
+            LobbyRequest::Ping(nonce) => {
+                send(ws, LobbyServerFrame::Pong { nonce }, version);
+                Ok(())
+            }
+            LobbyRequest::Refuse(code, message) => {
+                send_error_in(ws, code, &message, version);
+                Ok(())
+            }
+        }
+    }
+
+    async fn find_match(&self, ws: &WebSocket, state: TicketState, find: FindMatch) -> Result<()> {
+        let TicketState::Connected {
+            mode: shard_mode,
+            continent,
+            hint,
+            player,
+        } = state
+        else {
+            return Ok(());
+        };
+        let settled = match handshake::settle(find.mode, find.offered) {
+            Ok(settled) => settled,
+            Err(Refusal::V1 { message }) => {
+                send_error_in(ws, Refusal::V1_CODE, &message, v1::VERSION);
+                ws.close(Some(Refusal::V1_CLOSE), Some(message))?;
+                return Ok(());
+            }
+            Err(Refusal::Opening {
+                answer,
+                close,
+                message,
+            }) => {
+                let _ = ws.send_with_bytes(codec::encode_answer(&answer)?);
+                ws.close(Some(close), Some(message))?;
+                return Ok(());
+            }
+        };
+        if let Some(answer) = settled.answer() {
+            ws.send_with_bytes(codec::encode_answer(&answer)?)?;
+        }
+        let version = settled.version();
+        let mode = find.mode;
+        let party_ok = find.party.as_ref().is_none_or(|party| {
+            !party.key.is_empty()
+                && party.key.len() <= MAX_NAME_LEN
+                && (2..=mode.players()).contains(&usize::from(party.size))
+        });
+        if mode != shard_mode || find.name.len() > MAX_NAME_LEN || !party_ok {
+            send_error_in(
+                ws,
+                ErrorCode::UnexpectedFrame,
+                "mode differs from ?mode=, name or party key too long, or party size outside 2..=seats",
+                version,
+            );
+            return Ok(());
+        }
+        let now = now_ms();
+        let storage = self.storage()?;
+        let player = match player {
+            Some(player) => player,
+            None => PlayerId(random_u64()?),
+        };
+        if storage.is_queued(player)? {
+            send_error_in(
+                ws,
+                ErrorCode::UnexpectedFrame,
+                "this player already has a ticket",
+                version,
+            );
+            return Ok(());
+        }
+        let member = Member {
+            player,
+            name: find.name.clone(),
+            rating: storage.rating(player)?,
+        };
+        let forming = match &find.party {
+            Some(party) => storage
+                .forming_party(&party.key)?
+                .filter(|p| p.ticket.mode == mode && p.ticket.protocol == version),
+            None => None,
+        };
+        let mut stored = match forming {
+            Some(stored) => stored,
+            None => StoredTicket {
+                ticket: Ticket {
+                    // Below 2^53: ids go in an integer column.
+                    id: random_u64()? >> 11,
+                    members: Vec::new(),
+                    mode,
+                    protocol: version,
+                    continent,
+                    queued_at_ms: now,
+                    hint,
+                },
+                want: find.party.as_ref().map_or(1, |p| usize::from(p.size)),
+                party: find.party.as_ref().map(|p| p.key.clone()),
+            },
+        };
+        stored.ticket.members.push(member.clone());
+        // A party queues when its last member arrives.
+        stored.ticket.queued_at_ms = now;
+        storage.put_ticket(&stored)?;
+        attachment::store(
+            ws,
+            &TicketState::queued(stored.ticket.id, member.player, version),
+        )?;
+        send(
+            ws,
+            LobbyServerFrame::Queued {
+                player: member.player,
+            },
+            version,
+        );
+        if stored.complete() {
+            self.run_matching().await?;
+        }
+        Ok(())
+    }
+
+    /// A ticket socket closed: its ticket is cancelled, and the other
+    /// members of a party are told and closed.
+    pub(super) fn cancel(&self, ws: &WebSocket) -> Result<()> {
+        let Some((ticket, _, _)) = attachment::load::<TicketState>(ws)?.and_then(|s| s.ticket())
+        else {
+            return Ok(());
+        };
+        let storage = self.storage()?;
+        if !storage.delete_ticket(ticket)? {
+            return Ok(());
+        }
+        for (other, _, version) in self.sockets_of(ticket) {
+            send_error_in(
+                &other,
+                ErrorCode::UnexpectedFrame,
+                "a member of your party left; the ticket is cancelled",
+                version,
+            );
+            let _ = other.close(
+                Some(close::TICKET_CANCELLED),
+                Some("a member of your party left"),
+            );
+        }
+        Ok(())
+    }
+
+    /// The open sockets of a ticket's members, with their versions.
+    pub(super) fn sockets_of(&self, ticket: u64) -> Vec<(WebSocket, PlayerId, u16)> {
+        self.state
+            .get_websockets_with_tag(TICKET_TAG)
+            .into_iter()
+            .filter_map(|ws| {
+                let (t, player, version) = attachment::load::<TicketState>(&ws).ok()??.ticket()?;
+                (t == ticket).then_some((ws, player, version))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blob::{self, Kind};
+
+    fn fixture(text: &str) -> Vec<u8> {
+        hex::decode(text.trim()).unwrap()
+    }
+
+    #[test]
+    fn ticket_attachments_of_the_first_release_still_read() {
+        let connected: TicketState = blob::decode(
+            Kind::Attachment,
+            &fixture(include_str!("../fixtures/ticket-v1-connected.hex")),
+        )
+        .unwrap();
+        assert_eq!(
+            connected,
+            TicketState::Connected {
+                mode: Mode::Duel,
+                continent: Some("EU".into()),
+                hint: Some("weur".into()),
+                player: Some(PlayerId(u64::MAX)),
+            }
+        );
+        let queued_bytes = fixture(include_str!("../fixtures/ticket-v1-queued.hex"));
+        let queued: TicketState = blob::decode(Kind::Attachment, &queued_bytes).unwrap();
+        assert_eq!(queued.ticket(), Some((42, PlayerId(u64::MAX), 1)));
+        let matching: TicketState = blob::decode(
+            Kind::Attachment,
+            &fixture(include_str!("../fixtures/ticket-v1-matching.hex")),
+        )
+        .unwrap();
+        assert_eq!(matching, TicketState::Matching);
+        // Version 1 sockets are still written in the first release's format.
+        let again = TicketState::queued(42, PlayerId(u64::MAX), 1);
+        assert_eq!(
+            blob::encode(Kind::Attachment, &again).unwrap(),
+            queued_bytes
+        );
+        let v2 = TicketState::queued(42, PlayerId(7), 2);
+        assert_eq!(v2.ticket(), Some((42, PlayerId(7), 2)));
+        assert_eq!(v2.version(), 2);
+    }
+}

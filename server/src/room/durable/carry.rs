@@ -1,0 +1,186 @@
+//! Carrying out a room's effects: storage first (logs, record, timers, the
+//! alarm), then frames and closes, then the result report.
+//!
+//! Writes between two awaits are committed together, and the runtime holds
+//! outgoing frames until they are durable: so nobody hears of a move that
+//! a crash could lose.
+
+use super::GameRoom;
+use super::sockets::Outgoing;
+use crate::alarm::{self, AlarmPlan};
+use crate::error::Result;
+use crate::internal::{GameResult, RESULT_PATH, link};
+use crate::room::effects::{Effect, TimerKind};
+use crate::room::inbound::Caller;
+use crate::room::outbound::{self, Encoded};
+use crate::room::record::RoomRecord;
+use crate::room::storage::Storage;
+use std::time::Duration;
+use volley_shared::protocol::Answer;
+use volley_shared::{Game, Outcome, codec};
+use worker::WebSocket;
+
+impl GameRoom {
+    /// Carries out the engine's effects in order. Returns whether the room
+    /// deleted itself.
+    pub(super) async fn carry_out<G: Game>(
+        &self,
+        storage: &Storage,
+        record: &mut RoomRecord,
+        caller: Option<(&WebSocket, Caller)>,
+        now: u64,
+        effects: Vec<Effect<G>>,
+    ) -> Result<bool> {
+        let mut outbox = Vec::new();
+        let mut reports = Vec::new();
+        let mut timers_changed = false;
+        let mut deleted = false;
+        let (caller, mut caller_role, mut version) = match caller {
+            Some((ws, who)) => {
+                let role = match who {
+                    Caller::Admitted { role, .. } => Some(role),
+                    Caller::Pending => None,
+                };
+                (Some(ws), role, who.version())
+            }
+            None => (None, None, volley_shared::protocol::v1::VERSION),
+        };
+        for effect in effects {
+            match effect {
+                Effect::Answer(answer) => {
+                    if let Answer::Agreed { version: agreed } = answer {
+                        version = agreed;
+                    }
+                    outbox.push(Outgoing::ToCaller(codec::encode_answer(&answer)?));
+                }
+                Effect::Reply(frame) => {
+                    outbox.push(Outgoing::ToCaller(outbound::encode_for(&frame, version)?));
+                }
+                Effect::Admit(role) => {
+                    if let Some(ws) = caller {
+                        self.admit(ws, role, version)?;
+                    }
+                    caller_role = Some(role);
+                }
+                Effect::CatchUp {
+                    last_seq,
+                    resumed,
+                    welcome,
+                } => {
+                    let missed =
+                        outbound::logged_events::<G>(storage.events_after(last_seq)?, version)?;
+                    let resumed = outbound::encode_for(&resumed, version)?;
+                    let welcome = outbound::encode_for(&welcome, version)?;
+                    let missed_bytes: usize = missed.iter().map(Vec::len).sum();
+                    if resumed.len() + missed_bytes < welcome.len() {
+                        outbox.push(Outgoing::ToCaller(resumed));
+                        outbox.extend(missed.into_iter().map(Outgoing::ToCaller));
+                    } else {
+                        outbox.push(Outgoing::ToCaller(welcome));
+                    }
+                }
+                Effect::Commit(commit) => {
+                    storage.append(&commit)?;
+                    storage.save(record)?;
+                    for (_, frame) in &commit.events {
+                        outbox.push(Outgoing::ToAdmitted(Encoded::new(frame)?, None));
+                    }
+                }
+                Effect::Persist => storage.save(record)?,
+                Effect::Broadcast(frame) => {
+                    outbox.push(Outgoing::ToAdmitted(Encoded::new(&frame)?, None));
+                }
+                Effect::Relay(frame) => {
+                    outbox.push(Outgoing::ToAdmitted(Encoded::new(&frame)?, caller_role));
+                }
+                Effect::SetTimer(timer) => {
+                    storage.set_timer(timer)?;
+                    timers_changed = true;
+                }
+                Effect::CancelTimer(kind) => {
+                    storage.cancel_timer(kind)?;
+                    timers_changed = true;
+                }
+                Effect::Close { code, reason } => outbox.push(Outgoing::CloseCaller(code, reason)),
+                Effect::CloseAll { code, reason } => outbox.push(Outgoing::CloseAll(code, reason)),
+                Effect::ReportResult(outcome) => reports.push(outcome),
+                Effect::DeleteAll => {
+                    // Also deletes the alarm (compatibility date >= 2026-02-24);
+                    // deleted explicitly too, for older dates.
+                    self.state.storage().delete_all().await?;
+                    self.state.storage().delete_alarm().await?;
+                    self.schema.forget();
+                    self.record.take();
+                    deleted = true;
+                }
+            }
+        }
+        if !deleted {
+            // Storage now holds exactly this record: keep it for the next
+            // event, before anything below awaits.
+            self.record.replace(Some(record.clone()));
+        }
+        if timers_changed && !deleted {
+            self.reschedule(storage, now).await?;
+        }
+        self.send(caller, outbox);
+        for outcome in reports {
+            self.report(storage, record, outcome, now).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// Tells the coordinator that made this room how its game ended. When
+    /// the coordinator acknowledges, the retry timer is dropped; when it
+    /// fails, the timer reports again later.
+    pub(super) async fn report(
+        &self,
+        storage: &Storage,
+        record: &RoomRecord,
+        outcome: Outcome,
+        now: u64,
+    ) -> Result<()> {
+        let result = GameResult {
+            room: self.room_id(),
+            mode: record.room.mode(),
+            seats: record.room.seats().to_vec(),
+            outcome,
+            at_ms: now,
+        };
+        let coordinator = link::coordinator_by_id(&self.env, &record.created_by)?;
+        match coordinator
+            .fetch_with_request(link::post_message(RESULT_PATH, &result)?)
+            .await
+        {
+            Ok(response) if response.status_code() < 300 => {
+                storage.cancel_timer(TimerKind::ReportRetry)?;
+                self.reschedule(storage, now).await
+            }
+            Ok(response) => {
+                worker::console_warn!("result report answered {}", response.status_code());
+                Ok(())
+            }
+            Err(err) => {
+                worker::console_warn!("result report failed: {err}");
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves the alarm so it rings no later than the earliest timer; only
+    /// ever earlier ([`alarm::plan`]).
+    pub(super) async fn reschedule(&self, storage: &Storage, now: u64) -> Result<()> {
+        match alarm::plan(now, storage.next_due_ms()?, storage.alarm_ms()?) {
+            AlarmPlan::Keep => Ok(()),
+            AlarmPlan::Set(due_ms) => {
+                storage.note_alarm_ms(Some(due_ms))?;
+                let offset = Duration::from_millis(due_ms.saturating_sub(now));
+                Ok(self.state.storage().set_alarm(offset).await?)
+            }
+            AlarmPlan::Delete => {
+                storage.note_alarm_ms(None)?;
+                Ok(self.state.storage().delete_alarm().await?)
+            }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! A room's sockets: accepting them, what each remembers across
+//! hibernation (its attachment), who is admitted, and sending to them.
+//!
+//! The attachment's format: the first release stored `Pending` or
+//! `Admitted(role)`; this release adds `AdmittedAt(role, version)` for
+//! sockets that agreed on protocol 2 or later, and still writes
+//! `Admitted(role)` for version 1 sockets, which the first release reads.
+//! (Committed fixtures under `room/fixtures/` hold it to that.)
+
+use super::GameRoom;
+use crate::attachment;
+use crate::error::{Result, ServerError};
+use crate::http::{self, now_ms};
+use crate::room::flood::{FloodGuard, Verdict};
+use crate::room::inbound::Caller;
+use crate::room::outbound::{self, Encoded};
+use serde::{Deserialize, Serialize};
+use volley_shared::protocol::{ErrorCode, Role, close, v1};
+use worker::{Request, Response, WebSocket, WebSocketPair};
+
+/// Who a room socket is.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+enum Conn {
+    /// Accepted; no valid first frame yet. Gets no broadcasts.
+    Pending,
+    /// Admitted, speaking protocol version 1.
+    Admitted(Role),
+    /// Admitted, speaking this protocol version (2 or later).
+    AdmittedAt(Role, u16),
+}
+
+/// What a room socket remembers across hibernation.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    conn: Conn,
+    /// The socket's rate limits.
+    pub guard: FloodGuard,
+}
+
+impl Attachment {
+    /// A socket just accepted at `now_ms`.
+    pub fn new(now_ms: u64) -> Self {
+        Attachment {
+            conn: Conn::Pending,
+            guard: FloodGuard::new(now_ms),
+        }
+    }
+
+    /// Who the socket is, for the engine.
+    pub fn caller(&self) -> Caller {
+        match self.conn {
+            Conn::Pending => Caller::Pending,
+            Conn::Admitted(role) => Caller::Admitted {
+                role,
+                version: v1::VERSION,
+            },
+            Conn::AdmittedAt(role, version) => Caller::Admitted { role, version },
+        }
+    }
+
+    fn admitted(role: Role, version: u16, guard: FloodGuard) -> Self {
+        let conn = if version == v1::VERSION {
+            Conn::Admitted(role)
+        } else {
+            Conn::AdmittedAt(role, version)
+        };
+        Attachment { conn, guard }
+    }
+}
+
+/// Reads a socket's attachment.
+pub fn load(ws: &WebSocket) -> Result<Option<Attachment>> {
+    attachment::load(ws)
+}
+
+/// Writes a socket's attachment.
+pub fn store(ws: &WebSocket, attached: &Attachment) -> Result<()> {
+    attachment::store(ws, attached)
+}
+
+/// Whether a frame may be handled.
+pub enum Gate {
+    /// Under the rate limit.
+    Pass,
+    /// Over it: refused (and the socket cut if it keeps on).
+    Refused,
+}
+
+/// Counts a frame against the socket's rate limit; a refused frame is
+/// answered here.
+pub fn check_rate(ws: &WebSocket, attached: &mut Attachment, now: u64) -> Result<Gate> {
+    let verdict = attached.guard.frame(now);
+    if verdict == Verdict::Allow {
+        return Ok(Gate::Pass);
+    }
+    store(ws, attached)?;
+    let version = attached.caller().version();
+    send_error_in(
+        ws,
+        ErrorCode::RateLimited,
+        "too many frames; slow down",
+        version,
+    );
+    if verdict == Verdict::Cut {
+        let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
+    }
+    Ok(Gate::Refused)
+}
+
+/// Sends an `Error` frame in `version`; the connection stays open.
+pub fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
+    match outbound::encode_error(code, message, version) {
+        Ok(bytes) => {
+            let _ = ws.send_with_bytes(&bytes);
+        }
+        Err(err) => worker::console_error!("could not encode an error frame: {err}"),
+    }
+}
+
+/// Sends an `Error` frame in the version the socket speaks (version 1 if
+/// its attachment cannot be read).
+pub fn send_error(ws: &WebSocket, code: ErrorCode, message: &str) {
+    let version = load(ws)
+        .ok()
+        .flatten()
+        .map_or(v1::VERSION, |a| a.caller().version());
+    send_error_in(ws, code, message, version);
+}
+
+/// A frame or a close to send once storage is done.
+pub enum Outgoing {
+    /// To the socket the input came from.
+    ToCaller(Vec<u8>),
+    /// To every admitted socket but the one with this role, each in its
+    /// version.
+    ToAdmitted(Encoded, Option<Role>),
+    /// Close the caller's socket.
+    CloseCaller(u16, String),
+    /// Close every socket.
+    CloseAll(u16, String),
+}
+
+impl GameRoom {
+    /// Accepts a socket; its first frame must be its hello.
+    pub(super) fn accept(&self, req: &Request) -> Result<Response> {
+        self.load_record()?;
+        if !http::is_websocket_upgrade(req) {
+            return Err(ServerError::UpgradeRequired);
+        }
+        let pair = WebSocketPair::new()?;
+        self.state.accept_web_socket(&pair.server);
+        store(&pair.server, &Attachment::new(now_ms()))?;
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// The admitted sockets, with their roles and versions.
+    pub(super) fn admitted(&self) -> Vec<(WebSocket, Role, u16)> {
+        self.state
+            .get_websockets()
+            .into_iter()
+            .filter_map(|ws| match load(&ws).ok().flatten()?.caller() {
+                Caller::Admitted { role, version } => Some((ws, role, version)),
+                Caller::Pending => None,
+            })
+            .collect()
+    }
+
+    /// Records who `caller` is and the version it speaks; a player's older
+    /// connection is closed.
+    pub(super) fn admit(&self, caller: &WebSocket, role: Role, version: u16) -> Result<()> {
+        if let Role::Player(_) = role {
+            for (old, old_role, _) in self.admitted() {
+                if old_role == role {
+                    // Best effort: the old socket may already be gone.
+                    let _ = old.close(
+                        Some(close::REPLACED),
+                        Some("another connection took this seat"),
+                    );
+                }
+            }
+        }
+        let guard = load(caller)?.map_or_else(|| FloodGuard::new(now_ms()), |a| a.guard);
+        store(caller, &Attachment::admitted(role, version, guard))
+    }
+
+    /// Sends what the handler decided, in order.
+    pub(super) fn send(&self, caller: Option<&WebSocket>, outbox: Vec<Outgoing>) {
+        // Who is admitted, looked up once for all the frames.
+        let mut admitted: Option<Vec<(WebSocket, Role, u16)>> = None;
+        for outgoing in outbox {
+            match outgoing {
+                Outgoing::ToCaller(bytes) => {
+                    if let Some(ws) = caller {
+                        let _ = ws.send_with_bytes(&bytes);
+                    }
+                }
+                Outgoing::ToAdmitted(encoded, except) => {
+                    for (ws, role, version) in
+                        admitted.get_or_insert_with(|| self.admitted()).iter()
+                    {
+                        if Some(*role) != except {
+                            let _ = ws.send_with_bytes(encoded.for_version(*version));
+                        }
+                    }
+                }
+                Outgoing::CloseCaller(code, reason) => {
+                    if let Some(ws) = caller {
+                        let _ = ws.close(Some(code), Some(reason));
+                    }
+                }
+                Outgoing::CloseAll(code, reason) => {
+                    for ws in self.state.get_websockets() {
+                        let _ = ws.close(Some(code), Some(reason.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use volley_shared::Seat;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let text = match name {
+            "pending" => include_str!("../fixtures/attachment-v1-pending.hex"),
+            "player-1" => include_str!("../fixtures/attachment-v1-player-1.hex"),
+            _ => include_str!("../fixtures/attachment-v1-spectator.hex"),
+        };
+        hex::decode(text.trim()).unwrap()
+    }
+
+    fn decode(bytes: &[u8]) -> Attachment {
+        crate::blob::decode(crate::blob::Kind::Attachment, bytes).unwrap()
+    }
+
+    fn encode(attached: &Attachment) -> Vec<u8> {
+        crate::blob::encode(crate::blob::Kind::Attachment, attached).unwrap()
+    }
+
+    #[test]
+    fn attachments_of_the_first_release_still_read() {
+        let guard = FloodGuard::new(1_000_000);
+        assert_eq!(decode(&fixture("pending")), Attachment::new(1_000_000));
+        let player = decode(&fixture("player-1"));
+        assert_eq!(
+            player.caller(),
+            Caller::Admitted {
+                role: Role::Player(Seat(1)),
+                version: 1
+            }
+        );
+        assert_eq!(player.guard, guard);
+        assert_eq!(
+            decode(&fixture("spectator")).caller(),
+            Caller::Admitted {
+                role: Role::Spectator,
+                version: 1
+            }
+        );
+    }
+
+    #[test]
+    fn version_1_sockets_are_written_as_the_first_release_writes_them() {
+        let guard = FloodGuard::new(1_000_000);
+        let v1 = Attachment::admitted(Role::Player(Seat(1)), 1, guard);
+        assert_eq!(encode(&v1), fixture("player-1"));
+        assert_eq!(encode(&Attachment::new(1_000_000)), fixture("pending"));
+        let v2 = Attachment::admitted(Role::Spectator, 2, guard);
+        assert_eq!(
+            decode(&encode(&v2)).caller(),
+            Caller::Admitted {
+                role: Role::Spectator,
+                version: 2
+            }
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! Bytes from a room socket become engine calls.
+//!
+//! A socket's first frame is read as an opening (protocol 2 and later) or
+//! as a version 1 frame, and goes to [`Room::hello`]; every later frame is
+//! read in the version the socket agreed on and goes to [`Room::handle`].
+//! What cannot be read is answered with an error frame (the socket stays
+//! open); extra live frames over the socket's limit are dropped quietly.
+//! Pure: no `worker` types, so every path is unit-tested with bytes.
+
+use super::effects::Effect;
+use super::engine::{Greeting, Room, refuse, refuse_and_close};
+use super::flood::FloodGuard;
+use crate::handshake::Offered;
+use crate::token::{Grant, TokenError};
+use volley_shared::codec::{self, CodecError};
+use volley_shared::protocol::{ErrorCode, Hello, Role, RoomClientFrame, close, v1};
+use volley_shared::{Game, protocol};
+
+/// Who sent a frame, as its socket remembers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// Accepted, no first frame yet.
+    Pending,
+    /// Said hello and was admitted, in this protocol version.
+    Admitted {
+        /// Player or spectator.
+        role: Role,
+        /// The version its frames are in.
+        version: u16,
+    },
+}
+
+impl Caller {
+    /// The version frames to this caller are encoded in (version 1 until a
+    /// socket agrees on another).
+    pub fn version(self) -> u16 {
+        match self {
+            Caller::Pending => v1::VERSION,
+            Caller::Admitted { version, .. } => version,
+        }
+    }
+}
+
+/// Reads `bytes` from `caller` and hands them to the room.
+pub fn receive<G: Game>(
+    room: &mut Room<G>,
+    now_ms: u64,
+    caller: Caller,
+    bytes: &[u8],
+    guard: &mut FloodGuard,
+    verify: impl FnOnce(&str) -> Result<Grant, TokenError>,
+) -> Vec<Effect<G>> {
+    match caller {
+        Caller::Pending => first_frame(room, now_ms, bytes, verify),
+        Caller::Admitted { role, version } => {
+            let frame = match read_frame::<G>(version, bytes) {
+                Ok(frame) => frame,
+                Err(refusal) => return refusal,
+            };
+            if matches!(frame, RoomClientFrame::Live(_)) && !guard.live(now_ms) {
+                // Over the live-frame rate (20 a second): dropped quietly.
+                return Vec::new();
+            }
+            room.handle(now_ms, role, frame)
+        }
+    }
+}
+
+/// A socket's first frame: an opening, or a version 1 `Hello` (or `Ping`,
+/// which a version 1 room always answered).
+fn first_frame<G: Game>(
+    room: &mut Room<G>,
+    now_ms: u64,
+    bytes: &[u8],
+    verify: impl FnOnce(&str) -> Result<Grant, TokenError>,
+) -> Vec<Effect<G>> {
+    let greeting = match codec::decode_opening(bytes) {
+        Ok(Some(opening)) => match opening.hello {
+            Hello::Join { token, last_seq } => Greeting {
+                offered: Offered::Range(opening.versions),
+                token,
+                last_seq,
+            },
+            Hello::FindMatch { .. } => return not_a_join(),
+        },
+        Ok(None) => {
+            match codec::decode_client::<v1::ClientFrame<G>>(bytes).map(v1::ClientFrame::sort) {
+                Ok(v1::Sorted::Hello(protocol, Hello::Join { token, last_seq })) => Greeting {
+                    offered: Offered::V1(protocol),
+                    token,
+                    last_seq,
+                },
+                Ok(v1::Sorted::Room(RoomClientFrame::Ping { nonce })) => {
+                    return vec![Effect::Reply(protocol::RoomServerFrame::Pong { nonce })];
+                }
+                Ok(_) => return not_a_join(),
+                Err(err) => return unreadable(&err),
+            }
+        }
+        Err(err) => return unreadable(&err),
+    };
+    room.hello(now_ms, greeting, verify)
+}
+
+/// A later frame, in the socket's version.
+fn read_frame<G: Game>(version: u16, bytes: &[u8]) -> Result<RoomClientFrame<G>, Vec<Effect<G>>> {
+    if version == v1::VERSION {
+        return match codec::decode_client::<v1::ClientFrame<G>>(bytes).map(v1::ClientFrame::sort) {
+            Ok(v1::Sorted::Room(frame)) => Ok(frame),
+            Ok(v1::Sorted::Hello(..)) => Err(refuse(
+                ErrorCode::UnexpectedFrame,
+                "this connection already said hello",
+            )),
+            Ok(v1::Sorted::Lobby(_)) => Err(refuse(
+                ErrorCode::UnexpectedFrame,
+                "that frame goes to /api/matchmake",
+            )),
+            Err(err) => Err(unreadable(&err)),
+        };
+    }
+    codec::decode_client::<RoomClientFrame<G>>(bytes).map_err(|err| unreadable(&err))
+}
+
+fn not_a_join<G: Game>() -> Vec<Effect<G>> {
+    refuse_and_close(
+        ErrorCode::UnexpectedFrame,
+        close::PROTOCOL_VIOLATION,
+        "the first frame on a room socket must be Hello (an opening with Join in protocol 2)"
+            .to_string(),
+    )
+}
+
+/// The answer to bytes that are not a frame: the socket stays open.
+pub fn unreadable<G: Game>(err: &CodecError) -> Vec<Effect<G>> {
+    let code = match err {
+        CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
+        _ => ErrorCode::MalformedFrame,
+    };
+    refuse(code, &err.to_string())
+}
+
+#[cfg(test)]
+mod tests;

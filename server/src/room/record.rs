@@ -1,0 +1,129 @@
+//! The room record: everything a room keeps in its one `room` row, and the
+//! stored formats it has had.
+//!
+//! | format | written by | holds | this release |
+//! |---|---|---|---|
+//! | 4 | the first release | an artillery `Room` | reads; writes for artillery rooms |
+//! | 5 | this release | any game's room ([`AnyRoom`]) | reads; writes for other games |
+//!
+//! A gradual rollout runs two releases side by side, and a rollback puts the
+//! previous one back over what this one wrote: so an artillery room is
+//! still written in format 4, which the previous release reads, and only
+//! rooms the previous release cannot host at all (Connect Four) use format
+//! 5. A later release can write format 5 for every room once no release
+//! that reads only format 4 is deployed (expand, then contract).
+
+use super::any::AnyRoom;
+use super::engine::Room;
+use crate::blob::{self, BlobError, Kind};
+use serde::{Deserialize, Serialize};
+use volley_shared::artillery::Artillery;
+
+/// Everything a room keeps in its one `room` row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoomRecord {
+    /// The room.
+    pub room: AnyRoom,
+    /// The Durable Object id of the coordinator that created the room.
+    pub created_by: String,
+    /// The location hint the room was created with.
+    pub location_hint: Option<String>,
+    /// When the room was created, in ms since the Unix epoch.
+    pub created_at_ms: u64,
+}
+
+/// Format 4: an artillery room, as the first release stores it.
+#[derive(Serialize, Deserialize)]
+struct Format4 {
+    version: u16,
+    room: Room<Artillery>,
+    created_by: String,
+    location_hint: Option<String>,
+    created_at_ms: u64,
+}
+
+/// Format 5: any game.
+#[derive(Serialize, Deserialize)]
+struct Format5 {
+    version: u16,
+    room: AnyRoom,
+    created_by: String,
+    location_hint: Option<String>,
+    created_at_ms: u64,
+}
+
+impl RoomRecord {
+    /// A record for a new room.
+    pub fn new(
+        room: AnyRoom,
+        created_by: String,
+        location_hint: Option<String>,
+        now_ms: u64,
+    ) -> Self {
+        RoomRecord {
+            room,
+            created_by,
+            location_hint,
+            created_at_ms: now_ms,
+        }
+    }
+
+    /// The stored bytes: format 4 for artillery, 5 for other games.
+    pub fn to_blob(&self) -> Result<Vec<u8>, BlobError> {
+        match &self.room {
+            AnyRoom::Artillery(room) => blob::encode(
+                Kind::Stored,
+                &Format4 {
+                    version: 4,
+                    room: room.clone(),
+                    created_by: self.created_by.clone(),
+                    location_hint: self.location_hint.clone(),
+                    created_at_ms: self.created_at_ms,
+                },
+            ),
+            room => blob::encode(
+                Kind::Stored,
+                &Format5 {
+                    version: 5,
+                    room: room.clone(),
+                    created_by: self.created_by.clone(),
+                    location_hint: self.location_hint.clone(),
+                    created_at_ms: self.created_at_ms,
+                },
+            ),
+        }
+    }
+
+    /// Reads stored bytes of either format.
+    pub fn from_blob(bytes: &[u8]) -> Result<RoomRecord, BlobError> {
+        match blob::leading_version(Kind::Stored, bytes)? {
+            4 => {
+                let stored: Format4 = blob::decode(Kind::Stored, bytes)?;
+                Ok(RoomRecord {
+                    room: AnyRoom::Artillery(stored.room),
+                    created_by: stored.created_by,
+                    location_hint: stored.location_hint,
+                    created_at_ms: stored.created_at_ms,
+                })
+            }
+            5 => {
+                let stored: Format5 = blob::decode(Kind::Stored, bytes)?;
+                Ok(RoomRecord {
+                    room: stored.room,
+                    created_by: stored.created_by,
+                    location_hint: stored.location_hint,
+                    created_at_ms: stored.created_at_ms,
+                })
+            }
+            other => Err(BlobError::Decode(
+                Kind::Stored,
+                format!(
+                    "room record format {other} is not known to this release (it reads 4 and 5)"
+                ),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+//! Settings from the Worker's environment (`vars` in `wrangler.jsonc`,
+//! secrets, and `wrangler dev --var` overrides), parsed once per object
+//! instance into [`Settings`], each with a clear error.
+//!
+//! [`Settings::parse`] reads through a lookup function, so unit tests build
+//! settings from a list of pairs; [`Settings::from_env`] looks in `Env`.
+
+use crate::error::ServerError;
+use crate::token::{JoinKey, MIN_SECRET_LEN};
+use std::ops::RangeInclusive;
+use volley_shared::Mode;
+use worker::Env;
+
+/// Default turn length, when `TURN_TIMEOUT_MS` is not set.
+pub const DEFAULT_TURN_TIMEOUT_MS: u64 = 30_000;
+/// Shortest and longest turn lengths accepted.
+pub const TURN_TIMEOUT_RANGE_MS: RangeInclusive<u64> = 1_000..=600_000;
+/// How long a join token stays valid.
+pub const JOIN_TOKEN_TTL_MS: u64 = 2 * 60 * 60 * 1000;
+/// Default wait for seats to be taken, when `SEAT_RESERVATION_MS` is unset.
+pub const DEFAULT_SEAT_RESERVATION_MS: u64 = 60_000;
+/// Default time a finished room keeps its replay, when
+/// `ROOM_RETENTION_MS` is unset: a day.
+pub const DEFAULT_ROOM_RETENTION_MS: u64 = 24 * 60 * 60 * 1000;
+/// How long a private room's join code works, when `PRIVATE_CODE_TTL_MS`
+/// is unset: ten minutes. The room waits as long for its seats.
+pub const DEFAULT_PRIVATE_CODE_TTL_MS: u64 = 10 * 60 * 1000;
+/// Default wait before empty seats are filled with bots.
+pub const DEFAULT_BOT_FILL_AFTER_MS: u64 = 30_000;
+
+/// Every setting but the secret, parsed and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Turn length per mode (`TURN_TIMEOUT_MS_<MODE>`, else
+    /// `TURN_TIMEOUT_MS`, else 30 s).
+    pub turn_timeout_ms: Vec<(Mode, u64)>,
+    /// How long a new room waits for its seats (`SEAT_RESERVATION_MS`).
+    pub seat_reservation_ms: u64,
+    /// How long a finished room keeps its replay (`ROOM_RETENTION_MS`).
+    pub room_retention_ms: u64,
+    /// How long a private room's join code works (`PRIVATE_CODE_TTL_MS`).
+    pub private_code_ttl_ms: u64,
+    /// Wait before bots fill empty seats, per mode (`BOT_FILL_AFTER_MS_<MODE>`,
+    /// else `BOT_FILL_AFTER_MS`, else 30 s); `None` when set to `off`.
+    pub bot_fill_after_ms: Vec<(Mode, Option<u64>)>,
+    /// Test-only routes (`VOLLEY_TEST_HOOKS=1`, which only the end-to-end
+    /// tests pass to `wrangler dev`; never in `wrangler.jsonc`).
+    pub test_hooks: bool,
+    /// Benchmark routes (`VOLLEY_BENCH=1`; tests and benchmarks only).
+    pub bench: bool,
+}
+
+impl Settings {
+    /// Reads the settings from the Worker's environment.
+    pub fn from_env(env: &Env) -> Result<Settings, ServerError> {
+        Settings::parse(|name| env.var(name).ok().map(|v| v.to_string()))
+    }
+
+    /// Parses the settings from whatever `var` finds by name.
+    pub fn parse(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ServerError> {
+        let ms = |name: &str, range: RangeInclusive<u64>| ms_var(var(name), name, range);
+        let mut turn_timeout_ms = Vec::new();
+        let mut bot_fill_after_ms = Vec::new();
+        let default_turn = ms("TURN_TIMEOUT_MS", TURN_TIMEOUT_RANGE_MS)?;
+        for mode in Mode::ALL {
+            let name = mode.as_str().to_uppercase();
+            let turn = ms(&format!("TURN_TIMEOUT_MS_{name}"), TURN_TIMEOUT_RANGE_MS)?
+                .or(default_turn)
+                .unwrap_or(DEFAULT_TURN_TIMEOUT_MS);
+            turn_timeout_ms.push((mode, turn));
+            bot_fill_after_ms.push((mode, bot_fill(&var, &name)?));
+        }
+        Ok(Settings {
+            turn_timeout_ms,
+            seat_reservation_ms: ms("SEAT_RESERVATION_MS", 1_000..=3_600_000)?
+                .unwrap_or(DEFAULT_SEAT_RESERVATION_MS),
+            room_retention_ms: ms("ROOM_RETENTION_MS", 1_000..=30 * 24 * 3_600_000)?
+                .unwrap_or(DEFAULT_ROOM_RETENTION_MS),
+            private_code_ttl_ms: ms("PRIVATE_CODE_TTL_MS", 10_000..=24 * 3_600_000)?
+                .unwrap_or(DEFAULT_PRIVATE_CODE_TTL_MS),
+            bot_fill_after_ms,
+            test_hooks: var("VOLLEY_TEST_HOOKS").is_some_and(|v| v.trim() == "1"),
+            bench: var("VOLLEY_BENCH").is_some_and(|v| v.trim() == "1"),
+        })
+    }
+
+    /// The turn length for new rooms of `mode`.
+    pub fn turn_timeout_ms(&self, mode: Mode) -> u64 {
+        self.turn_timeout_ms
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map_or(DEFAULT_TURN_TIMEOUT_MS, |(_, ms)| *ms)
+    }
+
+    /// How long a ticket of `mode` waits before bots fill the empty seats;
+    /// `None` when bot fill is off.
+    pub fn bot_fill_after_ms(&self, mode: Mode) -> Option<u64> {
+        self.bot_fill_after_ms
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map_or(Some(DEFAULT_BOT_FILL_AFTER_MS), |(_, ms)| *ms)
+    }
+}
+
+/// The join-token key from the `JOIN_SECRET` secret.
+pub fn join_key(env: &Env) -> Result<JoinKey, ServerError> {
+    let secret = env.secret("JOIN_SECRET").map_err(|_| {
+        ServerError::Config(
+            "JOIN_SECRET is not set: put `JOIN_SECRET=...` in .dev.vars for local development \
+             (the dev script writes one), or run `wrangler secret put JOIN_SECRET` before deploying"
+                .into(),
+        )
+    })?;
+    JoinKey::new(&secret.to_string()).map_err(|_| {
+        ServerError::Config(format!(
+            "JOIN_SECRET is too short: use at least {MIN_SECRET_LEN} random characters"
+        ))
+    })
+}
+
+/// `BOT_FILL_AFTER_MS_<MODE>`, else `BOT_FILL_AFTER_MS`, else the default;
+/// `off` in either turns bot fill off.
+fn bot_fill(
+    var: &impl Fn(&str) -> Option<String>,
+    mode_name: &str,
+) -> Result<Option<u64>, ServerError> {
+    let per_mode = format!("BOT_FILL_AFTER_MS_{mode_name}");
+    for name in [per_mode.as_str(), "BOT_FILL_AFTER_MS"] {
+        let value = var(name);
+        if value
+            .as_deref()
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("off"))
+        {
+            return Ok(None);
+        }
+        if let Some(ms) = ms_var(value, name, 0..=3_600_000)? {
+            return Ok(Some(ms));
+        }
+    }
+    Ok(Some(DEFAULT_BOT_FILL_AFTER_MS))
+}
+
+/// A whole number of milliseconds from a var, checked against a range.
+fn ms_var(
+    value: Option<String>,
+    name: &str,
+    range: RangeInclusive<u64>,
+) -> Result<Option<u64>, ServerError> {
+    let Some(text) = value else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(ms) if range.contains(&ms) => Ok(Some(ms)),
+        _ => Err(ServerError::Config(format!(
+            "{name} must be a whole number of milliseconds from {} to {}, not {text:?}",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, ServerError> {
+        Settings::parse(|name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn nothing_set_gives_the_defaults() {
+        let settings = parse(&[]).unwrap();
+        for mode in Mode::ALL {
+            assert_eq!(settings.turn_timeout_ms(mode), DEFAULT_TURN_TIMEOUT_MS);
+            assert_eq!(
+                settings.bot_fill_after_ms(mode),
+                Some(DEFAULT_BOT_FILL_AFTER_MS)
+            );
+        }
+        assert_eq!(settings.seat_reservation_ms, DEFAULT_SEAT_RESERVATION_MS);
+        assert_eq!(settings.room_retention_ms, DEFAULT_ROOM_RETENTION_MS);
+        assert_eq!(settings.private_code_ttl_ms, DEFAULT_PRIVATE_CODE_TTL_MS);
+        assert!(!settings.test_hooks && !settings.bench);
+    }
+
+    #[test]
+    fn a_mode_setting_beats_the_general_one() {
+        let settings = parse(&[
+            ("TURN_TIMEOUT_MS", "5000"),
+            ("TURN_TIMEOUT_MS_CONNECT4", "20000"),
+            ("BOT_FILL_AFTER_MS", "1000"),
+            ("BOT_FILL_AFTER_MS_FFA4", "off"),
+            ("VOLLEY_TEST_HOOKS", " 1 "),
+        ])
+        .unwrap();
+        assert_eq!(settings.turn_timeout_ms(Mode::Duel), 5_000);
+        assert_eq!(settings.turn_timeout_ms(Mode::ConnectFour), 20_000);
+        assert_eq!(settings.bot_fill_after_ms(Mode::Duel), Some(1_000));
+        assert_eq!(settings.bot_fill_after_ms(Mode::Ffa4), None);
+        assert!(settings.test_hooks);
+    }
+
+    #[test]
+    fn out_of_range_and_garbage_values_say_what_is_accepted() {
+        for (name, value) in [
+            ("TURN_TIMEOUT_MS", "999"),
+            ("TURN_TIMEOUT_MS_DUEL", "soon"),
+            ("SEAT_RESERVATION_MS", "-5"),
+            ("BOT_FILL_AFTER_MS", "99999999999"),
+        ] {
+            let err = parse(&[(name, value)]).unwrap_err();
+            assert_eq!(err.status(), 500);
+            let text = err.to_string();
+            assert!(
+                text.contains(name) && text.contains("milliseconds"),
+                "{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The JSON bodies of Volley's HTTP routes, one type per body, used by the
+//! server that writes them and by the browser, the bots and the tests that
+//! read them.
+//!
+//! Player ids travel as 16 hex digits (JavaScript numbers would round a
+//! 64-bit id); modes and games by their URL names (`duel`, `connect4`).
+//! Fields are only added, never renamed or removed: an older page or bot
+//! ignores what it does not know.
+
+use crate::games::GameKind;
+use crate::ids::{Mode, RoomId, Seat};
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/health`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always true when the Worker answers.
+    pub ok: bool,
+    /// The server crate's version.
+    pub version: String,
+    /// The newest protocol version this build speaks.
+    pub protocol: u16,
+    /// The oldest protocol version this build still serves.
+    #[serde(default = "one")]
+    pub min_protocol: u16,
+}
+
+fn one() -> u16 {
+    1
+}
+
+/// Any error: `{"error": "..."}` with a 4xx or 5xx status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong, for people.
+    pub error: String,
+}
+
+/// `POST /api/guests`: a guest identity. The token is the identity; pass it
+/// as `?guest=` to be rated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guest {
+    /// The player id, 16 hex digits.
+    pub player: String,
+    /// The signed guest token.
+    pub token: String,
+}
+
+/// `POST /api/rooms` (a private room, for its creator) and
+/// `POST /api/rooms/join` (a friend's seat): a seat and how to take it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatGrant {
+    /// The room's join code.
+    pub code: String,
+    /// The room, to connect to at `/api/rooms/{room}/ws`.
+    pub room: RoomId,
+    /// The game the room plays (absent from servers older than protocol 2:
+    /// artillery).
+    #[serde(default = "artillery")]
+    pub game: GameKind,
+    /// The seat.
+    pub seat: Seat,
+    /// The join token for `Hello`.
+    pub token: String,
+    /// The player id the seat is for, 16 hex digits.
+    pub player: String,
+    /// When the join code stops working, in ms since the Unix epoch.
+    pub expires_ms: u64,
+}
+
+fn artillery() -> GameKind {
+    GameKind::Artillery
+}
+
+/// `POST /api/rooms/{id}/spectate`: a token to watch a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpectatorGrant {
+    /// The room.
+    pub room: RoomId,
+    /// The game it plays.
+    #[serde(default = "artillery")]
+    pub game: GameKind,
+    /// The spectator's join token.
+    pub token: String,
+}
+
+/// `GET /api/rooms/{id}`: public facts about a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    /// The room.
+    pub room_id: RoomId,
+    /// The Durable Object id of the coordinator that created it.
+    pub created_by: String,
+    /// The location hint it was created with.
+    pub location_hint: Option<String>,
+    /// When it was created, in ms since the Unix epoch.
+    pub created_at_ms: u64,
+    /// The mode it was matched for.
+    pub mode: Mode,
+    /// The game it plays.
+    #[serde(default = "artillery")]
+    pub game: GameKind,
+    /// `waiting`, `in_turn`, `finished` or `closed`.
+    pub phase: String,
+    /// The last event's sequence number.
+    pub seq: u64,
+    /// The game's turn number.
+    pub turn: u32,
+    /// Open sockets.
+    pub connections: usize,
+    /// Changes whenever the runtime constructs the object again (after
+    /// hibernation or a restart), so tests can tell that it did.
+    pub instance: String,
+}
+
+/// `GET /api/stats?mode=..`: one coordinator shard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardStats {
+    /// The shard's Durable Object id.
+    pub coordinator_id: String,
+    /// The shard's mode.
+    pub mode: Mode,
+    /// Tickets in the queue.
+    pub tickets_waiting: u64,
+    /// Parties still waiting for members.
+    pub parties_forming: u64,
+    /// Matches made (rooms created for the public queue).
+    pub matches_made: u64,
+    /// Median wait of the latest matched tickets.
+    pub wait_ms_p50: Option<u64>,
+    /// 99th percentile wait of the latest matched tickets.
+    pub wait_ms_p99: Option<u64>,
+    /// Rooms created, per location hint (`none` without one).
+    pub rooms_per_location_hint: std::collections::BTreeMap<String, u64>,
+    /// The latest public rooms.
+    pub recent_rooms: Vec<CreatedRoom>,
+}
+
+/// A room a shard created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedRoom {
+    /// The room.
+    pub room_id: RoomId,
+    /// Its location hint.
+    pub location_hint: Option<String>,
+    /// When it was created.
+    pub created_at_ms: u64,
+}
+
+/// `GET /api/stats`: every mode's shard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AllStats {
+    /// One entry per mode.
+    pub modes: Vec<ShardStats>,
+}
+
+/// A rated player in one mode.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlayerRecord {
+    /// The player id, 16 hex digits.
+    pub player: String,
+    /// Their latest display name.
+    pub name: String,
+    /// Their rating in this mode.
+    pub rating: f64,
+    /// Rated games played in this mode.
+    pub games: u64,
+    /// The latest games, newest first.
+    pub recent: Vec<PlayedMatch>,
+    /// The mode (filled in by `GET /api/players/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+}
+
+/// One game in a player's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlayedMatch {
+    /// The room it was played in.
+    pub room_id: RoomId,
+    /// When it ended.
+    pub at_ms: u64,
+    /// `win`, `loss` or `draw`.
+    pub result: String,
+    /// The rating after it.
+    pub rating_after: f64,
+}
+
+/// `GET /api/players/{id}`: a player's records in every mode they played.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlayerModes {
+    /// The player id, 16 hex digits.
+    pub player: String,
+    /// One record per mode with rated games.
+    pub modes: Vec<PlayerRecord>,
+}
+
+/// The rating a player starts with in every mode.
+pub const START_RATING: f64 = 1500.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_and_games_travel_by_their_url_names() {
+        let info = RoomInfo {
+            room_id: RoomId("ab".repeat(32)),
+            created_by: "c".into(),
+            location_hint: None,
+            created_at_ms: 1,
+            mode: Mode::ConnectFour,
+            game: GameKind::ConnectFour,
+            phase: "waiting".into(),
+            seq: 0,
+            turn: 0,
+            connections: 0,
+            instance: "0".into(),
+        };
+        let json = serde_json::to_value(&info).unwrap();
+        assert_eq!(json["mode"], "connect4");
+        assert_eq!(json["game"], "connect4");
+        assert_eq!(json["room_id"], "ab".repeat(32));
+        let back: RoomInfo = serde_json::from_value(json).unwrap();
+        assert_eq!(back, info);
+        for mode in Mode::ALL {
+            assert_eq!(serde_json::to_value(mode).unwrap(), mode.as_str());
+        }
+    }
+
+    #[test]
+    fn a_grant_from_a_server_before_protocol_2_reads_as_artillery() {
+        let old = r#"{"code":"DUEL-ABCD","room":"r","seat":1,"token":"t","player":"00000000000000aa","expires_ms":5}"#;
+        let grant: SeatGrant = serde_json::from_str(old).unwrap();
+        assert_eq!(grant.game, GameKind::Artillery);
+        assert_eq!(grant.seat, Seat(1));
+    }
+}
