@@ -38,8 +38,20 @@ impl<T: DeserializeOwned> Inbox<T> {
 
     /// Reads one message: `Ok(None)` for the answer, then each frame.
     pub fn read(&mut self, bytes: &[u8]) -> Result<Option<T>, SessionError> {
+        match self.accept(bytes)? {
+            Some(frame) => Ok(Some(codec::decode_server(frame)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<T> Inbox<T> {
+    /// Takes one message: `Ok(None)` for the answer, then each frame's
+    /// bytes, for a caller that decodes them itself (a room socket, whose
+    /// frames depend on the game).
+    pub fn accept<'a>(&mut self, bytes: &'a [u8]) -> Result<Option<&'a [u8]>, SessionError> {
         if self.agreed.is_some() {
-            return Ok(Some(codec::decode_server(bytes)?));
+            return Ok(Some(bytes));
         }
         match codec::decode_answer(bytes)? {
             Some(Answer::Agreed { version }) => {

@@ -54,6 +54,9 @@ pub struct SeatGrant {
     pub code: String,
     /// The room, to connect to at `/api/rooms/{room}/ws`.
     pub room: RoomId,
+    /// The room's mode (absent from servers older than protocol 2: a duel).
+    #[serde(default = "duel")]
+    pub mode: Mode,
     /// The game the room plays (absent from servers older than protocol 2:
     /// artillery).
     #[serde(default = "artillery")]
@@ -66,6 +69,10 @@ pub struct SeatGrant {
     pub player: String,
     /// When the join code stops working, in ms since the Unix epoch.
     pub expires_ms: u64,
+}
+
+fn duel() -> Mode {
+    Mode::Duel
 }
 
 fn artillery() -> GameKind {
@@ -232,6 +239,7 @@ mod tests {
         let old = r#"{"code":"DUEL-ABCD","room":"r","seat":1,"token":"t","player":"00000000000000aa","expires_ms":5}"#;
         let grant: SeatGrant = serde_json::from_str(old).unwrap();
         assert_eq!(grant.game, GameKind::Artillery);
+        assert_eq!(grant.mode, Mode::Duel);
         assert_eq!(grant.seat, Seat(1));
     }
 }

@@ -16,6 +16,26 @@ use std::time::{Duration, Instant};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// Runs `scenario` in a fresh browser (profile under
+/// `target/e2e/chromium-{name}`, `width` CSS pixels wide), saves its last
+/// screen to `target/e2e/screens/{name}.png` whether it passed or not, and
+/// stops the browser.
+pub async fn in_browser<T>(
+    name: &str,
+    width: u32,
+    scenario: impl AsyncFnOnce(&Browser) -> Result<T>,
+) -> Result<T> {
+    let work = crate::repo_root().join("target/e2e");
+    let browser = Browser::start(&work.join(format!("chromium-{name}")), width).await?;
+    let result = scenario(&browser).await;
+    let shot = work.join(format!("screens/{name}.png"));
+    let saved = browser.screenshot(&shot).await;
+    browser.close().await;
+    let value = result?;
+    saved.with_context(|| format!("screenshot {}", shot.display()))?;
+    Ok(value)
+}
+
 /// A headless Chromium session.
 pub struct Browser {
     client: Option<Client>,

@@ -19,6 +19,11 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, String> {
     parse(&request("GET", path).await?)
 }
 
+/// GETs `path` on this origin and returns the body as text.
+pub async fn get_text(path: &str) -> Result<String, String> {
+    request("GET", path).await
+}
+
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| format!("the server's answer made no sense: {e}"))
 }

@@ -3,8 +3,6 @@
 //!
 //! The socket owns its event closures, so dropping it detaches them.
 
-use serde::Serialize;
-use volley_shared::codec;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
@@ -63,14 +61,8 @@ impl Socket {
         })
     }
 
-    /// Sends a frame; a socket that is not open drops it.
-    pub fn send<T: Serialize>(&self, frame: &T) {
-        if let Ok(bytes) = codec::encode(frame) {
-            self.send_bytes(&bytes);
-        }
-    }
-
-    /// Sends bytes as one binary message (the opening).
+    /// Sends bytes as one binary message; a socket that is not open drops
+    /// them.
     pub fn send_bytes(&self, bytes: &[u8]) {
         let _ = self.ws.send_with_u8_array(bytes);
     }

@@ -12,18 +12,25 @@
 //! - [`Room::handle`] takes a decoded frame from an admitted connection.
 //! - [`Room::on_timer`] takes a timer that fell due.
 //!
+//! The room's [`Phase`] is defined in [`super::phase`], and the error
+//! frames it answers with in [`super::refusals`]; both are re-exported here.
+//!
 //! Bytes become frames in [`super::inbound`], which calls these.
 //!
 //! Each takes the time as an argument and returns the [`Effect`]s the
 //! caller must carry out, in order. Nothing here does I/O, so every
 //! transition is unit-tested with a manual clock.
 
+pub use super::phase::Phase;
+pub use super::refusals::{refuse, refuse_and_close};
+
 use super::effects::{Commit, Effect, Timer, TimerKind};
+use super::refusals::rule_error_code;
 use crate::handshake::{self, Offered, Refusal};
 use crate::internal::{RoomSetup, SeatSetup};
 use crate::token::{Grant, TokenError};
 use serde::{Deserialize, Serialize};
-use volley_shared::game::{Game, Outcome, RuleError, SetupError, Viewer};
+use volley_shared::game::{Game, SetupError, Viewer};
 use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame, close};
 use volley_shared::replay::{Action, LoggedAction, Replay};
 use volley_shared::{PlayerId, Seat};
@@ -42,46 +49,6 @@ pub struct Greeting {
     pub token: String,
     /// The last event it applied; 0 on a first connection.
     pub last_seq: u64,
-}
-
-/// Where a room is in its life.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Phase {
-    /// Waiting for seats. Entered at creation. Left for `InTurn` when every
-    /// seat has said hello, or when the seat reservation runs out with at
-    /// least one seat taken; for `Closed` when it runs out with none.
-    Waiting {
-        /// Which seats have connected at least once.
-        joined: Vec<bool>,
-    },
-    /// A seat is to move before a deadline. Each new turn moves the
-    /// deadline; a missed deadline times the turn out. Left for `Finished`
-    /// when the game ends.
-    InTurn {
-        /// When the current turn times out, in ms since the Unix epoch.
-        deadline_ms: u64,
-    },
-    /// The game is over; the replay is kept until the retention timer.
-    /// Left for `Closed` when it fires.
-    Finished {
-        /// How the game ended.
-        outcome: Outcome,
-    },
-    /// The room deleted its storage; final. (A room in this phase is never
-    /// loaded again: its record is gone.)
-    Closed,
-}
-
-impl Phase {
-    /// A short name for status pages.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Phase::Waiting { .. } => "waiting",
-            Phase::InTurn { .. } => "in_turn",
-            Phase::Finished { .. } => "finished",
-            Phase::Closed => "closed",
-        }
-    }
 }
 
 /// One game room.
@@ -498,40 +465,6 @@ impl<G: Game> Room<G> {
             due_ms: now_ms.saturating_add(REPORT_RETRY_MS),
             epoch: 0,
         }
-    }
-}
-
-/// An error frame; the connection stays open.
-pub fn refuse<G: Game>(code: ErrorCode, message: &str) -> Vec<Effect<G>> {
-    vec![Effect::Reply(RoomServerFrame::Error {
-        code,
-        message: message.to_string(),
-    })]
-}
-
-/// An error frame followed by closing the connection.
-pub fn refuse_and_close<G: Game>(
-    code: ErrorCode,
-    close_code: u16,
-    message: String,
-) -> Vec<Effect<G>> {
-    vec![
-        Effect::Reply(RoomServerFrame::Error {
-            code,
-            message: message.clone(),
-        }),
-        Effect::Close {
-            code: close_code,
-            reason: message,
-        },
-    ]
-}
-
-fn rule_error_code<E: std::error::Error>(err: &RuleError<E>) -> ErrorCode {
-    match err {
-        RuleError::NotInPlay => ErrorCode::NotInPlay,
-        RuleError::NotYourTurn { .. } => ErrorCode::NotYourTurn,
-        RuleError::NotPlaying(_) | RuleError::Illegal(_) => ErrorCode::IllegalMove,
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Pure (no `worker` types, unit-tested natively with a manual clock):
 //! - [`engine`]: the room as a state machine over any `Game`, with its
-//!   [`effects`] and [`flood`] limits;
+//!   [`phase`], the [`effects`] it returns, its [`refusals`] and its
+//!   [`flood`] limits;
 //! - [`inbound`] and [`outbound`]: bytes to frames and frames to bytes, in
 //!   the protocol version each socket speaks;
 //! - [`any`]: a room of whichever game its mode plays;
@@ -18,6 +19,8 @@ pub mod engine;
 pub mod flood;
 pub mod inbound;
 pub mod outbound;
+pub mod phase;
 pub mod record;
+pub mod refusals;
 pub mod storage;
 pub mod wakeups;

@@ -10,14 +10,33 @@
 //! [`Artillery`] implements [`Game`]: every change goes through an
 //! [`ArtilleryEvent`], and the same seed and moves give the same state, bit
 //! for bit, natively and on wasm32 ([`Artillery::digest`] checks it).
+//!
+//! # Layout
+//!
+//! - here: the world's constants, [`ArtilleryConfig`], and the
+//!   [`Artillery`] state with its rules (placement, turns, wind, resolving
+//!   a shot, the end of the game);
+//! - `fire`: the move, [`Fire`] (an [`Aim`] and a [`Weapon`]), and why a
+//!   shot can be [`Illegal`];
+//! - `tank`: one [`Tank`] and why it may [`Leave`] the game;
+//! - `terrain`: the ground ([`Terrain`]) and its [`Crater`]s;
+//! - `ballistics`: a shell's [`Flight`] under gravity and wind;
+//! - `events`: every [`ArtilleryEvent`] and how it changes the state;
+//! - [`ai`]: how a bot aims.
+//!
+//! Every item is re-exported here, so paths stay `artillery::X`.
 
 pub mod ai;
 mod ballistics;
 mod events;
+mod fire;
+mod tank;
 mod terrain;
 
 pub use ballistics::{Flight, Landing, fly, fly_path, launch};
 pub use events::{ArtilleryEvent, Fall, Hit, ShotReport};
+pub use fire::{Aim, Fire, Illegal, Weapon};
+pub use tank::{Leave, Tank};
 pub use terrain::{Crater, Terrain};
 
 use crate::game::{Game, Outcome, RuleError, SetupError, Viewer, check_seats, check_turn};
@@ -27,7 +46,6 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 /// Width of the world, in world units.
 pub const WORLD_WIDTH: f32 = 1024.0;
@@ -48,55 +66,6 @@ const PLACEMENT_JITTER: f32 = 40.0;
 /// ChaCha stream for tank placement (streams from 1 up are the turns' wind).
 const PLACEMENT_STREAM: u64 = 0;
 
-/// A shot's aim, quantised to whole degrees and power points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Aim {
-    /// 0 to [`MAX_ANGLE`] degrees.
-    pub angle_deg: u16,
-    /// 0 to [`MAX_POWER`].
-    pub power: u16,
-}
-
-/// What a tank can fire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Weapon {
-    /// The standard shell, unlimited.
-    Shell,
-    /// A heavy shell: a bigger blast and more damage; each tank has
-    /// [`ArtilleryConfig::heavy_shells`] of them.
-    Heavy,
-}
-
-impl Weapon {
-    /// Every weapon, in the order a player cycles through them.
-    pub const ALL: [Weapon; 2] = [Weapon::Shell, Weapon::Heavy];
-
-    /// Radius of the explosion (damage and crater).
-    pub fn blast_radius(self) -> f32 {
-        match self {
-            Weapon::Shell => 36.0,
-            Weapon::Heavy => 52.0,
-        }
-    }
-
-    /// Damage at the centre of the explosion.
-    pub fn max_damage(self) -> f32 {
-        match self {
-            Weapon::Shell => 60.0,
-            Weapon::Heavy => 85.0,
-        }
-    }
-}
-
-/// A move: fire this weapon with this aim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Fire {
-    /// Angle and power.
-    pub aim: Aim,
-    /// What to fire.
-    pub weapon: Weapon,
-}
-
 /// Settings a mode chooses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtilleryConfig {
@@ -113,72 +82,6 @@ impl Default for ArtilleryConfig {
             round_cap: 30,
         }
     }
-}
-
-/// Why a tank left the game before being destroyed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Leave {
-    /// It timed out [`TIMEOUTS_TO_FORFEIT`] turns in a row.
-    Forfeited,
-    /// Its player resigned.
-    Resigned,
-}
-
-/// One tank.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Tank {
-    /// Whose tank this is.
-    pub seat: Seat,
-    /// Horizontal position.
-    pub x: f32,
-    /// Height of the ground under the tank.
-    pub y: f32,
-    /// Hit points left; 0 means destroyed.
-    pub hp: u8,
-    /// Heavy shells left.
-    pub heavy_shells: u8,
-    /// Turns timed out in a row.
-    pub timeouts: u8,
-    /// Set when the tank left the game without being destroyed.
-    pub left: Option<Leave>,
-}
-
-impl Tank {
-    /// Whether the tank is still in the game.
-    pub fn alive(&self) -> bool {
-        self.hp > 0 && self.left.is_none()
-    }
-
-    /// The tank's centre, where shells leave and are caught.
-    pub fn centre(&self) -> Vec2 {
-        Vec2::new(self.x, self.y + ballistics::TANK_CENTRE_HEIGHT)
-    }
-
-    /// Whether the tank may fire this weapon now.
-    pub fn has(&self, weapon: Weapon) -> bool {
-        match weapon {
-            Weapon::Shell => true,
-            Weapon::Heavy => self.heavy_shells > 0,
-        }
-    }
-}
-
-/// Why a shot breaks the artillery rules.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
-pub enum Illegal {
-    /// Angle or power are out of range.
-    #[error(
-        "aim out of range: angle {angle_deg} (0..={MAX_ANGLE}), power {power} (0..={MAX_POWER})"
-    )]
-    AimOutOfRange {
-        /// The angle sent.
-        angle_deg: u16,
-        /// The power sent.
-        power: u16,
-    },
-    /// The tank has none of this weapon left.
-    #[error("no {0:?} left")]
-    OutOfAmmo(Weapon),
 }
 
 /// The whole state of one artillery game. Every player and spectator may

@@ -9,21 +9,17 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::native::{matchmake, play};
 use volley_shared::{Mode, Outcome};
-use volley_tests::browser::Browser;
+use volley_tests::browser::{Browser, in_browser};
 use volley_tests::{WranglerDev, get_json, post_json, repo_root};
 
 const PAGE_LOAD: Duration = Duration::from_secs(30);
 
 pub async fn a_person_plays_a_quick_duel_against_a_bot(base: Url) -> Result<()> {
-    let work = repo_root().join("target/e2e");
-    let browser = Browser::start(&work.join("chromium-duel"), 1024).await?;
-    let result = play_in_browser(&browser, &base).await;
-    let shot = work.join("screens/quick-duel.png");
-    let saved = browser.screenshot(&shot).await;
-    browser.close().await;
-    let outcome = result?;
-    saved.with_context(|| format!("screenshot {}", shot.display()))?;
-    println!("browser {outcome}; screenshot {}", shot.display());
+    let outcome = in_browser("quick-duel", 1024, async |browser| {
+        play_in_browser(browser, &base).await
+    })
+    .await?;
+    println!("browser {outcome}; screenshot target/e2e/screens/quick-duel.png");
     Ok(())
 }
 

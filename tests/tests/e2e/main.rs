@@ -9,6 +9,7 @@
 //! turn, to let rooms hibernate and to crash the runtime under them.
 
 mod browser;
+mod browser_connect4;
 mod coordinator;
 mod durability;
 mod echo;
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
         "a_version_1_client_plays_an_artillery_duel_to_the_end",
         "version_1_and_version_2_clients_share_a_room",
         "two_bots_play_connect_four_to_the_same_result",
+        "a_person_plays_connect_four_against_a_bot",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -211,6 +213,11 @@ fn main() -> ExitCode {
             names[30],
             &base,
             versions::two_bots_play_connect_four_to_the_same_result,
+        ),
+        trial(
+            names[31],
+            &base,
+            browser_connect4::a_person_plays_connect_four_against_a_bot,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

@@ -60,6 +60,7 @@ impl Matchmaker {
         let key = crate::settings::join_key(&self.env)?;
         let grant = SeatGrant {
             code,
+            mode,
             game: mode.game(),
             seat: Seat(0),
             token: seat_token(&key, &room, Seat(0), player),
@@ -121,6 +122,7 @@ impl Matchmaker {
         let mode = Self::mode(req)?;
         Ok(Response::from_json(&SeatGrant {
             code: private.code,
+            mode,
             game: mode.game(),
             seat,
             token: seat_token(&key, &room, seat, player),

@@ -6,6 +6,7 @@ use crate::token::{Grant, TokenError};
 use volley_shared::Mode;
 use volley_shared::artillery::{Aim, Artillery, ArtilleryConfig, ArtilleryEvent, Fire, Weapon};
 use volley_shared::connect_four::{self, ConnectFour};
+use volley_shared::game::Outcome;
 
 const TIMEOUT: u64 = 30_000;
 const RESERVATION: u64 = 60_000;

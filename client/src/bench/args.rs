@@ -1,0 +1,59 @@
+//! What `volley-bot bench` takes on its command line: which benchmarks to
+//! run ([`Which`]) and how hard to push each ([`BenchArgs`]). Apart from the
+//! benchmarks so the flags and their defaults read in one place.
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// A benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Which {
+    /// Move round trip against the echo object's round trip.
+    Rtt,
+    /// Players matched per second against connect + round trip + close.
+    Matchmaking,
+    /// Frames per second at saturation, and rooms held under 50 ms p99.
+    Saturation,
+    /// A room's wake-ups between two moves.
+    Idle,
+}
+
+/// `volley-bot bench` options.
+#[derive(Args, Clone, Debug)]
+pub struct BenchArgs {
+    /// Run only these benchmarks (repeat the flag); all by default.
+    #[arg(long, value_enum)]
+    pub(super) only: Vec<Which>,
+    /// Games played one at a time for the move round trip.
+    #[arg(long, default_value_t = 60)]
+    pub(super) rtt_games: u32,
+    /// Round trips through each echo for the round-trip baseline.
+    #[arg(long, default_value_t = 1000)]
+    pub(super) echo_round_trips: u32,
+    /// Players (and echo connections) at once in the matchmaking benchmark.
+    #[arg(long, default_value_t = 16)]
+    pub(super) match_concurrency: u32,
+    /// Seconds of the matchmaking benchmark and its baseline.
+    #[arg(long, default_value_t = 10.0)]
+    pub(super) match_seconds: f64,
+    /// Rooms at each saturation step.
+    #[arg(long, value_delimiter = ',', default_values_t = [4, 16, 32, 64, 128, 256])]
+    pub(super) rooms: Vec<u32>,
+    /// Echo connections at each baseline saturation step.
+    #[arg(long, value_delimiter = ',', default_values_t = [2, 8, 32, 128, 256])]
+    pub(super) echo_connections: Vec<u32>,
+    /// Seconds of each saturation step (the first 5 are warm-up).
+    #[arg(long, default_value_t = 20.0)]
+    pub(super) step_seconds: f64,
+    /// Seconds the room sits idle between the two moves (workerd was seen
+    /// to evict an idle object after 10 to over 30 s; keep this under the
+    /// turn timeout).
+    #[arg(long, default_value_t = 45.0)]
+    pub(super) idle_seconds: f64,
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "bench-report.json")]
+    pub(super) report: PathBuf,
+    /// No progress bars.
+    #[arg(long)]
+    pub(super) quiet: bool,
+}

@@ -1,0 +1,129 @@
+//! What a `bench` run measured, as written to the JSON report: one struct
+//! per benchmark under [`BenchReport`], and the server's CPU use
+//! ([`ServerCpu`]). Plain data, so the benchmarks fill it in and
+//! [`super::summary`] prints it without knowing how it was measured.
+
+use super::idle;
+use crate::load::latency::LatencySummary;
+use serde::Serialize;
+
+/// Everything one `bench` run measured.
+#[derive(Debug, Default, Serialize)]
+pub struct BenchReport {
+    /// When (seconds since the epoch).
+    pub unix_time: u64,
+    /// The machine's cores.
+    pub cores: u32,
+    /// The server measured.
+    pub server: String,
+    /// Benchmark 1.
+    pub rtt: Option<RttBench>,
+    /// Benchmark 2.
+    pub matchmaking: Option<MatchmakingBench>,
+    /// Benchmark 3.
+    pub saturation: Option<SaturationBench>,
+    /// Benchmark 4.
+    pub idle: Option<idle::IdleResult>,
+    /// Errors any load run reported.
+    pub errors: u64,
+}
+
+/// Benchmark 1.
+#[derive(Debug, Serialize)]
+pub struct RttBench {
+    /// Frame round trip through a tokio echo on loopback.
+    pub loopback_echo: LatencySummary,
+    /// Frame round trip through the echo Durable Object.
+    pub echo_object: LatencySummary,
+    /// The same with one SQLite row written per frame (what storage adds).
+    pub echo_object_writing: LatencySummary,
+    /// The same with the row written and the alarm moved per frame (what a
+    /// move's storage and new turn deadline add).
+    pub echo_object_writing_alarm: LatencySummary,
+    /// Fire sent to resolving event received, one game at a time.
+    pub volley_move: LatencySummary,
+    /// Volley p50 / echo object p50 (target at most 1.5).
+    pub ratio_p50: f64,
+    /// Volley p99 / echo object p99 (target at most 1.5).
+    pub ratio_p99: f64,
+}
+
+/// Benchmark 2.
+#[derive(Debug, Serialize)]
+pub struct MatchmakingBench {
+    /// Concurrency of both.
+    pub concurrency: u32,
+    /// Connect + round trip + close into one echo object, per second.
+    pub echo_cycles_per_second: f64,
+    /// Their latency.
+    pub echo_cycle: LatencySummary,
+    /// Players matched per second by one coordinator shard.
+    pub volley_matched_per_second: f64,
+    /// Ticket opened to `Matched`, at that rate.
+    pub time_to_match: LatencySummary,
+    /// Volley / echo (target at least 0.8).
+    pub ratio: f64,
+    /// Cores the server kept busy during the Volley run.
+    pub server_cpu: ServerCpu,
+    /// Cores the load tool kept busy during the Volley run.
+    pub generator_cores: f64,
+}
+
+/// One step of a saturation search.
+#[derive(Debug, Serialize)]
+pub struct Step {
+    /// Rooms (Volley) or connections (echo).
+    pub load: u32,
+    /// Frames both ways per second.
+    pub frames_per_second: f64,
+    /// Move (or frame) round trip p50 in the steady window.
+    pub p50_ms: f64,
+    /// Move (or frame) round trip p99 in the steady window.
+    pub p99_ms: f64,
+    /// Errors.
+    pub errors: u64,
+    /// Cores the server kept busy.
+    pub server_cpu: ServerCpu,
+    /// Cores the load tool kept busy.
+    pub generator_cores: f64,
+    /// Whether the load tool saturated first.
+    pub generator_saturated: bool,
+}
+
+/// Benchmark 3.
+#[derive(Debug, Serialize)]
+pub struct SaturationBench {
+    /// The echo objects, by connections.
+    pub echo_steps: Vec<Step>,
+    /// Volley under the standard workload, by rooms.
+    pub volley_steps: Vec<Step>,
+    /// The echo objects' highest frames per second.
+    pub echo_peak_frames_per_second: f64,
+    /// Volley's highest frames per second.
+    pub volley_peak_frames_per_second: f64,
+    /// Volley / echo (target at least 0.7).
+    pub ratio: f64,
+    /// The most rooms held with p99 under 50 ms and no errors.
+    pub rooms_under_50ms: u32,
+}
+
+/// Cores the server's processes kept busy during a measurement.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct ServerCpu {
+    /// `workerd` (the Worker and its Durable Objects).
+    pub workerd_cores: Option<f64>,
+    /// `node` (`wrangler dev` and its proxy).
+    pub wrangler_cores: Option<f64>,
+}
+
+impl std::fmt::Display for ServerCpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |c: Option<f64>| c.map_or("?".into(), |c| format!("{c:.2}"));
+        write!(
+            f,
+            "workerd {} cores, wrangler {} cores",
+            show(self.workerd_cores),
+            show(self.wrangler_cores)
+        )
+    }
+}

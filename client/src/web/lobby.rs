@@ -1,0 +1,219 @@
+//! The page's way into a game: the ticket socket (quick matches), private
+//! rooms by code, spectating by link, the guest identity, and the rating
+//! after a game.
+
+use super::http;
+use super::socket::{Socket, SocketEvent};
+use super::{App, Screen, now_ms};
+use crate::lobby::{self, LobbyUpdate, Matched};
+use crate::wire::Inbox;
+use volley_shared::api::{Guest, PlayerModes, START_RATING, SeatGrant, SpectatorGrant};
+use volley_shared::{Mode, Seat, codec};
+
+/// "rating 1516 (+16)" from a player's records, once it has a game.
+fn rating_text(modes: &PlayerModes) -> Option<String> {
+    let record = modes.modes.first()?;
+    let previous = record
+        .recent
+        .get(1)
+        .map_or(START_RATING, |m| m.rating_after);
+    Some(format!(
+        "rating {:.0} ({:+.0})",
+        record.rating,
+        record.rating - previous
+    ))
+}
+
+impl App {
+    /// Opens a ticket for `mode` and waits on the queue screen.
+    pub(super) fn find_match(&self, mode: Mode) {
+        let name = self.player_name();
+        self.state.borrow_mut().mode = mode;
+        let url = self.ws_url(&format!(
+            "/api/matchmake?mode={}{}",
+            mode.as_str(),
+            self.guest_param()
+        ));
+        let app = self.clone();
+        let handler = move |event| app.on_ticket(event, mode, &name);
+        match Socket::open(&url, handler) {
+            Ok(ticket) => {
+                let mut state = self.state.borrow_mut();
+                state.ticket = Some(ticket);
+                state.queued_ms = now_ms();
+            }
+            Err(_) => self.set_text("queue-text", "could not reach the server"),
+        }
+        self.set_text(
+            "queue-text",
+            &format!("Looking for a {} match…", mode.as_str()),
+        );
+        self.show(Screen::Queue);
+    }
+
+    fn on_ticket(&self, event: SocketEvent, mode: Mode, name: &str) {
+        match event {
+            SocketEvent::Open => {
+                let mut state = self.state.borrow_mut();
+                state.ticket_inbox = Inbox::new();
+                if let (Some(ticket), Ok(bytes)) = (
+                    &state.ticket,
+                    codec::encode_opening(&lobby::find_match(mode, name)),
+                ) {
+                    ticket.send_bytes(&bytes);
+                }
+            }
+            SocketEvent::Bytes(bytes) => {
+                let read = self.state.borrow_mut().ticket_inbox.read(&bytes);
+                match read.and_then(|frame| frame.map(lobby::on_frame).transpose()) {
+                    Ok(Some(LobbyUpdate::Matched(matched))) => self.join(matched),
+                    Ok(_) => {}
+                    Err(err) => self.set_text("queue-text", &err.to_string()),
+                }
+            }
+            SocketEvent::Closed(_) => {}
+        }
+    }
+
+    pub(super) fn go_home(&self) {
+        self.show_invite(None);
+        {
+            let mut state = self.state.borrow_mut();
+            if let Some(ticket) = state.ticket.take() {
+                ticket.close();
+            }
+            if let Some(room) = state.room.take() {
+                room.close();
+            }
+            state.matched = None;
+            state.connection = "idle";
+        }
+        self.show(Screen::Home);
+    }
+
+    /// Creates a private room of `mode` (`code` is `None`) or joins one by
+    /// its code (whose mode the code itself names; `mode` is then unused).
+    pub(super) fn spawn_private(self, mode: Mode, code: Option<String>) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let name = js_sys::encode_uri_component(&self.player_name());
+            let guest = self.guest_param();
+            let path = match &code {
+                None => format!("/api/rooms?mode={}&name={name}{guest}", mode.as_str()),
+                Some(code) => format!(
+                    "/api/rooms/join?code={}&name={name}{guest}",
+                    js_sys::encode_uri_component(code.trim())
+                ),
+            };
+            match http::post::<SeatGrant>(&path).await {
+                Ok(grant) => {
+                    let invite = Some(grant.code.clone()).filter(|_| code.is_none());
+                    self.state.borrow_mut().mode = grant.mode;
+                    self.join(Matched::from(grant));
+                    self.show_invite(invite.as_deref());
+                }
+                Err(message) => self.set_text("home-error", &message),
+            }
+        });
+    }
+
+    /// Watches a room as a spectator.
+    pub(super) fn spawn_watch(self, room: String) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let path = format!(
+                "/api/rooms/{}/spectate",
+                js_sys::encode_uri_component(&room)
+            );
+            match http::post::<SpectatorGrant>(&path).await {
+                Ok(grant) => self.join(Matched {
+                    room: grant.room,
+                    game: grant.game,
+                    seat: Seat(0),
+                    token: grant.token,
+                }),
+                Err(message) => self.set_text("home-error", &message),
+            }
+        });
+    }
+
+    fn show_invite(&self, code: Option<&str>) {
+        let Some(invite) = self.element("invite") else {
+            return;
+        };
+        invite.set_hidden(code.is_none());
+        if let Some(code) = code {
+            self.set_text("invite-code", code);
+            let origin = self
+                .document
+                .location()
+                .and_then(|l| l.origin().ok())
+                .unwrap_or_default();
+            let link = format!("{origin}/?join={code}");
+            if let Some(anchor) = self.document.get_element_by_id("invite-link") {
+                let _ = anchor.set_attribute("href", &link);
+                anchor.set_text_content(Some(&link));
+            }
+        }
+    }
+
+    /// `&guest=TOKEN` for the Worker, when this browser has a guest identity.
+    fn guest_param(&self) -> String {
+        self.state
+            .borrow()
+            .guest
+            .as_ref()
+            .map_or(String::new(), |(_, token)| {
+                format!("&guest={}", js_sys::encode_uri_component(token))
+            })
+    }
+
+    /// Loads this browser's guest identity, or asks the Worker for one.
+    pub(super) fn spawn_guest(self) {
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let stored = storage.as_ref().and_then(|s| {
+            Some((
+                s.get_item("volley-guest-player").ok()??,
+                s.get_item("volley-guest-token").ok()??,
+            ))
+        });
+        if let Some(guest) = stored {
+            self.state.borrow_mut().guest = Some(guest);
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            let Ok(Guest { player, token }) = http::post::<Guest>("/api/guests").await else {
+                return;
+            };
+            if let Some(storage) = storage {
+                let _ = storage.set_item("volley-guest-player", &player);
+                let _ = storage.set_item("volley-guest-token", &token);
+            }
+            self.state.borrow_mut().guest = Some((player, token));
+        });
+    }
+
+    /// Shows the rating the coordinator gave after the game (the room
+    /// reports the result a moment after the last event).
+    pub(super) fn spawn_rating(self) {
+        let (player, mode) = {
+            let state = self.state.borrow();
+            match &state.guest {
+                Some((player, _)) => (player.clone(), state.mode),
+                None => return,
+            }
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            for _ in 0..10 {
+                let path = format!("/api/players/{player}?mode={}", mode.as_str());
+                if let Ok(modes) = http::get::<PlayerModes>(&path).await
+                    && let Some(text) = rating_text(&modes)
+                {
+                    self.set_text("rating", &text);
+                    self.state.borrow_mut().rating = text;
+                    self.update_status();
+                    return;
+                }
+                super::sleep_ms(500).await;
+            }
+        });
+    }
+}

@@ -1,0 +1,136 @@
+//! Connect Four in a real browser (Debian's Chromium over WebDriver): a
+//! person starts a Connect Four match from the home page, is matched with
+//! `volley-bot`, drops discs with the mouse and the keyboard to the end,
+//! sees the same result as the bot, and watches the replay to the same end.
+//! Screenshots go under `target/e2e/screens/`.
+
+use anyhow::{Context, Result, bail, ensure};
+use std::time::Duration;
+use url::Url;
+use volley_client::bot::Strategy;
+use volley_client::native::{matchmake, play};
+use volley_shared::artillery::ai::Skill;
+use volley_shared::{Mode, Outcome};
+use volley_tests::browser::{Browser, in_browser};
+use volley_tests::repo_root;
+
+const PAGE_LOAD: Duration = Duration::from_secs(30);
+
+pub async fn a_person_plays_connect_four_against_a_bot(base: Url) -> Result<()> {
+    let summary = in_browser("connect4", 1024, async |browser| {
+        play_in_browser(browser, &base).await
+    })
+    .await?;
+    println!("browser {summary}; screenshot target/e2e/screens/connect4.png");
+    Ok(())
+}
+
+/// Drops a disc: the first with a click on the board (its middle column),
+/// later ones with the keyboard, moving right past full columns. Returns
+/// once the room has resolved it.
+async fn drop_disc(browser: &Browser, discs: u32) -> Result<()> {
+    let seq = browser.status("data-seq").await?;
+    for attempt in 0..8 {
+        if attempt == 0 && discs == 0 {
+            browser.click("board").await?;
+        } else if attempt == 0 {
+            browser.press(" ").await?;
+        } else {
+            browser.press("\u{E014} ").await?;
+        }
+        let moved = browser
+            .wait_status("data-seq", |s| s != seq, Duration::from_secs(3))
+            .await;
+        if moved.is_ok() {
+            return Ok(());
+        }
+        if browser.status("data-my-turn").await? != "true" {
+            return Ok(());
+        }
+    }
+    bail!("no column took a disc")
+}
+
+async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
+    browser.goto(base.as_str()).await?;
+    browser
+        .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
+        .await
+        .context("the game never loaded")?;
+    browser.type_into("name", "person").await?;
+    browser.click("play-connect4").await?;
+    let bot = tokio::spawn({
+        let base = base.clone();
+        async move {
+            let matched = matchmake(&base, Mode::ConnectFour, "volley-bot").await?;
+            play(&base, &matched, Strategy::Aim(Skill(0.3)))
+                .await
+                .map_err(anyhow::Error::from)
+        }
+    });
+    browser
+        .wait_status("data-screen", |s| s == "game", Duration::from_secs(30))
+        .await?;
+    ensure!(
+        browser.status("data-game").await? == "connect4",
+        "the page plays {}",
+        browser.status("data-game").await?
+    );
+    browser
+        .wait_status(
+            "data-seq",
+            |s| s != "0" && !s.is_empty(),
+            Duration::from_secs(30),
+        )
+        .await?;
+    let mut discs = 0;
+    loop {
+        let screen = browser.status("data-screen").await?;
+        if screen == "over" {
+            break;
+        }
+        ensure!(screen == "game", "left the game for {screen}");
+        if browser.status("data-my-turn").await? == "true" {
+            drop_disc(browser, discs).await?;
+            discs += 1;
+            if discs == 3 {
+                let playing = repo_root().join("target/e2e/screens/connect4-playing.png");
+                browser.screenshot(&playing).await?;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        ensure!(discs <= 21, "more discs than a board holds");
+    }
+    let outcome = browser.status("data-outcome").await?;
+    let report = bot.await.context("bot task")??;
+    let expected = match report.outcome {
+        Outcome::Winner(seat) if seat == report.seat => "lost",
+        Outcome::Winner(_) => "won",
+        Outcome::Draw => "draw",
+    };
+    ensure!(
+        outcome == expected,
+        "the page says {outcome:?}, the bot saw {:?}",
+        report.outcome
+    );
+    ensure!(discs > 0, "the person never dropped a disc");
+    // The replay plays the same game again, to the same end.
+    let result = browser.text("result").await?;
+    browser.click("watch-replay").await?;
+    browser
+        .wait_status("data-screen", |s| s == "game", Duration::from_secs(10))
+        .await
+        .context("the replay did not start")?;
+    browser
+        .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
+        .await
+        .context("the replay did not end")?;
+    let replayed = browser.text("result").await?;
+    if outcome == "lost" {
+        ensure!(
+            replayed == result,
+            "the replay ended {replayed:?}, the game {result:?}"
+        );
+    }
+    Ok(format!("{outcome} after {discs} discs, replayed"))
+}
