@@ -242,6 +242,8 @@ impl<G: ClientGame> GameSession<G> {
                 self.over = view.outcome();
                 self.state = Some(view);
                 self.deadline_ms = deadline_ms;
+                // A move sent before a reconnection may never have arrived.
+                self.moved_in_turn = None;
                 Ok(Update::Welcomed)
             }
             RoomServerFrame::Event {
@@ -276,6 +278,7 @@ impl<G: ClientGame> GameSession<G> {
                 self.role = Some(role);
                 self.waiting = waiting;
                 self.deadline_ms = deadline_ms;
+                self.moved_in_turn = None;
                 Ok(Update::Resumed)
             }
             RoomServerFrame::Live { seat, live } => Ok(Update::Live { seat, live }),
@@ -289,7 +292,11 @@ impl<G: ClientGame> GameSession<G> {
                 self.over = Some(outcome);
                 Ok(Update::GameOver(outcome))
             }
-            RoomServerFrame::Error { code, message } => Ok(Update::Refused { code, message }),
+            RoomServerFrame::Error { code, message } => {
+                // A refused move leaves the turn to make another.
+                self.moved_in_turn = None;
+                Ok(Update::Refused { code, message })
+            }
             RoomServerFrame::Pong { .. } => Ok(Update::Nothing),
         }
     }

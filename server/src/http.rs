@@ -1,6 +1,8 @@
 //! Small HTTP helpers shared by the routes and the Durable Objects.
 //! (Error responses come from [`crate::error::ServerError`].)
 
+use crate::error::ServerError;
+use volley_shared::Mode;
 use worker::Request;
 
 /// Whether the request asks for a WebSocket upgrade.
@@ -38,4 +40,16 @@ pub fn cf_field(req: &Request, name: &str) -> Option<String> {
     value
         .as_string()
         .or_else(|| value.as_f64().map(|n| n.to_string()))
+}
+
+/// The mode named by `?mode=` (a duel when there is none).
+pub fn mode_param(req: &Request) -> Result<Mode, ServerError> {
+    let name = query_param(req, "mode").unwrap_or_else(|| "duel".into());
+    Mode::parse(&name).ok_or_else(|| {
+        let known: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+        ServerError::BadRequest(format!(
+            "unknown mode {name:?}; modes are {}",
+            known.join(", ")
+        ))
+    })
 }

@@ -85,22 +85,10 @@ fn health() -> Result<Response> {
     })?)
 }
 
-/// The mode named by `?mode=` (default `duel`).
-fn mode_of(req: &Request) -> Result<Mode> {
-    let name = http::query_param(req, "mode").unwrap_or_else(|| "duel".into());
-    Mode::parse(&name).ok_or_else(|| {
-        let known: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
-        ServerError::BadRequest(format!(
-            "unknown mode {name:?}; modes are {}",
-            known.join(", ")
-        ))
-    })
-}
-
 /// Sends the request to the coordinator shard of its mode, adding the
 /// continent Cloudflare saw the client connect from.
 async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response> {
-    let mode = mode_of(&req)?;
+    let mode = http::mode_param(&req)?;
     forward_to_coordinator(req, env, mode, path).await
 }
 
@@ -182,7 +170,7 @@ fn new_guest(env: &Env) -> Result<Response> {
 /// or from all of them.
 async fn players(req: &Request, env: &Env, player: &str) -> Result<Response> {
     let modes = match http::query_param(req, "mode") {
-        Some(_) => vec![mode_of(req)?],
+        Some(_) => vec![http::mode_param(req)?],
         None => Mode::ALL.to_vec(),
     };
     let mut found = Vec::new();

@@ -102,6 +102,35 @@ impl Settings {
     }
 }
 
+/// The settings and the join-token key of one object instance, read at
+/// first use and kept (an instance lives until it is evicted; a changed
+/// var or secret takes effect in new instances).
+#[derive(Default)]
+pub struct Cached {
+    settings: std::cell::OnceCell<Settings>,
+    key: std::cell::OnceCell<JoinKey>,
+}
+
+impl Cached {
+    /// The settings, parsed from `env` the first time.
+    pub fn get(&self, env: &Env) -> Result<&Settings, ServerError> {
+        if let Some(settings) = self.settings.get() {
+            return Ok(settings);
+        }
+        let parsed = Settings::from_env(env)?;
+        Ok(self.settings.get_or_init(|| parsed))
+    }
+
+    /// The join-token key, made from `JOIN_SECRET` the first time.
+    pub fn key(&self, env: &Env) -> Result<&JoinKey, ServerError> {
+        if let Some(key) = self.key.get() {
+            return Ok(key);
+        }
+        let made = join_key(env)?;
+        Ok(self.key.get_or_init(|| made))
+    }
+}
+
 /// The join-token key from the `JOIN_SECRET` secret.
 pub fn join_key(env: &Env) -> Result<JoinKey, ServerError> {
     let secret = env.secret("JOIN_SECRET").map_err(|_| {

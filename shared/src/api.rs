@@ -55,7 +55,7 @@ pub struct SeatGrant {
     /// The room, to connect to at `/api/rooms/{room}/ws`.
     pub room: RoomId,
     /// The room's mode (absent from servers older than protocol 2: a duel).
-    #[serde(default = "duel")]
+    #[serde(default = "duel", with = "url_name")]
     pub mode: Mode,
     /// The game the room plays (absent from servers older than protocol 2:
     /// artillery).
@@ -103,6 +103,7 @@ pub struct RoomInfo {
     /// When it was created, in ms since the Unix epoch.
     pub created_at_ms: u64,
     /// The mode it was matched for.
+    #[serde(with = "url_name")]
     pub mode: Mode,
     /// The game it plays.
     #[serde(default = "artillery")]
@@ -126,6 +127,7 @@ pub struct ShardStats {
     /// The shard's Durable Object id.
     pub coordinator_id: String,
     /// The shard's mode.
+    #[serde(with = "url_name")]
     pub mode: Mode,
     /// Tickets in the queue.
     pub tickets_waiting: u64,
@@ -175,7 +177,11 @@ pub struct PlayerRecord {
     /// The latest games, newest first.
     pub recent: Vec<PlayedMatch>,
     /// The mode (filled in by `GET /api/players/{id}`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "url_name::option"
+    )]
     pub mode: Option<Mode>,
 }
 
@@ -199,6 +205,40 @@ pub struct PlayerModes {
     pub player: String,
     /// One record per mode with rated games.
     pub modes: Vec<PlayerRecord>,
+}
+
+/// Modes in JSON bodies by their URL names (`duel`, `connect4`).
+mod url_name {
+    use crate::ids::Mode;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(mode: &Mode, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(mode.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Mode, D::Error> {
+        let name = String::deserialize(from)?;
+        Mode::parse(&name).ok_or_else(|| D::Error::custom(format!("unknown mode {name:?}")))
+    }
+
+    /// The same for an optional mode.
+    pub mod option {
+        use crate::ids::Mode;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(mode: &Option<Mode>, to: S) -> Result<S::Ok, S::Error> {
+            match mode {
+                Some(mode) => super::serialize(mode, to),
+                None => to.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Option<Mode>, D::Error> {
+            #[derive(Deserialize)]
+            struct Named(#[serde(with = "super")] Mode);
+            Ok(Option::<Named>::deserialize(from)?.map(|Named(mode)| mode))
+        }
+    }
 }
 
 /// The rating a player starts with in every mode.
@@ -229,9 +269,39 @@ mod tests {
         assert_eq!(json["room_id"], "ab".repeat(32));
         let back: RoomInfo = serde_json::from_value(json).unwrap();
         assert_eq!(back, info);
+    }
+
+    #[test]
+    fn replays_keep_the_first_release_spelling_of_modes() {
+        // Mode's own JSON (as in /replay) is the variant name, and reads
+        // from the URL name as well.
+        assert_eq!(serde_json::to_value(Mode::Duel).unwrap(), "Duel");
         for mode in Mode::ALL {
-            assert_eq!(serde_json::to_value(mode).unwrap(), mode.as_str());
+            let name = serde_json::Value::from(mode.as_str());
+            assert_eq!(serde_json::from_value::<Mode>(name).unwrap(), mode);
         }
+        let record = PlayerRecord {
+            player: "00000000000000aa".into(),
+            name: "ann".into(),
+            rating: 1516.0,
+            games: 1,
+            recent: Vec::new(),
+            mode: Some(Mode::Ffa3),
+        };
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["mode"], "ffa3");
+        assert_eq!(
+            serde_json::from_value::<PlayerRecord>(json).unwrap(),
+            record
+        );
+        let mut without = serde_json::to_value(&record).unwrap();
+        without.as_object_mut().unwrap().remove("mode");
+        assert_eq!(
+            serde_json::from_value::<PlayerRecord>(without)
+                .unwrap()
+                .mode,
+            None
+        );
     }
 
     #[test]

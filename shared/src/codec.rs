@@ -10,6 +10,7 @@
 //! ([`crate::protocol::opening`]).
 
 use crate::protocol::opening::{Answer, OPENING_TAG, Opening};
+use crate::protocol::{ErrorCode, Versions};
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 use thiserror::Error;
@@ -48,6 +49,16 @@ pub enum CodecError {
     /// A frame could not be encoded.
     #[error("could not encode frame: {0}")]
     Encode(String),
+}
+
+impl CodecError {
+    /// The error code a peer gets for bytes that could not be read.
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
+            _ => ErrorCode::MalformedFrame,
+        }
+    }
 }
 
 /// Encodes any frame. Fails only if the frame is over the server frame limit.
@@ -91,6 +102,24 @@ pub fn encode_answer(answer: &Answer) -> Result<Vec<u8>, CodecError> {
 /// not start with the opening tag (a version 1 first frame).
 pub fn decode_opening(bytes: &[u8]) -> Result<Option<Opening>, CodecError> {
     untagged::<Opening, MAX_CLIENT_FRAME_BYTES>(bytes)
+}
+
+/// The versions an opening offers, read from its fixed prefix alone: a
+/// server answers even an opening whose hello it cannot read (one from a
+/// later version naming a mode it does not know, or a malformed one).
+/// `None` when the bytes do not start with an opening's tag and versions.
+pub fn opening_versions(bytes: &[u8]) -> Option<Versions> {
+    match bytes.split_first() {
+        Some((&OPENING_TAG, rest)) if bytes.len() <= MAX_CLIENT_FRAME_BYTES => {
+            bincode::serde::decode_from_slice::<Versions, _>(
+                rest,
+                config::<MAX_CLIENT_FRAME_BYTES>(),
+            )
+            .ok()
+            .map(|(versions, _)| versions)
+        }
+        _ => None,
+    }
 }
 
 /// Decodes the server's first frame as an [`Answer`]; `None` when it does
@@ -139,9 +168,9 @@ mod tests {
     use super::*;
     use crate::connect_four::ConnectFour;
     use crate::ids::Mode;
+    use crate::protocol::Versions;
     use crate::protocol::opening::Hello;
     use crate::protocol::v1::{ClientFrame, ServerFrame};
-    use crate::protocol::{ErrorCode, Versions};
 
     type Client = ClientFrame<ConnectFour>;
 
@@ -226,6 +255,26 @@ mod tests {
         assert_eq!(decode_answer(&bytes), Ok(Some(answer)));
         let error = encode(&ServerFrame::<ConnectFour>::Pong { nonce: 3 }).unwrap();
         assert_eq!(decode_answer(&error), Ok(None));
+    }
+
+    #[test]
+    fn an_opening_s_versions_read_even_when_its_hello_does_not() {
+        let opening = Opening {
+            versions: Versions { min: 2, max: 9 },
+            hello: Hello::Join {
+                token: "t".into(),
+                last_seq: 0,
+            },
+        };
+        let mut bytes = encode_opening(&opening).unwrap();
+        assert_eq!(opening_versions(&bytes), Some(Versions { min: 2, max: 9 }));
+        // A hello this build cannot read (a mode from a later version).
+        bytes.truncate(3);
+        bytes.extend([0, 77, 1, b'x', 0]);
+        assert!(decode_opening(&bytes).is_err());
+        assert_eq!(opening_versions(&bytes), Some(Versions { min: 2, max: 9 }));
+        assert_eq!(opening_versions(&[3, 5]), None);
+        assert_eq!(opening_versions(&[OPENING_TAG]), None);
     }
 
     #[test]

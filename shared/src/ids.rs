@@ -55,20 +55,23 @@ impl fmt::Display for RoomId {
 }
 
 /// What kind of match a player asks for. Variants are only appended (the
-/// index is on the wire; the serde names, which bincode ignores, are the URL
-/// names used in JSON bodies).
+/// index is on the wire). In JSON a mode is its variant name, as in the
+/// first release's replays (`"Duel"`), and reads from its URL name too;
+/// the HTTP bodies of `crate::api` write the URL name ([`Mode::as_str`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Two tanks, one against one.
+    #[serde(alias = "duel")]
     Duel,
     /// Free-for-all for three tanks.
+    #[serde(alias = "ffa3")]
     Ffa3,
     /// Free-for-all for four tanks.
+    #[serde(alias = "ffa4")]
     Ffa4,
     /// Connect Four, one against one. Protocol 2 and later only: a version 1
     /// client cannot name it (its `Mode` ends at `Ffa4`).
-    #[serde(rename = "connect4")]
+    #[serde(alias = "connect4")]
     ConnectFour,
 }
 

@@ -392,3 +392,19 @@ fn sizes_stay_within_their_budgets() {
     let size = codec::encode(&welcome).unwrap().len();
     assert!(size <= 2_560, "worst 4-player snapshot is {size} bytes");
 }
+
+/// The replay JSON the first release served (`GET /api/rooms/{id}/replay`,
+/// a committed fixture): this release reads it, plays it, and writes the
+/// same JSON for the same replay.
+#[test]
+fn a_replay_served_by_the_first_release_still_reads_and_plays() {
+    use volley_shared::replay::Replay;
+    let text = include_str!("fixtures/replay-v1.json").trim();
+    let replay: Replay<Artillery> = serde_json::from_str(text).unwrap();
+    assert_eq!(replay.mode, Mode::Duel);
+    assert_eq!(replay.names, ["ann", "bob"]);
+    let (game, events) = replay.run().unwrap();
+    assert!(!events.is_empty());
+    assert!(game.turn() >= 1);
+    assert_eq!(serde_json::to_string(&replay).unwrap(), text);
+}

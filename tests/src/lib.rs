@@ -216,21 +216,34 @@ fn free_port() -> Result<u16> {
 
 /// GETs a URL and parses its JSON body. Any status but 2xx is an error.
 pub fn get_json(url: &Url) -> Result<serde_json::Value> {
+    get_body(url)
+}
+
+/// GETs a URL and reads its JSON body as `T` (one of the
+/// `volley_shared::api` bodies). Any status but 2xx is an error.
+pub fn get_body<T: serde::de::DeserializeOwned>(url: &Url) -> Result<T> {
     let mut response = ureq::get(url.as_str())
         .call()
         .with_context(|| format!("GET {url}"))?;
     let body = response.body_mut().read_to_string()?;
-    serde_json::from_str(&body).with_context(|| format!("GET {url}: not JSON: {body}"))
+    serde_json::from_str(&body).with_context(|| format!("GET {url}: not the expected JSON: {body}"))
 }
 
 /// POSTs an empty body to a URL and parses its JSON answer. Any status but
 /// 2xx is an error.
 pub fn post_json(url: &Url) -> Result<serde_json::Value> {
+    post_body(url)
+}
+
+/// POSTs an empty body to a URL and reads its JSON answer as `T` (one of
+/// the `volley_shared::api` bodies). Any status but 2xx is an error.
+pub fn post_body<T: serde::de::DeserializeOwned>(url: &Url) -> Result<T> {
     let mut response = ureq::post(url.as_str())
         .send_empty()
         .with_context(|| format!("POST {url}"))?;
     let body = response.body_mut().read_to_string()?;
-    serde_json::from_str(&body).with_context(|| format!("POST {url}: not JSON: {body}"))
+    serde_json::from_str(&body)
+        .with_context(|| format!("POST {url}: not the expected JSON: {body}"))
 }
 
 /// POSTs an empty body to a URL and returns the status, whatever it is.

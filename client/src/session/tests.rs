@@ -227,3 +227,34 @@ fn a_move_out_of_turn_or_against_the_rules_is_never_sent() {
     assert_eq!(session.show_live(4), Ok(RoomClientFrame::Live(4)));
     assert_eq!(session.make_move(4), Ok(RoomClientFrame::Move(4)));
 }
+
+#[test]
+fn a_move_may_be_made_again_after_a_refusal_or_a_reconnect() {
+    let mut server = ConnectFour::new(&(), 0, 2).unwrap();
+    server.begin();
+    let mut session = GameSession::<ConnectFour>::new();
+    let welcome = |view: &ConnectFour, seq| RoomServerFrame::Welcome {
+        role: Role::Player(Seat(0)),
+        seq,
+        names: vec!["a".into(), "b".into()],
+        waiting: false,
+        view: view.clone(),
+        deadline_ms: None,
+    };
+    session.on_frame(welcome(&server, 1)).unwrap();
+    assert!(session.make_move(3).is_ok());
+    assert!(!session.my_turn());
+    session
+        .on_frame(RoomServerFrame::Error {
+            code: volley_shared::ErrorCode::RateLimited,
+            message: "slow down".into(),
+        })
+        .unwrap();
+    assert!(session.my_turn(), "a refused move can be sent again");
+    assert!(session.make_move(3).is_ok());
+    session.on_frame(welcome(&server, 1)).unwrap();
+    assert!(
+        session.my_turn(),
+        "a move lost in a reconnection can be sent again"
+    );
+}

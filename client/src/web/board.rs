@@ -87,16 +87,17 @@ pub fn scene(
     }
     let size = 16.0 * overlay.text_scale;
     ctx.set_font(&format!("{size:.0}px sans-serif"));
+    // Each player's colour and name, in the margins beside the board.
     for (index, name) in names.iter().enumerate().take(2) {
         let seat = Seat(index as u8);
         let x = if index == 0 {
-            12.0
+            16.0
         } else {
-            1024.0 - LEFT + 12.0
+            1024.0 - LEFT + 16.0
         };
-        disc(ctx, x + 10.0, 40.0, colour(seat));
+        disc(ctx, x + CELL * 0.4, 48.0, colour(seat));
         ctx.set_fill_style_str("#111");
-        let _ = ctx.fill_text(name, x + 26.0, 40.0 + size / 3.0);
+        let _ = ctx.fill_text(name, x + CELL * 0.9, 48.0 + size / 3.0);
     }
 }
 

@@ -4,7 +4,7 @@
 //! Screens are `<section>` elements in `client/web/index.html`; this module
 //! shows one at a time and draws the game every animation frame. The
 //! element `#status` carries the state as data attributes (`data-screen`,
-//! `data-game`, `data-my-turn`, `data-seq`, `data-outcome`,
+//! `data-game`, `data-seat`, `data-my-turn`, `data-seq`, `data-outcome`,
 //! `data-connection`, `data-connects`, `data-rating`, `data-room`) for
 //! people and for the browser tests, which wait on them instead of
 //! sleeping.
@@ -259,6 +259,10 @@ impl App {
         let attributes = [
             ("data-screen", state.screen.id().to_string()),
             ("data-game", game.to_string()),
+            (
+                "data-seat",
+                play.seat().map_or(String::new(), |seat| seat.0.to_string()),
+            ),
             ("data-my-turn", play.my_turn().to_string()),
             ("data-seq", play.last_seq().to_string()),
             ("data-outcome", outcome.to_string()),

@@ -288,10 +288,37 @@ mod tests {
         let init = InitRoom::decode(INIT_ROOM_PATH, &bytes).unwrap();
         assert_eq!(init.setup.mode(), Mode::Duel);
         assert_eq!(init.created_by, "c0ffee");
-        let AnySetup::Artillery(setup) = init.setup else {
+        let AnySetup::Artillery(setup) = &init.setup else {
             panic!("format 1 is artillery");
         };
         assert_eq!(setup.seats.len(), 2);
         assert_eq!(setup.seed, u64::MAX - 1);
+        // And this release writes an artillery room's init the same way.
+        assert_eq!(init.encode().unwrap(), (INIT_ROOM_PATH, bytes));
+    }
+
+    /// `ClaimSeat` and `GameResult` as the first release encoded them.
+    #[test]
+    fn claims_and_results_of_the_first_release_still_decode() {
+        let claim_bytes = hex::decode(include_str!("fixtures/claim-seat-v1.hex").trim()).unwrap();
+        let claim: ClaimSeat = blob::decode(Kind::Message, &claim_bytes).unwrap();
+        assert_eq!(
+            claim,
+            ClaimSeat {
+                seat: Seat(1),
+                player: PlayerId(u64::MAX),
+                name: "friend".into(),
+            }
+        );
+        assert_eq!(blob::encode(Kind::Message, &claim).unwrap(), claim_bytes);
+        let result_bytes = hex::decode(include_str!("fixtures/game-result-v1.hex").trim()).unwrap();
+        let result: GameResult = blob::decode(Kind::Message, &result_bytes).unwrap();
+        assert_eq!(result.room, RoomId("ab".repeat(32)));
+        assert_eq!(result.mode, Mode::Ffa3);
+        assert_eq!(result.outcome, Outcome::Winner(Seat(2)));
+        assert_eq!(result.seats.len(), 3);
+        assert!(result.seats[1].bot);
+        assert_eq!(result.at_ms, 1_900_000_000_000);
+        assert_eq!(blob::encode(Kind::Message, &result).unwrap(), result_bytes);
     }
 }

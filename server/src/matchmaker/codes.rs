@@ -1,10 +1,12 @@
 //! Join codes for private rooms, and the limit on guessing them, as pure
 //! logic.
 //!
-//! A code is the mode's seat count followed by eight characters from an
+//! A code is its mode's prefix followed by eight characters from an
 //! alphabet without look-alikes (no 0/O, 1/I/L, no U/V): `2K7MQ9XTP` is a
-//! duel. The first character routes the code to its mode's coordinator; the
-//! other eight carry 8 × log2(29) ≈ 38.9 bits of randomness. With
+//! duel. The prefix routes the code to its mode's coordinator: the seat
+//! count for artillery (`2`, `3`, `4`, as the first release made them) and
+//! `C` for Connect Four. The other eight characters carry
+//! 8 × log2(29) ≈ 38.9 bits of randomness. With
 //! [`MAX_FAILED_GUESSES`] wrong guesses per client address per minute, finding
 //! one of a thousand live codes by guessing takes on the order of 10^5 years.
 
@@ -19,11 +21,21 @@ pub const MAX_FAILED_GUESSES: u32 = 10;
 /// The guessing window.
 pub const GUESS_WINDOW_MS: u64 = 60_000;
 
+/// The first character of `mode`'s codes.
+pub fn prefix(mode: Mode) -> char {
+    match mode {
+        Mode::Duel => '2',
+        Mode::Ffa3 => '3',
+        Mode::Ffa4 => '4',
+        Mode::ConnectFour => 'C',
+    }
+}
+
 /// A code for `mode` from 64 random bits (29^8 is far below 2^64, so the
 /// characters are uniform for all practical purposes).
 pub fn new_code(mode: Mode, mut random: u64) -> String {
     let mut code = String::with_capacity(RANDOM_LEN + 1);
-    code.push(char::from(b'0' + mode.players() as u8));
+    code.push(prefix(mode));
     let base = ALPHABET.len() as u64;
     for _ in 0..RANDOM_LEN {
         let index = usize::try_from(random % base).unwrap_or(0);
@@ -42,8 +54,8 @@ pub fn parse_code(typed: &str) -> Option<(String, Mode)> {
         .map(|c| c.to_ascii_uppercase())
         .collect();
     let mut chars = code.chars();
-    let seats = usize::try_from(chars.next()?.to_digit(10)?).ok()?;
-    let mode = Mode::ALL.into_iter().find(|m| m.players() == seats)?;
+    let first = chars.next()?;
+    let mode = Mode::ALL.into_iter().find(|m| prefix(*m) == first)?;
     let random: Vec<char> = chars.collect();
     let valid = random.len() == RANDOM_LEN
         && random
@@ -100,6 +112,18 @@ mod tests {
             assert_eq!(parse_code(&code), Some((code.clone(), Mode::Ffa3)));
         }
         assert_ne!(new_code(Mode::Duel, 1), new_code(Mode::Duel, 2));
+    }
+
+    #[test]
+    fn every_mode_gets_its_own_prefix_back() {
+        for mode in Mode::ALL {
+            let code = new_code(mode, 0xfeed_f00d);
+            assert_eq!(parse_code(&code), Some((code.clone(), mode)), "{code}");
+            assert_eq!(parse_code(&code.to_lowercase()).map(|(_, m)| m), Some(mode));
+        }
+        // Codes the first release made still name their mode.
+        assert_eq!(parse_code("2K7MQ9XTP").map(|(_, m)| m), Some(Mode::Duel));
+        assert!(new_code(Mode::ConnectFour, 7).starts_with('C'));
     }
 
     #[test]

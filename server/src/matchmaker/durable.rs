@@ -26,9 +26,8 @@ use super::storage::Storage;
 use crate::error::{Result, ServerError, respond};
 use crate::http;
 use crate::internal::{self, GameResult, RESULT_PATH};
-use crate::settings::Settings;
+use crate::settings::{self, Settings};
 use crate::sql::Schema;
-use std::cell::OnceCell;
 use volley_shared::api::{CreatedRoom, ShardStats};
 use volley_shared::{Mode, PlayerId, RoomId};
 use worker::{
@@ -42,7 +41,7 @@ pub struct Matchmaker {
     state: State,
     env: Env,
     /// The settings, parsed once per instance.
-    settings: OnceCell<Settings>,
+    settings: settings::Cached,
     /// Whether the tables exist (created or checked once per instance).
     schema: Schema,
 }
@@ -52,7 +51,7 @@ impl DurableObject for Matchmaker {
         Self {
             state,
             env,
-            settings: OnceCell::new(),
+            settings: settings::Cached::default(),
             schema: Schema::default(),
         }
     }
@@ -143,11 +142,7 @@ impl Matchmaker {
     }
 
     fn settings(&self) -> Result<&Settings> {
-        if let Some(settings) = self.settings.get() {
-            return Ok(settings);
-        }
-        let parsed = Settings::from_env(&self.env)?;
-        Ok(self.settings.get_or_init(|| parsed))
+        self.settings.get(&self.env)
     }
 
     fn storage(&self) -> Result<Storage> {
@@ -157,8 +152,7 @@ impl Matchmaker {
 
     /// The mode a request is for (`?mode=`, which the Worker always sets).
     fn mode(req: &Request) -> Result<Mode> {
-        let name = http::query_param(req, "mode").unwrap_or_else(|| "duel".into());
-        Mode::parse(&name).ok_or_else(|| ServerError::BadRequest(format!("unknown mode {name:?}")))
+        http::mode_param(req)
     }
 
     fn stats(&self, req: &Request) -> Result<Response> {

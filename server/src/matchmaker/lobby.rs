@@ -11,7 +11,9 @@ use crate::handshake::Offered;
 use volley_shared::Mode;
 use volley_shared::artillery::Artillery;
 use volley_shared::codec::{self, CodecError};
-use volley_shared::protocol::{ErrorCode, Hello, LobbyClientFrame, LobbyServerFrame, Party, v1};
+use volley_shared::protocol::{
+    ErrorCode, Hello, LobbyClientFrame, LobbyServerFrame, MAX_NAME_LEN, Party, Versions, v1,
+};
 
 /// A version 1 frame on a ticket socket.
 type V1Frame = v1::ClientFrame<Artillery>;
@@ -36,6 +38,9 @@ pub enum Request {
     FindMatch(FindMatch),
     /// A liveness probe.
     Ping(u64),
+    /// An opening whose versions can be read but whose hello cannot (or
+    /// is not a `FindMatch`): answered, then refused with this code.
+    BadOpening(Versions, ErrorCode, String),
     /// Anything else: refused with this code and message.
     Refuse(ErrorCode, String),
 }
@@ -53,14 +58,24 @@ pub fn read(bytes: &[u8], first: bool, version: u16) -> Request {
                         name,
                         party,
                     }),
-                    Hello::Join { .. } => Request::Refuse(
+                    Hello::Join { .. } => Request::BadOpening(
+                        opening.versions,
                         ErrorCode::UnexpectedFrame,
                         "this is the matchmaker; Join goes to /api/rooms/{id}/ws".into(),
                     ),
                 };
             }
             Ok(None) => {}
-            Err(err) => return unreadable(&err),
+            Err(err) => {
+                return match codec::opening_versions(bytes) {
+                    Some(versions) => Request::BadOpening(
+                        versions,
+                        err.error_code(),
+                        format!("the opening's hello cannot be read: {err}"),
+                    ),
+                    None => unreadable(&err),
+                };
+            }
         }
     }
     if first || version == v1::VERSION {
@@ -93,12 +108,37 @@ pub fn read(bytes: &[u8], first: bool, version: u16) -> Request {
     }
 }
 
+/// Checks a `FindMatch` against the shard it came to: its mode must be
+/// the shard's, its name and party key at most [`MAX_NAME_LEN`] bytes, its
+/// party size 2 to the mode's seats.
+pub fn check(find: &FindMatch, shard_mode: Mode) -> Result<(), String> {
+    if find.mode != shard_mode {
+        return Err(format!(
+            "this is the {} coordinator; FindMatch asked for {}",
+            shard_mode.as_str(),
+            find.mode.as_str()
+        ));
+    }
+    if find.name.len() > MAX_NAME_LEN {
+        return Err(format!("a name is at most {MAX_NAME_LEN} bytes"));
+    }
+    if let Some(party) = &find.party {
+        if party.key.is_empty() || party.key.len() > MAX_NAME_LEN {
+            return Err(format!("a party key is 1 to {MAX_NAME_LEN} bytes"));
+        }
+        if !(2..=find.mode.players()).contains(&usize::from(party.size)) {
+            return Err(format!(
+                "a {} party has 2 to {} players",
+                find.mode.as_str(),
+                find.mode.players()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn unreadable(err: &CodecError) -> Request {
-    let code = match err {
-        CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
-        _ => ErrorCode::MalformedFrame,
-    };
-    Request::Refuse(code, err.to_string())
+    Request::Refuse(err.error_code(), err.to_string())
 }
 
 /// A lobby frame's bytes for a socket speaking `version`.
@@ -114,7 +154,7 @@ pub fn encode(frame: LobbyServerFrame, version: u16) -> Result<Vec<u8>, CodecErr
 mod tests {
     use super::*;
     use volley_shared::protocol::{Opening, Versions};
-    use volley_shared::{GameKind, PlayerId, RoomId, Seat};
+    use volley_shared::{GameKind, RoomId, Seat};
 
     #[test]
     fn a_version_1_find_match_is_read_with_its_stated_version() {
@@ -173,7 +213,15 @@ mod tests {
         .unwrap();
         assert!(matches!(
             read(&join, true, 1),
-            Request::Refuse(ErrorCode::UnexpectedFrame, _)
+            Request::BadOpening(v, ErrorCode::UnexpectedFrame, _) if v == versions
+        ));
+        // One whose hello this build cannot read is still answered.
+        let mut unknown = join.clone();
+        unknown.truncate(3);
+        unknown.extend([7, 7]);
+        assert!(matches!(
+            read(&unknown, true, 1),
+            Request::BadOpening(v, ErrorCode::MalformedFrame, _) if v == versions
         ));
     }
 
@@ -199,6 +247,37 @@ mod tests {
     }
 
     #[test]
+    fn a_find_match_is_checked_against_its_shard() {
+        let find = |mode, name: &str, party: Option<(&str, u8)>| FindMatch {
+            offered: Offered::V1(1),
+            mode,
+            name: name.into(),
+            party: party.map(|(key, size)| Party {
+                key: key.into(),
+                size,
+            }),
+        };
+        assert_eq!(check(&find(Mode::Duel, "ann", None), Mode::Duel), Ok(()));
+        assert_eq!(
+            check(&find(Mode::Ffa4, "ann", Some(("k", 4))), Mode::Ffa4),
+            Ok(())
+        );
+        for (request, shard) in [
+            (find(Mode::Duel, "ann", None), Mode::ConnectFour),
+            (find(Mode::Duel, &"x".repeat(33), None), Mode::Duel),
+            (find(Mode::Ffa4, "ann", Some(("", 2))), Mode::Ffa4),
+            (
+                find(Mode::Ffa4, "ann", Some((&"k".repeat(33), 2))),
+                Mode::Ffa4,
+            ),
+            (find(Mode::Ffa3, "ann", Some(("k", 4))), Mode::Ffa3),
+            (find(Mode::Duel, "ann", Some(("k", 1))), Mode::Duel),
+        ] {
+            assert!(check(&request, shard).is_err(), "{request:?} on {shard:?}");
+        }
+    }
+
+    #[test]
     fn matched_goes_out_in_each_version() {
         let matched = LobbyServerFrame::Matched {
             room: RoomId("ab".repeat(32)),
@@ -219,6 +298,5 @@ mod tests {
         let old: v1::ServerFrame<Artillery> =
             codec::decode_server(&encode(pong.clone(), 1).unwrap()).unwrap();
         assert_eq!(old, v1::ServerFrame::Pong { nonce: 1 });
-        let _ = PlayerId(1);
     }
 }

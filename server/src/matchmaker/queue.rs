@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use volley_shared::{Mode, PlayerId};
 
 /// The rating a player without one starts with.
-pub const DEFAULT_RATING: f64 = 1500.0;
+pub const DEFAULT_RATING: f64 = volley_shared::api::START_RATING;
 
 /// One player in a ticket.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

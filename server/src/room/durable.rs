@@ -39,7 +39,7 @@ use crate::settings::{self, Settings};
 use crate::sql::Schema;
 use crate::token::TokenError;
 use sockets::Gate;
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, RefCell};
 use volley_shared::RoomId;
 use volley_shared::protocol::{ErrorCode, close};
 use worker::{
@@ -54,7 +54,7 @@ pub struct GameRoom {
     env: Env,
     instance: u64,
     /// The settings, parsed once per instance.
-    settings: OnceCell<Settings>,
+    settings: settings::Cached,
     /// No handler has run on this instance yet.
     fresh: Cell<bool>,
     /// Whether this room counts its wake-ups, once known.
@@ -76,7 +76,7 @@ impl DurableObject for GameRoom {
             env,
             // Only a label: a failed draw leaves it 0.
             instance: getrandom::u64().unwrap_or(0),
-            settings: OnceCell::new(),
+            settings: settings::Cached::default(),
             fresh: Cell::new(true),
             counting: Cell::new(None),
             schema: Schema::default(),
@@ -96,11 +96,21 @@ impl DurableObject for GameRoom {
         self.woken(Wakeup::Message);
         if let Err(err) = self.on_message(&ws, message).await {
             worker::console_error!("room message failed: {err}");
-            sockets::send_error(
-                &ws,
-                ErrorCode::Internal,
-                "the room failed to handle that frame",
-            );
+            match sockets::load(&ws) {
+                // An admitted socket has its version: tell it, it stays.
+                Ok(Some(attached)) if attached.caller() != Caller::Pending => {
+                    sockets::send_error(
+                        &ws,
+                        ErrorCode::Internal,
+                        "the room failed to handle that frame",
+                    );
+                }
+                // Before its hello is done the client may not know which
+                // version a frame would be in: close instead.
+                _ => {
+                    let _ = ws.close(Some(close::INTERNAL), Some("the room failed; try again"));
+                }
+            }
         }
         Ok(())
     }
@@ -163,11 +173,7 @@ impl GameRoom {
     }
 
     fn settings(&self) -> Result<&Settings> {
-        if let Some(settings) = self.settings.get() {
-            return Ok(settings);
-        }
-        let parsed = Settings::from_env(&self.env)?;
-        Ok(self.settings.get_or_init(|| parsed))
+        self.settings.get(&self.env)
     }
 
     fn storage(&self) -> Result<Storage> {
@@ -221,7 +227,7 @@ impl GameRoom {
         };
         // Only a first frame needs the key (to judge its token).
         let key = match caller {
-            Caller::Pending => Some(settings::join_key(&self.env)?),
+            Caller::Pending => Some(self.settings.key(&self.env)?),
             Caller::Admitted { .. } => None,
         };
         let room_id = self.room_id();

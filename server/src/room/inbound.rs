@@ -10,10 +10,10 @@
 use super::effects::Effect;
 use super::engine::{Greeting, Room, refuse, refuse_and_close};
 use super::flood::FloodGuard;
-use crate::handshake::Offered;
+use crate::handshake::{self, Offered, Refusal};
 use crate::token::{Grant, TokenError};
 use volley_shared::codec::{self, CodecError};
-use volley_shared::protocol::{ErrorCode, Hello, Role, RoomClientFrame, close, v1};
+use volley_shared::protocol::{ErrorCode, Hello, Role, RoomClientFrame, Versions, close, v1};
 use volley_shared::{Game, protocol};
 
 /// Who sent a frame, as its socket remembers.
@@ -81,7 +81,14 @@ fn first_frame<G: Game>(
                 token,
                 last_seq,
             },
-            Hello::FindMatch { .. } => return not_a_join(),
+            Hello::FindMatch { .. } => {
+                return refuse_opening(
+                    room,
+                    opening.versions,
+                    ErrorCode::UnexpectedFrame,
+                    NOT_A_JOIN.to_string(),
+                );
+            }
         },
         Ok(None) => {
             match codec::decode_client::<v1::ClientFrame<G>>(bytes).map(v1::ClientFrame::sort) {
@@ -97,7 +104,17 @@ fn first_frame<G: Game>(
                 Err(err) => return unreadable(&err),
             }
         }
-        Err(err) => return unreadable(&err),
+        Err(err) => {
+            return match codec::opening_versions(bytes) {
+                Some(versions) => refuse_opening(
+                    room,
+                    versions,
+                    err.error_code(),
+                    format!("the opening's hello cannot be read: {err}"),
+                ),
+                None => unreadable(&err),
+            };
+        }
     };
     room.hello(now_ms, greeting, verify)
 }
@@ -121,22 +138,54 @@ fn read_frame<G: Game>(version: u16, bytes: &[u8]) -> Result<RoomClientFrame<G>,
     codec::decode_client::<RoomClientFrame<G>>(bytes).map_err(|err| unreadable(&err))
 }
 
+const NOT_A_JOIN: &str =
+    "the first frame on a room socket must be Hello (an opening with Join in protocol 2)";
+
 fn not_a_join<G: Game>() -> Vec<Effect<G>> {
     refuse_and_close(
         ErrorCode::UnexpectedFrame,
         close::PROTOCOL_VIOLATION,
-        "the first frame on a room socket must be Hello (an opening with Join in protocol 2)"
-            .to_string(),
+        NOT_A_JOIN.to_string(),
     )
 }
 
 /// The answer to bytes that are not a frame: the socket stays open.
 pub fn unreadable<G: Game>(err: &CodecError) -> Vec<Effect<G>> {
-    let code = match err {
-        CodecError::TooLarge { .. } => ErrorCode::FrameTooLarge,
-        _ => ErrorCode::MalformedFrame,
-    };
-    refuse(code, &err.to_string())
+    refuse(err.error_code(), &err.to_string())
+}
+
+/// Refuses an opening whose versions can be read but whose hello is not a
+/// room's (unreadable, or a `FindMatch`): the version is settled first, so
+/// the client learns who is too old or reads the error in its own version;
+/// then the socket is closed.
+fn refuse_opening<G: Game>(
+    room: &Room<G>,
+    versions: Versions,
+    code: ErrorCode,
+    message: String,
+) -> Vec<Effect<G>> {
+    match handshake::settle(room.setup().mode, Offered::Range(versions)) {
+        Ok(settled) => {
+            let mut effects: Vec<Effect<G>> =
+                settled.answer().map(Effect::Answer).into_iter().collect();
+            effects.extend(refuse_and_close(code, close::PROTOCOL_VIOLATION, message));
+            effects
+        }
+        Err(Refusal::V1 { message }) => {
+            refuse_and_close(Refusal::V1_CODE, Refusal::V1_CLOSE, message)
+        }
+        Err(Refusal::Opening {
+            answer,
+            close,
+            message,
+        }) => vec![
+            Effect::Answer(answer),
+            Effect::Close {
+                code: close,
+                reason: message,
+            },
+        ],
+    }
 }
 
 #[cfg(test)]

@@ -32,25 +32,23 @@ pub struct RoomRecord {
     pub created_at_ms: u64,
 }
 
-/// Format 4: an artillery room, as the first release stores it.
+/// Format 4: an artillery room, as the first release stores it. (Written
+/// from borrowed parts: a room is saved after every change, and copying it
+/// just to write it would cost a clone of the whole game each time.)
 #[derive(Serialize, Deserialize)]
-struct Format4 {
+#[serde(bound(deserialize = "R: serde::de::DeserializeOwned, S: serde::de::DeserializeOwned"))]
+struct Stored<R, S> {
     version: u16,
-    room: Room<Artillery>,
-    created_by: String,
-    location_hint: Option<String>,
+    room: R,
+    created_by: S,
+    location_hint: Option<S>,
     created_at_ms: u64,
 }
 
-/// Format 5: any game.
-#[derive(Serialize, Deserialize)]
-struct Format5 {
-    version: u16,
-    room: AnyRoom,
-    created_by: String,
-    location_hint: Option<String>,
-    created_at_ms: u64,
-}
+/// Format 4 as read.
+type Format4 = Stored<Room<Artillery>, String>;
+/// Format 5 (any game) as read.
+type Format5 = Stored<AnyRoom, String>;
 
 impl RoomRecord {
     /// A record for a new room.
@@ -71,26 +69,18 @@ impl RoomRecord {
     /// The stored bytes: format 4 for artillery, 5 for other games.
     pub fn to_blob(&self) -> Result<Vec<u8>, BlobError> {
         match &self.room {
-            AnyRoom::Artillery(room) => blob::encode(
-                Kind::Stored,
-                &Format4 {
-                    version: 4,
-                    room: room.clone(),
-                    created_by: self.created_by.clone(),
-                    location_hint: self.location_hint.clone(),
-                    created_at_ms: self.created_at_ms,
-                },
-            ),
-            room => blob::encode(
-                Kind::Stored,
-                &Format5 {
-                    version: 5,
-                    room: room.clone(),
-                    created_by: self.created_by.clone(),
-                    location_hint: self.location_hint.clone(),
-                    created_at_ms: self.created_at_ms,
-                },
-            ),
+            AnyRoom::Artillery(room) => blob::encode(Kind::Stored, &self.stored(4, room)),
+            room => blob::encode(Kind::Stored, &self.stored(5, room)),
+        }
+    }
+
+    fn stored<'a, R>(&'a self, version: u16, room: &'a R) -> Stored<&'a R, &'a str> {
+        Stored {
+            version,
+            room,
+            created_by: &self.created_by,
+            location_hint: self.location_hint.as_deref(),
+            created_at_ms: self.created_at_ms,
         }
     }
 

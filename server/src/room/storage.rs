@@ -210,3 +210,47 @@ impl Storage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::blob::{self, Kind};
+    use volley_shared::Seat;
+    use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
+    use volley_shared::replay::Action;
+
+    /// Logged actions as the first release stored them (committed
+    /// fixtures): this release reads them and writes the same bytes.
+    #[test]
+    fn actions_logged_by_the_first_release_still_read() {
+        let fixtures = [
+            (include_str!("fixtures/action-v1-begin.hex"), Action::Begin),
+            (
+                include_str!("fixtures/action-v1-move.hex"),
+                Action::Move {
+                    seat: Seat(1),
+                    mv: Fire {
+                        aim: Aim {
+                            angle_deg: 135,
+                            power: 72,
+                        },
+                        weapon: Weapon::Heavy,
+                    },
+                },
+            ),
+            (
+                include_str!("fixtures/action-v1-time-out.hex"),
+                Action::TimeOut,
+            ),
+            (
+                include_str!("fixtures/action-v1-resign.hex"),
+                Action::Resign { seat: Seat(0) },
+            ),
+        ];
+        for (text, action) in fixtures {
+            let bytes = hex::decode(text.trim()).unwrap();
+            let read: Action<Artillery> = blob::decode(Kind::Stored, &bytes).unwrap();
+            assert_eq!(read, action);
+            assert_eq!(blob::encode(Kind::Stored, &action).unwrap(), bytes);
+        }
+    }
+}

@@ -9,10 +9,13 @@ use std::time::Duration;
 use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::native::{matchmake, play};
+use volley_shared::Seat;
 use volley_shared::artillery::ai::Skill;
+use volley_shared::connect_four::ConnectFour;
+use volley_shared::replay::{Action, Replay};
 use volley_shared::{Mode, Outcome};
 use volley_tests::browser::{Browser, in_browser};
-use volley_tests::repo_root;
+use volley_tests::{get_body, repo_root};
 
 const PAGE_LOAD: Duration = Duration::from_secs(30);
 
@@ -27,7 +30,8 @@ pub async fn a_person_plays_connect_four_against_a_bot(base: Url) -> Result<()> 
 
 /// Drops a disc: the first with a click on the board (its middle column),
 /// later ones with the keyboard, moving right past full columns. Returns
-/// once the room has resolved it.
+/// once the room has resolved it (its events changed `data-seq`; whether it
+/// was this disc is checked against the room's log at the end).
 async fn drop_disc(browser: &Browser, discs: u32) -> Result<()> {
     let seq = browser.status("data-seq").await?;
     for attempt in 0..8 {
@@ -113,7 +117,21 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         "the page says {outcome:?}, the bot saw {:?}",
         report.outcome
     );
+    // Every disc the test dropped is in the room's own log, from the
+    // person's seat: a turn that timed out instead would not be.
+    let seat: u8 = browser.status("data-seat").await?.parse()?;
+    let room = browser.status("data-room").await?;
+    let replay: Replay<ConnectFour> = get_body(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
+    let logged = replay
+        .actions
+        .iter()
+        .filter(|a| matches!(a.action, Action::Move { seat: s, .. } if s == Seat(seat)))
+        .count();
     ensure!(discs > 0, "the person never dropped a disc");
+    ensure!(
+        logged == discs as usize,
+        "the test dropped {discs} discs, the room logged {logged} from seat {seat}"
+    );
     // The replay plays the same game again, to the same end.
     let result = browser.text("result").await?;
     browser.click("watch-replay").await?;

@@ -9,11 +9,11 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::{self, Matched};
 use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
-use volley_shared::api::SeatGrant;
+use volley_shared::api::{AllStats, Guest, PlayerModes, RoomInfo, SeatGrant};
 use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, Versions, v1};
 use volley_shared::{Mode, PROTOCOL_VERSION};
-use volley_tests::{get_json, post_json, post_text, post_text_from};
+use volley_tests::{get_body, get_json, post_body, post_json, post_text, post_text_from};
 
 /// Opens tickets for every name at once and waits for all their matches.
 async fn match_all(base: &Url, mode: Mode, names: &[&str]) -> Result<Vec<Matched>> {
@@ -191,56 +191,43 @@ pub async fn other_protocol_versions_are_refused(base: Url) -> Result<()> {
 
 pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
     let matched = match_all(&base, Mode::Duel, &["s-1", "s-2"]).await?;
-    let room = get_json(&base.join(&format!("/api/rooms/{}", matched[0].room))?)?;
+    let room: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", matched[0].room))?)?;
     // Local wrangler reports continent NA, which maps to eastern North America.
     ensure!(
-        room["location_hint"] == "enam",
-        "room created without the expected hint: {room}"
+        room.location_hint.as_deref() == Some("enam"),
+        "room created without the expected hint: {room:?}"
     );
-    let all = get_json(&base.join("/api/stats")?)?;
-    let modes = all["modes"].as_array().context("no modes")?;
-    ensure!(
-        modes.len() == Mode::ALL.len(),
-        "stats for {} modes",
-        modes.len()
-    );
-    ensure!(
-        modes.iter().any(|m| m["mode"] == "connect4"),
-        "no connect4 shard in {all}"
-    );
-    let duel = modes
+    let all: AllStats = get_body(&base.join("/api/stats")?)?;
+    let modes: Vec<Mode> = all.modes.iter().map(|m| m.mode).collect();
+    ensure!(modes == Mode::ALL, "stats for {modes:?}");
+    let duel = all
+        .modes
         .iter()
-        .find(|m| m["mode"] == "duel")
+        .find(|m| m.mode == Mode::Duel)
         .context("no duel stats")?;
-    ensure!(duel["matches_made"].as_u64() > Some(0), "{duel}");
+    ensure!(duel.matches_made > 0, "{duel:?}");
     ensure!(
-        duel["rooms_per_location_hint"]["enam"].as_u64() > Some(0),
-        "{duel}"
+        duel.rooms_per_location_hint.get("enam").copied() > Some(0),
+        "{duel:?}"
     );
     ensure!(
-        duel["wait_ms_p50"].is_u64() && duel["wait_ms_p99"].is_u64(),
-        "{duel}"
+        duel.wait_ms_p50.is_some() && duel.wait_ms_p99.is_some(),
+        "{duel:?}"
     );
-    ensure!(duel["tickets_waiting"] == 0, "{duel}");
+    ensure!(duel.tickets_waiting == 0, "{duel:?}");
     Ok(())
 }
 
 /// A guest identity from the Worker: (player id, token).
 fn guest(base: &Url) -> Result<(String, String)> {
-    let guest = post_json(&base.join("/api/guests")?)?;
-    Ok((
-        guest["player"].as_str().context("no player")?.to_string(),
-        guest["token"].as_str().context("no token")?.to_string(),
-    ))
+    let guest: Guest = post_body(&base.join("/api/guests")?)?;
+    Ok((guest.player, guest.token))
 }
 
 /// A guest's duel rating and rated games.
 fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>> {
-    let record = get_json(&base.join(&format!("/api/players/{player}?mode=duel"))?)?;
-    Ok(record["modes"]
-        .as_array()
-        .and_then(|modes| modes.first())
-        .and_then(|duel| Some((duel["rating"].as_f64()?, duel["games"].as_u64()?))))
+    let record: PlayerModes = get_body(&base.join(&format!("/api/players/{player}?mode=duel"))?)?;
+    Ok(record.modes.first().map(|duel| (duel.rating, duel.games)))
 }
 
 pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {

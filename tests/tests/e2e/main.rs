@@ -80,6 +80,7 @@ fn main() -> ExitCode {
         "version_1_and_version_2_clients_share_a_room",
         "two_bots_play_connect_four_to_the_same_result",
         "a_person_plays_connect_four_against_a_bot",
+        "a_private_connect_four_room_is_joined_by_its_code",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -219,6 +220,11 @@ fn main() -> ExitCode {
             &base,
             browser_connect4::a_person_plays_connect_four_against_a_bot,
         ),
+        trial(
+            names[32],
+            &base,
+            versions::a_private_connect_four_room_is_joined_by_its_code,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -238,6 +244,8 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         ("JOIN_SECRET", secret),
         ("VOLLEY_TEST_HOOKS", "1"),
         ("BOT_FILL_AFTER_MS_FFA3", BOT_FILL_AFTER_MS_FFA3),
+        // A person in the browser test needs more than 2.5 s per disc.
+        ("TURN_TIMEOUT_MS_CONNECT4", "15000"),
         ("VOLLEY_BENCH", "1"),
     ])
 }

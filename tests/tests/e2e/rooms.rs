@@ -10,11 +10,12 @@ use volley_client::lobby::Matched;
 use volley_client::native::{ClientError, Connection, open_room, play};
 use volley_client::session::{GameSession, Update};
 use volley_server::token::{Grant, JoinKey};
+use volley_shared::api::SpectatorGrant;
 use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
 use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame};
 use volley_shared::replay::Replay;
 use volley_shared::{Game, Outcome, PlayerId};
-use volley_tests::{get_json, post_json, post_status};
+use volley_tests::{get_json, post_body, post_status};
 
 /// The room frames of an artillery room, in the current protocol.
 pub type ServerFrame = RoomServerFrame<Artillery>;
@@ -174,8 +175,9 @@ pub async fn a_second_connection_replaces_the_first(base: Url) -> Result<()> {
 
 pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
     let (a, b) = match_two(&base).await?;
-    let watch = post_json(&base.join(&format!("/api/rooms/{}/spectate", a.room))?)?;
-    let token = watch["token"].as_str().context("no token")?.to_string();
+    let watch: SpectatorGrant = post_body(&base.join(&format!("/api/rooms/{}/spectate", a.room))?)?;
+    ensure!(watch.room == a.room && watch.game == a.game, "{watch:?}");
+    let token = watch.token;
     ensure!(
         post_status(&base.join(&format!("/api/rooms/{}/spectate", "0".repeat(64)))?)? == 404,
         "a spectator token for a room that does not exist"

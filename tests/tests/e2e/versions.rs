@@ -8,13 +8,14 @@ use anyhow::{Context, Result, bail, ensure};
 use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::Matched;
-use volley_client::native::{matchmake, open_room, open_ticket, play};
+use volley_client::native::{Client, matchmake, open_room, open_ticket, play};
 use volley_client::session::{GameSession, Update};
+use volley_shared::api::RoomInfo;
 use volley_shared::artillery::Artillery;
 use volley_shared::artillery::ai::choose_fire;
 use volley_shared::protocol::v1;
 use volley_shared::{GameKind, Mode, Outcome, RoomId, Seat};
-use volley_tests::get_json;
+use volley_tests::{get_body, get_json};
 
 type V1Client = v1::ClientFrame<Artillery>;
 type V1Server = v1::ServerFrame<Artillery>;
@@ -80,10 +81,10 @@ pub async fn a_version_1_client_plays_an_artillery_duel_to_the_end(base: Url) ->
     let ((outcome_a, seq_a), (outcome_b, seq_b)) = (ra?, rb?);
     ensure!(outcome_a == outcome_b, "{outcome_a:?} / {outcome_b:?}");
     ensure!(seq_a == seq_b, "{seq_a} / {seq_b} events");
-    let info = get_json(&base.join(&format!("/api/rooms/{}", a.room))?)?;
-    ensure!(info["phase"] == "finished", "room: {info}");
-    ensure!(info["game"] == "artillery", "room: {info}");
-    ensure!(info["seq"] == seq_a, "room seq {} vs {seq_a}", info["seq"]);
+    let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", a.room))?)?;
+    ensure!(info.phase == "finished", "room: {info:?}");
+    ensure!(info.game == GameKind::Artillery, "room: {info:?}");
+    ensure!(info.seq == seq_a, "room seq {} vs {seq_a}", info.seq);
     println!("version 1 duel: {outcome_a:?} after {seq_a} events");
     Ok(())
 }
@@ -159,5 +160,34 @@ pub async fn two_bots_play_connect_four_to_the_same_result(base: Url) -> Result<
         game.outcome
     );
     println!("connect four: {:?} after {} events", ra.outcome, ra.events);
+    Ok(())
+}
+
+pub async fn a_private_connect_four_room_is_joined_by_its_code(base: Url) -> Result<()> {
+    let client = Client::new(base.clone());
+    let private = client.create_private(Mode::ConnectFour, "host").await?;
+    ensure!(
+        private.code.starts_with('C') && private.code.len() == 9,
+        "code {}",
+        private.code
+    );
+    ensure!(private.seat.game == GameKind::ConnectFour, "{private:?}");
+    let typed = private.code.to_lowercase();
+    let friend = client.join_private(&typed, "friend").await?;
+    ensure!(
+        friend.room == private.seat.room && friend.game == GameKind::ConnectFour,
+        "friend got {friend:?}, host {:?}",
+        private.seat
+    );
+    let (rh, rf) = play_both(
+        &base,
+        &private.seat,
+        Strategy::BEST,
+        &friend,
+        Strategy::BEST,
+    )
+    .await?;
+    ensure!(rh.outcome == rf.outcome, "{rh:?} / {rf:?}");
+    ensure!(rh.events == rf.events, "{rh:?} / {rf:?}");
     Ok(())
 }

@@ -49,7 +49,7 @@ impl Matchmaker {
                 storage.delete_ticket(ticket.id)?;
                 storage.record_wait(now.saturating_sub(ticket.queued_at_ms), now)?;
                 for (ws, player, version) in self.sockets_of(ticket.id) {
-                    attachment::store(&ws, &TicketState::Matching)?;
+                    attachment::store(&ws, &TicketState::matching(version))?;
                     players.push(Seated {
                         ws,
                         player,
@@ -91,7 +91,7 @@ impl Matchmaker {
 
     /// Creates and initialises the room for a match, then tells its players.
     async fn seat_match(&self, storage: &Storage, found: &Match, players: &[Seated]) -> Result<()> {
-        let key = crate::settings::join_key(&self.env)?;
+        let key = self.settings.key(&self.env)?;
         let hint = hint_for_match(found.tickets.iter().map(|t| t.hint.as_deref()));
         let mut seats: Vec<SeatSetup> = found
             .tickets
@@ -124,7 +124,7 @@ impl Matchmaker {
                 room: room.clone(),
                 game: found.mode.game(),
                 seat,
-                token: seat_token(&key, &room, seat, seated.player),
+                token: seat_token(key, &room, seat, seated.player),
             };
             tickets::send(&seated.ws, matched, seated.version);
             let _ = seated.ws.close(Some(close::NORMAL), Some("matched"));

@@ -57,13 +57,13 @@ impl Matchmaker {
             claimed: 1,
             expires_ms,
         })?;
-        let key = crate::settings::join_key(&self.env)?;
+        let key = self.settings.key(&self.env)?;
         let grant = SeatGrant {
             code,
             mode,
             game: mode.game(),
             seat: Seat(0),
-            token: seat_token(&key, &room, Seat(0), player),
+            token: seat_token(key, &room, Seat(0), player),
             room,
             player: player.to_string(),
             expires_ms,
@@ -118,14 +118,14 @@ impl Matchmaker {
                 "that seat could not be given; the game may have begun".into(),
             ));
         }
-        let key = crate::settings::join_key(&self.env)?;
+        let key = self.settings.key(&self.env)?;
         let mode = Self::mode(req)?;
         Ok(Response::from_json(&SeatGrant {
             code: private.code,
             mode,
             game: mode.game(),
             seat,
-            token: seat_token(&key, &room, seat, player),
+            token: seat_token(key, &room, seat, player),
             room,
             player: player.to_string(),
             expires_ms: private.expires_ms,

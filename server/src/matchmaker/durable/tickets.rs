@@ -3,20 +3,21 @@
 //!
 //! A socket's attachment says where it is ([`TicketState`]). Its format:
 //! the first release stored `Connected`, `Queued` and `Matching`; this
-//! release adds `QueuedAt`, for a ticket socket that agreed on protocol 2 or
-//! later, and still writes `Queued` for version 1 sockets, which the first
-//! release reads (fixtures under `matchmaker/fixtures/`).
+//! release adds `QueuedAt` and `MatchingAt`, for a ticket socket that agreed
+//! on protocol 2 or later, and still writes `Queued` and `Matching` for
+//! version 1 sockets, which the first release reads (fixtures under
+//! `matchmaker/fixtures/`).
 
 use super::{Matchmaker, random_u64};
 use crate::attachment;
 use crate::error::{Result, ServerError};
-use crate::handshake::{self, Refusal};
+use crate::handshake::{self, Offered, Refusal};
 use crate::http::{self, now_ms};
 use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
 use crate::matchmaker::queue::{Member, Ticket};
 use crate::matchmaker::storage::StoredTicket;
 use serde::{Deserialize, Serialize};
-use volley_shared::protocol::{ErrorCode, LobbyServerFrame, MAX_NAME_LEN, close, v1};
+use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close, v1};
 use volley_shared::{Mode, PlayerId, codec};
 use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPair};
 
@@ -57,6 +58,11 @@ pub enum TicketState {
         /// The version the socket speaks.
         version: u16,
     },
+    /// Like `Matching`, speaking this protocol version (2 or later).
+    MatchingAt {
+        /// The version the socket speaks.
+        version: u16,
+    },
 }
 
 impl TicketState {
@@ -74,6 +80,16 @@ impl TicketState {
         }
     }
 
+    /// A socket taken into a match, written as the first release writes it
+    /// for version 1.
+    pub fn matching(version: u16) -> TicketState {
+        if version == v1::VERSION {
+            TicketState::Matching
+        } else {
+            TicketState::MatchingAt { version }
+        }
+    }
+
     /// The ticket, player and version of a queued socket.
     pub fn ticket(&self) -> Option<(u64, PlayerId, u16)> {
         match *self {
@@ -83,14 +99,19 @@ impl TicketState {
                 player,
                 version,
             } => Some((ticket, player, version)),
-            TicketState::Connected { .. } | TicketState::Matching => None,
+            TicketState::Connected { .. }
+            | TicketState::Matching
+            | TicketState::MatchingAt { .. } => None,
         }
     }
 
     /// The version frames to this socket are in (version 1 until it
     /// agreed on another).
     pub fn version(&self) -> u16 {
-        self.ticket().map_or(v1::VERSION, |(_, _, version)| version)
+        match *self {
+            TicketState::MatchingAt { version } => version,
+            _ => self.ticket().map_or(v1::VERSION, |(_, _, version)| version),
+        }
     }
 }
 
@@ -111,6 +132,50 @@ pub fn send_error(ws: &WebSocket, code: ErrorCode, message: &str) {
         .flatten()
         .map_or(v1::VERSION, |state| state.version());
     send_error_in(ws, code, message, version);
+}
+
+/// Where a ticket socket connected from, as the Worker said.
+struct Place {
+    continent: Option<String>,
+    hint: Option<String>,
+    player: Option<PlayerId>,
+}
+
+/// Settles a ticket socket's version for `mode`: sends the answer to an
+/// opening, or refuses (and closes) the socket; the version, if settled.
+fn settle(ws: &WebSocket, mode: Mode, offered: Offered) -> Result<Option<u16>> {
+    match handshake::settle(mode, offered) {
+        Ok(settled) => {
+            if let Some(answer) = settled.answer() {
+                ws.send_with_bytes(codec::encode_answer(&answer)?)?;
+            }
+            Ok(Some(settled.version()))
+        }
+        Err(Refusal::V1 { message }) => {
+            send_error_in(ws, Refusal::V1_CODE, &message, v1::VERSION);
+            ws.close(Some(Refusal::V1_CLOSE), Some(message))?;
+            Ok(None)
+        }
+        Err(Refusal::Opening {
+            answer,
+            close,
+            message,
+        }) => {
+            let _ = ws.send_with_bytes(codec::encode_answer(&answer)?);
+            ws.close(Some(close), Some(message))?;
+            Ok(None)
+        }
+    }
+}
+
+/// Refuses a `FindMatch`. A version 1 socket stays open (it may send
+/// another, as the first release allowed); a later version's socket, whose
+/// opening was answered, is closed with 4002.
+fn refuse(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
+    send_error_in(ws, code, message, version);
+    if version != v1::VERSION {
+        let _ = ws.close(Some(close::PROTOCOL_VIOLATION), Some(message));
+    }
 }
 
 fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
@@ -168,6 +233,16 @@ impl Matchmaker {
         let first = matches!(state, TicketState::Connected { .. });
         match lobby::read(&bytes, first, version) {
             LobbyRequest::FindMatch(find) => self.find_match(ws, state, find).await,
+            LobbyRequest::BadOpening(versions, code, message) => {
+                let TicketState::Connected { mode, .. } = state else {
+                    send_error_in(ws, code, &message, version);
+                    return Ok(());
+                };
+                if let Some(version) = settle(ws, mode, Offered::Range(versions))? {
+                    refuse(ws, code, &message, version);
+                }
+                Ok(())
+            }
             LobbyRequest::Ping(nonce) => {
                 send(ws, LobbyServerFrame::Pong { nonce }, version);
                 Ok(())
@@ -179,6 +254,11 @@ impl Matchmaker {
         }
     }
 
+    /// A ticket socket's `FindMatch`: settles the version (refusing with
+    /// the close code that says who is too old), checks the request, then
+    /// queues the ticket. Once an opening has been answered, every refusal
+    /// or failure closes the socket, so the client never has to guess which
+    /// version a later frame is in.
     async fn find_match(&self, ws: &WebSocket, state: TicketState, find: FindMatch) -> Result<()> {
         let TicketState::Connected {
             mode: shard_mode,
@@ -189,50 +269,51 @@ impl Matchmaker {
         else {
             return Ok(());
         };
-        let settled = match handshake::settle(find.mode, find.offered) {
-            Ok(settled) => settled,
-            Err(Refusal::V1 { message }) => {
-                send_error_in(ws, Refusal::V1_CODE, &message, v1::VERSION);
-                ws.close(Some(Refusal::V1_CLOSE), Some(message))?;
-                return Ok(());
-            }
-            Err(Refusal::Opening {
-                answer,
-                close,
-                message,
-            }) => {
-                let _ = ws.send_with_bytes(codec::encode_answer(&answer)?);
-                ws.close(Some(close), Some(message))?;
-                return Ok(());
-            }
+        let Some(version) = settle(ws, find.mode, find.offered)? else {
+            return Ok(());
         };
-        if let Some(answer) = settled.answer() {
-            ws.send_with_bytes(codec::encode_answer(&answer)?)?;
-        }
-        let version = settled.version();
-        let mode = find.mode;
-        let party_ok = find.party.as_ref().is_none_or(|party| {
-            !party.key.is_empty()
-                && party.key.len() <= MAX_NAME_LEN
-                && (2..=mode.players()).contains(&usize::from(party.size))
-        });
-        if mode != shard_mode || find.name.len() > MAX_NAME_LEN || !party_ok {
-            send_error_in(
-                ws,
-                ErrorCode::UnexpectedFrame,
-                "mode differs from ?mode=, name or party key too long, or party size outside 2..=seats",
-                version,
-            );
+        if let Err(message) = lobby::check(&find, shard_mode) {
+            refuse(ws, ErrorCode::UnexpectedFrame, &message, version);
             return Ok(());
         }
+        let place = Place {
+            continent,
+            hint,
+            player,
+        };
+        match self.queue(ws, find, place, version).await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                worker::console_error!("could not queue a ticket: {err}");
+                send_error_in(
+                    ws,
+                    ErrorCode::Internal,
+                    "could not queue the ticket; try again",
+                    version,
+                );
+                let _ = ws.close(Some(close::INTERNAL), Some("could not queue the ticket"));
+                Ok(())
+            }
+        }
+    }
+
+    /// Queues a checked `FindMatch` (or adds a member to its party) and
+    /// matches what can be matched.
+    async fn queue(
+        &self,
+        ws: &WebSocket,
+        find: FindMatch,
+        place: Place,
+        version: u16,
+    ) -> Result<()> {
         let now = now_ms();
         let storage = self.storage()?;
-        let player = match player {
+        let player = match place.player {
             Some(player) => player,
             None => PlayerId(random_u64()?),
         };
         if storage.is_queued(player)? {
-            send_error_in(
+            refuse(
                 ws,
                 ErrorCode::UnexpectedFrame,
                 "this player already has a ticket",
@@ -240,6 +321,7 @@ impl Matchmaker {
             );
             return Ok(());
         }
+        let mode = find.mode;
         let member = Member {
             player,
             name: find.name.clone(),
@@ -260,9 +342,9 @@ impl Matchmaker {
                     members: Vec::new(),
                     mode,
                     protocol: version,
-                    continent,
+                    continent: place.continent,
                     queued_at_ms: now,
-                    hint,
+                    hint: place.hint,
                 },
                 want: find.party.as_ref().map_or(1, |p| usize::from(p.size)),
                 party: find.party.as_ref().map(|p| p.key.clone()),
@@ -371,5 +453,10 @@ mod tests {
         let v2 = TicketState::queued(42, PlayerId(7), 2);
         assert_eq!(v2.ticket(), Some((42, PlayerId(7), 2)));
         assert_eq!(v2.version(), 2);
+        // A socket being matched keeps its version; version 1 is written
+        // as the first release wrote it.
+        assert_eq!(TicketState::matching(2).version(), 2);
+        assert_eq!(TicketState::matching(1), TicketState::Matching);
+        assert_eq!(TicketState::matching(1).version(), 1);
     }
 }

@@ -35,6 +35,10 @@ impl GameRoom {
         let mut reports = Vec::new();
         let mut timers_changed = false;
         let mut deleted = false;
+        // Who the caller turns out to be: written to its socket only once
+        // storage is done, just before the frames go out, so a socket is
+        // never admitted without its answer and welcome.
+        let mut admitted = None;
         let (caller, mut caller_role, mut version) = match caller {
             Some((ws, who)) => {
                 let role = match who {
@@ -57,9 +61,7 @@ impl GameRoom {
                     outbox.push(Outgoing::ToCaller(outbound::encode_for(&frame, version)?));
                 }
                 Effect::Admit(role) => {
-                    if let Some(ws) = caller {
-                        self.admit(ws, role, version)?;
-                    }
+                    admitted = Some(role);
                     caller_role = Some(role);
                 }
                 Effect::CatchUp {
@@ -122,6 +124,9 @@ impl GameRoom {
         }
         if timers_changed && !deleted {
             self.reschedule(storage, now).await?;
+        }
+        if let (Some(ws), Some(role)) = (caller, admitted) {
+            self.admit(ws, role, version)?;
         }
         self.send(caller, outbox);
         for outcome in reports {

@@ -6,7 +6,7 @@ use super::GameRoom;
 use crate::error::Result;
 use crate::http::now_ms;
 use crate::room::any::AnyRoom;
-use crate::settings::{self, JOIN_TOKEN_TTL_MS};
+use crate::settings::JOIN_TOKEN_TTL_MS;
 use crate::token::Grant;
 use volley_shared::api::{RoomInfo, SpectatorGrant};
 use volley_shared::{PlayerId, Role};
@@ -46,7 +46,7 @@ impl GameRoom {
     /// `POST /api/rooms/{id}/spectate`: a token to watch this room.
     pub(super) fn spectator_token(&self) -> Result<Response> {
         let record = self.load_record()?;
-        let token = settings::join_key(&self.env)?.sign(
+        let token = self.settings.key(&self.env)?.sign(
             &self.room_id(),
             Grant {
                 role: Role::Spectator,

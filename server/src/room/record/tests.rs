@@ -4,7 +4,7 @@
 use super::*;
 use crate::internal::{RoomSetup, SeatSetup};
 use volley_shared::connect_four::ConnectFour;
-use volley_shared::{Game, Mode, PlayerId, Seat};
+use volley_shared::{Game, Mode, PlayerId};
 
 fn fixture() -> Vec<u8> {
     hex::decode(include_str!("../fixtures/record-v4-artillery.hex").trim()).unwrap()
@@ -75,7 +75,6 @@ fn other_games_are_written_in_format_5() {
         record.room.game_kind(),
         volley_shared::GameKind::ConnectFour
     );
-    let _ = Seat(0);
 }
 
 #[test]
