@@ -126,6 +126,19 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
+# VOLLEY_BUILD, baked into the Worker and the page: the commit, and
+# "-dirty" when the tree has changes (server/src/build.rs).
+export_build_id() {
+  if [ -z "${VOLLEY_BUILD:-}" ]; then
+    local commit
+    commit=$(git -C "$VOLLEY_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+    if ! git -C "$VOLLEY_ROOT" diff --quiet HEAD 2>/dev/null; then
+      commit="$commit-dirty"
+    fi
+    export VOLLEY_BUILD="$commit"
+  fi
+}
+
 # Python 3, for scripts/module-cycles.
 ensure_python() {
   if command -v python3 >/dev/null; then

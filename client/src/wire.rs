@@ -1,70 +1,120 @@
-//! Reading a socket's frames after an opening, for a transport that gets
-//! them one by one in callbacks (the browser): the server's answer comes
-//! first, then frames of the agreed version. (The native transport awaits
-//! the answer instead: `native::Connection::open_with`.)
+//! Frames in whichever protocol version a socket agreed on, for both
+//! transports: the current version's frames as they are, version 1's
+//! converted to and from the current types (a server of the previous
+//! release speaks only version 1, and this client still speaks it), so the
+//! rest of the client never knows which version a socket speaks.
+//!
+//! [`Inbox`] reads a socket's first messages for a transport that gets
+//! them one by one in callbacks (the browser): the server's answer to the
+//! opening, or a version 1 error from a server that only speaks version 1,
+//! after which the caller says its hello again in version 1. (The native
+//! transport awaits instead: `native::Connection::open_with`.)
 
 use crate::session::SessionError;
-use serde::de::DeserializeOwned;
-use std::marker::PhantomData;
-use volley_shared::codec;
-use volley_shared::protocol::Answer;
+use volley_shared::Game;
+use volley_shared::artillery::Artillery;
+use volley_shared::codec::{self, CodecError};
+use volley_shared::protocol::{
+    Answer, Hello, LobbyClientFrame, LobbyServerFrame, RoomClientFrame, RoomServerFrame, v1,
+};
 
-/// What a socket has read so far.
-#[derive(Debug)]
-pub struct Inbox<T> {
-    agreed: Option<u16>,
-    frames: PhantomData<T>,
+/// A room frame from a socket speaking `version`.
+pub fn decode_room<G: Game>(
+    bytes: &[u8],
+    version: u16,
+) -> Result<RoomServerFrame<G>, SessionError> {
+    if version != v1::VERSION {
+        return Ok(codec::decode_server(bytes)?);
+    }
+    codec::decode_server::<v1::ServerFrame<G>>(bytes)?
+        .into_room()
+        .ok_or_else(|| SessionError::Unexpected("a room sent a coordinator frame".into()))
 }
 
-impl<T> Default for Inbox<T> {
-    fn default() -> Self {
-        Self {
-            agreed: None,
-            frames: PhantomData,
-        }
+/// A coordinator frame from a socket speaking `version`.
+pub fn decode_lobby(bytes: &[u8], version: u16) -> Result<LobbyServerFrame, SessionError> {
+    if version != v1::VERSION {
+        return Ok(codec::decode_server(bytes)?);
+    }
+    codec::decode_server::<v1::ServerFrame<Artillery>>(bytes)?
+        .into_lobby()
+        .ok_or_else(|| SessionError::Unexpected("a coordinator sent a room frame".into()))
+}
+
+/// A room frame's bytes for a socket speaking `version`.
+pub fn encode_room<G: Game>(
+    frame: &RoomClientFrame<G>,
+    version: u16,
+) -> Result<Vec<u8>, CodecError> {
+    if version == v1::VERSION {
+        codec::encode(&v1::ClientFrame::from(frame.clone()))
+    } else {
+        codec::encode(frame)
     }
 }
 
-impl<T: DeserializeOwned> Inbox<T> {
+/// A coordinator frame's bytes for a socket speaking `version`.
+pub fn encode_lobby(frame: &LobbyClientFrame, version: u16) -> Result<Vec<u8>, CodecError> {
+    if version == v1::VERSION {
+        codec::encode(&v1::ClientFrame::<Artillery>::from(frame.clone()))
+    } else {
+        codec::encode(frame)
+    }
+}
+
+/// A hello in version 1, for a server that only speaks version 1 (hellos
+/// do not depend on the game).
+pub fn v1_hello(hello: Hello) -> Result<Vec<u8>, CodecError> {
+    codec::encode(&v1::ClientFrame::<Artillery>::hello(v1::VERSION, hello))
+}
+
+/// What a socket has read so far.
+#[derive(Debug, Default)]
+pub struct Inbox {
+    agreed: Option<u16>,
+}
+
+/// One message, as the inbox took it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Accepted<'a> {
+    /// The server's answer agreed on a version.
+    Answered,
+    /// The server only speaks version 1 (it answered the opening with a
+    /// version 1 error): say the hello again in version 1 ([`v1_hello`]).
+    FellBack,
+    /// A frame, in [`Inbox::version`].
+    Frame(&'a [u8]),
+}
+
+impl Inbox {
     /// A socket that has just sent its opening.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The version agreed, once the answer has come.
-    pub fn agreed(&self) -> Option<u16> {
+    /// The version frames are in, once settled.
+    pub fn version(&self) -> Option<u16> {
         self.agreed
     }
 
-    /// Reads one message: `Ok(None)` for the answer, then each frame.
-    pub fn read(&mut self, bytes: &[u8]) -> Result<Option<T>, SessionError> {
-        match self.accept(bytes)? {
-            Some(frame) => Ok(Some(codec::decode_server(frame)?)),
-            None => Ok(None),
-        }
-    }
-}
-
-impl<T> Inbox<T> {
-    /// Takes one message: `Ok(None)` for the answer, then each frame's
-    /// bytes, for a caller that decodes them itself (a room socket, whose
-    /// frames depend on the game).
-    pub fn accept<'a>(&mut self, bytes: &'a [u8]) -> Result<Option<&'a [u8]>, SessionError> {
+    /// Takes one message.
+    pub fn accept<'a>(&mut self, bytes: &'a [u8]) -> Result<Accepted<'a>, SessionError> {
         if self.agreed.is_some() {
-            return Ok(Some(bytes));
+            return Ok(Accepted::Frame(bytes));
         }
         match codec::decode_answer(bytes)? {
             Some(Answer::Agreed { version }) => {
                 self.agreed = Some(version);
-                Ok(None)
+                Ok(Accepted::Answered)
             }
             Some(Answer::Refused { served, message }) => Err(SessionError::Unexpected(format!(
                 "the server speaks protocol {}..={}: {message}",
                 served.min, served.max
             ))),
-            None => Err(SessionError::Unexpected(
-                "the server speaks protocol version 1 only".into(),
-            )),
+            None => {
+                self.agreed = Some(v1::VERSION);
+                Ok(Accepted::FellBack)
+            }
         }
     }
 }
@@ -72,40 +122,91 @@ impl<T> Inbox<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use volley_shared::protocol::{LobbyServerFrame, Versions, v1};
-    use volley_shared::{PlayerId, artillery::Artillery};
+    use volley_shared::protocol::Versions;
+    use volley_shared::{ErrorCode, PlayerId, Seat};
 
     #[test]
     fn the_answer_comes_first_then_frames() {
-        let mut inbox = Inbox::<LobbyServerFrame>::new();
+        let mut inbox = Inbox::new();
         let agreed = codec::encode_answer(&Answer::Agreed { version: 2 }).unwrap();
-        assert_eq!(inbox.read(&agreed), Ok(None));
-        assert_eq!(inbox.agreed(), Some(2));
+        assert_eq!(inbox.accept(&agreed), Ok(Accepted::Answered));
+        assert_eq!(inbox.version(), Some(2));
         let queued = LobbyServerFrame::Queued {
             player: PlayerId(3),
         };
-        assert_eq!(
-            inbox.read(&codec::encode(&queued).unwrap()),
-            Ok(Some(queued))
-        );
+        let bytes = codec::encode(&queued).unwrap();
+        assert_eq!(inbox.accept(&bytes), Ok(Accepted::Frame(&bytes[..])));
+        assert_eq!(decode_lobby(&bytes, 2), Ok(queued));
     }
 
     #[test]
-    fn a_refusal_or_a_version_1_server_is_an_error() {
+    fn a_refusal_is_an_error_and_a_version_1_server_a_fallback() {
         let refused = codec::encode_answer(&Answer::Refused {
             served: Versions { min: 3, max: 4 },
             message: "too old".into(),
         })
         .unwrap();
-        assert!(Inbox::<LobbyServerFrame>::new().read(&refused).is_err());
+        assert!(Inbox::new().accept(&refused).is_err());
         let v1_error = codec::encode(&v1::ServerFrame::<Artillery>::Error {
-            code: volley_shared::ErrorCode::MalformedFrame,
+            code: ErrorCode::MalformedFrame,
             message: "?".into(),
         })
         .unwrap();
-        let err = Inbox::<LobbyServerFrame>::new()
-            .read(&v1_error)
-            .unwrap_err();
-        assert!(err.to_string().contains("version 1 only"), "{err}");
+        let mut inbox = Inbox::new();
+        assert_eq!(inbox.accept(&v1_error), Ok(Accepted::FellBack));
+        assert_eq!(inbox.version(), Some(1));
+        // From then on frames are version 1, read as the current types.
+        let matched = v1::ServerFrame::<Artillery>::Matched {
+            room: volley_shared::RoomId("ab".repeat(32)),
+            seat: Seat(1),
+            token: "t".into(),
+        };
+        let bytes = codec::encode(&matched).unwrap();
+        assert!(matches!(
+            decode_lobby(&bytes, 1),
+            Ok(LobbyServerFrame::Matched { seat: Seat(1), .. })
+        ));
+        let pong = codec::encode(&v1::ServerFrame::<Artillery>::Pong { nonce: 4 }).unwrap();
+        assert_eq!(
+            decode_lobby(&pong, 1),
+            Ok(LobbyServerFrame::Pong { nonce: 4 })
+        );
+        assert_eq!(
+            decode_room::<Artillery>(&pong, 1),
+            Ok(RoomServerFrame::Pong { nonce: 4 })
+        );
+        assert!(decode_room::<Artillery>(&bytes, 1).is_err());
+    }
+
+    #[test]
+    fn frames_go_out_in_the_socket_version() {
+        let resign = RoomClientFrame::<Artillery>::Resign;
+        let old = encode_room(&resign, 1).unwrap();
+        assert_eq!(
+            codec::decode_client::<v1::ClientFrame<Artillery>>(&old),
+            Ok(v1::ClientFrame::Resign)
+        );
+        assert_eq!(
+            encode_room(&resign, 2).unwrap(),
+            codec::encode(&resign).unwrap()
+        );
+        let ping = LobbyClientFrame::Ping { nonce: 1 };
+        assert_eq!(
+            codec::decode_client::<v1::ClientFrame<Artillery>>(&encode_lobby(&ping, 1).unwrap()),
+            Ok(v1::ClientFrame::Ping { nonce: 1 })
+        );
+        let hello = v1_hello(Hello::Join {
+            token: "t".into(),
+            last_seq: 4,
+        })
+        .unwrap();
+        assert_eq!(
+            codec::decode_client::<v1::ClientFrame<Artillery>>(&hello),
+            Ok(v1::ClientFrame::Hello {
+                protocol: 1,
+                token: "t".into(),
+                last_seq: 4
+            })
+        );
     }
 }

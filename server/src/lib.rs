@@ -21,6 +21,7 @@
 //! - [`handshake`]: settling a socket's protocol version, for both.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
 //! - [`settings`]: settings read once per instance, with clear errors.
+//! - [`build`]: which build and which deployed version this code is.
 //! - [`error`]: the one error type, which knows its HTTP status.
 //! - [`blob`]: the one bincode helper for stored blobs, attachments and
 //!   internal messages, with size limits.
@@ -46,6 +47,7 @@
 
 pub mod alarm;
 pub mod blob;
+pub mod build;
 pub mod echo;
 pub mod error;
 pub mod handshake;

@@ -19,6 +19,7 @@
 //! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST`/`GET /api/rooms/{room_id}/debug/wakeups` | that room starts counting its wake-ups / reads the counts; only with `VOLLEY_BENCH=1` |
 
+use crate::build;
 use crate::echo;
 use crate::error::{Result, ServerError, respond};
 use crate::http;
@@ -40,7 +41,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), segments.as_slice()) {
-        (Method::Get, ["api", "health"]) => health(),
+        (Method::Get, ["api", "health"]) => health(env),
         (Method::Post, ["api", "guests"]) => new_guest(env),
         (_, ["api", "bench", "echo"] | ["api", "bench", "echo", "ws"]) => {
             echo::route(req, env).await
@@ -76,12 +77,16 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     }
 }
 
-fn health() -> Result<Response> {
+fn health(env: &Env) -> Result<Response> {
+    let (version_id, version_tag) = build::version(env);
     Ok(Response::from_json(&Health {
         ok: true,
         version: env!("CARGO_PKG_VERSION").to_string(),
         protocol: PROTOCOL_VERSION,
         min_protocol: MIN_PROTOCOL_VERSION,
+        build: build::BUILD.to_string(),
+        version_id,
+        version_tag,
     })?)
 }
 

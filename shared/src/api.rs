@@ -23,6 +23,16 @@ pub struct Health {
     /// The oldest protocol version this build still serves.
     #[serde(default = "one")]
     pub min_protocol: u16,
+    /// The build this Worker was made from (a commit, `-dirty` when the
+    /// tree had changes).
+    #[serde(default)]
+    pub build: String,
+    /// The deployed Worker version that answered, when the runtime says.
+    #[serde(default)]
+    pub version_id: Option<String>,
+    /// That version's tag (`wrangler versions upload --tag`), if any.
+    #[serde(default)]
+    pub version_tag: Option<String>,
 }
 
 fn one() -> u16 {
@@ -119,6 +129,10 @@ pub struct RoomInfo {
     /// Changes whenever the runtime constructs the object again (after
     /// hibernation or a restart), so tests can tell that it did.
     pub instance: String,
+    /// The build the room's object runs (during a rollout, rooms run
+    /// either version).
+    #[serde(default)]
+    pub build: String,
 }
 
 /// `GET /api/stats?mode=..`: one coordinator shard.
@@ -143,6 +157,9 @@ pub struct ShardStats {
     pub rooms_per_location_hint: std::collections::BTreeMap<String, u64>,
     /// The latest public rooms.
     pub recent_rooms: Vec<CreatedRoom>,
+    /// The build the coordinator's object runs.
+    #[serde(default)]
+    pub build: String,
 }
 
 /// A room a shard created.
@@ -262,6 +279,7 @@ mod tests {
             turn: 0,
             connections: 0,
             instance: "0".into(),
+            build: "abc".into(),
         };
         let json = serde_json::to_value(&info).unwrap();
         assert_eq!(json["mode"], "connect4");

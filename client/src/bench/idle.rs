@@ -15,7 +15,6 @@ use std::time::Duration;
 use volley_shared::Mode;
 use volley_shared::artillery::Artillery;
 use volley_shared::artillery::ai::choose_fire;
-use volley_shared::protocol::RoomServerFrame;
 
 /// What the room counted between two moves.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -52,7 +51,7 @@ impl Side {
         done: impl Fn(&GameSession<Artillery>) -> bool,
     ) -> Result<(), ClientError> {
         while !done(&self.session) {
-            let frame = self.conn.recv::<RoomServerFrame<Artillery>>().await?;
+            let frame = self.conn.recv_room::<Artillery>().await?;
             self.session.on_frame(frame)?;
         }
         Ok(())
@@ -68,7 +67,7 @@ impl Side {
             .session
             .make_move(fire)
             .map_err(|e| ClientError::Bot(e.to_string()))?;
-        self.conn.send(&frame).await?;
+        self.conn.send_room(&frame).await?;
         Ok(())
     }
 }

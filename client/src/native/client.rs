@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 use volley_shared::api::SeatGrant;
-use volley_shared::protocol::{LobbyServerFrame, Opening};
+use volley_shared::protocol::Opening;
 use volley_shared::{Mode, RoomId};
 
 /// A client of one Volley server: every connection it opens shares its
@@ -102,7 +102,7 @@ impl Client {
         let mut conn = self.open_ticket(mode, guest).await?;
         conn.open_with(opening).await?;
         loop {
-            match lobby::on_frame(conn.recv::<LobbyServerFrame>().await?)? {
+            match lobby::on_frame(conn.recv_lobby().await?)? {
                 LobbyUpdate::Matched(matched) => {
                     conn.close().await;
                     return Ok(matched);

@@ -1,8 +1,15 @@
 //! One WebSocket to a Volley endpoint, speaking frames, and the opening
 //! handshake that settles which protocol version they are in.
+//!
+//! A server that only speaks version 1 (the previous release, during a
+//! rollout or after a rollback) answers an opening with a version 1 error
+//! and keeps the socket open; the connection then says the same hello in
+//! version 1 and speaks version 1 from there on, converting frames to and
+//! from the current types, so the rest of the client never knows.
 
 use super::{ClientError, Traffic};
 use crate::session::SessionError;
+use crate::wire;
 use futures_util::{SinkExt, StreamExt};
 use serde::{Serialize, de::DeserializeOwned};
 use std::sync::Arc;
@@ -12,8 +19,11 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 use url::Url;
+use volley_shared::Game;
 use volley_shared::codec;
-use volley_shared::protocol::{Answer, Opening};
+use volley_shared::protocol::{
+    Answer, LobbyClientFrame, LobbyServerFrame, Opening, RoomClientFrame, RoomServerFrame, v1,
+};
 
 /// How long to wait for any one frame before giving up.
 pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(90);
@@ -26,6 +36,8 @@ pub struct Connection {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     timeout: Duration,
     traffic: Option<Arc<Traffic>>,
+    /// The protocol version agreed (until then, the newest).
+    version: u16,
 }
 
 impl Connection {
@@ -36,6 +48,7 @@ impl Connection {
             ws,
             timeout: DEFAULT_FRAME_TIMEOUT,
             traffic: None,
+            version: volley_shared::protocol::PROTOCOL_VERSION,
         })
     }
 
@@ -53,20 +66,58 @@ impl Connection {
 
     /// Sends the opening and reads the server's answer: the agreed
     /// version, or why there is none. A server that answers with anything
-    /// but an answer frame speaks protocol version 1 only.
+    /// but an answer frame speaks protocol version 1 only: the same hello
+    /// then goes again in version 1, which this client still speaks.
     pub async fn open_with(&mut self, opening: &Opening) -> Result<u16, ClientError> {
         self.send_raw(codec::encode_opening(opening)?).await?;
         let bytes = self.recv_raw().await?;
         match codec::decode_answer(&bytes).map_err(SessionError::from)? {
-            Some(Answer::Agreed { version }) => Ok(version),
+            Some(Answer::Agreed { version }) => {
+                self.version = version;
+                Ok(version)
+            }
             Some(Answer::Refused { served, message }) => Err(ClientError::Version(format!(
                 "the server speaks {}..={}: {message}",
                 served.min, served.max
             ))),
-            None => Err(ClientError::Version(
-                "the server speaks protocol version 1 only".into(),
-            )),
+            None => {
+                self.send_raw(wire::v1_hello(opening.hello.clone())?)
+                    .await?;
+                self.version = v1::VERSION;
+                Ok(v1::VERSION)
+            }
         }
+    }
+
+    /// The protocol version this connection speaks.
+    pub fn version(&self) -> u16 {
+        self.version
+    }
+
+    /// The next frame from a room, in whichever version was agreed.
+    pub async fn recv_room<G: Game>(&mut self) -> Result<RoomServerFrame<G>, ClientError> {
+        let bytes = self.recv_raw().await?;
+        Ok(wire::decode_room(&bytes, self.version)?)
+    }
+
+    /// Sends a frame to a room, in whichever version was agreed.
+    pub async fn send_room<G: Game>(
+        &mut self,
+        frame: &RoomClientFrame<G>,
+    ) -> Result<(), ClientError> {
+        self.send_raw(wire::encode_room(frame, self.version)?).await
+    }
+
+    /// The next frame from a coordinator, in whichever version was agreed.
+    pub async fn recv_lobby(&mut self) -> Result<LobbyServerFrame, ClientError> {
+        let bytes = self.recv_raw().await?;
+        Ok(wire::decode_lobby(&bytes, self.version)?)
+    }
+
+    /// Sends a frame to a coordinator, in whichever version was agreed.
+    pub async fn send_lobby(&mut self, frame: &LobbyClientFrame) -> Result<(), ClientError> {
+        self.send_raw(wire::encode_lobby(frame, self.version)?)
+            .await
     }
 
     /// Sends a frame of any type.
@@ -147,3 +198,6 @@ pub fn ws_url(server: &Url, path: &str) -> Result<Url, ClientError> {
     let _ = url.set_scheme(scheme);
     Ok(url)
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,7 +13,6 @@ use tokio::time::Instant;
 use url::Url;
 use volley_shared::artillery::Artillery;
 use volley_shared::connect_four::ConnectFour;
-use volley_shared::protocol::RoomServerFrame;
 use volley_shared::{GameKind, Outcome, RoomId, Seat};
 
 /// How a bot plays a game: what it plays, how long it thinks first and how
@@ -142,10 +141,10 @@ impl Client {
         loop {
             let frame = match thinking.as_ref().map(Thinking::next_step) {
                 Some(step) => tokio::select! {
-                    frame = conn.recv::<RoomServerFrame<G>>() => Some(frame?),
+                    frame = conn.recv_room::<G>() => Some(frame?),
                     () = tokio::time::sleep_until(step) => None,
                 },
-                None => Some(conn.recv::<RoomServerFrame<G>>().await?),
+                None => Some(conn.recv_room::<G>().await?),
             };
             // Before the session checks the frame (the rules run again
             // locally), so that time is not in the round trip.
@@ -204,7 +203,7 @@ impl Client {
                 let frame = session.make_move(plan.mv.clone()).map_err(|e| {
                     ClientError::Bot(format!("the AI chose a move the rules refuse: {e}"))
                 })?;
-                conn.send(&frame).await?;
+                conn.send_room(&frame).await?;
                 in_flight = Some(Instant::now());
                 report.shots += 1;
                 thinking = None;
@@ -212,7 +211,7 @@ impl Client {
                 if let Some(live) = G::lining_up(&plan.mv, plan.done(now))
                     && let Ok(frame) = session.show_live(live)
                 {
-                    conn.send(&frame).await?;
+                    conn.send_room(&frame).await?;
                     report.aims += 1;
                 }
                 plan.schedule_live(now);

@@ -6,8 +6,9 @@ use super::http;
 use super::socket::{Socket, SocketEvent};
 use super::{App, Screen, now_ms};
 use crate::lobby::{self, LobbyUpdate, Matched};
-use crate::wire::Inbox;
+use crate::wire::{self, Accepted, Inbox};
 use volley_shared::api::{Guest, PlayerModes, START_RATING, SeatGrant, SpectatorGrant};
+use volley_shared::protocol::v1;
 use volley_shared::{Mode, Seat, codec};
 
 /// "rating 1516 (+16)" from a player's records, once it has a game.
@@ -64,14 +65,41 @@ impl App {
                 }
             }
             SocketEvent::Bytes(bytes) => {
-                let read = self.state.borrow_mut().ticket_inbox.read(&bytes);
-                match read.and_then(|frame| frame.map(lobby::on_frame).transpose()) {
+                let mut state = self.state.borrow_mut();
+                let update = match state.ticket_inbox.accept(&bytes) {
+                    Ok(Accepted::Answered) => Ok(None),
+                    // A coordinator of the previous release: queue again in
+                    // version 1, if this mode is one it plays.
+                    Ok(Accepted::FellBack) if mode.min_protocol() <= v1::VERSION => {
+                        let hello = lobby::find_match(mode, name).hello;
+                        if let (Some(ticket), Ok(bytes)) = (&state.ticket, wire::v1_hello(hello)) {
+                            ticket.send_bytes(&bytes);
+                        }
+                        Ok(None)
+                    }
+                    Ok(Accepted::FellBack) => Err(format!(
+                        "the server is too old to play {}; try again in a minute",
+                        mode.as_str()
+                    )),
+                    Ok(Accepted::Frame(frame)) => {
+                        let version = state.ticket_inbox.version().unwrap_or(v1::VERSION);
+                        wire::decode_lobby(frame, version)
+                            .and_then(lobby::on_frame)
+                            .map(Some)
+                            .map_err(|e| e.to_string())
+                    }
+                    Err(err) => Err(err.to_string()),
+                };
+                drop(state);
+                match update {
                     Ok(Some(LobbyUpdate::Matched(matched))) => self.join(matched),
                     Ok(_) => {}
-                    Err(err) => self.set_text("queue-text", &err.to_string()),
+                    Err(message) => self.set_text("queue-text", &message),
                 }
             }
-            SocketEvent::Closed(_) => {}
+            SocketEvent::Closed(code) => {
+                self.reload_if_too_old(code);
+            }
         }
     }
 

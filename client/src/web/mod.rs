@@ -35,13 +35,19 @@ use play::Play;
 use socket::Socket;
 use std::cell::RefCell;
 use std::rc::Rc;
-use volley_shared::protocol::LobbyServerFrame;
+use volley_shared::protocol::PROTOCOL_VERSION;
 use volley_shared::{GameKind, Mode, Outcome};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{
     CanvasRenderingContext2d, Document, HtmlCanvasElement, HtmlElement, HtmlInputElement,
     KeyboardEvent, PointerEvent,
+};
+
+/// The build this page was made from (`scripts/build-web` bakes it in).
+const BUILD: &str = match option_env!("VOLLEY_BUILD") {
+    Some(build) => build,
+    None => "dev",
 };
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -71,9 +77,9 @@ struct State {
     /// The game being shown.
     play: Play,
     /// What the ticket socket has read (its answer, then lobby frames).
-    ticket_inbox: Inbox<LobbyServerFrame>,
+    ticket_inbox: Inbox,
     /// What the room socket has read (its answer, then room frames).
-    room_inbox: Inbox<()>,
+    room_inbox: Inbox,
     queued_ms: f64,
     reconnects: u32,
     connection: &'static str,
@@ -175,6 +181,7 @@ pub fn start() -> Result<(), JsValue> {
         on_key.forget();
     }
     app.clone().spawn_guest();
+    app.set_text("build", &format!("build {BUILD}"));
     app.show(Screen::Home);
     // Links: `?join=CODE` fills in the code; `?watch=ROOM` spectates.
     let search = window.location().search().unwrap_or_default();
@@ -311,6 +318,34 @@ impl App {
         }
     }
 
+    /// The server says this page is too old for it (after a deployment):
+    /// load the page again, which brings the new build. At most once a
+    /// minute, so a page that keeps meeting an old server does not spin.
+    fn reload_if_too_old(&self, close_code: u16) -> bool {
+        if close_code != volley_shared::protocol::close::CLIENT_TOO_OLD {
+            return false;
+        }
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        let storage = window.session_storage().ok().flatten();
+        let last = storage
+            .as_ref()
+            .and_then(|s| s.get_item("volley-reloaded-at").ok().flatten())
+            .and_then(|t| t.parse::<f64>().ok());
+        if last.is_some_and(|at| now_ms() - at < 60_000.0) {
+            self.set_text(
+                "home-error",
+                "this page is older than the server; reload it",
+            );
+            return false;
+        }
+        if let Some(storage) = storage {
+            let _ = storage.set_item("volley-reloaded-at", &now_ms().to_string());
+        }
+        window.location().reload().is_ok()
+    }
+
     fn canvas(&self) -> Option<HtmlCanvasElement> {
         self.document.get_element_by_id("board")?.dyn_into().ok()
     }
@@ -352,7 +387,10 @@ impl App {
         if state.screen != Screen::Game {
             return;
         }
-        if let Some(bytes) = state.play.on_pointer(x, y, pressed, released, now_ms())
+        let version = state.room_inbox.version().unwrap_or(PROTOCOL_VERSION);
+        if let Some(bytes) = state
+            .play
+            .on_pointer((x, y), pressed, released, version, now_ms())
             && let Some(room) = &state.room
         {
             room.send_bytes(&bytes);
@@ -371,7 +409,8 @@ impl App {
             key,
             "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Tab" | " " | "Enter"
         );
-        if let Some(bytes) = state.play.on_key(key, fast, now_ms())
+        let version = state.room_inbox.version().unwrap_or(PROTOCOL_VERSION);
+        if let Some(bytes) = state.play.on_key(key, fast, version, now_ms())
             && let Some(room) = &state.room
         {
             room.send_bytes(&bytes);

@@ -8,6 +8,7 @@ use super::connect4::ConnectFourUi;
 use super::ui::{GameUi, Intent};
 use crate::game::ClientGame;
 use crate::session::{GameSession, Update};
+use crate::wire;
 use volley_shared::protocol::{Opening, Role, RoomServerFrame};
 use volley_shared::replay::Replay;
 use volley_shared::{Game, GameKind, Outcome, Seat, codec};
@@ -34,10 +35,10 @@ impl<U: GameUi> Default for Playing<U> {
 }
 
 impl<U: GameUi> Playing<U> {
-    /// Reads one room frame; the outcome once the game is over.
-    fn read(&mut self, bytes: &[u8], now: f64) -> Result<Option<Outcome>, String> {
+    /// Reads one room frame in `version`; the outcome once the game is over.
+    fn read(&mut self, bytes: &[u8], version: u16, now: f64) -> Result<Option<Outcome>, String> {
         let frame: RoomServerFrame<U::G> =
-            codec::decode_server(bytes).map_err(|e| e.to_string())?;
+            wire::decode_room(bytes, version).map_err(|e| e.to_string())?;
         let before = self.session.state().cloned();
         let update = self.session.on_frame(frame).map_err(|e| e.to_string())?;
         self.ui.on_update(before.as_ref(), &update, now);
@@ -47,8 +48,9 @@ impl<U: GameUi> Playing<U> {
         })
     }
 
-    /// The frame for what the person wants, if it may be sent now.
-    fn act(&mut self, intent: Option<Intent<U::G>>, now: f64) -> Option<Vec<u8>> {
+    /// The frame for what the person wants, in `version`, if it may be
+    /// sent now.
+    fn act(&mut self, intent: Option<Intent<U::G>>, version: u16, now: f64) -> Option<Vec<u8>> {
         let frame = match intent? {
             Intent::Move(mv) => self.session.make_move(mv).ok()?,
             Intent::Live(live) => {
@@ -59,7 +61,7 @@ impl<U: GameUi> Playing<U> {
                 self.session.show_live(live).ok()?
             }
         };
-        codec::encode(&frame).ok()
+        wire::encode_room(&frame, version).ok()
     }
 
     /// Whose turn it is and how long is left, for the line under the board.
@@ -120,31 +122,37 @@ impl Play {
         each!(self, p => p.session.hello(token))
     }
 
-    /// Reads one room frame; the outcome once the game is over.
-    pub fn read(&mut self, bytes: &[u8], now: f64) -> Result<Option<Outcome>, String> {
-        each!(self, p => p.read(bytes, now))
+    /// Reads one room frame in `version`; the outcome once the game is
+    /// over.
+    pub fn read(
+        &mut self,
+        bytes: &[u8],
+        version: u16,
+        now: f64,
+    ) -> Result<Option<Outcome>, String> {
+        each!(self, p => p.read(bytes, version, now))
     }
 
-    /// A key: the frame to send, if any.
-    pub fn on_key(&mut self, key: &str, fast: bool, now: f64) -> Option<Vec<u8>> {
+    /// A key: the frame to send in `version`, if any.
+    pub fn on_key(&mut self, key: &str, fast: bool, version: u16, now: f64) -> Option<Vec<u8>> {
         each!(self, p => {
             let intent = p.ui.on_key(&p.session, key, fast);
-            p.act(intent, now)
+            p.act(intent, version, now)
         })
     }
 
-    /// The pointer: the frame to send, if any.
+    /// The pointer at `(x, y)`: the frame to send in `version`, if any.
     pub fn on_pointer(
         &mut self,
-        x: f64,
-        y: f64,
+        (x, y): (f64, f64),
         pressed: bool,
         released: bool,
+        version: u16,
         now: f64,
     ) -> Option<Vec<u8>> {
         each!(self, p => {
             let intent = p.ui.on_pointer(&p.session, x, y, pressed, released);
-            p.act(intent, now)
+            p.act(intent, version, now)
         })
     }
 

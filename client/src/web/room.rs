@@ -7,8 +7,8 @@ use super::play::{self, Play, name_of};
 use super::socket::{Socket, SocketEvent};
 use super::{App, Screen, now_ms, sleep_ms};
 use crate::lobby::Matched;
-use crate::wire::Inbox;
-use volley_shared::protocol::close;
+use crate::wire::{self, Accepted, Inbox};
+use volley_shared::protocol::{PROTOCOL_VERSION, close};
 use volley_shared::{Outcome, codec};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -61,16 +61,30 @@ impl App {
                 state.connects += 1;
             }
             SocketEvent::Bytes(bytes) => {
-                let accepted = self
-                    .state
-                    .borrow_mut()
-                    .room_inbox
-                    .accept(&bytes)
-                    .map(|f| f.is_some());
-                match accepted {
-                    Ok(true) => self.on_room_frame(&bytes),
-                    Ok(false) => {}
-                    Err(err) => web_sys::console::warn_1(&format!("room: {err}").into()),
+                let mut state = self.state.borrow_mut();
+                let frame = match state.room_inbox.accept(&bytes) {
+                    Ok(Accepted::Answered) => None,
+                    // A room of the previous release: say hello again in
+                    // version 1 (it only hosts games version 1 plays).
+                    Ok(Accepted::FellBack) => {
+                        let token = state.matched.as_ref().map(|m| m.token.clone());
+                        if let (Some(room), Some(token)) = (&state.room, token)
+                            && let Ok(bytes) = wire::v1_hello(state.play.hello(&token).hello)
+                        {
+                            room.send_bytes(&bytes);
+                        }
+                        None
+                    }
+                    Ok(Accepted::Frame(frame)) => Some(frame),
+                    Err(err) => {
+                        web_sys::console::warn_1(&format!("room: {err}").into());
+                        None
+                    }
+                };
+                let version = state.room_inbox.version().unwrap_or(PROTOCOL_VERSION);
+                drop(state);
+                if let Some(frame) = frame {
+                    self.on_room_frame(frame, version);
                 }
             }
             SocketEvent::Closed(code) => self.on_room_closed(code),
@@ -79,10 +93,10 @@ impl App {
         self.update_status();
     }
 
-    /// One room frame (from the socket, or from a replay).
-    fn on_room_frame(&self, bytes: &[u8]) {
+    /// One room frame in `version` (from the socket, or from a replay).
+    fn on_room_frame(&self, bytes: &[u8], version: u16) {
         let mut state = self.state.borrow_mut();
-        let outcome = match state.play.read(bytes, now_ms()) {
+        let outcome = match state.play.read(bytes, version, now_ms()) {
             Ok(Some(outcome)) => outcome,
             Ok(None) => return,
             Err(err) => {
@@ -112,6 +126,9 @@ impl App {
     /// A dropped room socket is reopened with backoff, unless the game is
     /// over or the room closed it for good.
     fn on_room_closed(&self, code: u16) {
+        if self.reload_if_too_old(code) {
+            return;
+        }
         let delay = {
             let mut state = self.state.borrow_mut();
             state.room = None;
@@ -174,7 +191,7 @@ impl App {
                 if i > 0 {
                     sleep_ms(REPLAY_STEP_MS).await;
                 }
-                self.on_room_frame(frame);
+                self.on_room_frame(frame, PROTOCOL_VERSION);
                 self.update_status();
             }
         });

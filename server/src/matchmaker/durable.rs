@@ -178,6 +178,7 @@ impl Matchmaker {
                     created_at_ms,
                 })
                 .collect(),
+            build: crate::build::BUILD.to_string(),
         })?)
     }
 }

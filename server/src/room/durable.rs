@@ -251,7 +251,9 @@ impl GameRoom {
 
     /// Fires every timer that is due. A timer already fired (a repeated
     /// alarm) is no longer in the table, and a stale one is ignored by the
-    /// engine; either way nothing happens.
+    /// engine; either way nothing happens. An error (a reset included) is
+    /// returned, so the runtime retries the alarm; timers not yet fired are
+    /// still in the table then.
     async fn on_alarm(&self) -> Result<()> {
         let storage = self.storage()?;
         let Some(mut record) = self.take_record(&storage)? else {
@@ -261,8 +263,12 @@ impl GameRoom {
         // The alarm has rung (or the test hook stands in for it): whatever
         // time was noted, none is pending now.
         storage.note_alarm_ms(None)?;
-        for timer in storage.take_due_timers(now)? {
+        for timer in storage.due_timers(now)? {
             let effects = record.room.on_timer(now, timer);
+            // Forgotten in the same write as the work it causes (nothing
+            // awaits before carry_out has written it all): a reset after
+            // this timer leaves the next ones due for the retried alarm.
+            storage.forget_timer(&timer)?;
             if self
                 .carry_out_any(&storage, &mut record, None, now, effects)
                 .await?

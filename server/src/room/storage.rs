@@ -159,32 +159,52 @@ impl Storage {
         Ok(())
     }
 
-    /// Removes and returns every timer due at `now_ms`, earliest first.
-    pub fn take_due_timers(&self, now_ms: u64) -> Result<Vec<Timer>> {
+    /// Every timer due at `now_ms`, earliest first. They stay in the table
+    /// until [`Storage::forget_timer`] removes each in the same write as its
+    /// work, so a reset halfway through an alarm loses none: the runtime
+    /// retries the alarm and finds the rest still due. (A due timer of a
+    /// kind this build does not know, from a newer one, is dropped here.)
+    pub fn due_timers(&self, now_ms: u64) -> Result<Vec<Timer>> {
         let now = integer(now_ms)?;
         let rows: Vec<Vec<SqlStorageValue>> = self
             .sql
             .exec(
                 "SELECT kind, due_ms, epoch FROM timers WHERE due_ms <= ? ORDER BY due_ms",
-                vec![now.clone()],
+                vec![now],
             )?
             .raw()
             .collect::<worker::Result<_>>()?;
-        self.sql
-            .exec("DELETE FROM timers WHERE due_ms <= ?", vec![now])?;
         let mut due = Vec::new();
         for row in rows {
             let mut values = row.into_iter();
-            // A kind this build does not know (from a newer one) is dropped.
-            if let Some(kind) = text(values.next()).as_deref().and_then(TimerKind::parse) {
-                due.push(Timer {
+            let name = text(values.next());
+            match name.as_deref().and_then(TimerKind::parse) {
+                Some(kind) => due.push(Timer {
                     kind,
                     due_ms: unsigned(values.next())?,
                     epoch: unsigned(values.next())?,
-                });
+                }),
+                None => {
+                    self.sql
+                        .exec("DELETE FROM timers WHERE kind = ?", vec![name.into()])?;
+                }
             }
         }
         Ok(due)
+    }
+
+    /// Removes exactly this timer, if it is still pending as it was (a
+    /// timer its own work set again is kept).
+    pub fn forget_timer(&self, timer: &Timer) -> Result<()> {
+        self.sql.exec(
+            "DELETE FROM timers WHERE kind = ? AND due_ms = ? AND epoch = ?",
+            vec![
+                timer.kind.as_str().into(),
+                integer(timer.due_ms)?,
+                integer(timer.epoch)?,
+            ],
+        )?;
+        Ok(())
     }
 
     /// When the alarm this room last set rings (or rang); `None` if it

@@ -364,6 +364,29 @@ pub enum Received<G: Game> {
 }
 
 impl<G: Game> ServerFrame<G> {
+    /// The frame as a current room frame, if it is one a room sends.
+    pub fn into_room(self) -> Option<RoomServerFrame<G>> {
+        match self.sort() {
+            Received::Room(frame) => Some(frame),
+            Received::Lobby(_) => None,
+        }
+    }
+
+    /// The frame as a current coordinator frame, if it is one a
+    /// coordinator sends (`Error` and `Pong` included).
+    pub fn into_lobby(self) -> Option<LobbyServerFrame> {
+        match self.sort() {
+            Received::Lobby(frame) => Some(frame),
+            Received::Room(RoomServerFrame::Error { code, message }) => {
+                Some(LobbyServerFrame::Error { code, message })
+            }
+            Received::Room(RoomServerFrame::Pong { nonce }) => {
+                Some(LobbyServerFrame::Pong { nonce })
+            }
+            Received::Room(_) => None,
+        }
+    }
+
     /// Sorts a version 1 frame into the current frame types (`Error` and
     /// `Pong` come from both endpoints; they are sorted as room frames).
     pub fn sort(self) -> Received<G> {

@@ -10,7 +10,7 @@ use volley_client::bot::Strategy;
 use volley_client::lobby::Matched;
 use volley_client::native::{Client, matchmake, open_room, open_ticket, play};
 use volley_client::session::{GameSession, Update};
-use volley_shared::api::RoomInfo;
+use volley_shared::api::{Health, RoomInfo};
 use volley_shared::artillery::Artillery;
 use volley_shared::artillery::ai::choose_fire;
 use volley_shared::protocol::v1;
@@ -132,17 +132,33 @@ pub async fn two_bots_play_connect_four_to_the_same_result(base: Url) -> Result<
         ra.shots + rb.shots >= 7,
         "a game of Connect Four takes at least 7 discs: {ra:?} / {rb:?}"
     );
-    let info = get_json(&base.join(&format!("/api/rooms/{}", a.room))?)?;
+    let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", a.room))?)?;
     ensure!(
-        info["game"] == "connect4" && info["mode"] == "connect4",
-        "room: {info}"
+        info.game == GameKind::ConnectFour && info.mode == Mode::ConnectFour,
+        "room: {info:?}"
     );
-    ensure!(info["phase"] == "finished", "room: {info}");
+    ensure!(info.phase == "finished", "room: {info:?}");
     ensure!(
-        info["seq"] == ra.events,
+        info.seq == ra.events,
         "room seq {} vs {}",
-        info["seq"],
+        info.seq,
         ra.events
+    );
+    // What runs where: the room and the Worker say which build they are.
+    let health: Health = get_body(&base.join("/api/health")?)?;
+    ensure!(
+        health.protocol == 2 && health.min_protocol == 1,
+        "health: {health:?}"
+    );
+    ensure!(
+        !health.build.is_empty() && info.build == health.build,
+        "the Worker runs {:?}, the room {:?}",
+        health.build,
+        info.build
+    );
+    println!(
+        "build {} (deployed version {:?})",
+        health.build, health.version_id
     );
     // The replay reads as a Connect Four replay and plays to the same end.
     let json = get_json(&base.join(&format!("/api/rooms/{}/replay", a.room))?)?;

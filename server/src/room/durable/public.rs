@@ -29,6 +29,7 @@ impl GameRoom {
             turn: room.turn(),
             connections: self.state.get_websockets().len(),
             instance: format!("{:016x}", self.instance),
+            build: crate::build::BUILD.to_string(),
         })?)
     }
 
