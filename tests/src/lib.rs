@@ -53,9 +53,30 @@ pub fn build_worker() -> Result<()> {
     Ok(())
 }
 
+/// Builds the previous release (`scripts/build-previous`, cached by
+/// commit) and returns its directory: its tree in `src/`, its target
+/// directory (with `release/volley-bot`) in `target/`.
+pub fn build_previous() -> Result<PathBuf> {
+    let root = repo_root();
+    let output = Command::new("bash")
+        .arg(root.join("scripts/build-previous"))
+        .current_dir(&root)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("could not run scripts/build-previous")?;
+    if !output.status.success() {
+        bail!("scripts/build-previous failed ({})", output.status);
+    }
+    let dir = String::from_utf8(output.stdout)?.trim().to_string();
+    Ok(PathBuf::from(dir))
+}
+
 /// A running `wrangler dev`.
 pub struct WranglerDev {
     child: Child,
+    /// The tree whose build it serves (this repository, or a previous
+    /// release's under `target/previous/`).
+    root: PathBuf,
     base: Url,
     port: u16,
     vars: Vec<(String, String)>,
@@ -67,14 +88,21 @@ impl WranglerDev {
     /// Starts `wrangler dev` with extra `--var NAME:VALUE` settings and waits
     /// until `/api/health` answers. Call [`build_worker`] first.
     pub fn start(vars: &[(&str, &str)]) -> Result<WranglerDev> {
-        let root = repo_root();
+        WranglerDev::start_in(&repo_root(), vars)
+    }
+
+    /// Like [`WranglerDev::start`], serving the build in `root` (a tree
+    /// whose Worker is built).
+    pub fn start_in(root: &Path, vars: &[(&str, &str)]) -> Result<WranglerDev> {
+        let root = root.to_path_buf();
         let port = free_port()?;
-        let work = root.join("target/e2e");
+        let work = repo_root().join("target/e2e");
         let state_dir = work.join(format!("state-{}-{port}", std::process::id()));
         let _ = fs::remove_dir_all(&state_dir);
         fs::create_dir_all(&state_dir)?;
         let mut server = WranglerDev {
             child: spawn_placeholder()?,
+            root,
             base: Url::parse(&format!("http://127.0.0.1:{port}"))?,
             port,
             vars: vars
@@ -89,6 +117,16 @@ impl WranglerDev {
         Ok(server)
     }
 
+    /// Stops the server and serves the build in `root` instead, on the same
+    /// port and the same storage: an upgrade (or a rollback) with every
+    /// object reset, as a code update without hibernation resets them.
+    pub fn switch_to(&mut self, root: &Path) -> Result<()> {
+        self.kill_group();
+        self.root = root.to_path_buf();
+        self.child = self.spawn()?;
+        self.wait_ready()
+    }
+
     /// Kills the whole process group with SIGKILL, as a crash would, and
     /// starts `wrangler dev` again on the same port and the same
     /// `--persist-to` directory.
@@ -99,8 +137,8 @@ impl WranglerDev {
     }
 
     fn spawn(&self) -> Result<Child> {
-        let root = repo_root();
-        let wrangler = root.join("node_modules/.bin/wrangler");
+        let root = &self.root;
+        let wrangler = repo_root().join("node_modules/.bin/wrangler");
         if !wrangler.exists() {
             bail!("{} is missing: run scripts/setup first", wrangler.display());
         }
@@ -121,11 +159,11 @@ impl WranglerDev {
         }
         let path = format!(
             "{}:{}",
-            root.join("node_modules/.bin").display(),
+            repo_root().join("node_modules/.bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
         command
-            .current_dir(&root)
+            .current_dir(root)
             .env("PATH", path)
             .env("VOLLEY_SKIP_BUILD", "1")
             .env("WRANGLER_SEND_METRICS", "false")

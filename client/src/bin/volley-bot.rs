@@ -187,6 +187,8 @@ async fn play(client: Client, args: PlayArgs) -> Result<()> {
         think: Duration::from_millis(args.think_ms),
         aims_per_second: 0.0,
         seed: args.seed,
+        // A person's bot rides out a server restart or a deployment.
+        reconnect_for: Some(Duration::from_secs(60)),
     };
     let report = client
         .play_any(&matched, &style)

@@ -116,6 +116,7 @@ impl LoadConfig {
             think: self.think,
             aims_per_second: self.aims_per_second,
             seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),
+            reconnect_for: None,
         }
     }
 

@@ -59,6 +59,36 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// Whether the connection was lost (the server went away, restarted, or
+    /// closed for a reason other than the game's or the client's own), so
+    /// rejoining and resuming from the last event seen makes sense.
+    pub fn lost_connection(&self) -> bool {
+        use volley_shared::protocol::close;
+        match self {
+            ClientError::WebSocket(_) => true,
+            ClientError::Closed(reason) => {
+                let code = reason
+                    .split_whitespace()
+                    .next()
+                    .and_then(|c| c.parse::<u16>().ok());
+                !matches!(
+                    code,
+                    Some(
+                        close::NORMAL
+                            | close::CLIENT_TOO_OLD
+                            | close::SERVER_TOO_OLD
+                            | close::BAD_TOKEN
+                            | close::PROTOCOL_VIOLATION
+                            | close::RATE_LIMITED
+                            | close::REPLACED
+                            | close::ROOM_CLOSED
+                    )
+                )
+            }
+            _ => false,
+        }
+    }
+
     /// A short, stable name for the kind of error, for counting errors by
     /// kind (`refused:RateLimited`, `closed:4008`, `timeout`, ...).
     pub fn kind(&self) -> String {
@@ -168,5 +198,12 @@ mod tests {
         });
         assert_eq!(refused.kind(), "refused:RateLimited");
         assert_eq!(ClientError::Version("old".into()).kind(), "version");
+        // A dropped connection is worth rejoining; a refusal is not.
+        assert!(ClientError::Closed("1006 abnormal".into()).lost_connection());
+        assert!(ClientError::Closed("stream ended".into()).lost_connection());
+        assert!(ClientError::Closed("4011 internal".into()).lost_connection());
+        assert!(!ClientError::Closed("4009 replaced".into()).lost_connection());
+        assert!(!ClientError::Closed("4001 bad token".into()).lost_connection());
+        assert!(!ClientError::Timeout(Duration::from_secs(1)).lost_connection());
     }
 }

@@ -2,8 +2,8 @@
 //! how the bot paces itself ([`PlayStyle`]), and what it saw
 //! ([`GameReport`]).
 
-use super::ClientError;
 use super::client::Client;
+use super::{ClientError, Connection};
 use crate::bot::{Bot, Strategy};
 use crate::game::ClientGame;
 use crate::lobby::Matched;
@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use url::Url;
 use volley_shared::artillery::Artillery;
 use volley_shared::connect_four::ConnectFour;
+use volley_shared::protocol::Opening;
 use volley_shared::{GameKind, Outcome, RoomId, Seat};
 
 /// How a bot plays a game: what it plays, how long it thinks first and how
@@ -28,6 +29,10 @@ pub struct PlayStyle {
     pub aims_per_second: f64,
     /// Seeds the bot's error.
     pub seed: u64,
+    /// When the connection is lost (the server restarts, a deployment
+    /// replaces the room's code), keep trying to rejoin for this long and
+    /// resume from the last event seen; `None` gives up at once.
+    pub reconnect_for: Option<Duration>,
 }
 
 impl PlayStyle {
@@ -38,6 +43,7 @@ impl PlayStyle {
             think: Duration::ZERO,
             aims_per_second: 0.0,
             seed: 0,
+            reconnect_for: None,
         }
     }
 }
@@ -77,6 +83,13 @@ pub struct GameReport {
     pub own_timeouts: u32,
     /// Refusals received from the room.
     pub refusals: u32,
+    /// This seat's moves the room resolved, as its events said (each once,
+    /// across reconnections).
+    pub resolved: u32,
+    /// Times the connection was lost and the room rejoined.
+    pub reconnects: u32,
+    /// The protocol version of the last room connection.
+    pub version: u16,
 }
 
 impl GameReport {
@@ -98,6 +111,9 @@ impl GameReport {
             timeouts: 0,
             own_timeouts: 0,
             refusals: 0,
+            resolved: 0,
+            reconnects: 0,
+            version: 0,
         }
     }
 
@@ -131,20 +147,37 @@ impl Client {
         G: ClientGame + Send,
         G::Move: Send,
     {
-        let mut conn = self.open_room(&matched.room).await?;
         let mut session = GameSession::<G>::new();
-        conn.open_with(&session.hello(&matched.token)).await?;
+        let mut conn = self
+            .join_room(matched, &session.hello(&matched.token))
+            .await?;
         let mut bot = Bot::new(style.strategy, style.seed);
         let mut report = GameReport::new(matched);
+        report.version = conn.version();
         let mut thinking: Option<Thinking<G::Move>> = None;
         let mut in_flight: Option<Instant> = None;
         loop {
-            let frame = match thinking.as_ref().map(Thinking::next_step) {
+            let next = match thinking.as_ref().map(Thinking::next_step) {
                 Some(step) => tokio::select! {
-                    frame = conn.recv_room::<G>() => Some(frame?),
+                    frame = conn.recv_room::<G>() => Some(frame),
                     () = tokio::time::sleep_until(step) => None,
                 },
-                None => Some(conn.recv_room::<G>().await?),
+                None => Some(conn.recv_room::<G>().await),
+            };
+            let frame = match next {
+                Some(Ok(frame)) => Some(frame),
+                None => None,
+                Some(Err(err)) => match style.reconnect_for {
+                    Some(limit) if err.lost_connection() => {
+                        let hello = session.hello(&matched.token);
+                        conn = self.rejoin(matched, &hello, limit).await?;
+                        report.reconnects += 1;
+                        report.version = conn.version();
+                        thinking = None;
+                        continue;
+                    }
+                    _ => return Err(err),
+                },
             };
             // Before the session checks the frame (the rules run again
             // locally), so that time is not in the round trip.
@@ -153,13 +186,14 @@ impl Client {
                 match session.on_frame(frame)? {
                     Update::Event(event) => {
                         report.events += 1;
-                        if G::resolves_move_of(&event) == Some(matched.seat)
-                            && let Some(sent) = in_flight.take()
-                        {
-                            report.moves.push(MoveTiming {
-                                sent,
-                                round_trip: received - sent,
-                            });
+                        if G::resolves_move_of(&event) == Some(matched.seat) {
+                            report.resolved += 1;
+                            if let Some(sent) = in_flight.take() {
+                                report.moves.push(MoveTiming {
+                                    sent,
+                                    round_trip: received - sent,
+                                });
+                            }
                         }
                         if let Some(seat) = G::timed_out(&event) {
                             report.timeouts += 1;
@@ -203,18 +237,62 @@ impl Client {
                 let frame = session.make_move(plan.mv.clone()).map_err(|e| {
                     ClientError::Bot(format!("the AI chose a move the rules refuse: {e}"))
                 })?;
-                conn.send_room(&frame).await?;
+                // A send into a lost connection shows up as the next read's
+                // error, which rejoins when the style allows it.
+                if let Err(err) = conn.send_room(&frame).await
+                    && style.reconnect_for.is_none()
+                {
+                    return Err(err);
+                }
                 in_flight = Some(Instant::now());
                 report.shots += 1;
                 thinking = None;
             } else if plan.next_live.is_some_and(|at| now >= at) {
                 if let Some(live) = G::lining_up(&plan.mv, plan.done(now))
                     && let Ok(frame) = session.show_live(live)
+                    && conn.send_room(&frame).await.is_ok()
                 {
-                    conn.send_room(&frame).await?;
                     report.aims += 1;
                 }
                 plan.schedule_live(now);
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Opens a socket to the matched room and says `hello` (the session's,
+    /// with the last event it applied).
+    async fn join_room(
+        &self,
+        matched: &Matched,
+        hello: &Opening,
+    ) -> Result<Connection, ClientError> {
+        let mut conn = self.open_room(&matched.room).await?;
+        conn.open_with(hello).await?;
+        Ok(conn)
+    }
+
+    /// Rejoins after a lost connection, trying for up to `limit` with a
+    /// growing pause (the server may be restarting).
+    async fn rejoin(
+        &self,
+        matched: &Matched,
+        hello: &Opening,
+        limit: Duration,
+    ) -> Result<Connection, ClientError> {
+        let give_up = Instant::now() + limit;
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match self.join_room(matched, hello).await {
+                Ok(conn) => return Ok(conn),
+                Err(err) if Instant::now() + pause >= give_up || !err.lost_connection() => {
+                    return Err(err);
+                }
+                Err(_) => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
             }
         }
     }

@@ -1,0 +1,348 @@
+//! The upgrade test: the previous release (the commit in
+//! `release/PREVIOUS`, built by `scripts/build-previous`) and this one
+//! serving the same storage in turn, as a gradual rollout and a rollback
+//! do to a room or a coordinator: every object is reset and comes back on
+//! the other build.
+//!
+//! 1. **Upgrade.** The previous build serves; duels start (this release's
+//!    bots, which fall back to protocol version 1 against it, and one player
+//!    who never moves, so a turn deadline is pending). Mid-game the server
+//!    switches to this build on the same storage; the bots rejoin and every
+//!    game finishes. Then previous-release bots (its own `volley-bot`) play
+//!    whole games against this build, in version 1.
+//! 2. **Rollback.** This build serves new duels (version 2); mid-game the
+//!    server switches back to the previous build, over what this one wrote;
+//!    the bots fall back to version 1 and every game finishes.
+//! 3. **Forward again**: a new game on this build.
+//!
+//! Every room's own log is checked against what its players saw: each
+//! player's resolved moves are in the log exactly once (none lost, none
+//! doubled), each timed-out turn is logged once, and the players saw every
+//! event. Not covered yet: two builds serving at once (a coordinator of one
+//! build creating rooms on the other).
+
+use anyhow::{Context, Result, ensure};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use url::Url;
+use volley_client::bot::Strategy;
+use volley_client::lobby::Matched;
+use volley_client::native::{Client, GameReport, PlayStyle};
+use volley_shared::artillery::Artillery;
+use volley_shared::replay::{Action, Replay};
+use volley_shared::{Mode, Seat};
+use volley_tests::{WranglerDev, build_previous, build_worker, get_body, repo_root};
+
+/// Long enough for a reset and a rejoin within one turn.
+const TURN_TIMEOUT_MS: &str = "8000";
+
+/// What one game's players saw, with its room's log.
+struct Played {
+    phase: &'static str,
+    reports: [GameReport; 2],
+}
+
+#[derive(Default)]
+struct Tally {
+    games: u32,
+    moves: u32,
+    lost_or_doubled: u32,
+    deadlines: u32,
+    reconnects: u32,
+}
+
+fn style(strategy: Strategy) -> PlayStyle {
+    PlayStyle {
+        think: Duration::from_millis(2_000),
+        reconnect_for: Some(Duration::from_secs(120)),
+        ..PlayStyle::new(strategy)
+    }
+}
+
+async fn duel(
+    client: &Client,
+    name: &str,
+    strategies: [Strategy; 2],
+) -> Result<[(Matched, PlayStyle); 2]> {
+    let (name_a, name_b) = (format!("{name}-a"), format!("{name}-b"));
+    let (a, b) = tokio::join!(
+        client.matchmake(Mode::Duel, &name_a),
+        client.matchmake(Mode::Duel, &name_b)
+    );
+    let (a, b) = (a?, b?);
+    ensure!(a.room == b.room, "{name}: matched into two rooms");
+    Ok([(a, style(strategies[0])), (b, style(strategies[1]))])
+}
+
+/// Plays both seats of each duel to the end, on whatever server answers.
+async fn play_all(
+    client: &Client,
+    duels: Vec<[(Matched, PlayStyle); 2]>,
+) -> Result<Vec<[GameReport; 2]>> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, [(a, sa), (b, sb)]) in duels.into_iter().enumerate() {
+        let client = client.clone();
+        tasks.spawn(async move {
+            let (ra, rb) = tokio::join!(client.play_any(&a, &sa), client.play_any(&b, &sb));
+            (index, ra, rb)
+        });
+    }
+    let mut played = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (index, ra, rb) = done?;
+        played.push((index, [ra.context("seat a")?, rb.context("seat b")?]));
+    }
+    played.sort_by_key(|(index, _)| *index);
+    Ok(played.into_iter().map(|(_, reports)| reports).collect())
+}
+
+/// Checks a game against its room's own log.
+fn check(base: &Url, played: &Played, tally: &mut Tally) -> Result<()> {
+    let [a, b] = &played.reports;
+    ensure!(a.room == b.room, "{}: two rooms", played.phase);
+    ensure!(a.outcome == b.outcome, "{}: {a:?} / {b:?}", played.phase);
+    ensure!(
+        a.events == b.events,
+        "{}: event counts {a:?} / {b:?}",
+        played.phase
+    );
+    let replay: Replay<Artillery> =
+        get_body(&base.join(&format!("/api/rooms/{}/replay", a.room))?)?;
+    let logged = |seat: Seat| {
+        replay
+            .actions
+            .iter()
+            .filter(|x| matches!(x.action, Action::Move { seat: s, .. } if s == seat))
+            .count() as u32
+    };
+    for report in [a, b] {
+        let in_log = logged(report.seat);
+        tally.lost_or_doubled += in_log.abs_diff(report.resolved);
+        tally.moves += report.resolved;
+        tally.reconnects += report.reconnects;
+    }
+    let timeouts = replay
+        .actions
+        .iter()
+        .filter(|x| matches!(x.action, Action::TimeOut))
+        .count() as u32;
+    ensure!(
+        timeouts == a.timeouts && timeouts == b.timeouts,
+        "{}: {timeouts} timeouts logged, players saw {} / {}",
+        played.phase,
+        a.timeouts,
+        b.timeouts
+    );
+    tally.deadlines += timeouts;
+    let (game, events) = replay.run().map_err(|e| anyhow::anyhow!("{e}"))?;
+    ensure!(
+        events.len() as u64 == a.events,
+        "{}: replay has {} events",
+        played.phase,
+        events.len()
+    );
+    ensure!(
+        game.outcome == Some(a.outcome),
+        "{}: replay ends {:?}",
+        played.phase,
+        game.outcome
+    );
+    tally.games += 1;
+    Ok(())
+}
+
+/// A child process that is killed (its whole process group) if it is
+/// still running when dropped, also when the test fails.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait()
+            && let Ok(pid) = i32::try_from(self.0.id())
+        {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// The previous release's own bot plays a duel (both seats) to the end.
+fn previous_bots_play(previous: &Path, base: &Url, name: &str) -> Result<()> {
+    let bot = previous.join("target/release/volley-bot");
+    let spawn = |seat: &str| -> Result<Reaped> {
+        let child = Command::new(&bot)
+            .args([
+                "--server",
+                base.as_str(),
+                "play",
+                "--name",
+                &format!("{name}-{seat}"),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .context("the previous release's volley-bot")?;
+        Ok(Reaped(child))
+    };
+    let bots = [spawn("a")?, spawn("b")?];
+    for mut bot in bots {
+        let status = bot.0.wait()?;
+        let mut said = String::new();
+        if let Some(out) = bot.0.stdout.as_mut() {
+            std::io::Read::read_to_string(out, &mut said)?;
+        }
+        ensure!(
+            status.success(),
+            "the previous release's bot failed: {said}"
+        );
+        ensure!(
+            said.contains("won in room") || said.contains("lost") || said.contains("draw"),
+            "the previous release's bot said {said:?}"
+        );
+    }
+    Ok(())
+}
+
+/// Runs the test and prints its figures and a closing line (a plain
+/// `harness = false` test, so the figures show in every run's output).
+fn main() -> std::process::ExitCode {
+    match games_survive_an_upgrade_and_a_rollback() {
+        Ok(()) => {
+            println!("upgrade: 1 passed, 0 failed");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("games_survive_an_upgrade_and_a_rollback failed: {err:#}");
+            println!("upgrade: 0 passed, 1 failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn games_survive_an_upgrade_and_a_rollback() -> Result<()> {
+    build_worker()?;
+    let previous = build_previous()?;
+    let secret = format!("upgrade-secret-{}", std::process::id());
+    let vars = [
+        ("TURN_TIMEOUT_MS", TURN_TIMEOUT_MS),
+        ("JOIN_SECRET", secret.as_str()),
+    ];
+    let current = repo_root();
+    let previous_src = previous.join("src");
+    let mut server = WranglerDev::start_in(&previous_src, &vars)?;
+    let base = server.base().clone();
+    let client = Client::new(base.clone()).with_frame_timeout(Duration::from_secs(60));
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut tally = Tally::default();
+
+    // 1. Upgrade: games begun on the previous build finish on this one.
+    let duels = runtime.block_on(async {
+        let mut duels = Vec::new();
+        for n in 0..3 {
+            duels.push(duel(&client, &format!("up{n}"), [Strategy::BEST, Strategy::BEST]).await?);
+        }
+        duels.push(duel(&client, "up-idle", [Strategy::BEST, Strategy::Idle]).await?);
+        anyhow::Ok(duels)
+    })?;
+    let games = runtime.spawn({
+        let client = client.clone();
+        async move { play_all(&client, duels).await }
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    server.switch_to(&current)?;
+    let reports = runtime.block_on(games)??;
+    for reports in reports {
+        let played = Played {
+            phase: "upgrade",
+            reports,
+        };
+        ensure!(
+            played
+                .reports
+                .iter()
+                .all(|r| r.reconnects == 0 || r.version == 2),
+            "after the upgrade the bots should speak version 2"
+        );
+        check(&base, &played, &mut tally)?;
+    }
+    // The previous release's bots keep playing, in version 1.
+    previous_bots_play(&previous, &base, "old-on-new")?;
+    tally.games += 1;
+
+    // 2. Rollback: games begun on this build finish on the previous one.
+    let duels = runtime.block_on(async {
+        let mut duels = Vec::new();
+        for n in 0..2 {
+            duels.push(
+                duel(
+                    &client,
+                    &format!("down{n}"),
+                    [Strategy::BEST, Strategy::BEST],
+                )
+                .await?,
+            );
+        }
+        anyhow::Ok(duels)
+    })?;
+    let games = runtime.spawn({
+        let client = client.clone();
+        async move { play_all(&client, duels).await }
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    server.switch_to(&previous_src)?;
+    let reports = runtime.block_on(games)??;
+    for reports in reports {
+        let played = Played {
+            phase: "rollback",
+            reports,
+        };
+        ensure!(
+            played
+                .reports
+                .iter()
+                .all(|r| r.reconnects == 0 || r.version == 1),
+            "after the rollback the bots should have fallen back to version 1"
+        );
+        check(&base, &played, &mut tally)?;
+    }
+
+    // 3. Forward again.
+    server.switch_to(&current)?;
+    let reports = runtime.block_on(async {
+        let duels = vec![duel(&client, "again", [Strategy::BEST, Strategy::BEST]).await?];
+        play_all(&client, duels).await
+    })?;
+    for reports in reports {
+        check(
+            &base,
+            &Played {
+                phase: "forward",
+                reports,
+            },
+            &mut tally,
+        )?;
+    }
+
+    println!(
+        "upgrade test: {} games across the upgrade, rollback and forward again; {} moves checked against the rooms' logs, {} lost or doubled; {} deadlines fired once each; {} reconnections",
+        tally.games, tally.moves, tally.lost_or_doubled, tally.deadlines, tally.reconnects
+    );
+    ensure!(tally.lost_or_doubled == 0, "moves lost or doubled");
+    ensure!(
+        tally.deadlines > 0,
+        "no deadline fired: the idle player's turns should time out"
+    );
+    ensure!(
+        tally.reconnects > 0,
+        "no bot had to rejoin: the switch came too late"
+    );
+    drop(server);
+    Ok(())
+}
