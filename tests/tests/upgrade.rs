@@ -153,6 +153,55 @@ fn check(base: &Url, played: &Played, tally: &mut Tally) -> Result<()> {
     Ok(())
 }
 
+/// Games played while the server switches builds.
+struct Switch<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    client: &'a Client,
+    server: &'a mut WranglerDev,
+    base: &'a Url,
+    tally: &'a mut Tally,
+}
+
+impl Switch<'_> {
+    /// Starts a duel per pair of strategies, switches the server to the
+    /// build in `root` mid-game, and checks every game once it is over:
+    /// each bot that had to rejoin speaks `version` afterwards.
+    fn games_across(
+        &mut self,
+        phase: &'static str,
+        duels: &[[Strategy; 2]],
+        root: &Path,
+        version: u16,
+    ) -> Result<()> {
+        let client = self.client.clone();
+        let strategies = duels.to_vec();
+        let duels = self.runtime.block_on(async {
+            let mut duels = Vec::new();
+            for (n, pair) in strategies.into_iter().enumerate() {
+                duels.push(duel(&client, &format!("{phase}{n}"), pair).await?);
+            }
+            anyhow::Ok(duels)
+        })?;
+        let games = self
+            .runtime
+            .spawn(async move { play_all(&client, duels).await });
+        // Long enough for first moves, short enough that every game is
+        // still going (each move takes two seconds of thought).
+        std::thread::sleep(Duration::from_secs(3));
+        self.server.switch_to(root)?;
+        for reports in self.runtime.block_on(games)?? {
+            ensure!(
+                reports
+                    .iter()
+                    .all(|r| r.reconnects == 0 || r.version == version),
+                "{phase}: the bots that rejoined should speak version {version}: {reports:?}"
+            );
+            check(self.base, &Played { phase, reports }, self.tally)?;
+        }
+        Ok(())
+    }
+}
+
 /// A child process that is killed (its whole process group) if it is
 /// still running when dropped, also when the test fails.
 struct Reaped(std::process::Child);
@@ -242,76 +291,24 @@ fn games_survive_an_upgrade_and_a_rollback() -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut tally = Tally::default();
 
+    let mut switch = Switch {
+        runtime: &runtime,
+        client: &client,
+        server: &mut server,
+        base: &base,
+        tally: &mut tally,
+    };
     // 1. Upgrade: games begun on the previous build finish on this one.
-    let duels = runtime.block_on(async {
-        let mut duels = Vec::new();
-        for n in 0..3 {
-            duels.push(duel(&client, &format!("up{n}"), [Strategy::BEST, Strategy::BEST]).await?);
-        }
-        duels.push(duel(&client, "up-idle", [Strategy::BEST, Strategy::Idle]).await?);
-        anyhow::Ok(duels)
-    })?;
-    let games = runtime.spawn({
-        let client = client.clone();
-        async move { play_all(&client, duels).await }
-    });
-    std::thread::sleep(Duration::from_secs(3));
-    server.switch_to(&current)?;
-    let reports = runtime.block_on(games)??;
-    for reports in reports {
-        let played = Played {
-            phase: "upgrade",
-            reports,
-        };
-        ensure!(
-            played
-                .reports
-                .iter()
-                .all(|r| r.reconnects == 0 || r.version == 2),
-            "after the upgrade the bots should speak version 2"
-        );
-        check(&base, &played, &mut tally)?;
-    }
+    let mut duels = vec![[Strategy::BEST, Strategy::BEST]; 3];
+    // One player never moves: its turn deadlines are pending across the switch.
+    duels.push([Strategy::BEST, Strategy::Idle]);
+    switch.games_across("upgrade", &duels, &current, 2)?;
     // The previous release's bots keep playing, in version 1.
     previous_bots_play(&previous, &base, "old-on-new")?;
-    tally.games += 1;
-
+    switch.tally.games += 1;
     // 2. Rollback: games begun on this build finish on the previous one.
-    let duels = runtime.block_on(async {
-        let mut duels = Vec::new();
-        for n in 0..2 {
-            duels.push(
-                duel(
-                    &client,
-                    &format!("down{n}"),
-                    [Strategy::BEST, Strategy::BEST],
-                )
-                .await?,
-            );
-        }
-        anyhow::Ok(duels)
-    })?;
-    let games = runtime.spawn({
-        let client = client.clone();
-        async move { play_all(&client, duels).await }
-    });
-    std::thread::sleep(Duration::from_secs(3));
-    server.switch_to(&previous_src)?;
-    let reports = runtime.block_on(games)??;
-    for reports in reports {
-        let played = Played {
-            phase: "rollback",
-            reports,
-        };
-        ensure!(
-            played
-                .reports
-                .iter()
-                .all(|r| r.reconnects == 0 || r.version == 1),
-            "after the rollback the bots should have fallen back to version 1"
-        );
-        check(&base, &played, &mut tally)?;
-    }
+    let duels = vec![[Strategy::BEST, Strategy::BEST]; 2];
+    switch.games_across("rollback", &duels, &previous_src, 1)?;
 
     // 3. Forward again.
     server.switch_to(&current)?;
