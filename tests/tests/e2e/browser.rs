@@ -5,9 +5,10 @@
 
 use anyhow::{Context, Result, ensure};
 use std::time::Duration;
+use tokio::task::JoinHandle;
 use url::Url;
 use volley_client::bot::Strategy;
-use volley_client::native::{matchmake, play};
+use volley_client::native::{GameReport, matchmake, play};
 use volley_shared::{Mode, Outcome};
 use volley_tests::browser::{Browser, in_browser};
 use volley_tests::{WranglerDev, get_json, post_json, repo_root};
@@ -23,19 +24,28 @@ pub async fn a_person_plays_a_quick_duel_against_a_bot(base: Url) -> Result<()> 
     Ok(())
 }
 
-async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
+/// A person named "person" opens the page and presses `button` to queue
+/// for `mode`; `volley-bot` queues too and plays with `strategy`. Returns
+/// once the page shows the game begun, with the bot's game as a task.
+pub async fn against_a_bot(
+    browser: &Browser,
+    base: &Url,
+    button: &str,
+    mode: Mode,
+    strategy: Strategy,
+) -> Result<JoinHandle<Result<GameReport>>> {
     browser.goto(base.as_str()).await?;
     browser
         .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
         .await
         .context("the game never loaded")?;
     browser.type_into("name", "person").await?;
-    browser.click("play-duel").await?;
+    browser.click(button).await?;
     let bot = tokio::spawn({
         let base = base.clone();
         async move {
-            let matched = matchmake(&base, Mode::Duel, "volley-bot").await?;
-            play(&base, &matched, Strategy::BEST)
+            let matched = matchmake(&base, mode, "volley-bot").await?;
+            play(&base, &matched, strategy)
                 .await
                 .map_err(anyhow::Error::from)
         }
@@ -50,6 +60,46 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
             Duration::from_secs(30),
         )
         .await?;
+    Ok(bot)
+}
+
+/// The page's outcome once the game is over, checked against the bot's.
+pub async fn outcome_agrees(
+    browser: &Browser,
+    bot: JoinHandle<Result<GameReport>>,
+) -> Result<String> {
+    let outcome = browser.status("data-outcome").await?;
+    let report = bot.await.context("bot task")??;
+    let expected = match report.outcome {
+        Outcome::Winner(seat) if seat == report.seat => "lost",
+        Outcome::Winner(_) => "won",
+        Outcome::Draw => "draw",
+    };
+    ensure!(
+        outcome == expected,
+        "the page says {outcome:?}, the bot saw {:?}",
+        report.outcome
+    );
+    Ok(outcome)
+}
+
+/// Watches the replay from the game-over screen to its end; returns the
+/// result it shows.
+pub async fn watch_the_replay(browser: &Browser) -> Result<String> {
+    browser.click("watch-replay").await?;
+    browser
+        .wait_status("data-screen", |s| s == "game", Duration::from_secs(10))
+        .await
+        .context("the replay did not start")?;
+    browser
+        .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
+        .await
+        .context("the replay did not end")?;
+    browser.text("result").await
+}
+
+async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
+    let bot = against_a_bot(browser, base, "play-duel", Mode::Duel, Strategy::BEST).await?;
     let playing = repo_root().join("target/e2e/screens/quick-duel-playing.png");
     browser.screenshot(&playing).await?;
     // Play by keyboard: on each turn nudge the aim and fire.
@@ -77,18 +127,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         tokio::time::sleep(Duration::from_millis(50)).await;
         ensure!(shots < 100, "the game does not end");
     }
-    let outcome = browser.status("data-outcome").await?;
-    let report = bot.await.context("bot task")??;
-    let expected = match report.outcome {
-        Outcome::Winner(seat) if seat == report.seat => "lost",
-        Outcome::Winner(_) => "won",
-        Outcome::Draw => "draw",
-    };
-    ensure!(
-        outcome == expected,
-        "the page says {outcome:?}, the bot saw {:?}",
-        report.outcome
-    );
+    let outcome = outcome_agrees(browser, bot).await?;
     ensure!(shots > 0 || outcome == "lost", "the person never fired");
     // The page shows the rating change the coordinator made (a fresh
     // profile is a new guest, so this was its first rated game).
@@ -107,16 +146,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     );
 
     // The replay plays the same game again, to the same end.
-    browser.click("watch-replay").await?;
-    browser
-        .wait_status("data-screen", |s| s == "game", Duration::from_secs(10))
-        .await
-        .context("the replay did not start")?;
-    browser
-        .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
-        .await
-        .context("the replay did not end")?;
-    let replayed = browser.text("result").await?;
+    let replayed = watch_the_replay(browser).await?;
     if outcome == "lost" {
         ensure!(
             replayed == "volley-bot won.",

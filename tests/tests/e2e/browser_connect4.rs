@@ -4,20 +4,18 @@
 //! sees the same result as the bot, and watches the replay to the same end.
 //! Screenshots go under `target/e2e/screens/`.
 
-use anyhow::{Context, Result, bail, ensure};
+use crate::browser::{against_a_bot, outcome_agrees, watch_the_replay};
+use anyhow::{Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
 use volley_client::bot::Strategy;
-use volley_client::native::{matchmake, play};
+use volley_shared::Mode;
 use volley_shared::Seat;
 use volley_shared::artillery::ai::Skill;
 use volley_shared::connect_four::ConnectFour;
 use volley_shared::replay::{Action, Replay};
-use volley_shared::{Mode, Outcome};
 use volley_tests::browser::{Browser, in_browser};
 use volley_tests::{get_body, repo_root};
-
-const PAGE_LOAD: Duration = Duration::from_secs(30);
 
 pub async fn a_person_plays_connect_four_against_a_bot(base: Url) -> Result<()> {
     let summary = in_browser("connect4", 1024, async |browser| {
@@ -56,37 +54,19 @@ async fn drop_disc(browser: &Browser, discs: u32) -> Result<()> {
 }
 
 async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
-    browser.goto(base.as_str()).await?;
-    browser
-        .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
-        .await
-        .context("the game never loaded")?;
-    browser.type_into("name", "person").await?;
-    browser.click("play-connect4").await?;
-    let bot = tokio::spawn({
-        let base = base.clone();
-        async move {
-            let matched = matchmake(&base, Mode::ConnectFour, "volley-bot").await?;
-            play(&base, &matched, Strategy::Aim(Skill(0.3)))
-                .await
-                .map_err(anyhow::Error::from)
-        }
-    });
-    browser
-        .wait_status("data-screen", |s| s == "game", Duration::from_secs(30))
-        .await?;
+    let bot = against_a_bot(
+        browser,
+        base,
+        "play-connect4",
+        Mode::ConnectFour,
+        Strategy::Aim(Skill(0.3)),
+    )
+    .await?;
     ensure!(
         browser.status("data-game").await? == "connect4",
         "the page plays {}",
         browser.status("data-game").await?
     );
-    browser
-        .wait_status(
-            "data-seq",
-            |s| s != "0" && !s.is_empty(),
-            Duration::from_secs(30),
-        )
-        .await?;
     let mut discs = 0;
     loop {
         let screen = browser.status("data-screen").await?;
@@ -105,18 +85,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         tokio::time::sleep(Duration::from_millis(50)).await;
         ensure!(discs <= 21, "more discs than a board holds");
     }
-    let outcome = browser.status("data-outcome").await?;
-    let report = bot.await.context("bot task")??;
-    let expected = match report.outcome {
-        Outcome::Winner(seat) if seat == report.seat => "lost",
-        Outcome::Winner(_) => "won",
-        Outcome::Draw => "draw",
-    };
-    ensure!(
-        outcome == expected,
-        "the page says {outcome:?}, the bot saw {:?}",
-        report.outcome
-    );
+    let outcome = outcome_agrees(browser, bot).await?;
     // Every disc the test dropped is in the room's own log, from the
     // person's seat: a turn that timed out instead would not be.
     let seat: u8 = browser.status("data-seat").await?.parse()?;
@@ -134,16 +103,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     );
     // The replay plays the same game again, to the same end.
     let result = browser.text("result").await?;
-    browser.click("watch-replay").await?;
-    browser
-        .wait_status("data-screen", |s| s == "game", Duration::from_secs(10))
-        .await
-        .context("the replay did not start")?;
-    browser
-        .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
-        .await
-        .context("the replay did not end")?;
-    let replayed = browser.text("result").await?;
+    let replayed = watch_the_replay(browser).await?;
     if outcome == "lost" {
         ensure!(
             replayed == result,
