@@ -313,11 +313,19 @@ pub fn post_text_from(url: &Url, address: Option<&str>) -> Result<(u16, String)>
 
 /// GETs a URL and returns its status code, whatever it is.
 pub fn get_status(url: &Url) -> Result<u16> {
-    let response = ureq::get(url.as_str())
+    get_text(url).map(|(status, _)| status)
+}
+
+/// GETs a URL and returns the status and the body as text, whatever the
+/// status.
+pub fn get_text(url: &Url) -> Result<(u16, String)> {
+    let mut response = ureq::get(url.as_str())
         .config()
         .http_status_as_error(false)
         .build()
         .call()
         .with_context(|| format!("GET {url}"))?;
-    Ok(response.status().as_u16())
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Ok((status, body))
 }

@@ -81,6 +81,7 @@ fn main() -> ExitCode {
         "two_bots_play_connect_four_to_the_same_result",
         "a_person_plays_connect_four_against_a_bot",
         "a_private_connect_four_room_is_joined_by_its_code",
+        "the_page_loads_its_own_content_hashed_files",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -224,6 +225,11 @@ fn main() -> ExitCode {
             names[32],
             &base,
             versions::a_private_connect_four_room_is_joined_by_its_code,
+        ),
+        trial(
+            names[33],
+            &base,
+            versions::the_page_loads_its_own_content_hashed_files,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

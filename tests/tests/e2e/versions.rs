@@ -15,7 +15,7 @@ use volley_shared::artillery::Artillery;
 use volley_shared::artillery::ai::choose_fire;
 use volley_shared::protocol::v1;
 use volley_shared::{GameKind, Mode, Outcome, RoomId, Seat};
-use volley_tests::{get_body, get_json};
+use volley_tests::{get_body, get_json, get_text};
 
 type V1Client = v1::ClientFrame<Artillery>;
 type V1Server = v1::ServerFrame<Artillery>;
@@ -205,5 +205,38 @@ pub async fn a_private_connect_four_room_is_joined_by_its_code(base: Url) -> Res
     .await?;
     ensure!(rh.outcome == rf.outcome, "{rh:?} / {rf:?}");
     ensure!(rh.events == rf.events, "{rh:?} / {rf:?}");
+    Ok(())
+}
+
+/// The page names its wasm and JavaScript glue by their content: a page
+/// from one version never loads another version's pair during a rollout
+/// (the unhashed names no longer exist).
+pub async fn the_page_loads_its_own_content_hashed_files(base: Url) -> Result<()> {
+    let (status, page) = get_text(&base)?;
+    ensure!(status == 200, "the page answered {status}");
+    let named = |prefix: &str, suffix: &str| -> Result<String> {
+        let start = page
+            .find(prefix)
+            .with_context(|| format!("the page names no {prefix}*{suffix}"))?;
+        let rest = &page[start..];
+        let end = rest.find(suffix).context("an unterminated name")? + suffix.len();
+        Ok(rest[..end].to_string())
+    };
+    let glue = named("volley_client-", ".js")?;
+    let wasm = named("volley_client_bg-", ".wasm")?;
+    for file in [&glue, &wasm] {
+        let hash = file.trim_end_matches(".wasm").trim_end_matches(".js");
+        let hash = hash.rsplit('-').next().unwrap_or_default();
+        ensure!(
+            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{file} is not named by a content hash"
+        );
+        let (status, _) = get_text(&base.join(&format!("/pkg/{file}"))?)?;
+        ensure!(status == 200, "/pkg/{file} answered {status}");
+    }
+    for unhashed in ["volley_client.js", "volley_client_bg.wasm"] {
+        let (status, _) = get_text(&base.join(&format!("/pkg/{unhashed}"))?)?;
+        ensure!(status == 404, "/pkg/{unhashed} still answers {status}");
+    }
     Ok(())
 }
