@@ -77,6 +77,9 @@ pub struct WranglerDev {
     /// The tree whose build it serves (this repository, or a previous
     /// release's under `target/previous/`).
     root: PathBuf,
+    /// Configuration files to serve instead of the tree's own
+    /// `wrangler.jsonc` (`-c` each; two for two Workers side by side).
+    configs: Vec<PathBuf>,
     base: Url,
     port: u16,
     vars: Vec<(String, String)>,
@@ -94,6 +97,17 @@ impl WranglerDev {
     /// Like [`WranglerDev::start`], serving the build in `root` (a tree
     /// whose Worker is built).
     pub fn start_in(root: &Path, vars: &[(&str, &str)]) -> Result<WranglerDev> {
+        WranglerDev::start_configs(root, &[], vars)
+    }
+
+    /// Serves the Workers of these configuration files in one `wrangler
+    /// dev` (the first answers HTTP; a Durable Object binding with a
+    /// `script_name` reaches the other's class), from `root`.
+    pub fn start_configs(
+        root: &Path,
+        configs: &[PathBuf],
+        vars: &[(&str, &str)],
+    ) -> Result<WranglerDev> {
         let root = root.to_path_buf();
         let port = free_port()?;
         let work = repo_root().join("target/e2e");
@@ -103,6 +117,7 @@ impl WranglerDev {
         let mut server = WranglerDev {
             child: spawn_placeholder()?,
             root,
+            configs: configs.to_vec(),
             base: Url::parse(&format!("http://127.0.0.1:{port}"))?,
             port,
             vars: vars
@@ -123,6 +138,7 @@ impl WranglerDev {
     pub fn switch_to(&mut self, root: &Path) -> Result<()> {
         self.kill_group();
         self.root = root.to_path_buf();
+        self.configs.clear();
         self.child = self.spawn()?;
         self.wait_ready()
     }
@@ -148,8 +164,12 @@ impl WranglerDev {
             .append(true)
             .open(&self.log)?;
         let mut command = Command::new(&wrangler);
+        command.arg("dev");
+        for config in &self.configs {
+            command.arg("-c").arg(config);
+        }
         command
-            .args(["dev", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--ip", "127.0.0.1", "--port", &self.port.to_string()])
             .args(["--inspector-port", &inspector_port.to_string()])
             .arg("--persist-to")
             .arg(&self.state_dir)

@@ -14,12 +14,15 @@
 //!    server switches back to the previous build, over what this one wrote;
 //!    the bots fall back to version 1 and every game finishes.
 //! 3. **Forward again**: a new game on this build.
+//! 4. **Both at once**, each way round: two Workers in one `wrangler dev`
+//!    (`-c` twice), the coordinator and routes of one build and the rooms of
+//!    the other (a Durable Object binding with `script_name`), as a rollout
+//!    assigns a coordinator and its rooms different versions.
 //!
 //! Every room's own log is checked against what its players saw: each
 //! player's resolved moves are in the log exactly once (none lost, none
 //! doubled), each timed-out turn is logged once, and the players saw every
-//! event. Not covered yet: two builds serving at once (a coordinator of one
-//! build creating rooms on the other).
+//! event.
 
 use anyhow::{Context, Result, ensure};
 use std::os::unix::process::CommandExt;
@@ -30,6 +33,7 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::Matched;
 use volley_client::native::{Client, GameReport, PlayStyle};
+use volley_shared::api::{RoomInfo, ShardStats};
 use volley_shared::artillery::Artillery;
 use volley_shared::replay::{Action, Replay};
 use volley_shared::{Mode, Seat};
@@ -150,6 +154,108 @@ fn check(base: &Url, played: &Played, tally: &mut Tally) -> Result<()> {
         game.outcome
     );
     tally.games += 1;
+    Ok(())
+}
+
+/// A Worker's configuration for the mixed runs: `name`, serving the build
+/// in `root`, with the coordinator or the rooms reached in another Worker
+/// (`script_name`) when named.
+fn config(
+    name: &str,
+    root: &Path,
+    coordinator_in: Option<&str>,
+    rooms_in: Option<&str>,
+    vars: &[(&str, &str)],
+) -> serde_json::Value {
+    let binding = |binding: &str, class: &str, elsewhere: Option<&str>| {
+        let mut value = serde_json::json!({ "name": binding, "class_name": class });
+        if let Some(script) = elsewhere {
+            value["script_name"] = script.into();
+        }
+        value
+    };
+    let vars: serde_json::Map<String, serde_json::Value> = vars
+        .iter()
+        .map(|(n, v)| (n.to_string(), serde_json::Value::from(*v)))
+        .collect();
+    serde_json::json!({
+        "name": name,
+        "main": root.join("server/build/index.js"),
+        "compatibility_date": "2026-11-01",
+        "assets": { "directory": root.join("client/web/dist") },
+        "durable_objects": { "bindings": [
+            binding("COORDINATOR", "Matchmaker", coordinator_in),
+            binding("ROOMS", "GameRoom", rooms_in),
+            binding("ECHO", "EchoRoom", None),
+        ] },
+        "migrations": [
+            { "tag": "v1", "new_sqlite_classes": ["Matchmaker", "GameRoom"] },
+            { "tag": "v2", "new_sqlite_classes": ["EchoRoom"] },
+        ],
+        "vars": vars,
+    })
+}
+
+/// Both builds at once in one `wrangler dev`: the coordinator (and the
+/// Worker's routes) of `front`, the rooms of `back`. Plays duels with this
+/// release's bots and one with the previous release's, and checks that the
+/// coordinator and the rooms really run different builds.
+fn mixed(
+    front: &Path,
+    back: &Path,
+    previous: &Path,
+    vars: &[(&str, &str)],
+    tally: &mut Tally,
+) -> Result<()> {
+    let dir = repo_root().join(format!("target/e2e/mixed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let front_config = dir.join("front.jsonc");
+    let back_config = dir.join("back.jsonc");
+    let front_json = config("volley-front", front, None, Some("volley-back"), vars);
+    let back_json = config("volley-back", back, Some("volley-front"), None, vars);
+    std::fs::write(&front_config, serde_json::to_string_pretty(&front_json)?)?;
+    std::fs::write(&back_config, serde_json::to_string_pretty(&back_json)?)?;
+    let server = WranglerDev::start_configs(front, &[front_config, back_config], &[])?;
+    let base = server.base().clone();
+    let client = Client::new(base.clone()).with_frame_timeout(Duration::from_secs(60));
+    let runtime = tokio::runtime::Runtime::new()?;
+    let phase = if front == repo_root() {
+        "mixed: coordinator current, rooms previous"
+    } else {
+        "mixed: coordinator previous, rooms current"
+    };
+    let reports = runtime.block_on(async {
+        let mut duels = Vec::new();
+        for n in 0..2 {
+            duels.push(
+                duel(
+                    &client,
+                    &format!("mixed{n}"),
+                    [Strategy::BEST, Strategy::BEST],
+                )
+                .await?,
+            );
+        }
+        play_all(&client, duels).await
+    })?;
+    for reports in reports {
+        // The previous release reports no build; this one does.
+        let room: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", reports[0].room))?)?;
+        let shard: ShardStats = get_body(&base.join("/api/stats?mode=duel")?)?;
+        let rooms_current = !room.build.is_empty();
+        let coordinator_current = !shard.build.is_empty();
+        ensure!(
+            rooms_current != coordinator_current && rooms_current == (back == repo_root()),
+            "{phase}: the room runs {:?}, the coordinator {:?}",
+            room.build,
+            shard.build
+        );
+        check(&base, &Played { phase, reports }, tally)?;
+    }
+    previous_bots_play(previous, &base, "old-mixed")?;
+    tally.games += 1;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
@@ -327,8 +433,17 @@ fn games_survive_an_upgrade_and_a_rollback() -> Result<()> {
         )?;
     }
 
+    drop(server);
+    // 4. Both builds at once, both ways round.
+    let mixed_vars = [
+        ("TURN_TIMEOUT_MS", TURN_TIMEOUT_MS),
+        ("JOIN_SECRET", secret.as_str()),
+    ];
+    mixed(&current, &previous_src, &previous, &mixed_vars, &mut tally)?;
+    mixed(&previous_src, &current, &previous, &mixed_vars, &mut tally)?;
+
     println!(
-        "upgrade test: {} games across the upgrade, rollback and forward again; {} moves checked against the rooms' logs, {} lost or doubled; {} deadlines fired once each; {} reconnections",
+        "upgrade test: {} games across the upgrade, rollback, forward again and both mixed pairings; {} moves checked against the rooms' logs, {} lost or doubled; {} deadlines fired once each; {} reconnections",
         tally.games, tally.moves, tally.lost_or_doubled, tally.deadlines, tally.reconnects
     );
     ensure!(tally.lost_or_doubled == 0, "moves lost or doubled");
@@ -340,6 +455,5 @@ fn games_survive_an_upgrade_and_a_rollback() -> Result<()> {
         tally.reconnects > 0,
         "no bot had to rejoin: the switch came too late"
     );
-    drop(server);
     Ok(())
 }
