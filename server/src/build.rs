@@ -30,3 +30,20 @@ pub fn version(env: &Env) -> (Option<String>, Option<String>) {
     };
     (field("id"), field("tag"))
 }
+
+/// `console_error!` with the build first, so a log line says which build
+/// (during a rollout, which version) wrote it.
+macro_rules! log_error {
+    ($($arg:tt)*) => {
+        worker::console_error!("[{}] {}", $crate::build::BUILD, format_args!($($arg)*))
+    };
+}
+
+/// `console_warn!` with the build first.
+macro_rules! log_warn {
+    ($($arg:tt)*) => {
+        worker::console_warn!("[{}] {}", $crate::build::BUILD, format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {log_error, log_warn};

@@ -91,7 +91,7 @@ impl ServerError {
     pub fn into_response(self) -> worker::Result<Response> {
         let status = self.status();
         if status >= 500 {
-            worker::console_error!("[{}] {status}: {self}", crate::build::BUILD);
+            crate::build::log_error!("{status}: {self}");
         }
         Ok(Response::from_json(&ErrorBody {
             error: self.public_message(),

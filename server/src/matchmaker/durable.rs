@@ -66,7 +66,7 @@ impl DurableObject for Matchmaker {
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
         if let Err(err) = self.on_message(&ws, message).await {
-            worker::console_error!("ticket message failed: {err}");
+            crate::build::log_error!("ticket message failed: {err}");
             tickets::send_error(
                 &ws,
                 volley_shared::ErrorCode::Internal,
@@ -88,7 +88,7 @@ impl DurableObject for Matchmaker {
     }
 
     async fn websocket_error(&self, ws: WebSocket, err: worker::Error) -> worker::Result<()> {
-        worker::console_warn!("ticket socket error: {err}");
+        crate::build::log_warn!("ticket socket error: {err}");
         self.cancel(&ws)
             .map_err(|e| worker::Error::RustError(e.to_string()))
     }

@@ -95,7 +95,7 @@ impl DurableObject for GameRoom {
     ) -> worker::Result<()> {
         self.woken(Wakeup::Message);
         if let Err(err) = self.on_message(&ws, message).await {
-            worker::console_error!("room message failed: {err}");
+            crate::build::log_error!("room message failed: {err}");
             match sockets::load(&ws) {
                 // An admitted socket has its version: tell it, it stays.
                 Ok(Some(attached)) if attached.caller() != Caller::Pending => {
@@ -131,7 +131,7 @@ impl DurableObject for GameRoom {
 
     async fn websocket_error(&self, _ws: WebSocket, err: worker::Error) -> worker::Result<()> {
         self.woken(Wakeup::Error);
-        worker::console_warn!("room socket error: {err}");
+        crate::build::log_warn!("room socket error: {err}");
         Ok(())
     }
 

@@ -70,7 +70,7 @@ impl Matchmaker {
         }
         for (found, players) in seated {
             if let Err(err) = self.seat_match(&storage, &found, &players).await {
-                worker::console_error!("could not create a room: {err}");
+                crate::build::log_error!("could not create a room: {err}");
                 for seated in &players {
                     tickets::send(
                         &seated.ws,

@@ -121,7 +121,7 @@ pub fn send(ws: &WebSocket, frame: LobbyServerFrame, version: u16) {
         Ok(bytes) => {
             let _ = ws.send_with_bytes(&bytes);
         }
-        Err(err) => worker::console_error!("could not encode a lobby frame: {err}"),
+        Err(err) => crate::build::log_error!("could not encode a lobby frame: {err}"),
     }
 }
 
@@ -284,7 +284,7 @@ impl Matchmaker {
         match self.queue(ws, find, place, version).await {
             Ok(()) => Ok(()),
             Err(err) => {
-                worker::console_error!("could not queue a ticket: {err}");
+                crate::build::log_error!("could not queue a ticket: {err}");
                 send_error_in(
                     ws,
                     ErrorCode::Internal,

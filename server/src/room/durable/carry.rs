@@ -162,11 +162,11 @@ impl GameRoom {
                 self.reschedule(storage, now).await
             }
             Ok(response) => {
-                worker::console_warn!("result report answered {}", response.status_code());
+                crate::build::log_warn!("result report answered {}", response.status_code());
                 Ok(())
             }
             Err(err) => {
-                worker::console_warn!("result report failed: {err}");
+                crate::build::log_warn!("result report failed: {err}");
                 Ok(())
             }
         }

@@ -33,7 +33,7 @@ impl GameRoom {
             return;
         }
         if let Err(err) = wakeups::count(&self.state.storage().sql(), wakeup, constructed) {
-            worker::console_warn!("could not count a wake-up: {err}");
+            crate::build::log_warn!("could not count a wake-up: {err}");
         }
     }
 

@@ -113,7 +113,7 @@ pub fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u1
         Ok(bytes) => {
             let _ = ws.send_with_bytes(&bytes);
         }
-        Err(err) => worker::console_error!("could not encode an error frame: {err}"),
+        Err(err) => crate::build::log_error!("could not encode an error frame: {err}"),
     }
 }
 
