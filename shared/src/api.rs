@@ -157,6 +157,10 @@ pub struct ShardStats {
     pub rooms_per_location_hint: std::collections::BTreeMap<String, u64>,
     /// The latest public rooms.
     pub recent_rooms: Vec<CreatedRoom>,
+    /// Public rooms created, per build of the room's object (during a
+    /// rollout rooms run either version).
+    #[serde(default)]
+    pub rooms_per_build: std::collections::BTreeMap<String, u64>,
     /// The build the coordinator's object runs.
     #[serde(default)]
     pub build: String,

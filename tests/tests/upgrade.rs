@@ -250,6 +250,15 @@ fn mixed(
             room.build,
             shard.build
         );
+        if coordinator_current {
+            // A coordinator of this release counts the rooms of a release
+            // before build ids as such.
+            ensure!(
+                shard.rooms_per_build.get("before build ids").copied() > Some(0),
+                "{phase}: rooms per build {:?}",
+                shard.rooms_per_build
+            );
+        }
         check(&base, &Played { phase, reports }, tally)?;
     }
     previous_bots_play(previous, &base, "old-mixed")?;

@@ -34,6 +34,11 @@ pub const INIT_ROOM_V2_PATH: &str = "/internal/init/2";
 pub const CLAIM_PATH: &str = "/internal/claim";
 /// Where a room posts [`GameResult`], on its coordinator.
 pub const RESULT_PATH: &str = "/internal/result";
+/// The header a room's answer to [`InitRoom`] names its build in (rooms of
+/// releases before build ids send none).
+pub const BUILD_HEADER: &str = "X-Volley-Build";
+/// What a coordinator counts a room as when its answer names no build.
+pub const UNKNOWN_BUILD: &str = "before build ids";
 
 /// One seat as the coordinator filled it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -169,6 +169,7 @@ impl Matchmaker {
             wait_ms_p50: percentile(&waits, 50),
             wait_ms_p99: percentile(&waits, 99),
             rooms_per_location_hint: rooms.per_hint.into_iter().collect(),
+            rooms_per_build: rooms.per_build.into_iter().collect(),
             recent_rooms: rooms
                 .recent
                 .into_iter()

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `tickets` | one per ticket: `id`, `party` (the key of a party still forming), `complete` (0 while a party waits for members), `record` (bincode [`StoredTicket`]) |
 //! | `rooms_created` | one per room this shard created: `room_id`, `location_hint`, `created_at_ms` |
+//! | `room_builds` | one per public room this release's shard created: `room_id`, the `build` its object runs (a table of its own, so the previous release's inserts into `rooms_created` stay as they were) |
 //! | `waits` | one per matched ticket: how long it waited, and when |
 //! | `players` | one per rated player of this mode: `player` (16 hex digits), `name`, `rating`, `games` |
 //! | `results` | one per finished room that reported: `room_id`, `at_ms`, `record` (bincode) |
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS waits (id INTEGER PRIMARY KEY AUTOINCREMENT, wait_ms 
 CREATE TABLE IF NOT EXISTS players (player TEXT PRIMARY KEY, name TEXT NOT NULL, rating REAL NOT NULL, games INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS results (room_id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS private_rooms (code TEXT PRIMARY KEY, room_id TEXT NOT NULL, seats INTEGER NOT NULL, claimed INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS room_builds (room_id TEXT PRIMARY KEY, build TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS guesses (address TEXT PRIMARY KEY, window_start_ms INTEGER NOT NULL, failed INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS player_matches (player TEXT NOT NULL, room_id TEXT NOT NULL, at_ms INTEGER NOT NULL, result TEXT NOT NULL, rating_after REAL NOT NULL, PRIMARY KEY (player, room_id));
 ";
@@ -171,7 +173,13 @@ impl Storage {
     }
 
     /// Notes a room this shard created.
-    pub fn record_room(&self, room_id: &str, hint: Option<&str>, now_ms: u64) -> Result<()> {
+    pub fn record_room(
+        &self,
+        room_id: &str,
+        hint: Option<&str>,
+        build: &str,
+        now_ms: u64,
+    ) -> Result<()> {
         self.sql.exec(
             "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?)",
             vec![
@@ -179,6 +187,10 @@ impl Storage {
                 hint.map(str::to_string).into(),
                 integer(now_ms)?,
             ],
+        )?;
+        self.sql.exec(
+            "INSERT OR REPLACE INTO room_builds (room_id, build) VALUES (?, ?)",
+            vec![room_id.into(), build.into()],
         )?;
         Ok(())
     }
@@ -236,7 +248,24 @@ impl Storage {
                 Ok((room_id, location_hint, unsigned(values.next())?))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(RoomCounts { per_hint, recent })
+        let per_build = self
+            .sql
+            .exec(
+                "SELECT build, COUNT(*) FROM room_builds GROUP BY 1 ORDER BY 1",
+                None,
+            )?
+            .raw()
+            .map(|row| {
+                let mut values = row?.into_iter();
+                let build = text(values.next()).unwrap_or_default();
+                Ok((build, unsigned(values.next())?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RoomCounts {
+            per_hint,
+            per_build,
+            recent,
+        })
     }
 
     /// A player's rating, or the default for a new player.
@@ -464,6 +493,8 @@ pub struct PrivateRoom {
 pub struct RoomCounts {
     /// Per location hint, with `none` for rooms created without one.
     pub per_hint: Vec<(String, u64)>,
+    /// Per build of the room's object (public rooms this release created).
+    pub per_build: Vec<(String, u64)>,
     /// The latest rooms: id, hint, creation time.
     pub recent: Vec<(String, Option<String>, u64)>,
 }

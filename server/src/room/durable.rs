@@ -34,7 +34,9 @@ use super::storage::Storage;
 use super::wakeups::Wakeup;
 use crate::error::{Result, ServerError, respond};
 use crate::http::now_ms;
-use crate::internal::{self, CLAIM_PATH, ClaimSeat, INIT_ROOM_PATH, INIT_ROOM_V2_PATH, InitRoom};
+use crate::internal::{
+    self, BUILD_HEADER, CLAIM_PATH, ClaimSeat, INIT_ROOM_PATH, INIT_ROOM_V2_PATH, InitRoom,
+};
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
 use crate::token::TokenError;
@@ -290,7 +292,9 @@ impl GameRoom {
         let mut record = RoomRecord::new(room, init.created_by, init.location_hint, now);
         self.carry_out_any(&storage, &mut record, None, now, effects)
             .await?;
-        Ok(Response::ok("initialised")?.with_status(201))
+        let response = Response::ok("initialised")?.with_status(201);
+        response.headers().set(BUILD_HEADER, crate::build::BUILD)?;
+        Ok(response)
     }
 
     async fn claim(&self, claim: ClaimSeat) -> Result<Response> {

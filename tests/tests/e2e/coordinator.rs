@@ -9,7 +9,7 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::{self, Matched};
 use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
-use volley_shared::api::{AllStats, Guest, PlayerModes, RoomInfo, SeatGrant};
+use volley_shared::api::{AllStats, Guest, Health, PlayerModes, RoomInfo, SeatGrant};
 use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, Versions, v1};
 use volley_shared::{Mode, PROTOCOL_VERSION};
@@ -215,6 +215,14 @@ pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
         "{duel:?}"
     );
     ensure!(duel.tickets_waiting == 0, "{duel:?}");
+    // Rooms are counted by the build their object runs: this one.
+    let health: Health = get_body(&base.join("/api/health")?)?;
+    ensure!(
+        duel.rooms_per_build.get(&health.build).copied() > Some(0),
+        "no room of build {} in {:?}",
+        health.build,
+        duel.rooms_per_build
+    );
     Ok(())
 }
 

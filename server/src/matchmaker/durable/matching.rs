@@ -6,7 +6,7 @@ use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
 use crate::error::{Result, ServerError};
 use crate::http::now_ms;
-use crate::internal::{AnySetup, InitRoom, SeatSetup, Terms, link};
+use crate::internal::{AnySetup, BUILD_HEADER, InitRoom, SeatSetup, Terms, UNKNOWN_BUILD, link};
 use crate::location::hint_for_match;
 use crate::matchmaker::queue::{Match, MatchRules, next_wakeup_ms, take_matches};
 use crate::matchmaker::storage::Storage;
@@ -111,10 +111,10 @@ impl Matchmaker {
             });
         }
         let reservation_ms = self.settings()?.seat_reservation_ms;
-        let room = self
+        let (room, build) = self
             .create_room(found.mode, seats.clone(), hint, reservation_ms)
             .await?;
-        storage.record_room(&room.0, hint, now_ms())?;
+        storage.record_room(&room.0, hint, &build, now_ms())?;
         for seated in players {
             let Some(index) = seats.iter().position(|s| s.player == seated.player) else {
                 continue;
@@ -132,14 +132,15 @@ impl Matchmaker {
         Ok(())
     }
 
-    /// Creates a room with `unique_id()` near `hint` and initialises it.
+    /// Creates a room with `unique_id()` near `hint` and initialises it;
+    /// returns it with the build its object runs.
     pub(super) async fn create_room(
         &self,
         mode: Mode,
         seats: Vec<SeatSetup>,
         hint: Option<&'static str>,
         reservation_ms: u64,
-    ) -> Result<RoomId> {
+    ) -> Result<(RoomId, String)> {
         let settings = self.settings()?;
         let (room, stub) = link::new_room(&self.env, hint)?;
         let init = InitRoom {
@@ -162,7 +163,11 @@ impl Matchmaker {
                 response.status_code()
             )));
         }
-        Ok(room)
+        let build = response
+            .headers()
+            .get(BUILD_HEADER)?
+            .unwrap_or_else(|| UNKNOWN_BUILD.to_string());
+        Ok((room, build))
     }
 }
 

@@ -48,7 +48,7 @@ impl Matchmaker {
             })
             .collect::<Result<_>>()?;
         let hint = hint_for_match([http::query_param(req, "hint").as_deref()]);
-        let room = self.create_room(mode, seats, hint, ttl).await?;
+        let (room, _build) = self.create_room(mode, seats, hint, ttl).await?;
         let expires_ms = now.saturating_add(ttl);
         storage.put_private_room(&PrivateRoom {
             code: code.clone(),
