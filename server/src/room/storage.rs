@@ -20,13 +20,13 @@
 //! later version. Actions are bincode of the game's `Action`, unchanged
 //! since the first release.
 
-use super::effects::{Commit, Timer, TimerKind};
+use super::effects::{Timer, TimerKind};
+use super::outbound::Encoded;
 use super::record::RoomRecord;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{blob, bytes, from_blob, integer, text, unsigned};
 use volley_shared::Game;
-use volley_shared::codec;
 use volley_shared::protocol::v1;
 use volley_shared::replay::LoggedAction;
 use worker::{SqlStorage, SqlStorageValue};
@@ -79,11 +79,15 @@ impl Storage {
         Ok(())
     }
 
-    /// Appends an action and its event frames to the logs. Fails (and
+    /// Appends an action and its event frames (stored in the version 1
+    /// encoding [`Encoded`] already holds) to the logs. Fails (and
     /// writes nothing more) if a number is already taken: the logs never
     /// change what they hold.
-    pub fn append<G: Game>(&self, commit: &Commit<G>) -> Result<()> {
-        let action = &commit.action;
+    pub fn append<G: Game>(
+        &self,
+        action: &LoggedAction<G>,
+        events: &[(u64, Encoded)],
+    ) -> Result<()> {
         self.sql.exec(
             "INSERT INTO actions (number, at_ms, action) VALUES (?, ?, ?)",
             vec![
@@ -92,13 +96,12 @@ impl Storage {
                 blob(&action.action)?,
             ],
         )?;
-        for (seq, frame) in &commit.events {
-            let stored = v1::ServerFrame::from(frame.clone());
+        for (seq, frame) in events {
             self.sql.exec(
                 "INSERT INTO events (seq, frame) VALUES (?, ?)",
                 vec![
                     integer(*seq)?,
-                    SqlStorageValue::Blob(codec::encode(&stored)?),
+                    SqlStorageValue::Blob(frame.for_version(v1::VERSION).to_vec()),
                 ],
             )?;
         }

@@ -82,11 +82,20 @@ impl GameRoom {
                     }
                 }
                 Effect::Commit(commit) => {
-                    storage.append(&commit)?;
+                    // Encoded once: the version 1 bytes are also what
+                    // the event log stores.
+                    let events = commit
+                        .events
+                        .iter()
+                        .map(|(seq, frame)| Ok((*seq, Encoded::new(frame)?)))
+                        .collect::<Result<Vec<_>>>()?;
+                    storage.append(&commit.action, &events)?;
                     storage.save(record)?;
-                    for (_, frame) in &commit.events {
-                        outbox.push(Outgoing::ToAdmitted(Encoded::new(frame)?, None));
-                    }
+                    outbox.extend(
+                        events
+                            .into_iter()
+                            .map(|(_, encoded)| Outgoing::ToAdmitted(encoded, None)),
+                    );
                 }
                 Effect::Persist => storage.save(record)?,
                 Effect::Broadcast(frame) => {
