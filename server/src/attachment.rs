@@ -6,19 +6,18 @@
 //! ([`crate::blob`], with its limit) is compact, exact, and well under the
 //! runtime's 2,048-byte attachment limit.
 
-use crate::blob::{self, BlobError, Kind};
+use crate::blob::{self, BlobError, Kind, Versioned};
 use crate::error::Result;
-use serde::{Serialize, de::DeserializeOwned};
 use worker::WebSocket;
 
 /// Stores `value` as the socket's attachment.
-pub fn store<T: Serialize>(ws: &WebSocket, value: &T) -> Result<()> {
+pub fn store<T: Versioned>(ws: &WebSocket, value: &T) -> Result<()> {
     let bytes = blob::encode(Kind::Attachment, value)?;
     Ok(ws.serialize_attachment(hex::encode(bytes))?)
 }
 
 /// Reads the socket's attachment, if it has one.
-pub fn load<T: DeserializeOwned>(ws: &WebSocket) -> Result<Option<T>> {
+pub fn load<T: Versioned>(ws: &WebSocket) -> Result<Option<T>> {
     let Some(text) = ws.deserialize_attachment::<String>()? else {
         return Ok(None);
     };

@@ -5,9 +5,8 @@
 //! go in integer columns (checked here); everything else (player ids, seeds,
 //! whole records) goes in bincode blobs.
 
-use crate::blob::{self, BlobError, Kind};
+use crate::blob::{self, BlobError, Kind, Versioned};
 use crate::error::{Result, ServerError};
-use serde::{Serialize, de::DeserializeOwned};
 use std::cell::Cell;
 use worker::{SqlStorage, SqlStorageValue};
 
@@ -42,7 +41,7 @@ impl Schema {
 }
 
 /// A value as a bincode blob ([`crate::blob`], with its size limit).
-pub fn blob<T: Serialize>(value: &T) -> Result<SqlStorageValue> {
+pub fn blob<T: Versioned>(value: &T) -> Result<SqlStorageValue> {
     Ok(SqlStorageValue::Blob(blob::encode(Kind::Stored, value)?))
 }
 
@@ -57,7 +56,7 @@ pub fn bytes(value: Option<SqlStorageValue>) -> Result<Vec<u8>> {
 }
 
 /// A bincode blob as a value.
-pub fn from_blob<T: DeserializeOwned>(value: Option<SqlStorageValue>) -> Result<T> {
+pub fn from_blob<T: Versioned>(value: Option<SqlStorageValue>) -> Result<T> {
     Ok(blob::decode(Kind::Stored, &bytes(value)?)?)
 }
 

@@ -1,9 +1,8 @@
 //! How the coordinator and the rooms reach each other: binding and shard
 //! names, stubs, and messages posted over Durable Object `fetch`.
 
-use crate::blob::{self, Kind};
+use crate::blob::{self, Kind, Versioned};
 use crate::error::{Result, ServerError};
-use serde::de::DeserializeOwned;
 use volley_shared::{Mode, RoomId};
 use worker::{Env, Method, Request, RequestInit, Stub};
 
@@ -72,12 +71,12 @@ pub fn post(path: &str, body: &[u8]) -> Result<Request> {
 }
 
 /// A POST request carrying `message` as bincode.
-pub fn post_message<T: serde::Serialize>(path: &str, message: &T) -> Result<Request> {
+pub fn post_message<T: Versioned>(path: &str, message: &T) -> Result<Request> {
     post(path, &blob::encode(Kind::Message, message)?)
 }
 
 /// Reads a bincode message from a request body.
-pub async fn read<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
+pub async fn read<T: Versioned>(req: &mut Request) -> Result<T> {
     let bytes = req.bytes().await?;
     Ok(blob::decode(Kind::Message, &bytes)?)
 }

@@ -19,7 +19,7 @@
 
 pub mod link;
 
-use crate::blob::{self, BlobError, Kind};
+use crate::blob::{self, BlobError, Kind, UNTAGGED, Versioned};
 use serde::{Deserialize, Serialize};
 use volley_shared::artillery::Artillery;
 use volley_shared::connect_four::ConnectFour;
@@ -171,7 +171,10 @@ impl InitRoom {
                     created_by: self.created_by.clone(),
                     location_hint: self.location_hint.clone(),
                 };
-                Ok((INIT_ROOM_PATH, blob::encode(Kind::Message, &v1)?))
+                Ok((
+                    INIT_ROOM_PATH,
+                    blob::encode_as(Kind::Message, UNTAGGED, &v1)?,
+                ))
             }
             setup => {
                 let v2 = InitRoomV2 {
@@ -180,7 +183,10 @@ impl InitRoom {
                     created_by: self.created_by.clone(),
                     location_hint: self.location_hint.clone(),
                 };
-                Ok((INIT_ROOM_V2_PATH, blob::encode(Kind::Message, &v2)?))
+                Ok((
+                    INIT_ROOM_V2_PATH,
+                    blob::encode_as(Kind::Message, UNTAGGED, &v2)?,
+                ))
             }
         }
     }
@@ -188,7 +194,7 @@ impl InitRoom {
     /// Reads a body posted to `path` (either format).
     pub fn decode(path: &str, bytes: &[u8]) -> Result<InitRoom, BlobError> {
         if path == INIT_ROOM_V2_PATH {
-            let v2: InitRoomV2 = blob::decode(Kind::Message, bytes)?;
+            let v2: InitRoomV2 = blob::decode_bare(Kind::Message, bytes)?;
             if v2.format != 2 {
                 return Err(BlobError::Decode(
                     Kind::Message,
@@ -201,7 +207,7 @@ impl InitRoom {
                 location_hint: v2.location_hint,
             });
         }
-        let v1: InitRoomV1 = blob::decode(Kind::Message, bytes)?;
+        let v1: InitRoomV1 = blob::decode_bare(Kind::Message, bytes)?;
         Ok(InitRoom {
             setup: AnySetup::Artillery(v1.setup),
             created_by: v1.created_by,
@@ -221,6 +227,10 @@ pub struct ClaimSeat {
     pub name: String,
 }
 
+impl Versioned for ClaimSeat {
+    const NAME: &'static str = "ClaimSeat message";
+}
+
 /// How a room's game ended, for ratings and match history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GameResult {
@@ -234,6 +244,10 @@ pub struct GameResult {
     pub outcome: Outcome,
     /// When it ended, in ms since the Unix epoch.
     pub at_ms: u64,
+}
+
+impl Versioned for GameResult {
+    const NAME: &'static str = "game result";
 }
 
 #[cfg(test)]
@@ -325,5 +339,21 @@ mod tests {
         assert!(result.seats[1].bot);
         assert_eq!(result.at_ms, 1_900_000_000_000);
         assert_eq!(blob::encode(Kind::Message, &result).unwrap(), result_bytes);
+    }
+
+    #[test]
+    fn claims_and_results_tagged_as_format_2_decode_the_same() {
+        let claim: ClaimSeat = blob::assert_fixtures(
+            Kind::Message,
+            include_str!("fixtures/claim-seat-v1.hex"),
+            include_str!("fixtures/claim-seat-v2.hex"),
+        );
+        assert_eq!(claim.name, "friend");
+        let result: GameResult = blob::assert_fixtures(
+            Kind::Message,
+            include_str!("fixtures/game-result-v1.hex"),
+            include_str!("fixtures/game-result-v2.hex"),
+        );
+        assert_eq!(result.mode, Mode::Ffa3);
     }
 }

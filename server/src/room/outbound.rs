@@ -3,13 +3,14 @@
 //! The engine speaks the current protocol's [`RoomServerFrame`]; a socket
 //! that opened in version 1 gets the same frame as a version 1
 //! `ServerFrame`. A frame that goes to many sockets is encoded once per
-//! version ([`Encoded`]). Logged events are stored in version 1
-//! ([`super::storage`]) and re-encoded here for later versions. Pure: no
-//! `worker` types.
+//! version ([`Encoded`]). Logged events are stored as frames
+//! ([`super::storage`]) and re-encoded here for sockets of other versions.
+//! Pure: no `worker` types.
 
+use crate::blob::{self, Kind};
 use volley_shared::Game;
 use volley_shared::codec::{self, CodecError};
-use volley_shared::protocol::{ErrorCode, RoomServerFrame, v1};
+use volley_shared::protocol::{ErrorCode, PROTOCOL_VERSION, RoomServerFrame, v1};
 
 /// A frame encoded in every version a room socket may speak.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,26 +60,45 @@ pub fn encode_error(code: ErrorCode, message: &str, version: u16) -> Result<Vec<
     encode_for(&frame, version)
 }
 
-/// Logged event frames (stored in version 1) for a socket speaking
-/// `version`.
+/// Logged event frames for a socket speaking `version`.
+///
+/// A logged event is a frame in the protocol version its stored format
+/// names ([`crate::blob`]): format 1, untagged, is a version 1 frame (what
+/// the first release wrote, and what this one writes); format 2, tagged, a
+/// version 2 frame (what a later release may write).
 pub fn logged_events<G: Game>(
     stored: Vec<Vec<u8>>,
     version: u16,
 ) -> Result<Vec<Vec<u8>>, CodecError> {
-    if version == v1::VERSION {
-        return Ok(stored);
-    }
     stored
-        .iter()
-        .map(
-            |bytes| match codec::decode_server::<v1::ServerFrame<G>>(bytes)?.sort() {
-                v1::Received::Room(frame) => codec::encode(&frame),
-                v1::Received::Lobby(_) => Err(CodecError::Malformed(
-                    "a logged event is a coordinator frame".into(),
-                )),
-            },
-        )
+        .into_iter()
+        .map(|bytes| logged_event::<G>(bytes, version))
         .collect()
+}
+
+fn logged_event<G: Game>(bytes: Vec<u8>, version: u16) -> Result<Vec<u8>, CodecError> {
+    let malformed = |e: blob::BlobError| CodecError::Malformed(format!("a logged event: {e}"));
+    let (format, body) = blob::split_format(Kind::Stored, &bytes).map_err(malformed)?;
+    if format == version {
+        return Ok(body.to_vec());
+    }
+    let frame: RoomServerFrame<G> = match format {
+        v1::VERSION => match codec::decode_server::<v1::ServerFrame<G>>(body)?.sort() {
+            v1::Received::Room(frame) => frame,
+            v1::Received::Lobby(_) => {
+                return Err(CodecError::Malformed(
+                    "a logged event is a coordinator frame".into(),
+                ));
+            }
+        },
+        PROTOCOL_VERSION => codec::decode_server(body)?,
+        later => {
+            return Err(CodecError::Malformed(format!(
+                "a logged event in format {later} was written by a later release"
+            )));
+        }
+    };
+    encode_for(&frame, version)
 }
 
 #[cfg(test)]
@@ -136,6 +156,42 @@ mod tests {
             seq: 1,
         };
         assert!(Encoded::new(&over).is_ok());
+    }
+
+    /// A logged event in format 1 (a version 1 frame, the first release's
+    /// golden bytes) and in format 2 (a tagged version 2 frame, a committed
+    /// fixture) each reach sockets of both versions as the same frame.
+    #[test]
+    fn logged_events_of_either_format_reach_every_version() {
+        use volley_shared::artillery::Artillery;
+        let hex = |text: &str| ::hex::decode(text.trim()).unwrap();
+        let v1_frame = hex(include_str!(
+            "../../../shared/tests/golden/v1/server-event-shot.hex"
+        ));
+        let v2_frame = hex(include_str!(
+            "../../../shared/tests/golden/v2/room-artillery-server-event-shot.hex"
+        ));
+        let tagged = hex(include_str!("fixtures/event-v2-shot.hex"));
+        assert_eq!(&tagged[2..], &v2_frame[..]);
+        let as_v1 = logged_events::<Artillery>(vec![v1_frame.clone(), tagged.clone()], 1).unwrap();
+        let as_v2 = logged_events::<Artillery>(vec![v1_frame.clone(), tagged], 2).unwrap();
+        assert_eq!(as_v2[1], v2_frame, "format 2 goes to version 2 as stored");
+        assert_eq!(as_v1[0], v1_frame, "format 1 goes to version 1 as stored");
+        let frame =
+            |bytes: &[u8]| codec::decode_server::<RoomServerFrame<Artillery>>(bytes).unwrap();
+        let old = |bytes: &[u8]| match codec::decode_server::<v1::ServerFrame<Artillery>>(bytes)
+            .unwrap()
+            .sort()
+        {
+            v1::Received::Room(frame) => frame,
+            v1::Received::Lobby(_) => panic!("a lobby frame"),
+        };
+        assert_eq!(frame(&as_v2[0]), old(&v1_frame));
+        assert_eq!(old(&as_v1[1]), frame(&v2_frame));
+        // A format from a later release is an error, not a guess.
+        let later = blob::encode_as(Kind::Stored, 3, &0u8).unwrap();
+        let err = logged_events::<Artillery>(vec![later], 1).unwrap_err();
+        assert!(err.to_string().contains("later release"), "{err}");
     }
 
     #[test]

@@ -11,11 +11,13 @@
 //! still written in format 4, which the previous release reads, and only
 //! rooms the previous release cannot host at all (Connect Four) use format
 //! 5. A later release can write format 5 for every room once no release
-//! that reads only format 4 is deployed (expand, then contract).
+//! that reads only format 4 is deployed (expand, then contract). The
+//! record's format is its first field, so it is never tagged
+//! ([`crate::blob::Versioned`]).
 
 use super::any::AnyRoom;
 use super::engine::Room;
-use crate::blob::{self, BlobError, Kind};
+use crate::blob::{self, BlobError, Kind, UNTAGGED};
 use serde::{Deserialize, Serialize};
 use volley_shared::artillery::Artillery;
 
@@ -69,8 +71,10 @@ impl RoomRecord {
     /// The stored bytes: format 4 for artillery, 5 for other games.
     pub fn to_blob(&self) -> Result<Vec<u8>, BlobError> {
         match &self.room {
-            AnyRoom::Artillery(room) => blob::encode(Kind::Stored, &self.stored(4, room)),
-            room => blob::encode(Kind::Stored, &self.stored(5, room)),
+            AnyRoom::Artillery(room) => {
+                blob::encode_as(Kind::Stored, UNTAGGED, &self.stored(4, room))
+            }
+            room => blob::encode_as(Kind::Stored, UNTAGGED, &self.stored(5, room)),
         }
     }
 
@@ -86,9 +90,9 @@ impl RoomRecord {
 
     /// Reads stored bytes of either format.
     pub fn from_blob(bytes: &[u8]) -> Result<RoomRecord, BlobError> {
-        match blob::leading_version(Kind::Stored, bytes)? {
+        match blob::leading_number(Kind::Stored, bytes)? {
             4 => {
-                let stored: Format4 = blob::decode(Kind::Stored, bytes)?;
+                let stored: Format4 = blob::decode_bare(Kind::Stored, bytes)?;
                 Ok(RoomRecord {
                     room: AnyRoom::Artillery(stored.room),
                     created_by: stored.created_by,
@@ -97,7 +101,7 @@ impl RoomRecord {
                 })
             }
             5 => {
-                let stored: Format5 = blob::decode(Kind::Stored, bytes)?;
+                let stored: Format5 = blob::decode_bare(Kind::Stored, bytes)?;
                 Ok(RoomRecord {
                     room: stored.room,
                     created_by: stored.created_by,

@@ -14,11 +14,12 @@
 //! durable). Every value that can exceed 2^53 is inside a bincode blob,
 //! because SQL integers cross into JavaScript as doubles.
 //!
-//! Formats: the record has its own ([`super::record`]). Logged events are
-//! stored as protocol version 1 `Event` frames, which the first release
-//! sends as they are; this release re-encodes them for sockets that speak a
-//! later version. Actions are bincode of the game's `Action`, unchanged
-//! since the first release.
+//! Formats: the record has its own ([`super::record`]). Logged events and
+//! actions carry theirs ([`crate::blob`]): this release writes format 1,
+//! the first release's (an event is a protocol version 1 `Event` frame,
+//! which the first release sends as it is), and reads format 2 too (a
+//! tagged version 2 frame; [`super::outbound::logged_events`] gives each
+//! socket its version).
 
 use super::effects::{Timer, TimerKind};
 use super::outbound::Encoded;
@@ -28,8 +29,12 @@ use crate::error::Result;
 use crate::sql::{blob, bytes, from_blob, integer, text, unsigned};
 use volley_shared::Game;
 use volley_shared::protocol::v1;
-use volley_shared::replay::LoggedAction;
+use volley_shared::replay::{Action, LoggedAction};
 use worker::{SqlStorage, SqlStorageValue};
+
+impl<G: Game> crate::blob::Versioned for Action<G> {
+    const NAME: &'static str = "logged action";
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY CHECK (id = 1), record BLOB NOT NULL);
@@ -275,5 +280,15 @@ mod tests {
             assert_eq!(read, action);
             assert_eq!(blob::encode(Kind::Stored, &action).unwrap(), bytes);
         }
+    }
+
+    #[test]
+    fn actions_tagged_as_format_2_read_the_same() {
+        let action: Action<Artillery> = blob::assert_fixtures(
+            Kind::Stored,
+            include_str!("fixtures/action-v1-move.hex"),
+            include_str!("fixtures/action-v2-move.hex"),
+        );
+        assert!(matches!(action, Action::Move { seat: Seat(1), .. }));
     }
 }

@@ -65,6 +65,10 @@ pub enum TicketState {
     },
 }
 
+impl crate::blob::Versioned for TicketState {
+    const NAME: &'static str = "ticket socket attachment";
+}
+
 impl TicketState {
     /// A queued socket in `version`, written as the first release writes
     /// it for version 1.
@@ -458,5 +462,15 @@ mod tests {
         assert_eq!(TicketState::matching(2).version(), 2);
         assert_eq!(TicketState::matching(1), TicketState::Matching);
         assert_eq!(TicketState::matching(1).version(), 1);
+    }
+
+    #[test]
+    fn ticket_attachments_tagged_as_format_2_read_the_same() {
+        let queued: TicketState = blob::assert_fixtures(
+            Kind::Attachment,
+            include_str!("../fixtures/ticket-v1-queued.hex"),
+            include_str!("../fixtures/ticket-v2-queued.hex"),
+        );
+        assert_eq!(queued.ticket(), Some((42, PlayerId(u64::MAX), 1)));
     }
 }

@@ -37,6 +37,10 @@ pub struct Attachment {
     pub guard: FloodGuard,
 }
 
+impl crate::blob::Versioned for Attachment {
+    const NAME: &'static str = "room socket attachment";
+}
+
 impl Attachment {
     /// A socket just accepted at `now_ms`.
     pub fn new(now_ms: u64) -> Self {
@@ -238,6 +242,16 @@ mod tests {
 
     fn encode(attached: &Attachment) -> Vec<u8> {
         crate::blob::encode(crate::blob::Kind::Attachment, attached).unwrap()
+    }
+
+    #[test]
+    fn attachments_tagged_as_format_2_read_the_same() {
+        let attached: Attachment = crate::blob::assert_fixtures(
+            crate::blob::Kind::Attachment,
+            include_str!("../fixtures/attachment-v1-player-1.hex"),
+            include_str!("../fixtures/attachment-v2-player-1.hex"),
+        );
+        assert_eq!(attached, decode(&fixture("player-1")));
     }
 
     #[test]

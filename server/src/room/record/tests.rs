@@ -45,7 +45,7 @@ fn a_record_written_by_the_first_release_reads_as_it_was() {
 fn an_artillery_record_is_written_as_the_first_release_writes_it() {
     let record = RoomRecord::from_blob(&fixture()).unwrap();
     assert_eq!(record.to_blob().unwrap(), fixture());
-    assert_eq!(blob::leading_version(Kind::Stored, &fixture()), Ok(4));
+    assert_eq!(blob::leading_number(Kind::Stored, &fixture()), Ok(4));
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn other_games_are_written_in_format_5() {
     let (room, _) = Room::new(setup, 5).unwrap();
     let record = RoomRecord::new(AnyRoom::ConnectFour(room), "c".into(), None, 5);
     let bytes = record.to_blob().unwrap();
-    assert_eq!(blob::leading_version(Kind::Stored, &bytes), Ok(5));
+    assert_eq!(blob::leading_number(Kind::Stored, &bytes), Ok(5));
     assert_eq!(RoomRecord::from_blob(&bytes).unwrap(), record);
     assert_eq!(record.room.seats()[1].player, PlayerId(u64::MAX - 1));
     assert_eq!(
@@ -79,7 +79,7 @@ fn other_games_are_written_in_format_5() {
 
 #[test]
 fn an_unknown_format_says_which_it_reads() {
-    let bytes = blob::encode(Kind::Stored, &(9u16, "later")).unwrap();
+    let bytes = blob::encode_as(Kind::Stored, blob::UNTAGGED, &(9u16, "later")).unwrap();
     let err = RoomRecord::from_blob(&bytes).unwrap_err().to_string();
     assert!(err.contains("format 9") && err.contains("4 and 5"), "{err}");
 }
