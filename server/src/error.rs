@@ -37,6 +37,10 @@ pub enum ServerError {
     /// Too many requests from this client (429).
     #[error("{0}")]
     TooManyRequests(String),
+    /// The object holds as many connections as its limit allows
+    /// ([`crate::limits`]); the client may try again later (503).
+    #[error("{0}")]
+    Full(String),
     /// The Worker is misconfigured (500; the operator reads the log).
     #[error("configuration: {0}")]
     Config(String),
@@ -70,6 +74,7 @@ impl ServerError {
             ServerError::UpgradeRequired => 426,
             ServerError::TooManyRequests(_) => 429,
             ServerError::Upstream(_) => 502,
+            ServerError::Full(_) => 503,
             ServerError::Config(_)
             | ServerError::Blob(_)
             | ServerError::Frame(_)
@@ -80,7 +85,7 @@ impl ServerError {
     /// What the client is told: the error itself for its own mistakes, a
     /// fixed text for the server's.
     pub fn public_message(&self) -> String {
-        if self.status() >= 500 {
+        if self.status() >= 500 && !matches!(self, ServerError::Full(_)) {
             "internal error; it has been logged".to_string()
         } else {
             self.to_string()
@@ -90,7 +95,7 @@ impl ServerError {
     /// The JSON error response, logging server failures in full.
     pub fn into_response(self) -> worker::Result<Response> {
         let status = self.status();
-        if status >= 500 {
+        if status >= 500 && !matches!(self, ServerError::Full(_)) {
             crate::build::log_error!("{status}: {self}");
         }
         Ok(Response::from_json(&ErrorBody {

@@ -53,3 +53,9 @@ pub fn mode_param(req: &Request) -> Result<Mode, ServerError> {
         ))
     })
 }
+
+/// The key the client's address is limited by ([`crate::address`]).
+pub fn address_key(req: &Request) -> Option<String> {
+    let address = req.headers().get("CF-Connecting-IP").ok().flatten();
+    crate::address::limit_key(address.as_deref())
+}

@@ -45,13 +45,16 @@
     )
 )]
 
+pub mod address;
 pub mod alarm;
 pub mod blob;
 pub mod build;
 pub mod echo;
 pub mod error;
+pub mod flood;
 pub mod handshake;
 pub mod internal;
+pub mod limits;
 pub mod location;
 pub mod matchmaker;
 pub mod room;

@@ -109,8 +109,9 @@ async fn join_private(req: Request, env: &Env) -> Result<Response> {
 
 /// Sends a request to `mode`'s coordinator shard at `path`, keeping its
 /// method, headers and the query parameters the coordinator reads, and
-/// adding what only the Worker may vouch for: the continent, the client's
-/// address, and the player id of a verified guest token.
+/// adding what only the Worker may vouch for: the continent and the player
+/// id of a verified guest token. (The client's address travels in the
+/// `CF-Connecting-IP` header, which Cloudflare sets.)
 async fn forward_to_coordinator(
     req: Request,
     env: &Env,
@@ -142,9 +143,6 @@ async fn forward_to_coordinator(
     }
     if let Some(continent) = continent {
         url.query_pairs_mut().append_pair("continent", &continent);
-    }
-    if let Ok(Some(address)) = req.headers().get("CF-Connecting-IP") {
-        url.query_pairs_mut().append_pair("address", &address);
     }
     let headers = Headers::new();
     for (name, value) in req.headers().entries() {

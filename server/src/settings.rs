@@ -6,6 +6,7 @@
 //! settings from a list of pairs; [`Settings::from_env`] looks in `Env`.
 
 use crate::error::ServerError;
+use crate::limits::Limits;
 use crate::token::{JoinKey, MIN_SECRET_LEN};
 use std::ops::RangeInclusive;
 use volley_shared::Mode;
@@ -43,6 +44,8 @@ pub struct Settings {
     /// Wait before bots fill empty seats, per mode (`BOT_FILL_AFTER_MS_<MODE>`,
     /// else `BOT_FILL_AFTER_MS`, else 30 s); `None` when set to `off`.
     pub bot_fill_after_ms: Vec<(Mode, Option<u64>)>,
+    /// What one address or object may hold ([`crate::limits`]).
+    pub limits: Limits,
     /// Test-only routes (`VOLLEY_TEST_HOOKS=1`, which only the end-to-end
     /// tests pass to `wrangler dev`; never in `wrangler.jsonc`).
     pub test_hooks: bool,
@@ -79,6 +82,7 @@ impl Settings {
             private_code_ttl_ms: ms("PRIVATE_CODE_TTL_MS", 10_000..=24 * 3_600_000)?
                 .unwrap_or(DEFAULT_PRIVATE_CODE_TTL_MS),
             bot_fill_after_ms,
+            limits: Limits::parse(&var)?,
             test_hooks: var("VOLLEY_TEST_HOOKS").is_some_and(|v| v.trim() == "1"),
             bench: var("VOLLEY_BENCH").is_some_and(|v| v.trim() == "1"),
         })

@@ -41,6 +41,7 @@ pub mod connect_four;
 pub mod game;
 pub mod games;
 pub mod ids;
+pub mod names;
 pub mod protocol;
 pub mod replay;
 

@@ -52,6 +52,26 @@ impl Connection {
         })
     }
 
+    /// Opens a WebSocket to `url` as if from `address`, in the
+    /// `CF-Connecting-IP` header. Cloudflare sets that header itself;
+    /// `wrangler dev` passes it on, so a test or a soak on one machine can
+    /// play many addresses against the per-address limits.
+    pub async fn open_as(url: &Url, address: &str) -> Result<Connection, ClientError> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::HeaderValue;
+        let mut request = url.as_str().into_client_request()?;
+        let value = HeaderValue::from_str(address)
+            .map_err(|e| ClientError::Http(format!("address {address:?}: {e}")))?;
+        request.headers_mut().insert("CF-Connecting-IP", value);
+        let (ws, _) = connect_async(request).await?;
+        Ok(Connection {
+            ws,
+            timeout: DEFAULT_FRAME_TIMEOUT,
+            traffic: None,
+            version: volley_shared::protocol::PROTOCOL_VERSION,
+        })
+    }
+
     /// Counts this connection's frames and bytes in `traffic`.
     pub fn counted_in(mut self, traffic: Arc<Traffic>) -> Self {
         self.traffic = Some(traffic);

@@ -28,7 +28,9 @@ fn rating_text(modes: &PlayerModes) -> Option<String> {
 impl App {
     /// Opens a ticket for `mode` and waits on the queue screen.
     pub(super) fn find_match(&self, mode: Mode) {
-        let name = self.player_name();
+        let Some(name) = self.player_name() else {
+            return;
+        };
         self.state.borrow_mut().mode = mode;
         let url = self.ws_url(&format!(
             "/api/matchmake?mode={}{}",
@@ -122,8 +124,11 @@ impl App {
     /// Creates a private room of `mode` (`code` is `None`) or joins one by
     /// its code (whose mode the code itself names; `mode` is then unused).
     pub(super) fn spawn_private(self, mode: Mode, code: Option<String>) {
+        let Some(name) = self.player_name() else {
+            return;
+        };
         wasm_bindgen_futures::spawn_local(async move {
-            let name = js_sys::encode_uri_component(&self.player_name());
+            let name = js_sys::encode_uri_component(&name);
             let guest = self.guest_param();
             let path = match &code {
                 None => format!("/api/rooms?mode={}&name={name}{guest}", mode.as_str()),

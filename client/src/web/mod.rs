@@ -309,12 +309,21 @@ impl App {
             .unwrap_or_default()
     }
 
-    fn player_name(&self) -> String {
-        let name = self.input("name");
-        if name.trim().is_empty() {
+    /// The name typed (or "player"), as the server will show it; `None`,
+    /// with the reason on the home screen, when the server would refuse it.
+    fn player_name(&self) -> Option<String> {
+        let typed = self.input("name");
+        let typed = if typed.trim().is_empty() {
             "player".into()
         } else {
-            name
+            typed
+        };
+        match volley_shared::names::normalise(&typed) {
+            Ok(name) => Some(name),
+            Err(err) => {
+                self.set_text("home-error", &format!("That name won't do: {err}."));
+                None
+            }
         }
     }
 

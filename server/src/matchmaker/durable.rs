@@ -24,10 +24,13 @@ mod tickets;
 use super::stats::percentile;
 use super::storage::Storage;
 use crate::error::{Result, ServerError, respond};
+use crate::flood::FloodGuard;
 use crate::http;
 use crate::internal::{self, GameResult, RESULT_PATH};
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use volley_shared::api::{CreatedRoom, ShardStats};
 use volley_shared::{Mode, PlayerId, RoomId};
 use worker::{
@@ -44,6 +47,11 @@ pub struct Matchmaker {
     settings: settings::Cached,
     /// Whether the tables exist (created or checked once per instance).
     schema: Schema,
+    /// Ticket sockets accepted, at least (closed ones are only noticed by
+    /// counting again, which happens at the limit); `None` until counted.
+    ticket_sockets: Cell<Option<usize>>,
+    /// Each ticket socket's flood guard, by the id in its tags.
+    guards: RefCell<HashMap<u64, FloodGuard>>,
 }
 
 impl DurableObject for Matchmaker {
@@ -53,6 +61,8 @@ impl DurableObject for Matchmaker {
             env,
             settings: settings::Cached::default(),
             schema: Schema::default(),
+            ticket_sockets: Cell::new(None),
+            guards: RefCell::new(HashMap::new()),
         }
     }
 
@@ -83,6 +93,7 @@ impl DurableObject for Matchmaker {
         _reason: String,
         _clean: bool,
     ) -> worker::Result<()> {
+        self.forget_guard(&ws);
         self.cancel(&ws)
             .map_err(|e| worker::Error::RustError(e.to_string()))
     }
@@ -141,7 +152,7 @@ impl Matchmaker {
         }
     }
 
-    fn settings(&self) -> Result<&Settings> {
+    pub(super) fn settings(&self) -> Result<&Settings> {
         self.settings.get(&self.env)
     }
 

@@ -8,12 +8,12 @@
 //! knows.
 
 use crate::handshake::Offered;
-use volley_shared::Mode;
 use volley_shared::artillery::Artillery;
 use volley_shared::codec::{self, CodecError};
 use volley_shared::protocol::{
     ErrorCode, Hello, LobbyClientFrame, LobbyServerFrame, MAX_NAME_LEN, Party, Versions, v1,
 };
+use volley_shared::{Mode, names};
 
 /// A version 1 frame on a ticket socket.
 type V1Frame = v1::ClientFrame<Artillery>;
@@ -109,9 +109,10 @@ pub fn read(bytes: &[u8], first: bool, version: u16) -> Request {
 }
 
 /// Checks a `FindMatch` against the shard it came to: its mode must be
-/// the shard's, its name and party key at most [`MAX_NAME_LEN`] bytes, its
-/// party size 2 to the mode's seats.
-pub fn check(find: &FindMatch, shard_mode: Mode) -> Result<(), String> {
+/// the shard's, its name one [`names::normalise`] accepts (and it is
+/// replaced by the normalised one), its party key 1 to [`MAX_NAME_LEN`]
+/// bytes, its party size 2 to the mode's seats.
+pub fn check(mut find: FindMatch, shard_mode: Mode) -> Result<FindMatch, String> {
     if find.mode != shard_mode {
         return Err(format!(
             "this is the {} coordinator; FindMatch asked for {}",
@@ -119,9 +120,7 @@ pub fn check(find: &FindMatch, shard_mode: Mode) -> Result<(), String> {
             find.mode.as_str()
         ));
     }
-    if find.name.len() > MAX_NAME_LEN {
-        return Err(format!("a name is at most {MAX_NAME_LEN} bytes"));
-    }
+    find.name = names::normalise(&find.name).map_err(|e| e.to_string())?;
     if let Some(party) = &find.party {
         if party.key.is_empty() || party.key.len() > MAX_NAME_LEN {
             return Err(format!("a party key is 1 to {MAX_NAME_LEN} bytes"));
@@ -134,7 +133,7 @@ pub fn check(find: &FindMatch, shard_mode: Mode) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(find)
 }
 
 fn unreadable(err: &CodecError) -> Request {
@@ -257,14 +256,17 @@ mod tests {
                 size,
             }),
         };
-        assert_eq!(check(&find(Mode::Duel, "ann", None), Mode::Duel), Ok(()));
         assert_eq!(
-            check(&find(Mode::Ffa4, "ann", Some(("k", 4))), Mode::Ffa4),
-            Ok(())
+            check(find(Mode::Duel, " ann ", None), Mode::Duel),
+            Ok(find(Mode::Duel, "ann", None))
         );
+        assert!(check(find(Mode::Ffa4, "ann", Some(("k", 4))), Mode::Ffa4).is_ok());
         for (request, shard) in [
             (find(Mode::Duel, "ann", None), Mode::ConnectFour),
             (find(Mode::Duel, &"x".repeat(33), None), Mode::Duel),
+            (find(Mode::Duel, "", None), Mode::Duel),
+            (find(Mode::Duel, "\u{0}\u{202e}evil", None), Mode::Duel),
+            (find(Mode::Duel, "bot 1", None), Mode::Duel),
             (find(Mode::Ffa4, "ann", Some(("", 2))), Mode::Ffa4),
             (
                 find(Mode::Ffa4, "ann", Some((&"k".repeat(33), 2))),
@@ -273,7 +275,10 @@ mod tests {
             (find(Mode::Ffa3, "ann", Some(("k", 4))), Mode::Ffa3),
             (find(Mode::Duel, "ann", Some(("k", 1))), Mode::Duel),
         ] {
-            assert!(check(&request, shard).is_err(), "{request:?} on {shard:?}");
+            assert!(
+                check(request.clone(), shard).is_err(),
+                "{request:?} on {shard:?}"
+            );
         }
     }
 

@@ -5,13 +5,46 @@
 //! winner beats each other player, and the others draw among themselves (a
 //! draw is a draw for every pair). Each pair's change is scaled by
 //! `1 / (players - 1)`, so a free-for-all moves a rating about as much as a
-//! duel. Bots are not rated and are left out before this is called.
+//! duel. Bots are not rated and are left out before this is called
+//! ([`who_is_rated`]).
 
+use crate::internal::SeatSetup;
 use skillratings::Outcomes;
 use skillratings::elo::{EloConfig, EloRating, elo};
 
 /// How much one duel can move a rating.
 pub const K: f64 = 32.0;
+
+/// Who a result counts for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counted {
+    /// The seats (indices) of the people in the game, each player once:
+    /// their game count and match history get the game.
+    pub people: Vec<usize>,
+    /// Whether their ratings change.
+    pub rated: bool,
+}
+
+/// Who a result counts for: the people in it (not bots, nor seats nobody
+/// took, which the room reports as bots), each player once. Ratings change
+/// only when at least two people played, no player held two seats, and
+/// the match was made from two or more tickets (`from_tickets`; a party that
+/// fills a whole room plays an unrated game).
+pub fn who_is_rated(seats: &[SeatSetup], from_tickets: usize) -> Counted {
+    let mut people = Vec::new();
+    let mut players = Vec::new();
+    let mut doubled = false;
+    for (index, seat) in seats.iter().enumerate().filter(|(_, s)| !s.bot) {
+        if players.contains(&seat.player) {
+            doubled = true;
+        } else {
+            players.push(seat.player);
+            people.push(index);
+        }
+    }
+    let rated = people.len() >= 2 && !doubled && from_tickets >= 2;
+    Counted { people, rated }
+}
 
 /// The new ratings of `ratings` (in seat order) after a game that `winner`
 /// (an index into `ratings`) won, or that was drawn (`None`).
@@ -54,6 +87,53 @@ pub fn rate(ratings: &[f64], winner: Option<usize>) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use volley_shared::PlayerId;
+
+    fn seat(player: u64, bot: bool) -> SeatSetup {
+        SeatSetup {
+            player: PlayerId(player),
+            name: format!("p{player}"),
+            bot,
+        }
+    }
+
+    #[test]
+    fn only_people_in_matches_of_two_tickets_are_rated() {
+        let duel = [seat(1, false), seat(2, false)];
+        assert_eq!(
+            who_is_rated(&duel, 2),
+            Counted {
+                people: vec![0, 1],
+                rated: true
+            }
+        );
+        // A party of two that filled the duel: counted, not rated.
+        assert_eq!(
+            who_is_rated(&duel, 1),
+            Counted {
+                people: vec![0, 1],
+                rated: false
+            }
+        );
+        // A seat nobody took (reported as a bot): one person, not rated.
+        let empty_chair = [seat(1, false), seat(2, true)];
+        assert_eq!(
+            who_is_rated(&empty_chair, 2),
+            Counted {
+                people: vec![0],
+                rated: false
+            }
+        );
+        // One player in two seats: counted once, nobody rated.
+        let twice = [seat(1, false), seat(1, false), seat(3, false)];
+        assert_eq!(
+            who_is_rated(&twice, 3),
+            Counted {
+                people: vec![0, 2],
+                rated: false
+            }
+        );
+    }
 
     #[test]
     fn an_even_duel_moves_both_by_half_k() {

@@ -5,6 +5,7 @@
 //! | `tickets` | one per ticket: `id`, `party` (the key of a party still forming), `complete` (0 while a party waits for members), `record` (bincode [`StoredTicket`]) |
 //! | `rooms_created` | one per room this shard created: `room_id`, `location_hint`, `created_at_ms` |
 //! | `room_builds` | one per public room this release's shard created: `room_id`, the `build` its object runs (a table of its own, so the previous release's inserts into `rooms_created` stay as they were) |
+//! | `match_tickets` | one per public room this release's shard created: `room_id`, how many `tickets` its match was made from (a party that fills a room alone plays unrated) |
 //! | `waits` | one per matched ticket: how long it waited, and when |
 //! | `players` | one per rated player of this mode: `player` (16 hex digits), `name`, `rating`, `games` |
 //! | `results` | one per finished room that reported: `room_id`, `at_ms`, `record` (bincode) |
@@ -38,6 +39,7 @@ CREATE TABLE IF NOT EXISTS players (player TEXT PRIMARY KEY, name TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS results (room_id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS private_rooms (code TEXT PRIMARY KEY, room_id TEXT NOT NULL, seats INTEGER NOT NULL, claimed INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS room_builds (room_id TEXT PRIMARY KEY, build TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS match_tickets (room_id TEXT PRIMARY KEY, tickets INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS guesses (address TEXT PRIMARY KEY, window_start_ms INTEGER NOT NULL, failed INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS player_matches (player TEXT NOT NULL, room_id TEXT NOT NULL, at_ms INTEGER NOT NULL, result TEXT NOT NULL, rating_after REAL NOT NULL, PRIMARY KEY (player, room_id));
 ";
@@ -176,14 +178,19 @@ impl Storage {
         Ok((unsigned(values.next())?, unsigned(values.next())?))
     }
 
-    /// Notes a room this shard created.
+    /// Notes a room this shard created for a match of `tickets` tickets.
     pub fn record_room(
         &self,
         room_id: &str,
         hint: Option<&str>,
         build: &str,
+        tickets: usize,
         now_ms: u64,
     ) -> Result<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO match_tickets (room_id, tickets) VALUES (?, ?)",
+            vec![room_id.into(), integer(tickets as u64)?],
+        )?;
         self.sql.exec(
             "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?)",
             vec![
@@ -322,9 +329,27 @@ impl Storage {
         }))
     }
 
+    /// How many tickets the match of `room_id` was made from; rooms this
+    /// release did not note (private rooms, and matches the previous
+    /// release made) count as two, so they are rated as before.
+    fn match_tickets(&self, room_id: &str) -> Result<usize> {
+        let cursor = self.sql.exec(
+            "SELECT tickets FROM match_tickets WHERE room_id = ?",
+            vec![room_id.into()],
+        )?;
+        match cursor.raw().next() {
+            Some(row) => {
+                Ok(usize::try_from(unsigned(row?.into_iter().next())?).unwrap_or(usize::MAX))
+            }
+            None => Ok(2),
+        }
+    }
+
     /// Applies a finished game to the ratings and the match history, once:
     /// a room that reports again changes nothing. Returns whether it was new.
     pub fn apply_result(&self, result: &GameResult) -> Result<bool> {
+        // Nothing below may fail halfway for a well-formed result: the
+        // players are distinct (who_is_rated), so no history row collides.
         let room = result.room.0.as_str();
         let seen = self
             .sql
@@ -339,12 +364,11 @@ impl Storage {
             "INSERT INTO results (room_id, at_ms, record) VALUES (?, ?, ?)",
             vec![room.into(), integer(result.at_ms)?, blob(result)?],
         )?;
-        // Bots are not rated; the humans are rated among themselves.
-        let humans: Vec<(usize, &SeatSetup)> = result
-            .seats
+        let counted = ratings::who_is_rated(&result.seats, self.match_tickets(room)?);
+        let humans: Vec<(usize, &SeatSetup)> = counted
+            .people
             .iter()
-            .enumerate()
-            .filter(|(_, s)| !s.bot)
+            .filter_map(|&i| Some((i, result.seats.get(i)?)))
             .collect();
         let before: Vec<f64> = humans
             .iter()
@@ -355,7 +379,7 @@ impl Storage {
             Outcome::Winner(seat) => humans.iter().position(|(i, _)| *i == seat.index()),
             Outcome::Draw => None,
         };
-        let after = if humans.len() >= 2 {
+        let after = if counted.rated {
             ratings::rate(&before, winner)
         } else {
             before.clone()

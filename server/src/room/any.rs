@@ -8,10 +8,11 @@
 
 use super::effects::{Effect, Timer};
 use super::engine::{Phase, Room};
-use super::flood::FloodGuard;
 use super::inbound::{self, Caller};
+use super::refusals::Denied;
+use crate::flood::FloodGuard;
 use crate::internal::{AnySetup, SeatSetup};
-use crate::token::{Grant, TokenError};
+use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use volley_shared::artillery::Artillery;
 use volley_shared::connect_four::ConnectFour;
@@ -80,7 +81,7 @@ impl AnyRoom {
         caller: Caller,
         bytes: &[u8],
         guard: &mut FloodGuard,
-        verify: impl FnOnce(&str) -> Result<Grant, TokenError>,
+        verify: impl FnOnce(&str) -> Result<Grant, Denied>,
     ) -> AnyEffects {
         dispatch!(self, room => inbound::receive(room, now_ms, caller, bytes, guard, verify))
     }

@@ -30,6 +30,7 @@ mod sockets;
 use super::any::{AnyEffects, AnyRoom};
 use super::inbound::Caller;
 use super::record::RoomRecord;
+use super::refusals::Denied;
 use super::storage::Storage;
 use super::wakeups::Wakeup;
 use crate::error::{Result, ServerError, respond};
@@ -43,7 +44,7 @@ use crate::token::TokenError;
 use sockets::Gate;
 use std::cell::{Cell, RefCell};
 use volley_shared::RoomId;
-use volley_shared::protocol::{ErrorCode, close};
+use volley_shared::protocol::{ErrorCode, Role, close};
 use worker::{
     DurableObject, Env, Method, Request, Response, State, WebSocket, WebSocketIncomingMessage,
     durable_object,
@@ -165,7 +166,7 @@ impl GameRoom {
                 let claim: ClaimSeat = internal::link::read(&mut req).await?;
                 self.claim(claim).await
             }
-            (Method::Get, p) if p.ends_with("/ws") => self.accept(&req),
+            (Method::Get, p) if p.ends_with("/ws") => self.accept(&req).await,
             (Method::Get, p) if p.ends_with("/replay") => self.replay(),
             (Method::Post, p) if p.ends_with("/spectate") => self.spectator_token(),
             (Method::Post, p) if p.contains("/debug/") => self.test_hook(p).await,
@@ -233,9 +234,18 @@ impl GameRoom {
             Caller::Admitted { .. } => None,
         };
         let room_id = self.room_id();
-        let verify = |token: &str| match &key {
-            Some(key) => key.verify(&room_id, token, now),
-            None => Err(TokenError::Malformed),
+        let max_spectators = self.settings()?.limits.spectators;
+        let verify = |token: &str| {
+            let grant = match &key {
+                Some(key) => key.verify(&room_id, token, now)?,
+                None => return Err(TokenError::Malformed.into()),
+            };
+            if grant.role == Role::Spectator && self.spectators() >= max_spectators {
+                return Err(Denied::Full(format!(
+                    "this room admits at most {max_spectators} spectators; try again later"
+                )));
+            }
+            Ok(grant)
         };
         let storage = self.storage()?;
         let Some(mut record) = self.take_record(&storage)? else {
@@ -265,6 +275,7 @@ impl GameRoom {
         // The alarm has rung (or the test hook stands in for it): whatever
         // time was noted, none is pending now.
         storage.note_alarm_ms(None)?;
+        let next_hello = self.close_silent_sockets(now, self.settings()?.limits.hello_ms);
         for timer in storage.due_timers(now)? {
             let effects = record.room.on_timer(now, timer);
             // Forgotten in the same write as the work it causes (nothing
@@ -278,7 +289,7 @@ impl GameRoom {
                 return Ok(());
             }
         }
-        self.reschedule(&storage, now).await
+        self.reschedule_by(&storage, now, next_hello).await
     }
 
     async fn init(&self, init: InitRoom) -> Result<Response> {

@@ -25,10 +25,11 @@ pub use super::phase::Phase;
 pub use super::refusals::{refuse, refuse_and_close};
 
 use super::effects::{Commit, Effect, Timer, TimerKind};
+use super::refusals::Denied;
 use super::refusals::rule_error_code;
 use crate::handshake::{self, Offered, Refusal};
 use crate::internal::{RoomSetup, SeatSetup};
-use crate::token::{Grant, TokenError};
+use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use volley_shared::game::{Game, SetupError, Viewer};
 use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame, close};
@@ -130,6 +131,11 @@ impl<G: Game> Room<G> {
         if joined.get(seat.index()) != Some(&false) {
             return None;
         }
+        // One person, one seat: a second seat would let a player rate a
+        // game against themselves.
+        if self.setup.seats.iter().any(|s| s.player == player) {
+            return None;
+        }
         let slot = self.setup.seats.get_mut(seat.index())?;
         *slot = SeatSetup {
             player,
@@ -148,7 +154,7 @@ impl<G: Game> Room<G> {
         &mut self,
         now_ms: u64,
         greeting: Greeting,
-        verify: impl FnOnce(&str) -> Result<Grant, TokenError>,
+        verify: impl FnOnce(&str) -> Result<Grant, Denied>,
     ) -> Vec<Effect<G>> {
         let mut effects = Vec::new();
         match handshake::settle(self.setup.mode, greeting.offered) {
@@ -172,11 +178,19 @@ impl<G: Game> Room<G> {
         }
         let grant = match verify(&greeting.token) {
             Ok(grant) => grant,
-            Err(err) => {
+            Err(Denied::Token(err)) => {
                 effects.extend(refuse_and_close(
                     ErrorCode::BadToken,
                     close::BAD_TOKEN,
                     err.to_string(),
+                ));
+                return effects;
+            }
+            Err(Denied::Full(message)) => {
+                effects.extend(refuse_and_close(
+                    ErrorCode::RateLimited,
+                    close::FULL,
+                    message,
                 ));
                 return effects;
             }
@@ -268,6 +282,20 @@ impl<G: Game> Room<G> {
             }
             (TimerKind::SeatReservation, Phase::Waiting { joined }) => {
                 if joined.iter().any(|&j| j) {
+                    // Seats nobody took are played by the server's bots, so
+                    // the game goes on, and nobody is rated for beating an
+                    // empty chair (only people are rated).
+                    let absent: Vec<usize> = joined
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, joined)| !**joined)
+                        .map(|(index, _)| index)
+                        .collect();
+                    for index in absent {
+                        if let Some(seat) = self.setup.seats.get_mut(index) {
+                            seat.bot = true;
+                        }
+                    }
                     self.begin(now_ms)
                 } else {
                     self.phase = Phase::Closed;

@@ -9,9 +9,10 @@
 
 use super::effects::Effect;
 use super::engine::{Greeting, Room, refuse, refuse_and_close};
-use super::flood::FloodGuard;
+use super::refusals::Denied;
+use crate::flood::FloodGuard;
 use crate::handshake::{self, Offered, Refusal};
-use crate::token::{Grant, TokenError};
+use crate::token::Grant;
 use volley_shared::codec::{self, CodecError};
 use volley_shared::protocol::{ErrorCode, Hello, Role, RoomClientFrame, Versions, close, v1};
 use volley_shared::{Game, protocol};
@@ -48,7 +49,7 @@ pub fn receive<G: Game>(
     caller: Caller,
     bytes: &[u8],
     guard: &mut FloodGuard,
-    verify: impl FnOnce(&str) -> Result<Grant, TokenError>,
+    verify: impl FnOnce(&str) -> Result<Grant, Denied>,
 ) -> Vec<Effect<G>> {
     match caller {
         Caller::Pending => first_frame(room, now_ms, bytes, verify),
@@ -72,7 +73,7 @@ fn first_frame<G: Game>(
     room: &mut Room<G>,
     now_ms: u64,
     bytes: &[u8],
-    verify: impl FnOnce(&str) -> Result<Grant, TokenError>,
+    verify: impl FnOnce(&str) -> Result<Grant, Denied>,
 ) -> Vec<Effect<G>> {
     let greeting = match codec::decode_opening(bytes) {
         Ok(Some(opening)) => match opening.hello {

@@ -2,8 +2,8 @@
 //!
 //! Pure (no `worker` types, unit-tested natively with a manual clock):
 //! - [`engine`]: the room as a state machine over any `Game`, with its
-//!   [`phase`], the [`effects`] it returns, its [`refusals`] and its
-//!   [`flood`] limits;
+//!   [`phase`], the [`effects`] it returns and its [`refusals`] (its
+//!   flood limits are [`crate::flood`], shared with the coordinator);
 //! - [`inbound`] and [`outbound`]: bytes to frames and frames to bytes, in
 //!   the protocol version each socket speaks;
 //! - [`any`]: a room of whichever game its mode plays;
@@ -16,7 +16,6 @@ pub mod any;
 pub mod durable;
 pub mod effects;
 pub mod engine;
-pub mod flood;
 pub mod inbound;
 pub mod outbound;
 pub mod phase;

@@ -4,8 +4,25 @@
 //! kept apart from the state machine because none of it touches a room.
 
 use super::effects::Effect;
+use crate::token::TokenError;
 use volley_shared::game::{Game, RuleError};
 use volley_shared::protocol::{ErrorCode, RoomServerFrame};
+
+/// Why a first frame's token does not let it in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// The token is forged, malformed, for another room, or expired.
+    Token(TokenError),
+    /// The token is good, but the room takes no more of its kind (its
+    /// spectator limit); the message says which limit.
+    Full(String),
+}
+
+impl From<TokenError> for Denied {
+    fn from(err: TokenError) -> Denied {
+        Denied::Token(err)
+    }
+}
 
 /// An error frame; the connection stays open.
 pub fn refuse<G: Game>(code: ErrorCode, message: &str) -> Vec<Effect<G>> {

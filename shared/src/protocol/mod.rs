@@ -181,6 +181,9 @@ pub mod close {
     /// Every version the client speaks is newer than the server's: retry
     /// with an older one.
     pub const SERVER_TOO_OLD: u16 = 4013;
+    /// The room, or the coordinator, takes no more connections of this
+    /// kind (its spectator, socket or per-address limit): try later.
+    pub const FULL: u16 = 4014;
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod browser_connect4;
 mod coordinator;
 mod durability;
 mod echo;
+mod limits;
 mod load;
 mod rooms;
 mod versions;
@@ -82,6 +83,11 @@ fn main() -> ExitCode {
         "a_person_plays_connect_four_against_a_bot",
         "a_private_connect_four_room_is_joined_by_its_code",
         "the_page_loads_its_own_content_hashed_files",
+        "every_address_has_a_socket_limit_in_rooms_and_shards",
+        "a_socket_that_never_says_hello_is_closed",
+        "a_room_admits_only_so_many_spectators",
+        "a_flooding_ticket_socket_is_cut_off",
+        "names_that_hide_or_impersonate_are_refused",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -231,6 +237,31 @@ fn main() -> ExitCode {
             &base,
             versions::the_page_loads_its_own_content_hashed_files,
         ),
+        trial(
+            names[34],
+            &base,
+            limits::every_address_has_a_socket_limit_in_rooms_and_shards,
+        ),
+        trial(
+            names[35],
+            &base,
+            limits::a_socket_that_never_says_hello_is_closed,
+        ),
+        trial(
+            names[36],
+            &base,
+            limits::a_room_admits_only_so_many_spectators,
+        ),
+        trial(
+            names[37],
+            &base,
+            limits::a_flooding_ticket_socket_is_cut_off,
+        ),
+        trial(
+            names[38],
+            &base,
+            limits::names_that_hide_or_impersonate_are_refused,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -253,6 +284,9 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         // A person in the browser test needs more than 2.5 s per disc.
         ("TURN_TIMEOUT_MS_CONNECT4", "15000"),
         ("VOLLEY_BENCH", "1"),
+        // Lowered so the limits tests finish quickly (limits.rs).
+        ("LIMIT_HELLO_MS", &limits::HELLO_MS.to_string()),
+        ("LIMIT_SPECTATORS", &limits::SPECTATORS.to_string()),
     ])
 }
 

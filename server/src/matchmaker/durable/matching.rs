@@ -114,7 +114,7 @@ impl Matchmaker {
         let (room, build) = self
             .create_room(found.mode, seats.clone(), hint, reservation_ms)
             .await?;
-        storage.record_room(&room.0, hint, &build, now_ms())?;
+        storage.record_room(&room.0, hint, &build, found.tickets.len(), now_ms())?;
         for seated in players {
             let Some(index) = seats.iter().position(|s| s.player == seated.player) else {
                 continue;

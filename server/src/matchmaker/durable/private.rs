@@ -9,10 +9,9 @@ use crate::http::{self, now_ms};
 use crate::internal::{CLAIM_PATH, ClaimSeat, SeatSetup, link};
 use crate::location::hint_for_match;
 use crate::matchmaker::codes::{new_code, parse_code};
-use crate::matchmaker::storage::PrivateRoom;
+use crate::matchmaker::storage::{PrivateRoom, Storage};
 use volley_shared::api::SeatGrant;
-use volley_shared::protocol::MAX_NAME_LEN;
-use volley_shared::{PlayerId, RoomId, Seat};
+use volley_shared::{PlayerId, RoomId, Seat, names};
 use worker::{Request, Response};
 
 impl Matchmaker {
@@ -21,7 +20,7 @@ impl Matchmaker {
     pub(super) async fn create_private(&self, req: &Request) -> Result<Response> {
         let mode = Self::mode(req)?;
         let player = requester(req)?;
-        let name = display_name(req);
+        let name = display_name(req)?;
         let storage = self.storage()?;
         let now = now_ms();
         storage.forget_expired_codes(now)?;
@@ -75,7 +74,10 @@ impl Matchmaker {
     /// private room. Wrong codes count against the client's address.
     pub(super) async fn join_private(&self, req: &Request) -> Result<Response> {
         let player = requester(req)?;
-        let address = http::query_param(req, "address").unwrap_or_else(|| "unknown".into());
+        let name = display_name(req)?;
+        // Guesses are limited from loopback too (crate::address exempts it
+        // from socket limits only): one bucket for the whole machine.
+        let address = http::address_key(req).unwrap_or_else(|| "loopback".into());
         let storage = self.storage()?;
         let now = now_ms();
         let guesses = storage.guesses(&address)?;
@@ -105,17 +107,18 @@ impl Matchmaker {
         private.claimed += 1;
         storage.put_private_room(&private)?;
         let room = RoomId(private.room_id.clone());
-        let claim = ClaimSeat {
-            seat,
-            player,
-            name: display_name(req),
-        };
-        let response = link::room(&self.env, &room)?
+        let claim = ClaimSeat { seat, player, name };
+        let claimed = link::room(&self.env, &room)?
             .fetch_with_request(link::post_message(CLAIM_PATH, &claim)?)
-            .await?;
-        if response.status_code() != 200 {
+            .await;
+        let given = claimed.as_ref().is_ok_and(|r| r.status_code() == 200);
+        if !given {
+            // The seat was not given: it is free again for the next friend.
+            self.release_claim(&storage, &private.code, seat)?;
+            claimed?;
             return Err(ServerError::Conflict(
-                "that seat could not be given; the game may have begun".into(),
+                "that seat could not be given: the game may have begun, or you already have a seat in it"
+                    .into(),
             ));
         }
         let key = self.settings.key(&self.env)?;
@@ -133,6 +136,20 @@ impl Matchmaker {
     }
 }
 
+impl Matchmaker {
+    /// Gives back a seat whose claim the room refused or never answered,
+    /// if no later friend has been given a seat since.
+    fn release_claim(&self, storage: &Storage, code: &str, seat: Seat) -> Result<()> {
+        if let Some(mut private) = storage.private_room(code)?
+            && private.claimed == u64::from(seat.0) + 1
+        {
+            private.claimed -= 1;
+            storage.put_private_room(&private)?;
+        }
+        Ok(())
+    }
+}
+
 /// The requester's player id: the guest id the Worker verified, or a fresh
 /// anonymous one.
 fn requester(req: &Request) -> Result<PlayerId> {
@@ -144,11 +161,9 @@ fn requester(req: &Request) -> Result<PlayerId> {
     }
 }
 
-/// The display name in `?name=`, cut to the protocol's limit.
-fn display_name(req: &Request) -> String {
-    let mut name = http::query_param(req, "name").unwrap_or_else(|| "player".into());
-    while name.len() > MAX_NAME_LEN {
-        name.pop();
-    }
-    name
+/// The display name in `?name=` ("player" without one), normalised; a
+/// name [`names::normalise`] refuses is a 400 that says why.
+fn display_name(req: &Request) -> Result<String> {
+    let name = http::query_param(req, "name").unwrap_or_else(|| "player".into());
+    names::normalise(&name).map_err(|e| ServerError::BadRequest(e.to_string()))
 }

@@ -11,6 +11,7 @@
 use super::{Matchmaker, random_u64};
 use crate::attachment;
 use crate::error::{Result, ServerError};
+use crate::flood::{FloodGuard, Verdict};
 use crate::handshake::{self, Offered, Refusal};
 use crate::http::{self, now_ms};
 use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
@@ -190,16 +191,44 @@ fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
     send(ws, frame, version);
 }
 
+/// The tag holding a ticket socket's id (hex), which keys its flood guard.
+const SOCKET_ID: &str = "id:";
+
 impl Matchmaker {
-    /// `GET /api/matchmake?mode=..`: a ticket socket.
+    /// `GET /api/matchmake?mode=..`: a ticket socket, within the shard's
+    /// limits on sockets in all and per address ([`crate::limits`]).
     pub(super) fn open_ticket(&self, req: &Request) -> Result<Response> {
         if !http::is_websocket_upgrade(req) {
             return Err(ServerError::UpgradeRequired);
         }
         let mode = Self::mode(req)?;
+        let settings = self.settings()?;
+        let limits = settings.limits;
+        if self.ticket_sockets_full(limits.ticket_sockets) {
+            return Err(ServerError::Full(format!(
+                "this coordinator holds at most {} tickets; try again later",
+                limits.ticket_sockets
+            )));
+        }
+        let mut tags = vec![
+            TICKET_TAG.to_string(),
+            format!("{SOCKET_ID}{:x}", random_u64()?),
+        ];
+        if let Some(key) = http::address_key(req) {
+            let tag = format!("addr:{key}");
+            if self.state.get_websockets_with_tag(&tag).len() >= limits.ticket_sockets_per_address {
+                return Err(ServerError::TooManyRequests(format!(
+                    "at most {} tickets from one address",
+                    limits.ticket_sockets_per_address
+                )));
+            }
+            tags.push(tag);
+        }
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         let pair = WebSocketPair::new()?;
-        self.state
-            .accept_websocket_with_tags(&pair.server, &[TICKET_TAG]);
+        self.state.accept_websocket_with_tags(&pair.server, &tags);
+        self.ticket_sockets
+            .set(self.ticket_sockets.get().map(|n| n + 1));
         attachment::store(
             &pair.server,
             &TicketState::Connected {
@@ -215,6 +244,71 @@ impl Matchmaker {
         Ok(Response::from_websocket(pair.client)?)
     }
 
+    /// Whether the shard holds `limit` ticket sockets. The count kept in
+    /// memory only grows; at the limit it is counted again, exactly, so
+    /// closed sockets make room.
+    fn ticket_sockets_full(&self, limit: usize) -> bool {
+        if self.ticket_sockets.get().is_some_and(|n| n < limit) {
+            return false;
+        }
+        let exact = self.state.get_websockets_with_tag(TICKET_TAG).len();
+        self.ticket_sockets.set(Some(exact));
+        exact >= limit
+    }
+
+    /// Counts a frame against its socket's flood guard; `false` when it
+    /// is over the limit (answered here, and the socket cut if it keeps
+    /// on). Sockets a release before the ids accepted are not limited.
+    fn within_rate(&self, ws: &WebSocket, version: u16) -> Result<bool> {
+        let Some(id) = self
+            .state
+            .get_tags(ws)
+            .iter()
+            .find_map(|tag| u64::from_str_radix(tag.strip_prefix(SOCKET_ID)?, 16).ok())
+        else {
+            return Ok(true);
+        };
+        let now = now_ms();
+        let mut guards = self.guards.borrow_mut();
+        if guards.len() >= self.settings()?.limits.ticket_sockets {
+            // Guards of sockets long closed: start again rather than grow.
+            guards.clear();
+        }
+        let verdict = guards
+            .entry(id)
+            .or_insert_with(|| FloodGuard::new(now))
+            .frame(now);
+        drop(guards);
+        match verdict {
+            Verdict::Allow => Ok(true),
+            Verdict::Refuse | Verdict::Cut => {
+                send_error_in(
+                    ws,
+                    ErrorCode::RateLimited,
+                    "too many frames; slow down",
+                    version,
+                );
+                if verdict == Verdict::Cut {
+                    self.forget_guard(ws);
+                    let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Drops a closed socket's flood guard.
+    pub(super) fn forget_guard(&self, ws: &WebSocket) {
+        let id = self
+            .state
+            .get_tags(ws)
+            .iter()
+            .find_map(|tag| u64::from_str_radix(tag.strip_prefix(SOCKET_ID)?, 16).ok());
+        if let Some(id) = id {
+            self.guards.borrow_mut().remove(&id);
+        }
+    }
+
     pub(super) async fn on_message(
         &self,
         ws: &WebSocket,
@@ -225,6 +319,9 @@ impl Matchmaker {
             return Ok(());
         };
         let version = state.version();
+        if !self.within_rate(ws, version)? {
+            return Ok(());
+        }
         let WebSocketIncomingMessage::Binary(bytes) = message else {
             send_error_in(
                 ws,
@@ -276,10 +373,13 @@ impl Matchmaker {
         let Some(version) = settle(ws, find.mode, find.offered)? else {
             return Ok(());
         };
-        if let Err(message) = lobby::check(&find, shard_mode) {
-            refuse(ws, ErrorCode::UnexpectedFrame, &message, version);
-            return Ok(());
-        }
+        let find = match lobby::check(find, shard_mode) {
+            Ok(find) => find,
+            Err(message) => {
+                refuse(ws, ErrorCode::UnexpectedFrame, &message, version);
+                return Ok(());
+            }
+        };
         let place = Place {
             continent,
             hint,

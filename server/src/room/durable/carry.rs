@@ -184,7 +184,22 @@ impl GameRoom {
     /// Moves the alarm so it rings no later than the earliest timer; only
     /// ever earlier ([`alarm::plan`]).
     pub(super) async fn reschedule(&self, storage: &Storage, now: u64) -> Result<()> {
-        match alarm::plan(now, storage.next_due_ms()?, storage.alarm_ms()?) {
+        self.reschedule_by(storage, now, None).await
+    }
+
+    /// As [`GameRoom::reschedule`], ringing by `also` at the latest too (a
+    /// socket's hello deadline, which is no stored timer).
+    pub(super) async fn reschedule_by(
+        &self,
+        storage: &Storage,
+        now: u64,
+        also: Option<u64>,
+    ) -> Result<()> {
+        let earliest = match (storage.next_due_ms()?, also) {
+            (Some(due), Some(also)) => Some(due.min(also)),
+            (due, also) => due.or(also),
+        };
+        match alarm::plan(now, earliest, storage.alarm_ms()?) {
             AlarmPlan::Keep => Ok(()),
             AlarmPlan::Set(due_ms) => {
                 storage.note_alarm_ms(Some(due_ms))?;

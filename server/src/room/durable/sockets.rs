@@ -6,12 +6,19 @@
 //! sockets that agreed on protocol 2 or later, and still writes
 //! `Admitted(role)` for version 1 sockets, which the first release reads.
 //! (Committed fixtures under `room/fixtures/` hold it to that.)
+//!
+//! Limits ([`crate::limits`]): a room holds so many sockets in all and per
+//! address, and admits so many spectators. Each socket is accepted with
+//! two tags, which the runtime keeps for it and which are not part of any
+//! stored format: when it was accepted (`at:<ms>`), so that one that says
+//! no valid hello in time is closed, and its address (`addr:<key>`), so
+//! that an address's sockets are counted without reading every socket.
 
 use super::GameRoom;
 use crate::attachment;
 use crate::error::{Result, ServerError};
+use crate::flood::{FloodGuard, Verdict};
 use crate::http::{self, now_ms};
-use crate::room::flood::{FloodGuard, Verdict};
 use crate::room::inbound::Caller;
 use crate::room::outbound::{self, Encoded};
 use serde::{Deserialize, Serialize};
@@ -144,17 +151,92 @@ pub enum Outgoing {
     CloseAll(u16, String),
 }
 
+/// The tag noting when a socket was accepted.
+const ACCEPTED_AT: &str = "at:";
+
+/// The tag noting the address a socket came from.
+fn address_tag(key: &str) -> String {
+    format!("addr:{key}")
+}
+
 impl GameRoom {
-    /// Accepts a socket; its first frame must be its hello.
-    pub(super) fn accept(&self, req: &Request) -> Result<Response> {
+    /// Accepts a socket within the room's limits; its first frame must be
+    /// its hello, before the hello deadline, which the alarm enforces.
+    pub(super) async fn accept(&self, req: &Request) -> Result<Response> {
         self.load_record()?;
         if !http::is_websocket_upgrade(req) {
             return Err(ServerError::UpgradeRequired);
         }
+        let settings = self.settings()?;
+        let limits = settings.limits;
+        let now = now_ms();
+        // Counted before accepting: the runtime's own limit must never be
+        // reached, since the accept call would panic (crate::limits).
+        if self.state.get_websockets().len() >= limits.room_sockets {
+            return Err(ServerError::Full(format!(
+                "this room holds at most {} connections; try again later",
+                limits.room_sockets
+            )));
+        }
+        let mut tags = vec![format!("{ACCEPTED_AT}{now}")];
+        if let Some(key) = http::address_key(req) {
+            let tag = address_tag(&key);
+            if self.state.get_websockets_with_tag(&tag).len() >= limits.room_sockets_per_address {
+                return Err(ServerError::TooManyRequests(format!(
+                    "at most {} connections to one room from one address",
+                    limits.room_sockets_per_address
+                )));
+            }
+            tags.push(tag);
+        }
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         let pair = WebSocketPair::new()?;
-        self.state.accept_web_socket(&pair.server);
-        store(&pair.server, &Attachment::new(now_ms()))?;
+        self.state.accept_websocket_with_tags(&pair.server, &tags);
+        store(&pair.server, &Attachment::new(now))?;
+        let storage = self.storage()?;
+        self.reschedule_by(&storage, now, Some(now.saturating_add(limits.hello_ms)))
+            .await?;
         Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// Closes every socket that has said no valid hello within `hello_ms`
+    /// of being accepted, and returns when the next one's time is up.
+    /// (Sockets accepted by a release before the tags have none, and are
+    /// left alone.)
+    pub(super) fn close_silent_sockets(&self, now: u64, hello_ms: u64) -> Option<u64> {
+        let mut next: Option<u64> = None;
+        for ws in self.state.get_websockets() {
+            let pending = load(&ws)
+                .ok()
+                .flatten()
+                .is_some_and(|a| a.caller() == Caller::Pending);
+            let accepted = self
+                .state
+                .get_tags(&ws)
+                .iter()
+                .find_map(|tag| tag.strip_prefix(ACCEPTED_AT)?.parse::<u64>().ok());
+            let (true, Some(accepted)) = (pending, accepted) else {
+                continue;
+            };
+            let due = accepted.saturating_add(hello_ms);
+            if due <= now {
+                let _ = ws.close(
+                    Some(close::PROTOCOL_VIOLATION),
+                    Some(format!("no hello within {} s", hello_ms / 1_000)),
+                );
+            } else {
+                next = Some(next.map_or(due, |n| n.min(due)));
+            }
+        }
+        next
+    }
+
+    /// How many spectators are admitted.
+    pub(super) fn spectators(&self) -> usize {
+        self.admitted()
+            .iter()
+            .filter(|(_, role, _)| *role == Role::Spectator)
+            .count()
     }
 
     /// The admitted sockets, with their roles and versions.

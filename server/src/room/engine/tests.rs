@@ -2,6 +2,7 @@
 //! artillery game and with Connect Four (the room must not care which).
 
 use super::*;
+use crate::room::refusals::Denied;
 use crate::token::{Grant, TokenError};
 use volley_shared::Mode;
 use volley_shared::artillery::{Aim, Artillery, ArtilleryConfig, ArtilleryEvent, Fire, Weapon};
@@ -69,11 +70,13 @@ fn greet_with<G: Game>(
     };
     room.hello(now, greeting, |token| {
         assert_eq!(token, "token");
-        verdict.map(|(role, player)| Grant {
-            role,
-            player,
-            expires_ms: u64::MAX,
-        })
+        verdict
+            .map(|(role, player)| Grant {
+                role,
+                player,
+                expires_ms: u64::MAX,
+            })
+            .map_err(Denied::from)
     })
 }
 
@@ -435,6 +438,16 @@ fn the_reservation_starts_a_half_empty_room_and_closes_an_empty_one() {
         [(1, ArtilleryEvent::TurnStarted { seat: Seat(0), .. })]
     ));
     assert!(matches!(half.phase(), Phase::InTurn { .. }));
+    // The seat nobody took is a bot's now: it moves, and nobody is rated.
+    assert!(half.setup().seats[0].bot);
+    assert!(!half.setup().seats[1].bot);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::SetTimer(Timer {
+            kind: TimerKind::BotTurn,
+            ..
+        })
+    )));
     assert_eq!(
         half.on_timer(RESERVATION, reservation),
         vec![],
@@ -725,6 +738,17 @@ fn a_private_seat_is_claimed_once_before_it_is_joined() {
         "joined"
     );
     assert_eq!(room.claim(Seat(9), PlayerId(78), "nowhere".into()), None);
+}
+
+#[test]
+fn a_player_cannot_claim_a_second_seat() {
+    let mut room = room();
+    // Seat 0 holds player(Seat(0)): the creator tries to be the friend too.
+    assert_eq!(
+        room.claim(Seat(1), player(Seat(0)), "me again".into()),
+        None
+    );
+    assert_ne!(room.setup().seats[1].player, player(Seat(0)));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::internal::{RoomSetup, SeatSetup};
+use crate::token::TokenError;
 use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
 use volley_shared::protocol::{Answer, Opening, RoomServerFrame, Versions};
 use volley_shared::{Mode, PlayerId, Seat};
@@ -26,14 +27,14 @@ fn room() -> Room<Artillery> {
     Room::new(setup, 0).unwrap().0
 }
 
-fn grant(token: &str) -> Result<Grant, TokenError> {
+fn grant(token: &str) -> Result<Grant, Denied> {
     match token {
         "seat-0" => Ok(Grant {
             role: Role::Player(Seat(0)),
             player: PlayerId(10),
             expires_ms: u64::MAX,
         }),
-        _ => Err(TokenError::BadSignature),
+        _ => Err(TokenError::BadSignature.into()),
     }
 }
 

@@ -8,7 +8,9 @@
 //! gentler limit: at most one every [`LIVE_INTERVAL_MS`] is relayed, and the
 //! rest are dropped silently (a client may sample its aim at any rate).
 //!
-//! The state is small and lives in the socket's hibernation attachment.
+//! The state is small. A room socket keeps it in its hibernation
+//! attachment; a ticket socket's lives in its coordinator's memory (a
+//! coordinator that hibernates had no frames to limit).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,248 @@
+//! Limits against hostile clients (issue 14), on the real runtime: sockets
+//! per address in a room and in a coordinator shard, spectators per room,
+//! the deadline for a socket's first frame, flooding a ticket socket, and
+//! names. The shared server runs with `LIMIT_HELLO_MS` and
+//! `LIMIT_SPECTATORS` lowered (see `main.rs`); every other limit is at its
+//! default. Addresses other than loopback come in `CF-Connecting-IP`, which
+//! `wrangler dev` passes on (Cloudflare sets it itself).
+
+use crate::rooms::{Client, ServerFrame};
+use anyhow::{Context, Result, bail, ensure};
+use std::time::{Duration, Instant};
+use url::Url;
+use volley_client::lobby::Matched;
+use volley_client::native::{ClientError, Connection};
+use volley_shared::api::{SeatGrant, SpectatorGrant};
+use volley_shared::codec;
+use volley_shared::protocol::{ErrorCode, Role, v1};
+use volley_tests::{post_body, post_text};
+
+/// The default per-address limits (`server/src/limits.rs`).
+const ROOM_SOCKETS_PER_ADDRESS: usize = 8;
+const TICKET_SOCKETS_PER_ADDRESS: usize = 8;
+/// What `main.rs` sets `LIMIT_SPECTATORS` to.
+pub const SPECTATORS: usize = 3;
+/// What `main.rs` sets `LIMIT_HELLO_MS` to.
+pub const HELLO_MS: u64 = 2_000;
+
+/// Opens `n` sockets to `url` as `address` (one address per item, or the
+/// same for all), and the verdict on one more from the last address.
+async fn open_many(
+    url: &Url,
+    addresses: &[String],
+) -> Result<(Vec<Connection>, Result<Connection, ClientError>)> {
+    let mut open = Vec::new();
+    let (last, first) = addresses.split_last().context("no addresses")?;
+    for address in first {
+        let conn = Connection::open_as(url, address)
+            .await
+            .with_context(|| format!("socket {} from {address}", open.len() + 1))?;
+        open.push(conn);
+    }
+    let extra = Connection::open_as(url, last).await;
+    Ok((open, extra))
+}
+
+/// The HTTP status a refused upgrade got, from the client's error.
+fn refused_with(result: Result<Connection, ClientError>, status: &str) -> Result<()> {
+    match result {
+        Ok(_) => bail!("one socket over the limit was accepted"),
+        Err(err) => {
+            let text = err.to_string();
+            ensure!(
+                text.contains(status),
+                "refused with {text}, expected {status}"
+            );
+            Ok(())
+        }
+    }
+}
+
+fn private_duel(base: &Url) -> Result<SeatGrant> {
+    post_body(&base.join("/api/rooms?mode=duel&name=host")?)
+}
+
+pub async fn every_address_has_a_socket_limit_in_rooms_and_shards(base: Url) -> Result<()> {
+    // A room: eight sockets from one address, the ninth refused with 429;
+    // another address still gets in.
+    let room = private_duel(&base)?.room;
+    let ws = base.join(&format!("/api/rooms/{room}/ws"))?;
+    let ws = ws_url(&ws)?;
+    let one = vec!["198.51.100.20".to_string(); ROOM_SOCKETS_PER_ADDRESS + 1];
+    let (held, extra) = open_many(&ws, &one).await?;
+    ensure!(
+        held.len() == ROOM_SOCKETS_PER_ADDRESS,
+        "held {}",
+        held.len()
+    );
+    refused_with(extra, "429")?;
+    let other = Connection::open_as(&ws, "198.51.100.21").await;
+    ensure!(
+        other.is_ok(),
+        "another address was refused: {:?}",
+        other.err()
+    );
+
+    // A shard: the same for ticket sockets, and an IPv6 /64 is one address
+    // however many of its addresses a client uses.
+    let tickets = ws_url(&base.join("/api/matchmake?mode=duel")?)?;
+    let v6: Vec<String> = (1..=TICKET_SOCKETS_PER_ADDRESS + 1)
+        .map(|n| format!("2001:db8:7:7::{n:x}"))
+        .collect();
+    let (held_tickets, extra) = open_many(&tickets, &v6).await?;
+    ensure!(held_tickets.len() == TICKET_SOCKETS_PER_ADDRESS);
+    refused_with(extra, "429")?;
+    let next_64 = Connection::open_as(&tickets, "2001:db8:7:8::1").await;
+    ensure!(
+        next_64.is_ok(),
+        "the next /64 was refused: {:?}",
+        next_64.err()
+    );
+
+    // Loopback (every bot on this machine) is not limited per address.
+    let mut local = Vec::new();
+    for _ in 0..TICKET_SOCKETS_PER_ADDRESS + 4 {
+        local.push(
+            Connection::open(&tickets)
+                .await
+                .context("a loopback ticket")?,
+        );
+    }
+    drop((held, held_tickets, local));
+    Ok(())
+}
+
+pub async fn a_socket_that_never_says_hello_is_closed(base: Url) -> Result<()> {
+    let room = private_duel(&base)?.room;
+    let ws = ws_url(&base.join(&format!("/api/rooms/{room}/ws"))?)?;
+    let mut silent = Connection::open(&ws)
+        .await?
+        .with_timeout(Duration::from_millis(HELLO_MS * 6));
+    let opened = Instant::now();
+    match silent.recv_raw().await {
+        Err(ClientError::Closed(reason)) => {
+            ensure!(reason.starts_with("4002"), "closed with {reason}");
+        }
+        other => bail!("a silent socket got {other:?} instead of a close"),
+    }
+    let waited = opened.elapsed();
+    eprintln!("silent socket closed after {waited:?} (limit {HELLO_MS} ms)");
+    ensure!(
+        waited >= Duration::from_millis(HELLO_MS - 100),
+        "closed before its deadline: {waited:?}"
+    );
+    Ok(())
+}
+
+pub async fn a_room_admits_only_so_many_spectators(base: Url) -> Result<()> {
+    let host = private_duel(&base)?;
+    let mut watchers = Vec::new();
+    for n in 0..=SPECTATORS {
+        let grant: SpectatorGrant =
+            post_body(&base.join(&format!("/api/rooms/{}/spectate", host.room))?)?;
+        let watcher = Matched {
+            room: grant.room,
+            game: grant.game,
+            seat: host.seat,
+            token: grant.token,
+        };
+        let mut client = Client::join(&base, &watcher).await?;
+        let frame = client.conn.recv::<ServerFrame>().await?;
+        if n < SPECTATORS {
+            ensure!(
+                matches!(
+                    frame,
+                    ServerFrame::Welcome {
+                        role: Role::Spectator,
+                        ..
+                    }
+                ),
+                "spectator {n} got {frame:?}"
+            );
+            watchers.push(client);
+        } else {
+            ensure!(
+                matches!(
+                    frame,
+                    ServerFrame::Error {
+                        code: ErrorCode::RateLimited,
+                        ..
+                    }
+                ),
+                "spectator {n}, over the limit, got {frame:?}"
+            );
+            match client.conn.recv_raw().await {
+                Err(ClientError::Closed(reason)) => {
+                    ensure!(reason.starts_with("4014"), "closed with {reason}")
+                }
+                other => bail!("the spectator over the limit stayed: {other:?}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn a_flooding_ticket_socket_is_cut_off(base: Url) -> Result<()> {
+    let tickets = ws_url(&base.join("/api/matchmake?mode=duel")?)?;
+    let mut flood = Connection::open(&tickets).await?;
+    let ping =
+        codec::encode(&v1::ClientFrame::<volley_shared::artillery::Artillery>::Ping { nonce: 7 })?;
+    for _ in 0..400 {
+        if flood.send_raw(ping.clone()).await.is_err() {
+            break;
+        }
+    }
+    let (mut pongs, mut limited) = (0, 0);
+    let closed = loop {
+        match flood
+            .recv::<v1::ServerFrame<volley_shared::artillery::Artillery>>()
+            .await
+        {
+            Ok(v1::ServerFrame::Pong { .. }) => pongs += 1,
+            Ok(v1::ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            }) => limited += 1,
+            Ok(other) => bail!("a flooding ticket got {other:?}"),
+            Err(ClientError::Closed(reason)) => break reason,
+            Err(err) => bail!("flooding ticket: {err}"),
+        }
+    };
+    eprintln!("ticket flood: {pongs} pongs, {limited} refusals, then closed {closed}");
+    ensure!(
+        pongs < 400 && limited > 0,
+        "{pongs} pongs, {limited} refusals"
+    );
+    ensure!(closed.starts_with("4008"), "closed with {closed}");
+    Ok(())
+}
+
+pub async fn names_that_hide_or_impersonate_are_refused(base: Url) -> Result<()> {
+    for (name, why) in [
+        ("", "empty"),
+        ("%00%E2%80%AEevil", "U+0000"),
+        ("a%E2%80%8Bb", "U+200B"),
+        ("bot%201", "bots"),
+        ("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "32 bytes"),
+    ] {
+        let url = base.join(&format!("/api/rooms?mode=duel&name={name}"))?;
+        let (status, body) = post_text(&url)?;
+        ensure!(status == 400, "name {name:?}: {status} {body}");
+        ensure!(body.contains(why), "name {name:?}: {body}");
+    }
+    let grant: SeatGrant = post_body(&base.join("/api/rooms?mode=duel&name=%20Ann%20%20Lee%20")?)?;
+    let replay = volley_tests::get_json(&base.join(&format!("/api/rooms/{}/replay", grant.room))?)?;
+    ensure!(
+        replay["names"][0] == "Ann Lee",
+        "the name was not normalised: {}",
+        replay["names"]
+    );
+    Ok(())
+}
+
+fn ws_url(http: &Url) -> Result<Url> {
+    let mut ws = http.clone();
+    ws.set_scheme("ws")
+        .map_err(|()| anyhow::anyhow!("no ws URL for {http}"))?;
+    Ok(ws)
+}
