@@ -37,6 +37,9 @@ pub struct Limits {
     /// Ticket sockets one address holds in one shard
     /// (`LIMIT_TICKET_SOCKETS_PER_ADDRESS`, 8).
     pub ticket_sockets_per_address: usize,
+    /// How long a ticket, or a party forming, waits for a match before it
+    /// is dropped, in ms (`LIMIT_TICKET_MS`, 10 minutes).
+    pub ticket_ms: u64,
 }
 
 impl Default for Limits {
@@ -48,6 +51,7 @@ impl Default for Limits {
             hello_ms: 10_000,
             ticket_sockets: 10_000,
             ticket_sockets_per_address: 8,
+            ticket_ms: 10 * 60 * 1_000,
         }
     }
 }
@@ -75,6 +79,12 @@ impl Limits {
                 d.ticket_sockets_per_address,
                 1..=MAX_SOCKETS,
             )?,
+            ticket_ms: number(
+                var("LIMIT_TICKET_MS"),
+                "LIMIT_TICKET_MS",
+                10_000..=86_400_000,
+            )?
+            .unwrap_or(d.ticket_ms),
         })
     }
 }

@@ -17,6 +17,7 @@
 //! - [`matching`]: running the matcher and seating each match in a new room.
 //! - [`private`]: private rooms by join code.
 
+mod admission;
 mod matching;
 mod private;
 mod tickets;
@@ -38,6 +39,10 @@ use worker::{
     durable_object,
 };
 
+/// The tag holding a ticket socket's id (16 hex digits at most), which
+/// keys its flood guard and its `members` rows (`admission`).
+const SOCKET_ID: &str = "id:";
+
 /// A coordinator shard, as a Durable Object.
 #[durable_object]
 pub struct Matchmaker {
@@ -51,7 +56,7 @@ pub struct Matchmaker {
     /// counting again, which happens at the limit); `None` until counted.
     ticket_sockets: Cell<Option<usize>>,
     /// Each ticket socket's flood guard, by the id in its tags.
-    guards: RefCell<HashMap<u64, FloodGuard>>,
+    guards: RefCell<HashMap<String, FloodGuard>>,
 }
 
 impl DurableObject for Matchmaker {
@@ -127,7 +132,11 @@ impl Matchmaker {
             "/api/stats" => self.stats(&req),
             RESULT_PATH => {
                 let result: GameResult = internal::link::read(&mut req).await?;
-                let applied = self.storage()?.apply_result(&result)?;
+                let keep_ms = self
+                    .settings()?
+                    .room_retention_ms
+                    .saturating_add(24 * 3_600_000);
+                let applied = self.storage()?.apply_result(&result, keep_ms)?;
                 Ok(Response::ok(if applied {
                     "applied"
                 } else {

@@ -12,13 +12,19 @@
 //! | `player_matches` | each rated player's games: `player`, `room_id`, `at_ms`, `result`, `rating_after` |
 //! | `private_rooms` | one per join code: `code`, `room_id`, `seats`, `claimed`, `expires_ms` |
 //! | `guesses` | failed code guesses per client address in the current window |
+//! | `members` | one per ticket socket in a ticket: its id, the `ticket`, the `player` ([`members`]) |
 //!
 //! The queue is in SQLite, not in memory, so an evicted or restarted
 //! coordinator keeps it. A ticket is deleted in the same synchronous step
 //! that matches it, before the coordinator awaits anything, so no ticket is
 //! ever matched twice.
 
-use super::codes::Guesses;
+mod members;
+mod rooms;
+
+pub use rooms::RoomCounts;
+
+use super::codes::{GUESS_WINDOW_MS, Guesses};
 use super::queue::{DEFAULT_RATING, Ticket};
 use super::ratings;
 use crate::alarm;
@@ -81,6 +87,8 @@ impl Storage {
     /// Opens the tables, creating them if needed.
     pub fn open(sql: SqlStorage) -> Result<Storage> {
         sql.exec(SCHEMA, None)?;
+        sql.exec(members::MEMBERS_TABLE, None)?;
+        sql.exec(rooms::ROOMS_TABLES, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
         Ok(Storage { sql })
     }
@@ -125,7 +133,9 @@ impl Storage {
         let cursor = self
             .sql
             .exec("DELETE FROM tickets WHERE id = ?", vec![integer(id)?])?;
-        Ok(cursor.rows_written() > 0)
+        let deleted = cursor.rows_written() > 0;
+        self.forget_members(id)?;
+        Ok(deleted)
     }
 
     /// One ticket.
@@ -155,13 +165,9 @@ impl Storage {
             .collect())
     }
 
-    /// Whether `player` is in a ticket already (queued or in a forming
-    /// party): one player, one ticket.
-    pub fn is_queued(&self, player: PlayerId) -> Result<bool> {
-        Ok(self
-            .records("SELECT record FROM tickets", vec![])?
-            .iter()
-            .any(|stored| stored.ticket.members.iter().any(|m| m.player == player)))
+    /// The parties still forming.
+    pub fn forming(&self) -> Result<Vec<StoredTicket>> {
+        self.records("SELECT record FROM tickets WHERE complete = 0", vec![])
     }
 
     /// Tickets in the queue and parties still forming.
@@ -176,34 +182,6 @@ impl Storage {
             .collect::<worker::Result<_>>()?;
         let mut values = rows.into_iter().flatten();
         Ok((unsigned(values.next())?, unsigned(values.next())?))
-    }
-
-    /// Notes a room this shard created for a match of `tickets` tickets.
-    pub fn record_room(
-        &self,
-        room_id: &str,
-        hint: Option<&str>,
-        build: &str,
-        tickets: usize,
-        now_ms: u64,
-    ) -> Result<()> {
-        self.sql.exec(
-            "INSERT OR REPLACE INTO match_tickets (room_id, tickets) VALUES (?, ?)",
-            vec![room_id.into(), integer(tickets as u64)?],
-        )?;
-        self.sql.exec(
-            "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?)",
-            vec![
-                room_id.into(),
-                hint.map(str::to_string).into(),
-                integer(now_ms)?,
-            ],
-        )?;
-        self.sql.exec(
-            "INSERT OR REPLACE INTO room_builds (room_id, build) VALUES (?, ?)",
-            vec![room_id.into(), build.into()],
-        )?;
-        Ok(())
     }
 
     /// Notes how long a matched ticket waited, keeping the latest
@@ -227,56 +205,6 @@ impl Storage {
             .raw()
             .map(|row| unsigned(row?.into_iter().next()))
             .collect()
-    }
-
-    /// Rooms created, in all and per location hint (`none` for no hint),
-    /// and the latest few.
-    pub fn rooms(&self) -> Result<RoomCounts> {
-        let per_hint = self
-            .sql
-            .exec(
-                "SELECT COALESCE(location_hint, 'none'), COUNT(*) FROM rooms_created GROUP BY 1 ORDER BY 1",
-                None,
-            )?
-            .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                let hint = text(values.next()).unwrap_or_default();
-                Ok((hint, unsigned(values.next())?))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let recent = self
-            .sql
-            .exec(
-                "SELECT room_id, location_hint, created_at_ms FROM rooms_created ORDER BY created_at_ms DESC LIMIT 20",
-                None,
-            )?
-            .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                let room_id = text(values.next()).unwrap_or_default();
-                let location_hint = text(values.next());
-                Ok((room_id, location_hint, unsigned(values.next())?))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let per_build = self
-            .sql
-            .exec(
-                "SELECT build, COUNT(*) FROM room_builds GROUP BY 1 ORDER BY 1",
-                None,
-            )?
-            .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                let build = text(values.next()).unwrap_or_default();
-                Ok((build, unsigned(values.next())?))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(RoomCounts {
-            per_hint,
-            per_build,
-            recent,
-        })
     }
 
     /// A player's rating, or the default for a new player.
@@ -347,7 +275,10 @@ impl Storage {
 
     /// Applies a finished game to the ratings and the match history, once:
     /// a room that reports again changes nothing. Returns whether it was new.
-    pub fn apply_result(&self, result: &GameResult) -> Result<bool> {
+    /// A room reports only while it exists, so the marks of results older
+    /// than `keep_ms` are forgotten, a few at a time; each player keeps
+    /// their latest [`RECENT_MATCHES`] games.
+    pub fn apply_result(&self, result: &GameResult, keep_ms: u64) -> Result<bool> {
         // Nothing below may fail halfway for a well-formed result: the
         // players are distinct (who_is_rated), so no history row collides.
         let room = result.room.0.as_str();
@@ -360,6 +291,10 @@ impl Storage {
         if seen {
             return Ok(false);
         }
+        self.sql.exec(
+            "DELETE FROM results WHERE room_id IN (SELECT room_id FROM results WHERE at_ms < ? ORDER BY at_ms LIMIT 16)",
+            vec![integer(result.at_ms.saturating_sub(keep_ms))?],
+        )?;
         self.sql.exec(
             "INSERT INTO results (room_id, at_ms, record) VALUES (?, ?, ?)",
             vec![room.into(), integer(result.at_ms)?, blob(result)?],
@@ -404,6 +339,15 @@ impl Storage {
                     integer(result.at_ms)?,
                     outcome.into(),
                     rating.into(),
+                ],
+            )?;
+            self.sql.exec(
+                "DELETE FROM player_matches WHERE player = ? AND room_id NOT IN \
+                 (SELECT room_id FROM player_matches WHERE player = ? ORDER BY at_ms DESC LIMIT ?)",
+                vec![
+                    key.as_str().into(),
+                    key.as_str().into(),
+                    integer(RECENT_MATCHES)?,
                 ],
             )?;
         }
@@ -482,6 +426,11 @@ impl Storage {
 
     /// Stores a client address's failed guesses.
     pub fn put_guesses(&self, address: &str, guesses: Guesses) -> Result<()> {
+        // Windows that have closed count for nothing: forget a few.
+        self.sql.exec(
+            "DELETE FROM guesses WHERE address IN (SELECT address FROM guesses WHERE window_start_ms < ? LIMIT 16)",
+            vec![integer(guesses.window_start_ms.saturating_sub(GUESS_WINDOW_MS))?],
+        )?;
         self.sql.exec(
             "INSERT OR REPLACE INTO guesses (address, window_start_ms, failed) VALUES (?, ?, ?)",
             vec![
@@ -493,7 +442,11 @@ impl Storage {
         Ok(())
     }
 
-    fn records(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<StoredTicket>> {
+    pub(super) fn records(
+        &self,
+        query: &str,
+        bindings: Vec<SqlStorageValue>,
+    ) -> Result<Vec<StoredTicket>> {
         self.sql
             .exec(query, bindings)?
             .raw()
@@ -515,16 +468,6 @@ pub struct PrivateRoom {
     pub claimed: u64,
     /// When the code stops working.
     pub expires_ms: u64,
-}
-
-/// Rooms created by one shard.
-pub struct RoomCounts {
-    /// Per location hint, with `none` for rooms created without one.
-    pub per_hint: Vec<(String, u64)>,
-    /// Per build of the room's object (public rooms this release created).
-    pub per_build: Vec<(String, u64)>,
-    /// The latest rooms: id, hint, creation time.
-    pub recent: Vec<(String, Option<String>, u64)>,
 }
 
 #[cfg(test)]

@@ -8,9 +8,14 @@ use crate::rooms::{Client, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
+use volley_client::lobby;
+use volley_client::native::open_ticket;
 use volley_client::session::Update;
+use volley_shared::Mode;
+use volley_shared::api::Guest;
 use volley_shared::artillery::ArtilleryEvent;
-use volley_tests::{WranglerDev, get_json};
+use volley_shared::protocol::LobbyServerFrame;
+use volley_tests::{WranglerDev, get_json, post_body};
 
 /// Turn length for these scenarios.
 const TURN_TIMEOUT_MS: u64 = 40_000;
@@ -80,8 +85,31 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> 
         .state()
         .and_then(|s| s.current)
         .context("nobody to move")?;
+    // A guest waits in a party still forming when the runtime dies.
+    let guest: Guest = post_body(&base.join("/api/guests")?)?;
+    let party = lobby::find_match_as_party(Mode::Ffa4, "stranded", "stranded-party", 2);
+    let mut stranded = open_ticket(&base, Mode::Ffa4, Some(&guest.token)).await?;
+    stranded.open_with(&party).await?;
+    ensure!(
+        matches!(
+            stranded.recv_lobby().await?,
+            LobbyServerFrame::Queued { .. }
+        ),
+        "the first party member was not queued"
+    );
 
     server.crash_and_restart()?;
+
+    // Its socket died with the runtime; the guest comes back and is queued
+    // again, not told forever that it already has a ticket.
+    let mut again = open_ticket(&base, Mode::Ffa4, Some(&guest.token)).await?;
+    again.open_with(&party).await?;
+    let answer = again.recv_lobby().await?;
+    ensure!(
+        matches!(answer, LobbyServerFrame::Queued { .. }),
+        "a guest whose party socket died was refused: {answer:?}"
+    );
+    drop((stranded, again));
 
     // Both come back with their last event: nothing was lost, nothing is
     // new, and nobody has moved.

@@ -66,6 +66,12 @@ pub async fn every_address_has_a_socket_limit_in_rooms_and_shards(base: Url) -> 
     // A room: eight sockets from one address, the ninth refused with 429;
     // another address still gets in.
     let room = private_duel(&base)?.room;
+    // A private room is nobody else's business: not listed in the stats.
+    let stats = volley_tests::get_json(&base.join("/api/stats?mode=duel")?)?;
+    ensure!(
+        !stats.to_string().contains(&room.0),
+        "a private room is listed in /api/stats"
+    );
     let ws = base.join(&format!("/api/rooms/{room}/ws"))?;
     let ws = ws_url(&ws)?;
     let one = vec!["198.51.100.20".to_string(); ROOM_SOCKETS_PER_ADDRESS + 1];
@@ -237,6 +243,35 @@ pub async fn names_that_hide_or_impersonate_are_refused(base: Url) -> Result<()>
         "the name was not normalised: {}",
         replay["names"]
     );
+    Ok(())
+}
+
+pub async fn a_player_cannot_take_a_second_seat(base: Url) -> Result<()> {
+    let guest: volley_shared::api::Guest = post_body(&base.join("/api/guests")?)?;
+    let host: SeatGrant = post_body(&base.join(&format!(
+        "/api/rooms?mode=duel&name=host&guest={}",
+        guest.token
+    ))?)?;
+    // The host tries to be the friend too: refused, and the seat stays free.
+    let join = |name: &str, guest: Option<&str>| -> Result<(u16, String)> {
+        let guest = guest.map(|t| format!("&guest={t}")).unwrap_or_default();
+        post_text(&base.join(&format!(
+            "/api/rooms/join?code={}&name={name}{guest}",
+            host.code
+        ))?)
+    };
+    let (status, body) = join("me again", Some(&guest.token))?;
+    ensure!(
+        status == 409,
+        "the host took a second seat: {status} {body}"
+    );
+    let (status, body) = join("friend", None)?;
+    ensure!(
+        status == 200,
+        "the seat was used up by the refused claim: {status} {body}"
+    );
+    let friend: SeatGrant = serde_json::from_str(&body)?;
+    ensure!(friend.seat.0 == 1 && friend.room == host.room, "{friend:?}");
     Ok(())
 }
 

@@ -88,6 +88,7 @@ fn main() -> ExitCode {
         "a_room_admits_only_so_many_spectators",
         "a_flooding_ticket_socket_is_cut_off",
         "names_that_hide_or_impersonate_are_refused",
+        "a_player_cannot_take_a_second_seat",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -262,6 +263,7 @@ fn main() -> ExitCode {
             &base,
             limits::names_that_hide_or_impersonate_are_refused,
         ),
+        trial(names[39], &base, limits::a_player_cannot_take_a_second_seat),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

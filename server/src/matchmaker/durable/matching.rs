@@ -8,7 +8,7 @@ use crate::error::{Result, ServerError};
 use crate::http::now_ms;
 use crate::internal::{AnySetup, BUILD_HEADER, InitRoom, SeatSetup, Terms, UNKNOWN_BUILD, link};
 use crate::location::hint_for_match;
-use crate::matchmaker::queue::{Match, MatchRules, next_wakeup_ms, take_matches};
+use crate::matchmaker::queue::{Match, MatchRules, Ticket, next_wakeup_ms, take_matches};
 use crate::matchmaker::storage::Storage;
 use crate::settings::JOIN_TOKEN_TTL_MS;
 use crate::token::{Grant, JoinKey};
@@ -16,6 +16,9 @@ use std::time::Duration;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close};
 use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
 use worker::WebSocket;
+
+/// A day, in ms: how long rooms are listed beyond their retention.
+const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
 
 impl Matchmaker {
     fn rules(&self) -> Result<impl Fn(Mode) -> MatchRules + use<>> {
@@ -29,14 +32,18 @@ impl Matchmaker {
         let storage = self.storage()?;
         let rules = self.rules()?;
         let now = now_ms();
-        // A ticket whose sockets are all gone (the runtime restarted under
-        // them) cannot be told about a match: drop it.
+        let ticket_ms = self.settings()?.limits.ticket_ms;
         let mut queue = Vec::new();
         for ticket in storage.queue()? {
-            if self.sockets_of(ticket.id).is_empty() {
-                storage.delete_ticket(ticket.id)?;
-            } else {
+            if !self.sweep(&storage, &ticket, now, ticket_ms)? {
                 queue.push(ticket);
+            }
+        }
+        let mut forming_expiry: Option<u64> = None;
+        for party in storage.forming()? {
+            if !self.sweep(&storage, &party.ticket, now, ticket_ms)? {
+                let expiry = party.ticket.queued_at_ms.saturating_add(ticket_ms);
+                forming_expiry = Some(forming_expiry.map_or(expiry, |e| e.min(expiry)));
             }
         }
         let (matches, waiting) = take_matches(queue, now, &rules);
@@ -48,7 +55,7 @@ impl Matchmaker {
             for ticket in &found.tickets {
                 storage.delete_ticket(ticket.id)?;
                 storage.record_wait(now.saturating_sub(ticket.queued_at_ms), now)?;
-                for (ws, player, version) in self.sockets_of(ticket.id) {
+                for (ws, player, version) in self.sockets_of(ticket.id)? {
                     attachment::store(&ws, &TicketState::matching(version))?;
                     players.push(Seated {
                         ws,
@@ -62,7 +69,17 @@ impl Matchmaker {
         // The alarm only moves earlier (crate::alarm): an alarm with nothing
         // left to do rings once and finds nothing, which is cheaper than
         // moving or deleting it at every ticket.
-        let next = next_wakeup_ms(&waiting, now, &rules);
+        // Ring for the next widening or bot fill, and for the first ticket
+        // or party to expire.
+        let expiry = waiting
+            .iter()
+            .map(|t| t.queued_at_ms.saturating_add(ticket_ms))
+            .chain(forming_expiry)
+            .min();
+        let next = match (next_wakeup_ms(&waiting, now, &rules), expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if let AlarmPlan::Set(at) = alarm::plan(now, next, storage.alarm_ms()?) {
             storage.note_alarm_ms(Some(at))?;
             let offset = Duration::from_millis(at.saturating_sub(now));
@@ -87,6 +104,28 @@ impl Matchmaker {
             }
         }
         Ok(())
+    }
+
+    /// Drops a ticket nobody can be told about (its sockets are gone: the
+    /// runtime restarted under them) or that has waited `ticket_ms` (its
+    /// members are closed with 4010); whether it was dropped.
+    fn sweep(&self, storage: &Storage, ticket: &Ticket, now: u64, ticket_ms: u64) -> Result<bool> {
+        let sockets = self.sockets_of(ticket.id)?;
+        let expired = now.saturating_sub(ticket.queued_at_ms) >= ticket_ms;
+        if !sockets.is_empty() && !expired {
+            return Ok(false);
+        }
+        storage.delete_ticket(ticket.id)?;
+        for (ws, _, _) in sockets {
+            let _ = ws.close(
+                Some(close::TICKET_CANCELLED),
+                Some(format!(
+                    "no match within {} s; the ticket expired",
+                    ticket_ms / 1_000
+                )),
+            );
+        }
+        Ok(true)
     }
 
     /// Creates and initialises the room for a match, then tells its players.
@@ -114,7 +153,16 @@ impl Matchmaker {
         let (room, build) = self
             .create_room(found.mode, seats.clone(), hint, reservation_ms)
             .await?;
-        storage.record_room(&room.0, hint, &build, found.tickets.len(), now_ms())?;
+        // A room is listed for as long as it may still report its result.
+        let keep_ms = self.settings()?.room_retention_ms.saturating_add(DAY_MS);
+        storage.record_room(
+            &room.0,
+            hint,
+            &build,
+            found.tickets.len(),
+            now_ms(),
+            keep_ms,
+        )?;
         for seated in players {
             let Some(index) = seats.iter().position(|s| s.player == seated.player) else {
                 continue;

@@ -8,10 +8,9 @@
 //! version 1 sockets, which the first release reads (fixtures under
 //! `matchmaker/fixtures/`).
 
-use super::{Matchmaker, random_u64};
+use super::{Matchmaker, SOCKET_ID, random_u64};
 use crate::attachment;
 use crate::error::{Result, ServerError};
-use crate::flood::{FloodGuard, Verdict};
 use crate::handshake::{self, Offered, Refusal};
 use crate::http::{self, now_ms};
 use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
@@ -191,9 +190,6 @@ fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
     send(ws, frame, version);
 }
 
-/// The tag holding a ticket socket's id (hex), which keys its flood guard.
-const SOCKET_ID: &str = "id:";
-
 impl Matchmaker {
     /// `GET /api/matchmake?mode=..`: a ticket socket, within the shard's
     /// limits on sockets in all and per address ([`crate::limits`]).
@@ -242,71 +238,6 @@ impl Matchmaker {
             },
         )?;
         Ok(Response::from_websocket(pair.client)?)
-    }
-
-    /// Whether the shard holds `limit` ticket sockets. The count kept in
-    /// memory only grows; at the limit it is counted again, exactly, so
-    /// closed sockets make room.
-    fn ticket_sockets_full(&self, limit: usize) -> bool {
-        if self.ticket_sockets.get().is_some_and(|n| n < limit) {
-            return false;
-        }
-        let exact = self.state.get_websockets_with_tag(TICKET_TAG).len();
-        self.ticket_sockets.set(Some(exact));
-        exact >= limit
-    }
-
-    /// Counts a frame against its socket's flood guard; `false` when it
-    /// is over the limit (answered here, and the socket cut if it keeps
-    /// on). Sockets a release before the ids accepted are not limited.
-    fn within_rate(&self, ws: &WebSocket, version: u16) -> Result<bool> {
-        let Some(id) = self
-            .state
-            .get_tags(ws)
-            .iter()
-            .find_map(|tag| u64::from_str_radix(tag.strip_prefix(SOCKET_ID)?, 16).ok())
-        else {
-            return Ok(true);
-        };
-        let now = now_ms();
-        let mut guards = self.guards.borrow_mut();
-        if guards.len() >= self.settings()?.limits.ticket_sockets {
-            // Guards of sockets long closed: start again rather than grow.
-            guards.clear();
-        }
-        let verdict = guards
-            .entry(id)
-            .or_insert_with(|| FloodGuard::new(now))
-            .frame(now);
-        drop(guards);
-        match verdict {
-            Verdict::Allow => Ok(true),
-            Verdict::Refuse | Verdict::Cut => {
-                send_error_in(
-                    ws,
-                    ErrorCode::RateLimited,
-                    "too many frames; slow down",
-                    version,
-                );
-                if verdict == Verdict::Cut {
-                    self.forget_guard(ws);
-                    let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
-                }
-                Ok(false)
-            }
-        }
-    }
-
-    /// Drops a closed socket's flood guard.
-    pub(super) fn forget_guard(&self, ws: &WebSocket) {
-        let id = self
-            .state
-            .get_tags(ws)
-            .iter()
-            .find_map(|tag| u64::from_str_radix(tag.strip_prefix(SOCKET_ID)?, 16).ok());
-        if let Some(id) = id {
-            self.guards.borrow_mut().remove(&id);
-        }
     }
 
     pub(super) async fn on_message(
@@ -416,14 +347,20 @@ impl Matchmaker {
             Some(player) => player,
             None => PlayerId(random_u64()?),
         };
-        if storage.is_queued(player)? {
-            refuse(
-                ws,
-                ErrorCode::UnexpectedFrame,
-                "this player already has a ticket",
-                version,
-            );
-            return Ok(());
+        if let Some(held) = storage.ticket_of(player)? {
+            if self.sockets_of(held)?.is_empty() {
+                // Its sockets are gone (the runtime restarted under a
+                // forming party): it can never be told of a match.
+                storage.delete_ticket(held)?;
+            } else {
+                refuse(
+                    ws,
+                    ErrorCode::UnexpectedFrame,
+                    "this player already has a ticket",
+                    version,
+                );
+                return Ok(());
+            }
         }
         let mode = find.mode;
         let member = Member {
@@ -458,6 +395,9 @@ impl Matchmaker {
         // A party queues when its last member arrives.
         stored.ticket.queued_at_ms = now;
         storage.put_ticket(&stored)?;
+        if let Some(socket) = self.socket_id(ws) {
+            storage.add_member(&socket, stored.ticket.id, member.player)?;
+        }
         attachment::store(
             ws,
             &TicketState::queued(stored.ticket.id, member.player, version),
@@ -486,7 +426,7 @@ impl Matchmaker {
         if !storage.delete_ticket(ticket)? {
             return Ok(());
         }
-        for (other, _, version) in self.sockets_of(ticket) {
+        for (other, _, version) in self.sockets_of(ticket)? {
             send_error_in(
                 &other,
                 ErrorCode::UnexpectedFrame,
@@ -499,18 +439,6 @@ impl Matchmaker {
             );
         }
         Ok(())
-    }
-
-    /// The open sockets of a ticket's members, with their versions.
-    pub(super) fn sockets_of(&self, ticket: u64) -> Vec<(WebSocket, PlayerId, u16)> {
-        self.state
-            .get_websockets_with_tag(TICKET_TAG)
-            .into_iter()
-            .filter_map(|ws| {
-                let (t, player, version) = attachment::load::<TicketState>(&ws).ok()??.ticket()?;
-                (t == ticket).then_some((ws, player, version))
-            })
-            .collect()
     }
 }
 

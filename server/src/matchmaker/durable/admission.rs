@@ -1,0 +1,109 @@
+//! What a ticket socket may cost the shard, and finding sockets without
+//! reading every one: each ticket socket is accepted with an id tag
+//! (`id:<hex>`), which keys its flood guard in memory and its row in the
+//! `members` table, so a ticket's sockets are found by index.
+//!
+//! Sockets accepted by a release before the tags have none: they are not
+//! rate limited, and a ticket with no member rows is found by reading every
+//! ticket socket's attachment, as that release did.
+
+use super::tickets::{self, TICKET_TAG, TicketState};
+use super::{Matchmaker, SOCKET_ID};
+use crate::attachment;
+use crate::error::Result;
+use crate::flood::{FloodGuard, Verdict};
+use crate::http::now_ms;
+use volley_shared::PlayerId;
+use volley_shared::protocol::{ErrorCode, close};
+use worker::WebSocket;
+
+impl Matchmaker {
+    /// The id in a socket's tags.
+    pub(super) fn socket_id(&self, ws: &WebSocket) -> Option<String> {
+        self.state
+            .get_tags(ws)
+            .iter()
+            .find_map(|tag| tag.strip_prefix(SOCKET_ID).map(str::to_string))
+    }
+
+    /// Whether the shard holds `limit` ticket sockets. The count kept in
+    /// memory only grows; at the limit it is counted again, exactly, so
+    /// closed sockets make room.
+    pub(super) fn ticket_sockets_full(&self, limit: usize) -> bool {
+        if self.ticket_sockets.get().is_some_and(|n| n < limit) {
+            return false;
+        }
+        let exact = self.state.get_websockets_with_tag(TICKET_TAG).len();
+        self.ticket_sockets.set(Some(exact));
+        exact >= limit
+    }
+
+    /// Counts a frame against its socket's flood guard; `false` when it
+    /// is over the limit (answered here, and the socket cut if it keeps
+    /// on).
+    pub(super) fn within_rate(&self, ws: &WebSocket, version: u16) -> Result<bool> {
+        let Some(id) = self.socket_id(ws) else {
+            return Ok(true);
+        };
+        let now = now_ms();
+        let limit = self.settings()?.limits.ticket_sockets;
+        let verdict = {
+            let mut guards = self.guards.borrow_mut();
+            if guards.len() >= limit {
+                // Guards of sockets long closed: start again rather than grow.
+                guards.clear();
+            }
+            guards
+                .entry(id)
+                .or_insert_with(|| FloodGuard::new(now))
+                .frame(now)
+        };
+        if verdict == Verdict::Allow {
+            return Ok(true);
+        }
+        tickets::send(
+            ws,
+            volley_shared::protocol::LobbyServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: "too many frames; slow down".into(),
+            },
+            version,
+        );
+        if verdict == Verdict::Cut {
+            self.forget_guard(ws);
+            let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
+        }
+        Ok(false)
+    }
+
+    /// Drops a closed socket's flood guard.
+    pub(super) fn forget_guard(&self, ws: &WebSocket) {
+        if let Some(id) = self.socket_id(ws) {
+            self.guards.borrow_mut().remove(&id);
+        }
+    }
+
+    /// The open sockets of a ticket's members, with their versions: by
+    /// their ids in the `members` table, or, for a ticket with no member
+    /// rows (queued before the table), by reading every ticket socket.
+    pub(super) fn sockets_of(&self, ticket: u64) -> Result<Vec<(WebSocket, PlayerId, u16)>> {
+        let ids = self.storage()?.member_sockets(ticket)?;
+        let candidates: Vec<WebSocket> = if ids.is_empty() {
+            self.state.get_websockets_with_tag(TICKET_TAG)
+        } else {
+            ids.iter()
+                .flat_map(|id| {
+                    self.state
+                        .get_websockets_with_tag(&format!("{SOCKET_ID}{id}"))
+                })
+                .collect()
+        };
+        Ok(candidates
+            .into_iter()
+            .filter_map(|ws| {
+                let (t, player, version) = attachment::load::<TicketState>(&ws).ok()??.ticket()?;
+                (t == ticket).then_some((ws, player, version))
+            })
+            .collect())
+    }
+}

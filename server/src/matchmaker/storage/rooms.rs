@@ -1,0 +1,136 @@
+//! The rooms a shard created: counted in `room_counts` (per location hint
+//! and per build), and listed in `rooms_created` (with `room_builds` and
+//! `match_tickets` beside it) only for as long as a room can still report
+//! its result. So the statistics read a few counters, not every room ever
+//! made, and no table grows with the shard's age.
+//!
+//! The counters start from what `rooms_created` held when a shard first
+//! opens them (rooms the previous release created included); a room a
+//! previous release creates after that, during a rollback, is listed but
+//! not counted.
+
+use super::Storage;
+use crate::error::Result;
+use crate::sql::{integer, text, unsigned};
+
+/// The counters and the index the listing is pruned by; part of the
+/// shard's schema. The counters are seeded once, from the listing.
+pub(super) const ROOMS_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS room_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
+INSERT INTO room_counts (key, n)
+    SELECT 'hint:' || COALESCE(location_hint, 'none'), COUNT(*) FROM rooms_created
+    WHERE NOT EXISTS (SELECT 1 FROM room_counts) GROUP BY 1;
+INSERT INTO room_counts (key, n)
+    SELECT 'build:' || build, COUNT(*) FROM room_builds
+    WHERE NOT EXISTS (SELECT 1 FROM room_counts WHERE key LIKE 'build:%') GROUP BY 1;
+CREATE INDEX IF NOT EXISTS rooms_created_at ON rooms_created (created_at_ms);
+CREATE INDEX IF NOT EXISTS results_at ON results (at_ms);
+";
+
+/// Old rows deleted at most per room created: more than one, so pruning
+/// keeps up with any rate of new rooms, and few, so its cost is bounded.
+const PRUNED_PER_ROOM: u64 = 16;
+
+/// Rooms created by one shard.
+pub struct RoomCounts {
+    /// Per location hint, with `none` for rooms created without one.
+    pub per_hint: Vec<(String, u64)>,
+    /// Per build of the room's object (public rooms this release created).
+    pub per_build: Vec<(String, u64)>,
+    /// The latest rooms: id, hint, creation time.
+    pub recent: Vec<(String, Option<String>, u64)>,
+}
+
+impl Storage {
+    /// Notes a room this shard created for a match of `tickets` tickets,
+    /// counts it, and forgets a few rooms created more than `keep_ms` ago.
+    pub fn record_room(
+        &self,
+        room_id: &str,
+        hint: Option<&str>,
+        build: &str,
+        tickets: usize,
+        now_ms: u64,
+        keep_ms: u64,
+    ) -> Result<()> {
+        self.forget_rooms_before(now_ms.saturating_sub(keep_ms))?;
+        self.sql.exec(
+            "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?)",
+            vec![
+                room_id.into(),
+                hint.map(str::to_string).into(),
+                integer(now_ms)?,
+            ],
+        )?;
+        self.sql.exec(
+            "INSERT OR REPLACE INTO room_builds (room_id, build) VALUES (?, ?)",
+            vec![room_id.into(), build.into()],
+        )?;
+        self.sql.exec(
+            "INSERT OR REPLACE INTO match_tickets (room_id, tickets) VALUES (?, ?)",
+            vec![room_id.into(), integer(tickets as u64)?],
+        )?;
+        for key in [
+            format!("hint:{}", hint.unwrap_or("none")),
+            format!("build:{build}"),
+        ] {
+            self.sql.exec(
+                "INSERT INTO room_counts (key, n) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1",
+                vec![key.as_str().into()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Deletes up to [`PRUNED_PER_ROOM`] rooms created before `cutoff_ms`,
+    /// with their build and ticket count.
+    fn forget_rooms_before(&self, cutoff_ms: u64) -> Result<()> {
+        let old = "SELECT room_id FROM rooms_created WHERE created_at_ms < ? ORDER BY created_at_ms LIMIT ?";
+        for table in ["room_builds", "match_tickets", "rooms_created"] {
+            self.sql.exec(
+                &format!("DELETE FROM {table} WHERE room_id IN ({old})"),
+                vec![integer(cutoff_ms)?, integer(PRUNED_PER_ROOM)?],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Rooms created, per location hint (`none` for no hint) and per
+    /// build, and the latest few.
+    pub fn rooms(&self) -> Result<RoomCounts> {
+        let counted = |prefix: &str| -> Result<Vec<(String, u64)>> {
+            self.sql
+                .exec(
+                    "SELECT key, n FROM room_counts WHERE key LIKE ? ORDER BY key",
+                    vec![format!("{prefix}%").as_str().into()],
+                )?
+                .raw()
+                .map(|row| {
+                    let mut values = row?.into_iter();
+                    let key = text(values.next()).unwrap_or_default();
+                    let name = key.strip_prefix(prefix).unwrap_or(&key).to_string();
+                    Ok((name, unsigned(values.next())?))
+                })
+                .collect()
+        };
+        let recent = self
+            .sql
+            .exec(
+                "SELECT room_id, location_hint, created_at_ms FROM rooms_created ORDER BY created_at_ms DESC LIMIT 20",
+                None,
+            )?
+            .raw()
+            .map(|row| {
+                let mut values = row?.into_iter();
+                let room_id = text(values.next()).unwrap_or_default();
+                let location_hint = text(values.next());
+                Ok((room_id, location_hint, unsigned(values.next())?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RoomCounts {
+            per_hint: counted("hint:")?,
+            per_build: counted("build:")?,
+            recent,
+        })
+    }
+}
