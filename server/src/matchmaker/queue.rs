@@ -11,6 +11,7 @@
 //! match; a cancelled ticket is simply not in the input.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use volley_shared::{Mode, PlayerId};
 
 /// The rating a player without one starts with.
@@ -120,19 +121,41 @@ pub struct Match {
     pub bots: usize,
 }
 
+/// At most this many candidates, the nearest in rating, are weighed around
+/// one anchor. With more tickets than that inside a window, a match is
+/// still made, from the nearest; and matching stays O(n log n) in the
+/// queue's length.
+pub const CANDIDATES: usize = 64;
+
 /// Takes every match that can be made from `waiting` at `now_ms` and returns
 /// them with the tickets left over, oldest first. The order of `waiting`
 /// does not matter.
+///
+/// Each ticket, oldest first, anchors a match: of the tickets of its kind
+/// inside its window (at most [`CANDIDATES`], the nearest in rating), the
+/// oldest that fit fill its seats. An anchor that cannot fill them (and may
+/// not have bots yet) is left waiting, and the tickets it looked at stay
+/// available to younger anchors.
 pub fn take_matches(
     mut waiting: Vec<Ticket>,
     now_ms: u64,
     rules: impl Fn(Mode) -> MatchRules,
 ) -> (Vec<Match>, Vec<Ticket>) {
     waiting.sort_by_key(|t| (t.queued_at_ms, t.id));
+    // Position in `waiting` is age order; the pools hold the positions of
+    // the tickets still free, per kind, by rating.
+    let mut pools = Pools::default();
+    for (position, ticket) in waiting.iter().enumerate() {
+        pools.insert(ticket, position);
+    }
+    let mut slots: Vec<Option<Ticket>> = waiting.into_iter().map(Some).collect();
     let mut matches = Vec::new();
-    let mut left: Vec<Ticket> = Vec::new();
-    while !waiting.is_empty() {
-        let anchor = waiting.remove(0);
+    let mut left = Vec::new();
+    for position in 0..slots.len() {
+        let Some(anchor) = slots.get_mut(position).and_then(Option::take) else {
+            continue;
+        };
+        pools.remove(&anchor, position);
         let rules = rules(anchor.mode);
         if anchor.size() > rules.seats || anchor.members.is_empty() {
             // Cannot be seated in this mode (the coordinator refuses such
@@ -140,15 +163,18 @@ pub fn take_matches(
             left.push(anchor);
             continue;
         }
+        let window = rules.window(anchor.waited_ms(now_ms));
+        let mut candidates = pools.nearest(&anchor, window, CANDIDATES);
+        candidates.sort_unstable();
         let mut free = rules.seats - anchor.size();
         let mut taken = Vec::new();
-        let mut rest = Vec::new();
-        for ticket in waiting.drain(..) {
-            if free > 0 && ticket.size() <= free && fits(&anchor, &ticket, now_ms, &rules) {
+        for candidate in candidates {
+            let Some(ticket) = slots.get(candidate).and_then(Option::as_ref) else {
+                continue;
+            };
+            if free > 0 && ticket.size() <= free && fits(&anchor, ticket, now_ms, &rules) {
                 free -= ticket.size();
-                taken.push(ticket);
-            } else {
-                rest.push(ticket);
+                taken.push(candidate);
             }
         }
         let bot_fill = rules
@@ -156,24 +182,94 @@ pub fn take_matches(
             .is_some_and(|after| anchor.waited_ms(now_ms) >= after);
         if free == 0 || bot_fill {
             let mut tickets = vec![anchor];
-            tickets.extend(taken);
+            for candidate in taken {
+                if let Some(ticket) = slots.get_mut(candidate).and_then(Option::take) {
+                    pools.remove(&ticket, candidate);
+                    tickets.push(ticket);
+                }
+            }
             matches.push(Match {
                 mode: rules_mode(&tickets),
                 tickets,
                 bots: free,
             });
-            waiting = rest;
         } else {
-            // Not enough now: the anchor waits, and the tickets it took may
-            // still make a match around a later anchor.
             left.push(anchor);
-            taken.extend(rest);
-            taken.sort_by_key(|t| (t.queued_at_ms, t.id));
-            waiting = taken;
         }
     }
-    left.sort_by_key(|t| (t.queued_at_ms, t.id));
     (matches, left)
+}
+
+/// The free tickets of one kind: (rating key, position in age order).
+type Pool = BTreeSet<(i64, usize)>;
+
+/// The free tickets of each kind (mode and protocol version), by rating.
+#[derive(Default)]
+struct Pools {
+    kinds: Vec<((Mode, u16), Pool)>,
+}
+
+impl Pools {
+    /// The pool of the ticket's kind (made empty the first time).
+    fn pool(&mut self, ticket: &Ticket) -> Option<&mut Pool> {
+        let kind = (ticket.mode, ticket.protocol);
+        if !self.kinds.iter().any(|(k, _)| *k == kind) {
+            self.kinds.push((kind, BTreeSet::new()));
+        }
+        self.kinds
+            .iter_mut()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, pool)| pool)
+    }
+
+    fn insert(&mut self, ticket: &Ticket, position: usize) {
+        if let Some(pool) = self.pool(ticket) {
+            pool.insert((rating_key(ticket.rating()), position));
+        }
+    }
+
+    fn remove(&mut self, ticket: &Ticket, position: usize) {
+        if let Some(pool) = self.pool(ticket) {
+            pool.remove(&(rating_key(ticket.rating()), position));
+        }
+    }
+
+    /// Up to `most` free tickets of the anchor's kind within `window` of
+    /// its rating, nearest first.
+    fn nearest(&mut self, anchor: &Ticket, window: f64, most: usize) -> Vec<usize> {
+        let rating = anchor.rating();
+        let (low, high) = (rating_key(rating - window), rating_key(rating + window));
+        let middle = rating_key(rating);
+        let Some(pool) = self.pool(anchor) else {
+            return Vec::new();
+        };
+        let mut up = pool
+            .range((middle, 0)..)
+            .take_while(|(key, _)| *key <= high)
+            .peekable();
+        let mut down = pool
+            .range(..(middle, 0))
+            .rev()
+            .take_while(|(key, _)| *key >= low)
+            .peekable();
+        let mut found = Vec::new();
+        while found.len() < most {
+            let next = match (up.peek(), down.peek()) {
+                (Some((u, _)), Some((d, _))) if u - middle <= middle - d => up.next(),
+                (Some(_), Some(_)) => down.next(),
+                (Some(_), None) => up.next(),
+                (None, _) => down.next(),
+            };
+            let Some((_, position)) = next else { break };
+            found.push(*position);
+        }
+        found
+    }
+}
+
+/// A rating as a key that sorts: thousandths of a point.
+fn rating_key(rating: f64) -> i64 {
+    (rating * 1_000.0).round() as i64
 }
 
 fn rules_mode(tickets: &[Ticket]) -> Mode {

@@ -205,3 +205,140 @@ fn the_next_wakeup_is_the_next_change() {
         "nothing more will change"
     );
 }
+
+/// The first release's matcher (quadratic), kept as the reference the
+/// indexed one must agree with whenever a window holds no more than
+/// [`CANDIDATES`] tickets.
+fn reference(
+    mut waiting: Vec<Ticket>,
+    now_ms: u64,
+    rules: impl Fn(Mode) -> MatchRules,
+) -> (Vec<Match>, Vec<Ticket>) {
+    waiting.sort_by_key(|t| (t.queued_at_ms, t.id));
+    let mut matches = Vec::new();
+    let mut left: Vec<Ticket> = Vec::new();
+    while !waiting.is_empty() {
+        let anchor = waiting.remove(0);
+        let rules = rules(anchor.mode);
+        if anchor.size() > rules.seats || anchor.members.is_empty() {
+            left.push(anchor);
+            continue;
+        }
+        let mut free = rules.seats - anchor.size();
+        let mut taken = Vec::new();
+        let mut rest = Vec::new();
+        for ticket in waiting.drain(..) {
+            if free > 0 && ticket.size() <= free && fits(&anchor, &ticket, now_ms, &rules) {
+                free -= ticket.size();
+                taken.push(ticket);
+            } else {
+                rest.push(ticket);
+            }
+        }
+        let bot_fill = rules
+            .bot_fill_after_ms
+            .is_some_and(|after| anchor.waited_ms(now_ms) >= after);
+        if free == 0 || bot_fill {
+            let mut tickets = vec![anchor];
+            tickets.extend(taken);
+            matches.push(Match {
+                mode: rules_mode(&tickets),
+                tickets,
+                bots: free,
+            });
+            waiting = rest;
+        } else {
+            left.push(anchor);
+            taken.extend(rest);
+            taken.sort_by_key(|t| (t.queued_at_ms, t.id));
+            waiting = taken;
+        }
+    }
+    left.sort_by_key(|t| (t.queued_at_ms, t.id));
+    (matches, left)
+}
+
+/// A small deterministic generator (xorshift), so the queues are the same
+/// on every run.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn random_queue(rng: &mut Xorshift, len: u64) -> Vec<Ticket> {
+    let modes = [Mode::Duel, Mode::Ffa3, Mode::Ffa4];
+    (0..len)
+        .map(|id| {
+            let size = 1 + rng.below(2) as usize;
+            let ratings: Vec<f64> = (0..size).map(|_| 1_200.0 + rng.below(600) as f64).collect();
+            let mut ticket = party(id, rng.below(40_000), &ratings);
+            ticket.mode = modes[rng.below(3) as usize];
+            ticket.protocol = 1 + rng.below(2) as u16;
+            ticket.continent = ["EU", "NA"]
+                .get(rng.below(3) as usize)
+                .map(|c| c.to_string());
+            ticket
+        })
+        .collect()
+}
+
+#[test]
+fn the_indexed_matcher_agrees_with_the_reference_on_small_queues() {
+    let mut rng = Xorshift(0x5eed_1234_abcd_0001);
+    for round in 0..500 {
+        let len = 1 + rng.below(40);
+        let queue = random_queue(&mut rng, len);
+        let now = 40_000 + rng.below(30_000);
+        let bots = |mode| MatchRules::for_mode(mode, Some(30_000));
+        let ours = take_matches(queue.clone(), now, bots);
+        let theirs = reference(queue, now, bots);
+        assert_eq!(ours, theirs, "round {round}");
+    }
+}
+
+#[test]
+fn a_queue_of_ten_thousand_is_matched_without_a_ticket_twice() {
+    let mut rng = Xorshift(0x0bad_cafe_0000_0042);
+    let queue = random_queue(&mut rng, 10_000);
+    let (matches, left) = take_matches(queue, 35_000, no_bots);
+    let mut seen = std::collections::BTreeSet::new();
+    for m in &matches {
+        assert_eq!(
+            m.tickets.iter().map(Ticket::size).sum::<usize>(),
+            m.mode.players()
+        );
+        for t in &m.tickets {
+            assert!(seen.insert(t.id), "ticket {} matched twice", t.id);
+            assert_eq!(
+                (t.mode, t.protocol),
+                (m.tickets[0].mode, m.tickets[0].protocol)
+            );
+        }
+    }
+    for t in &left {
+        assert!(seen.insert(t.id), "ticket {} both matched and left", t.id);
+    }
+    assert_eq!(seen.len(), 10_000);
+    // A crowded queue makes many matches, not a few.
+    assert!(matches.len() > 2_000, "{} matches", matches.len());
+}
+
+#[test]
+fn with_more_tickets_in_the_window_than_it_weighs_the_nearest_match() {
+    // 200 tickets inside the anchor's window (ratings 1400.25 to 1450) and
+    // one more at its own rating. The anchor weighs the CANDIDATES nearest
+    // (that one and tickets 138 to 200) and takes the oldest of those.
+    let mut queue: Vec<Ticket> = (1..=200)
+        .map(|id| solo(id, id, 1_400.0 + id as f64 * 0.25))
+        .collect();
+    queue.push(solo(0, 0, 1_500.0));
+    queue.push(solo(999, 500, 1_500.0));
+    let (matches, _) = take_matches(queue, 1_000, no_bots);
+    assert_eq!(ids(&matches[0]), vec![0, 201 - CANDIDATES as u64 + 1]);
+}
