@@ -15,8 +15,9 @@
 //! value. No bare encoding of a blob type starts with [`TAG`]: each begins
 //! with a variable-length integer (an enum's variant, a length, a number,
 //! which bincode never starts with 255), an `Option`'s 0 or 1, or a seat
-//! number, which is below 255. So a reader tells the two apart from the
-//! first byte, and one release can read what the release before it and the
+//! number, which is below 255; a value whose untagged bytes would start
+//! with [`TAG`] anyway is refused for writing. So a reader tells the two
+//! apart from the first byte, and one release can read what the release before it and the
 //! release after it write (expand, then contract).
 
 use serde::{Serialize, de::DeserializeOwned};
@@ -127,7 +128,16 @@ pub fn encode_as<T: Serialize>(kind: Kind, format: u16, value: &T) -> Result<Vec
         bytes.push(TAG);
         bytes.extend(bincode::serde::encode_to_vec(format, config).map_err(encode)?);
     }
+    let value_at = bytes.len();
     bytes.extend(bincode::serde::encode_to_vec(value, config).map_err(encode)?);
+    if format == UNTAGGED && bytes.get(value_at) == Some(&TAG) {
+        // It would read back as a tagged blob (only a value no blob holds,
+        // such as seat 255, starts so; the fuzzer found it).
+        return Err(BlobError::Encode(
+            kind,
+            "its untagged bytes would start with the tag byte".into(),
+        ));
+    }
     check(kind, bytes.len())?;
     Ok(bytes)
 }
@@ -275,6 +285,14 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("later release"), "{err}");
+        // A value whose bare bytes would start with the tag is refused
+        // rather than written to be misread (found by the blobs fuzzer:
+        // a ClaimSeat for seat 255).
+        assert!(encode(Kind::Message, &Sample(0xff, String::new(), vec![])).is_ok());
+        assert!(matches!(
+            encode_as(Kind::Message, UNTAGGED, &0xffu8),
+            Err(BlobError::Encode(..))
+        ));
         // Format 1 is never tagged, and a tag needs a number after it.
         assert!(decode::<Sample>(Kind::Message, &[TAG, 1, 7, 0, 0]).is_err());
         assert!(decode::<Sample>(Kind::Message, &[TAG]).is_err());

@@ -94,13 +94,25 @@ fn number(
     name: &str,
     range: RangeInclusive<u64>,
 ) -> Result<Option<u64>, ServerError> {
+    whole_var(value, name, range, "whole number")
+}
+
+/// A whole number in `range` from a variable's text, if it is set; an
+/// error that names the variable, says what it takes (`what`), and quotes
+/// the text otherwise.
+pub fn whole_var(
+    value: Option<String>,
+    name: &str,
+    range: RangeInclusive<u64>,
+    what: &str,
+) -> Result<Option<u64>, ServerError> {
     let Some(text) = value else {
         return Ok(None);
     };
     match text.trim().parse::<u64>() {
         Ok(n) if range.contains(&n) => Ok(Some(n)),
         _ => Err(ServerError::Config(format!(
-            "{name} must be a whole number from {} to {}, not {text:?}",
+            "{name} must be a {what} from {} to {}, not {text:?}",
             range.start(),
             range.end()
         ))),
@@ -112,11 +124,15 @@ mod tests {
     use super::*;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<Limits, ServerError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
         Limits::parse(|name| {
             pairs
                 .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
         })
     }
 

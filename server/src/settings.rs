@@ -179,17 +179,7 @@ fn ms_var(
     name: &str,
     range: RangeInclusive<u64>,
 ) -> Result<Option<u64>, ServerError> {
-    let Some(text) = value else {
-        return Ok(None);
-    };
-    match text.trim().parse::<u64>() {
-        Ok(ms) if range.contains(&ms) => Ok(Some(ms)),
-        _ => Err(ServerError::Config(format!(
-            "{name} must be a whole number of milliseconds from {} to {}, not {text:?}",
-            range.start(),
-            range.end()
-        ))),
-    }
+    crate::limits::whole_var(value, name, range, "whole number of milliseconds")
 }
 
 #[cfg(test)]

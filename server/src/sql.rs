@@ -34,6 +34,11 @@ impl Schema {
         Ok(storage)
     }
 
+    /// Whether the tables were created or checked in this instance.
+    pub fn is_ready(&self) -> bool {
+        self.ready.get()
+    }
+
     /// The tables are gone (`delete_all`): create them again next time.
     pub fn forget(&self) {
         self.ready.set(false);

@@ -104,6 +104,10 @@ struct LoadArgs {
     /// Seconds any connection waits for a frame before it counts as an error.
     #[arg(long, default_value_t = 30.0)]
     frame_timeout: f64,
+    /// Seconds a bot whose room connection drops keeps trying to rejoin
+    /// (0: it gives the game up).
+    #[arg(long, default_value_t = 30.0)]
+    reconnect_for: f64,
     /// Seeds the bots' aiming error.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -226,6 +230,8 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
         grace: seconds(args.grace, "--grace")?,
         frame_timeout: seconds(args.frame_timeout, "--frame-timeout")?,
         seed: args.seed,
+        reconnect_for: Some(seconds(args.reconnect_for, "--reconnect-for")?)
+            .filter(|d| !d.is_zero()),
         progress: !args.quiet,
         ..LoadConfig::standard(server, args.players, stop)
     };

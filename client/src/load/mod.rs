@@ -83,6 +83,9 @@ pub struct LoadConfig {
     pub frame_timeout: Duration,
     /// Seeds the bots' aiming error.
     pub seed: u64,
+    /// How long a bot whose room connection drops keeps trying to rejoin
+    /// and resume (as the browser does); `None`: the game is lost.
+    pub reconnect_for: Option<Duration>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
 }
@@ -106,6 +109,9 @@ impl LoadConfig {
             max_duration: Duration::from_secs(600),
             frame_timeout: Duration::from_secs(30),
             seed: 1,
+            // Bots rejoin after a drop or a server restart, as the page
+            // does, so a run can measure one.
+            reconnect_for: Some(Duration::from_secs(30)),
             progress: false,
         }
     }
@@ -116,7 +122,7 @@ impl LoadConfig {
             think: self.think,
             aims_per_second: self.aims_per_second,
             seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),
-            reconnect_for: None,
+            reconnect_for: self.reconnect_for,
         }
     }
 

@@ -70,6 +70,8 @@ pub struct Tallies {
     pub own_timeouts: u64,
     /// Refusals from rooms.
     pub refusals: u64,
+    /// Times a bot rejoined its room after its connection dropped.
+    pub reconnects: u64,
     /// Games by room.
     pub rooms: BTreeMap<String, RoomTally>,
     /// Errors by kind.
@@ -157,6 +159,7 @@ impl Recorder {
             t.aims += u64::from(report.aims);
             t.own_timeouts += u64::from(report.own_timeouts);
             t.refusals += u64::from(report.refusals);
+            t.reconnects += u64::from(report.reconnects);
             for timing in &report.moves {
                 t.move_rtt.record(timing.round_trip);
                 if self.in_steady(timing.sent) {

@@ -82,6 +82,10 @@ pub struct Games {
     pub rooms_finished: u64,
     /// Rooms where some bot that joined did not see the end.
     pub rooms_incomplete: u64,
+    /// Times a bot rejoined its room after its connection dropped (a
+    /// server restart, a network drop) and played on.
+    #[serde(default)]
+    pub reconnects: u64,
 }
 
 /// Moves, as the bots saw them.
@@ -190,6 +194,7 @@ pub(super) fn build(
                 .values()
                 .filter(|r| r.players_finished < r.players_joined)
                 .count() as u64,
+            reconnects: t.reconnects,
         },
         moves: Moves {
             sent: t.shots,

@@ -199,6 +199,9 @@ impl GameRoom {
         if let Some(record) = self.record.borrow().as_ref() {
             return Ok(record.clone());
         }
+        if !self.schema.is_ready() && !Storage::holds_a_room(&self.state.storage().sql())? {
+            return Err(ServerError::NotFound(format!("no room {}", self.room_id())));
+        }
         self.storage()?
             .load()?
             .ok_or_else(|| ServerError::NotFound(format!("no room {}", self.room_id())))

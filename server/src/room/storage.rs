@@ -56,6 +56,20 @@ impl Storage {
         Ok(Storage { sql })
     }
 
+    /// Whether this object holds a room at all, asked without creating
+    /// anything: a request for a room that never existed, or was deleted,
+    /// must not leave tables behind.
+    pub fn holds_a_room(sql: &SqlStorage) -> Result<bool> {
+        Ok(sql
+            .exec(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'room'",
+                None,
+            )?
+            .raw()
+            .next()
+            .is_some())
+    }
+
     /// Opens tables that [`Storage::open`] already created in this
     /// object's storage (the caller keeps track; after `delete_all` they
     /// are gone).

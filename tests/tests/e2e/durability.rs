@@ -8,12 +8,14 @@ use crate::rooms::{Client, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
+use volley_client::load::{self, LoadConfig, Stop};
 use volley_client::lobby;
 use volley_client::native::open_ticket;
 use volley_client::session::Update;
 use volley_shared::Mode;
 use volley_shared::api::Guest;
 use volley_shared::artillery::ArtilleryEvent;
+use volley_shared::artillery::ai::Skill;
 use volley_shared::protocol::LobbyServerFrame;
 use volley_tests::{WranglerDev, get_json, post_body};
 
@@ -152,6 +154,63 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> 
             (ServerFrame::Event { event, .. }, _) => bail!("unexpected event {event:?}"),
             _ => {}
         }
+    }
+    drop(server);
+    Ok(())
+}
+
+/// A load run across a crash: while bots play, `wrangler dev` is killed
+/// with SIGKILL and restarted on the same storage. The bots rejoin their
+/// rooms, as the page does, and play on: no room is left with a bot that
+/// did not see its end, and every move a bot saw resolved is in its room's
+/// own log exactly once.
+pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<()> {
+    let mut server = WranglerDev::start(&[("TURN_TIMEOUT_MS", "5000"), ("JOIN_SECRET", &secret)])?;
+    let base = server.base().clone();
+    // Poor aim and a second of thought per shot: a game lasts many shots,
+    // so the crash falls in the middle of the first games.
+    let run = tokio::spawn(load::run(LoadConfig {
+        arrival_rate: 50.0,
+        think: Duration::from_millis(1_000),
+        skill: Skill(0.2),
+        ..LoadConfig::standard(base.clone(), 8, Stop::GamesPerPlayer(2))
+    }));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let server = tokio::task::spawn_blocking(move || server.crash_and_restart().map(|()| server))
+        .await
+        .context("the restart task")??;
+    let report = run.await.context("the load run")?;
+    eprintln!(
+        "across the crash: {} rooms finished, {} incomplete, {} reconnections, {} moves resolved, {} unresolved, errors {:?}",
+        report.games.rooms_finished,
+        report.games.rooms_incomplete,
+        report.games.reconnects,
+        report.moves.resolved,
+        report.moves.unresolved,
+        report.errors
+    );
+    ensure!(
+        report.games.rooms_finished > 0 && report.games.rooms_incomplete == 0,
+        "{:?}",
+        report.games
+    );
+    ensure!(
+        report.games.reconnects > 0,
+        "the crash hit no game in progress: {:?}",
+        report.games
+    );
+    for (room, moves) in &report.rooms {
+        let replay = get_json(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
+        let logged = replay["actions"]
+            .as_array()
+            .context("no actions")?
+            .iter()
+            .filter(|a| a["action"]["Move"].is_object())
+            .count();
+        ensure!(
+            logged == *moves as usize,
+            "room {room}: the bots saw {moves} moves resolved, the room logged {logged}"
+        );
     }
     drop(server);
     Ok(())

@@ -15,7 +15,7 @@ use volley_client::native::{ClientError, Connection};
 use volley_shared::api::{SeatGrant, SpectatorGrant};
 use volley_shared::codec;
 use volley_shared::protocol::{ErrorCode, Role, v1};
-use volley_tests::{post_body, post_text};
+use volley_tests::{post_body, post_text, post_text_from};
 
 /// The default per-address limits (`server/src/limits.rs`).
 const ROOM_SOCKETS_PER_ADDRESS: usize = 8;
@@ -272,6 +272,21 @@ pub async fn a_player_cannot_take_a_second_seat(base: Url) -> Result<()> {
     );
     let friend: SeatGrant = serde_json::from_str(&body)?;
     ensure!(friend.seat.0 == 1 && friend.room == host.room, "{friend:?}");
+    Ok(())
+}
+
+pub async fn private_rooms_have_a_budget_per_address(base: Url) -> Result<()> {
+    let create = base.join("/api/rooms?mode=connect4&name=maker")?;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(post_text_from(&create, Some("198.51.100.40"))?.0);
+    }
+    ensure!(
+        statuses[..10].iter().all(|s| *s == 201) && statuses[10] == 429,
+        "eleven private rooms from one address: {statuses:?}"
+    );
+    let (other, body) = post_text_from(&create, Some("198.51.100.41"))?;
+    ensure!(other == 201, "another address was refused: {other} {body}");
     Ok(())
 }
 

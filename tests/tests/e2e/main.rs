@@ -89,6 +89,8 @@ fn main() -> ExitCode {
         "a_flooding_ticket_socket_is_cut_off",
         "names_that_hide_or_impersonate_are_refused",
         "a_player_cannot_take_a_second_seat",
+        "private_rooms_have_a_budget_per_address",
+        "a_load_run_rides_out_a_crash",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -264,6 +266,15 @@ fn main() -> ExitCode {
             limits::names_that_hide_or_impersonate_are_refused,
         ),
         trial(names[39], &base, limits::a_player_cannot_take_a_second_seat),
+        trial(
+            names[40],
+            &base,
+            limits::private_rooms_have_a_budget_per_address,
+        ),
+        trial(names[41], &base, {
+            let secret = secret.clone();
+            move |_| durability::a_load_run_rides_out_a_crash(secret)
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

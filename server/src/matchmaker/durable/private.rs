@@ -8,7 +8,7 @@ use crate::error::{Result, ServerError};
 use crate::http::{self, now_ms};
 use crate::internal::{CLAIM_PATH, ClaimSeat, SeatSetup, link};
 use crate::location::hint_for_match;
-use crate::matchmaker::codes::{new_code, parse_code};
+use crate::matchmaker::codes::{MAX_FAILED_GUESSES, new_code, parse_code};
 use crate::matchmaker::storage::{PrivateRoom, Storage};
 use volley_shared::api::SeatGrant;
 use volley_shared::{PlayerId, RoomId, Seat, names};
@@ -23,6 +23,19 @@ impl Matchmaker {
         let name = display_name(req)?;
         let storage = self.storage()?;
         let now = now_ms();
+        // Each room costs a Durable Object's setup: a budget per address,
+        // counted as wrong join codes are (loopback, a local machine, is
+        // not limited; crate::address).
+        let budget = http::address_key(req).map(|address| format!("create:{address}"));
+        if let Some(key) = &budget {
+            let made = storage.guesses(key)?;
+            if !made.allowed(now) {
+                return Err(ServerError::TooManyRequests(format!(
+                    "at most {MAX_FAILED_GUESSES} private rooms a minute from one address"
+                )));
+            }
+            storage.put_guesses(key, made.after_failure(now))?;
+        }
         storage.forget_expired_codes(now)?;
         let mut code = new_code(mode, random_u64()?);
         while storage.private_room(&code)?.is_some() {
