@@ -58,14 +58,31 @@ impl FloodGuard {
         }
     }
 
-    /// Takes a token for one frame arriving at `now_ms`.
-    pub fn frame(&mut self, now_ms: u64) -> Verdict {
+    /// The guard of a connection that replaces another for the same seat:
+    /// whichever of the two has fewer tokens at `now_ms` (the other's
+    /// refusals too), so reconnecting never refills a drained bucket.
+    pub fn stricter(mut self, mut other: FloodGuard, now_ms: u64) -> FloodGuard {
+        self.refill(now_ms);
+        other.refill(now_ms);
+        if other.milli_tokens < self.milli_tokens {
+            other
+        } else {
+            self
+        }
+    }
+
+    fn refill(&mut self, now_ms: u64) {
         let elapsed = now_ms.saturating_sub(self.refilled_ms);
         self.refilled_ms = self.refilled_ms.max(now_ms);
         self.milli_tokens = self
             .milli_tokens
             .saturating_add(elapsed.saturating_mul(u64::from(FRAMES_PER_SECOND)))
             .min(u64::from(BURST) * 1_000);
+    }
+
+    /// Takes a token for one frame arriving at `now_ms`.
+    pub fn frame(&mut self, now_ms: u64) -> Verdict {
+        self.refill(now_ms);
         if self.milli_tokens >= 1_000 {
             self.milli_tokens -= 1_000;
             self.refusals = 0;
@@ -94,6 +111,24 @@ impl FloodGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reconnect_does_not_refill_the_bucket() {
+        let mut drained = FloodGuard::new(0);
+        for _ in 0..BURST {
+            drained.frame(0);
+        }
+        let fresh = FloodGuard::new(100);
+        let carried = fresh.stricter(drained, 100);
+        // 100 ms refilled three frames, no more.
+        let mut allowed = carried;
+        let passed = (0..10)
+            .filter(|_| allowed.frame(100) == Verdict::Allow)
+            .count();
+        assert_eq!(passed, 3);
+        // Either way round.
+        assert_eq!(drained.stricter(fresh, 100), carried);
+    }
 
     #[test]
     fn a_burst_passes_then_the_rate_holds() {

@@ -254,9 +254,17 @@ impl GameRoom {
     /// Records who `caller` is and the version it speaks; a player's older
     /// connection is closed.
     pub(super) fn admit(&self, caller: &WebSocket, role: Role, version: u16) -> Result<()> {
+        let now = now_ms();
+        let mut guard = load(caller)?.map_or_else(|| FloodGuard::new(now), |a| a.guard);
         if let Role::Player(_) = role {
             for (old, old_role, _) in self.admitted() {
                 if old_role == role {
+                    // The new connection takes over the old one's bucket
+                    // if it is emptier: reconnecting is no way around the
+                    // flood limit.
+                    if let Ok(Some(previous)) = load(&old) {
+                        guard = guard.stricter(previous.guard, now);
+                    }
                     // Best effort: the old socket may already be gone.
                     let _ = old.close(
                         Some(close::REPLACED),
@@ -265,7 +273,6 @@ impl GameRoom {
                 }
             }
         }
-        let guard = load(caller)?.map_or_else(|| FloodGuard::new(now_ms()), |a| a.guard);
         store(caller, &Attachment::admitted(role, version, guard))
     }
 
