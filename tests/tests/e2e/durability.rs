@@ -199,19 +199,7 @@ pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<()> {
         "the crash hit no game in progress: {:?}",
         report.games
     );
-    for (room, moves) in &report.rooms {
-        let replay = get_json(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
-        let logged = replay["actions"]
-            .as_array()
-            .context("no actions")?
-            .iter()
-            .filter(|a| a["action"]["Move"].is_object())
-            .count();
-        ensure!(
-            logged == *moves as usize,
-            "room {room}: the bots saw {moves} moves resolved, the room logged {logged}"
-        );
-    }
+    crate::load::every_resolved_move_is_logged_once(&base, &report)?;
     drop(server);
     Ok(())
 }

@@ -11,6 +11,25 @@ use volley_client::load::{self, LoadConfig, LoadReport, Stop};
 use volley_client::native::Client;
 use volley_tests::get_json;
 
+/// Every move the bots saw resolved is in its room's own log (`/replay`),
+/// and no other.
+pub fn every_resolved_move_is_logged_once(base: &Url, report: &LoadReport) -> Result<()> {
+    for (room, moves) in &report.rooms {
+        let replay = get_json(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
+        let logged = replay["actions"]
+            .as_array()
+            .context("no actions")?
+            .iter()
+            .filter(|a| a["action"]["Move"].is_object())
+            .count();
+        ensure!(
+            logged == *moves as usize,
+            "room {room}: the bots saw {moves} moves resolved, the room logged {logged}"
+        );
+    }
+    Ok(())
+}
+
 pub async fn a_small_load_finishes_every_game_and_accounts_for_every_move(base: Url) -> Result<()> {
     let players = 24;
     let games = 2;
@@ -48,20 +67,7 @@ pub async fn a_small_load_finishes_every_game_and_accounts_for_every_move(base: 
         "{:?}",
         report.traffic
     );
-    // Every move the bots saw resolved is in its room's own log, and no other.
-    for (room, moves) in &report.rooms {
-        let replay = get_json(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
-        let logged = replay["actions"]
-            .as_array()
-            .context("no actions")?
-            .iter()
-            .filter(|a| a["action"]["Move"].is_object())
-            .count();
-        ensure!(
-            logged == *moves as usize,
-            "room {room}: the bots saw {moves} moves resolved, the room logged {logged}"
-        );
-    }
+    every_resolved_move_is_logged_once(&base, &report)?;
     // The report reads back from JSON (its counts exactly; floats may
     // differ in the last digit), and the chart is drawn.
     let back: LoadReport = serde_json::from_str(&serde_json::to_string(&report)?)?;
