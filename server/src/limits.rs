@@ -40,6 +40,12 @@ pub struct Limits {
     /// How long a ticket, or a party forming, waits for a match before it
     /// is dropped, in ms (`LIMIT_TICKET_MS`, 10 minutes).
     pub ticket_ms: u64,
+    /// Wrong join codes one shard takes a minute from all addresses
+    /// together (`LIMIT_SHARD_WRONG_CODES`, 600).
+    pub shard_wrong_codes: u32,
+    /// Private rooms one shard creates a minute for all addresses
+    /// together (`LIMIT_SHARD_PRIVATE_ROOMS`, 600).
+    pub shard_private_rooms: u32,
 }
 
 impl Default for Limits {
@@ -52,6 +58,8 @@ impl Default for Limits {
             ticket_sockets: 10_000,
             ticket_sockets_per_address: 8,
             ticket_ms: 10 * 60 * 1_000,
+            shard_wrong_codes: 600,
+            shard_private_rooms: 600,
         }
     }
 }
@@ -60,6 +68,9 @@ impl Limits {
     /// Reads each limit from `var`, or keeps its default.
     pub fn parse(var: impl Fn(&str) -> Option<String>) -> Result<Limits, ServerError> {
         let d = Limits::default();
+        let budget = |name: &str, default: u32| {
+            number(var(name), name, 10..=1_000_000).map(|n| n.map_or(default, |n| n as u32))
+        };
         let count = |name: &str, default: usize, range: RangeInclusive<u64>| {
             number(var(name), name, range).map(|n| n.map_or(default, |n| n as usize))
         };
@@ -85,6 +96,8 @@ impl Limits {
                 10_000..=86_400_000,
             )?
             .unwrap_or(d.ticket_ms),
+            shard_wrong_codes: budget("LIMIT_SHARD_WRONG_CODES", d.shard_wrong_codes)?,
+            shard_private_rooms: budget("LIMIT_SHARD_PRIVATE_ROOMS", d.shard_private_rooms)?,
         })
     }
 }

@@ -9,6 +9,10 @@
 //! 8 × log2(29) ≈ 38.9 bits of randomness. With
 //! [`MAX_FAILED_GUESSES`] wrong guesses per client address per minute, finding
 //! one of a thousand live codes by guessing takes on the order of 10^5 years.
+//! Many addresses together are held by the shard's own budget
+//! (`LIMIT_SHARD_WRONG_CODES`, 600 a minute): at that rate the thousand
+//! live codes take on the order of a year to hit once, however many
+//! addresses guess.
 
 use volley_shared::Mode;
 
@@ -76,8 +80,12 @@ pub struct Guesses {
 impl Guesses {
     /// Whether another guess is allowed at `now_ms`.
     pub fn allowed(self, now_ms: u64) -> bool {
-        now_ms >= self.window_start_ms.saturating_add(GUESS_WINDOW_MS)
-            || self.failed < MAX_FAILED_GUESSES
+        self.allowed_up_to(now_ms, MAX_FAILED_GUESSES)
+    }
+
+    /// Whether another is allowed at `now_ms` when `most` are per window.
+    pub fn allowed_up_to(self, now_ms: u64, most: u32) -> bool {
+        now_ms >= self.window_start_ms.saturating_add(GUESS_WINDOW_MS) || self.failed < most
     }
 
     /// The count after a wrong guess at `now_ms`.
@@ -158,5 +166,19 @@ mod tests {
         assert!(!guesses.allowed(GUESS_WINDOW_MS - 1));
         assert!(guesses.allowed(GUESS_WINDOW_MS));
         assert_eq!(guesses.after_failure(GUESS_WINDOW_MS).failed, 1);
+    }
+
+    #[test]
+    fn a_shard_budget_is_the_same_window_with_its_own_size() {
+        let mut spent = Guesses {
+            window_start_ms: 0,
+            failed: 0,
+        };
+        for _ in 0..600 {
+            assert!(spent.allowed_up_to(5_000, 600));
+            spent = spent.after_failure(5_000);
+        }
+        assert!(!spent.allowed_up_to(5_000, 600));
+        assert!(spent.allowed_up_to(GUESS_WINDOW_MS, 600));
     }
 }

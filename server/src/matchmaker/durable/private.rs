@@ -14,6 +14,11 @@ use volley_shared::api::SeatGrant;
 use volley_shared::{PlayerId, RoomId, Seat, names};
 use worker::{Request, Response};
 
+/// The `guesses` row counting wrong codes from every address together.
+const SHARD_GUESSES: &str = "shard:wrong-codes";
+/// The `guesses` row counting private rooms made for every address.
+const SHARD_CREATIONS: &str = "shard:private-rooms";
+
 impl Matchmaker {
     /// `POST /api/rooms?mode=..&name=..`: a private room and its join code;
     /// the creator gets the first seat.
@@ -36,6 +41,15 @@ impl Matchmaker {
             }
             storage.put_guesses(key, made.after_failure(now))?;
         }
+        // All addresses together, loopback included.
+        let shard_budget = self.settings()?.limits.shard_private_rooms;
+        let made = storage.guesses(SHARD_CREATIONS)?;
+        if !made.allowed_up_to(now, shard_budget) {
+            return Err(ServerError::TooManyRequests(
+                "too many private rooms made on this server just now; wait a minute".into(),
+            ));
+        }
+        storage.put_guesses(SHARD_CREATIONS, made.after_failure(now))?;
         storage.forget_expired_codes(now)?;
         let mut code = new_code(mode, random_u64()?);
         while storage.private_room(&code)?.is_some() {
@@ -99,6 +113,14 @@ impl Matchmaker {
                 "too many wrong codes; wait a minute".into(),
             ));
         }
+        // All addresses together: a botnet guesses no faster than this.
+        let shard_budget = self.settings()?.limits.shard_wrong_codes;
+        let shard_guesses = storage.guesses(SHARD_GUESSES)?;
+        if !shard_guesses.allowed_up_to(now, shard_budget) {
+            return Err(ServerError::TooManyRequests(
+                "too many wrong codes on this server just now; wait a minute".into(),
+            ));
+        }
         let code = http::query_param(req, "code")
             .and_then(|typed| parse_code(&typed))
             .map(|(code, _)| code);
@@ -108,6 +130,7 @@ impl Matchmaker {
         };
         let Some(mut private) = found else {
             storage.put_guesses(&address, guesses.after_failure(now))?;
+            storage.put_guesses(SHARD_GUESSES, shard_guesses.after_failure(now))?;
             return Err(ServerError::NotFound(
                 "no room has that code (or it expired)".into(),
             ));
