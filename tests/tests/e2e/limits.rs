@@ -290,6 +290,27 @@ pub async fn private_rooms_have_a_budget_per_address(base: Url) -> Result<()> {
     Ok(())
 }
 
+pub async fn a_client_cannot_name_its_own_player_id(base: Url) -> Result<()> {
+    // Only the Worker, after verifying a guest token, may say who a ticket
+    // is; a `player` the client puts in the URL never reaches the shard.
+    let claimed = volley_shared::PlayerId(0xabc);
+    let url = ws_url(&base.join(&format!("/api/matchmake?mode=duel&player={claimed}"))?)?;
+    let mut ticket = Connection::open(&url).await?;
+    ticket
+        .open_with(&volley_client::lobby::find_match(
+            volley_shared::Mode::Duel,
+            "who",
+        ))
+        .await?;
+    match ticket.recv_lobby().await? {
+        volley_shared::protocol::LobbyServerFrame::Queued { player } => {
+            ensure!(player != claimed, "the client chose its own player id")
+        }
+        other => bail!("a ticket got {other:?}"),
+    }
+    Ok(())
+}
+
 fn ws_url(http: &Url) -> Result<Url> {
     let mut ws = http.clone();
     ws.set_scheme("ws")

@@ -91,6 +91,7 @@ fn main() -> ExitCode {
         "a_player_cannot_take_a_second_seat",
         "private_rooms_have_a_budget_per_address",
         "a_load_run_rides_out_a_crash",
+        "a_client_cannot_name_its_own_player_id",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -275,6 +276,11 @@ fn main() -> ExitCode {
             let secret = secret.clone();
             move |_| durability::a_load_run_rides_out_a_crash(secret)
         }),
+        trial(
+            names[42],
+            &base,
+            limits::a_client_cannot_name_its_own_player_id,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
