@@ -1,8 +1,8 @@
 //! Limits against hostile clients (issue 14), on the real runtime: sockets
 //! per address in a room and in a coordinator shard, spectators per room,
 //! the deadline for a socket's first frame, flooding a ticket socket, and
-//! names. The shared server runs with `LIMIT_HELLO_MS` and
-//! `LIMIT_SPECTATORS` lowered (see `main.rs`); every other limit is at its
+//! names. The shared server runs with `LIMIT_HELLO_MS`, `LIMIT_SPECTATORS` and
+//! `LIMIT_SHARD_WRONG_CODES` lowered (see `main.rs`); every other limit is at its
 //! default. Addresses other than loopback come in `CF-Connecting-IP`, which
 //! `wrangler dev` passes on (Cloudflare sets it itself).
 
@@ -24,6 +24,8 @@ const TICKET_SOCKETS_PER_ADDRESS: usize = 8;
 pub const SPECTATORS: usize = 3;
 /// What `main.rs` sets `LIMIT_HELLO_MS` to.
 pub const HELLO_MS: u64 = 2_000;
+/// What `main.rs` sets `LIMIT_SHARD_WRONG_CODES` to.
+pub const SHARD_WRONG_CODES: usize = 40;
 
 /// Opens `n` sockets to `url` as `address` (one address per item, or the
 /// same for all), and the verdict on one more from the last address.
@@ -308,6 +310,42 @@ pub async fn a_client_cannot_name_its_own_player_id(base: Url) -> Result<()> {
         }
         other => bail!("a ticket got {other:?}"),
     }
+    Ok(())
+}
+
+pub async fn many_addresses_together_guess_no_faster_than_the_shard_allows(
+    base: Url,
+) -> Result<()> {
+    // Five addresses, nine wrong codes each: none reaches its own limit
+    // of ten, but together they pass the shard's budget.
+    let alphabet = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
+    let mut refused_by_shard = 0;
+    let mut answered = 0;
+    for address in 0..5u8 {
+        for n in 0..9u8 {
+            let letter = |i: u8| char::from(alphabet[usize::from(i) % alphabet.len()]);
+            let code = format!("2222222{}{}", letter(address), letter(n + 9));
+            let url = base.join(&format!("/api/rooms/join?code={code}"))?;
+            let (status, body) =
+                post_text_from(&url, Some(&format!("198.51.100.{}", 60 + address)))?;
+            answered += 1;
+            match status {
+                404 => {}
+                429 if body.contains("on this server") => refused_by_shard += 1,
+                other => bail!("wrong code {code} from address {address}: {other} {body}"),
+            }
+        }
+    }
+    ensure!(
+        refused_by_shard >= answered - SHARD_WRONG_CODES,
+        "{refused_by_shard} of {answered} wrong codes refused by the shard's budget of {SHARD_WRONG_CODES}"
+    );
+    // A new address is refused too, until the minute is over.
+    let (status, body) = post_text_from(
+        &base.join("/api/rooms/join?code=22222223Z")?,
+        Some("198.51.100.99"),
+    )?;
+    ensure!(status == 429, "a fresh address guessed on: {status} {body}");
     Ok(())
 }
 

@@ -92,6 +92,7 @@ fn main() -> ExitCode {
         "private_rooms_have_a_budget_per_address",
         "a_load_run_rides_out_a_crash",
         "a_client_cannot_name_its_own_player_id",
+        "many_addresses_together_guess_no_faster_than_the_shard_allows",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -281,6 +282,11 @@ fn main() -> ExitCode {
             &base,
             limits::a_client_cannot_name_its_own_player_id,
         ),
+        trial(
+            names[43],
+            &base,
+            limits::many_addresses_together_guess_no_faster_than_the_shard_allows,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -306,6 +312,10 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         // Lowered so the limits tests finish quickly (limits.rs).
         ("LIMIT_HELLO_MS", &limits::HELLO_MS.to_string()),
         ("LIMIT_SPECTATORS", &limits::SPECTATORS.to_string()),
+        (
+            "LIMIT_SHARD_WRONG_CODES",
+            &limits::SHARD_WRONG_CODES.to_string(),
+        ),
     ])
 }
 
