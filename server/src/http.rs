@@ -3,7 +3,7 @@
 
 use crate::error::ServerError;
 use volley_shared::Mode;
-use worker::Request;
+use worker::{Request, State};
 
 /// Whether the request asks for a WebSocket upgrade.
 pub fn is_websocket_upgrade(req: &Request) -> bool {
@@ -58,4 +58,27 @@ pub fn mode_param(req: &Request) -> Result<Mode, ServerError> {
 pub fn address_key(req: &Request) -> Option<String> {
     let address = req.headers().get("CF-Connecting-IP").ok().flatten();
     crate::address::limit_key(address.as_deref())
+}
+
+/// The tag to accept a socket from this request's address with
+/// (`addr:<key>`; `None` for an address that is not limited), or a 429
+/// when the address already holds `most` of the object's sockets, which
+/// the tag counts without reading any socket. `what` names them in the
+/// refusal: "at most {most} {what} from one address".
+pub fn address_tag_within(
+    state: &State,
+    req: &Request,
+    most: usize,
+    what: &str,
+) -> Result<Option<String>, ServerError> {
+    let Some(key) = address_key(req) else {
+        return Ok(None);
+    };
+    let tag = format!("addr:{key}");
+    if state.get_websockets_with_tag(&tag).len() >= most {
+        return Err(ServerError::TooManyRequests(format!(
+            "at most {most} {what} from one address"
+        )));
+    }
+    Ok(Some(tag))
 }

@@ -210,16 +210,12 @@ impl Matchmaker {
             TICKET_TAG.to_string(),
             format!("{SOCKET_ID}{:x}", random_u64()?),
         ];
-        if let Some(key) = http::address_key(req) {
-            let tag = format!("addr:{key}");
-            if self.state.get_websockets_with_tag(&tag).len() >= limits.ticket_sockets_per_address {
-                return Err(ServerError::TooManyRequests(format!(
-                    "at most {} tickets from one address",
-                    limits.ticket_sockets_per_address
-                )));
-            }
-            tags.push(tag);
-        }
+        tags.extend(http::address_tag_within(
+            &self.state,
+            req,
+            limits.ticket_sockets_per_address,
+            "tickets",
+        )?);
         let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &tags);

@@ -154,11 +154,6 @@ pub enum Outgoing {
 /// The tag noting when a socket was accepted.
 const ACCEPTED_AT: &str = "at:";
 
-/// The tag noting the address a socket came from.
-fn address_tag(key: &str) -> String {
-    format!("addr:{key}")
-}
-
 impl GameRoom {
     /// Accepts a socket within the room's limits; its first frame must be
     /// its hello, before the hello deadline, which the alarm enforces.
@@ -179,16 +174,12 @@ impl GameRoom {
             )));
         }
         let mut tags = vec![format!("{ACCEPTED_AT}{now}")];
-        if let Some(key) = http::address_key(req) {
-            let tag = address_tag(&key);
-            if self.state.get_websockets_with_tag(&tag).len() >= limits.room_sockets_per_address {
-                return Err(ServerError::TooManyRequests(format!(
-                    "at most {} connections to one room from one address",
-                    limits.room_sockets_per_address
-                )));
-            }
-            tags.push(tag);
-        }
+        tags.extend(http::address_tag_within(
+            &self.state,
+            req,
+            limits.room_sockets_per_address,
+            "connections to one room",
+        )?);
         let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &tags);
@@ -210,12 +201,15 @@ impl GameRoom {
                 .ok()
                 .flatten()
                 .is_some_and(|a| a.caller() == Caller::Pending);
-            let accepted = self
+            if !pending {
+                continue;
+            }
+            let Some(accepted) = self
                 .state
                 .get_tags(&ws)
                 .iter()
-                .find_map(|tag| tag.strip_prefix(ACCEPTED_AT)?.parse::<u64>().ok());
-            let (true, Some(accepted)) = (pending, accepted) else {
+                .find_map(|tag| tag.strip_prefix(ACCEPTED_AT)?.parse::<u64>().ok())
+            else {
                 continue;
             };
             let due = accepted.saturating_add(hello_ms);
