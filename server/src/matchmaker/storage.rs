@@ -424,7 +424,18 @@ impl Storage {
         })
     }
 
-    /// Stores a client address's failed guesses.
+    /// Counts one against `key`'s budget of `most` a window if it has room
+    /// left; whether it had.
+    pub fn spend(&self, key: &str, now_ms: u64, most: u32) -> Result<bool> {
+        let spent = self.guesses(key)?;
+        if !spent.allowed_up_to(now_ms, most) {
+            return Ok(false);
+        }
+        self.put_guesses(key, spent.after_failure(now_ms))?;
+        Ok(true)
+    }
+
+    /// Stores a client address's failed guesses (or any budget's count).
     pub fn put_guesses(&self, address: &str, guesses: Guesses) -> Result<()> {
         // Windows that have closed count for nothing: forget a few.
         self.sql.exec(

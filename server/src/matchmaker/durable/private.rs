@@ -31,25 +31,20 @@ impl Matchmaker {
         // Each room costs a Durable Object's setup: a budget per address,
         // counted as wrong join codes are (loopback, a local machine, is
         // not limited; crate::address).
-        let budget = http::address_key(req).map(|address| format!("create:{address}"));
-        if let Some(key) = &budget {
-            let made = storage.guesses(key)?;
-            if !made.allowed(now) {
-                return Err(ServerError::TooManyRequests(format!(
-                    "at most {MAX_FAILED_GUESSES} private rooms a minute from one address"
-                )));
-            }
-            storage.put_guesses(key, made.after_failure(now))?;
+        if let Some(address) = http::address_key(req)
+            && !storage.spend(&format!("create:{address}"), now, MAX_FAILED_GUESSES)?
+        {
+            return Err(ServerError::TooManyRequests(format!(
+                "at most {MAX_FAILED_GUESSES} private rooms a minute from one address"
+            )));
         }
         // All addresses together, loopback included.
         let shard_budget = self.settings()?.limits.shard_private_rooms;
-        let made = storage.guesses(SHARD_CREATIONS)?;
-        if !made.allowed_up_to(now, shard_budget) {
+        if !storage.spend(SHARD_CREATIONS, now, shard_budget)? {
             return Err(ServerError::TooManyRequests(
                 "too many private rooms made on this server just now; wait a minute".into(),
             ));
         }
-        storage.put_guesses(SHARD_CREATIONS, made.after_failure(now))?;
         storage.forget_expired_codes(now)?;
         let mut code = new_code(mode, random_u64()?);
         while storage.private_room(&code)?.is_some() {
