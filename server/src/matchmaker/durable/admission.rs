@@ -17,6 +17,10 @@ use volley_shared::PlayerId;
 use volley_shared::protocol::{ErrorCode, close};
 use worker::WebSocket;
 
+/// A ticket member's open socket: the socket, the player, the protocol
+/// version it speaks.
+pub(super) type MemberSocket = (WebSocket, PlayerId, u16);
+
 impl Matchmaker {
     /// The id in a socket's tags.
     pub(super) fn socket_id(&self, ws: &WebSocket) -> Option<String> {
@@ -86,7 +90,7 @@ impl Matchmaker {
     /// The open sockets of a ticket's members, with their versions: by
     /// their ids in the `members` table, or, for a ticket with no member
     /// rows (queued before the table), by reading every ticket socket.
-    pub(super) fn sockets_of(&self, ticket: u64) -> Result<Vec<(WebSocket, PlayerId, u16)>> {
+    pub(super) fn sockets_of(&self, ticket: u64) -> Result<Vec<MemberSocket>> {
         let ids = self.storage()?.member_sockets(ticket)?;
         let candidates: Vec<WebSocket> = if ids.is_empty() {
             self.state.get_websockets_with_tag(TICKET_TAG)

@@ -1,5 +1,6 @@
 //! Running the matcher and seating each match in a new room.
 
+use super::admission::MemberSocket;
 use super::tickets::{self, TicketState};
 use super::{Matchmaker, random_u64};
 use crate::alarm::{self, AlarmPlan};
@@ -12,6 +13,7 @@ use crate::matchmaker::queue::{Match, MatchRules, Ticket, next_wakeup_ms, take_m
 use crate::matchmaker::storage::Storage;
 use crate::settings::JOIN_TOKEN_TTL_MS;
 use crate::token::{Grant, JoinKey};
+use std::collections::HashMap;
 use std::time::Duration;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close};
 use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
@@ -33,15 +35,22 @@ impl Matchmaker {
         let rules = self.rules()?;
         let now = now_ms();
         let ticket_ms = self.settings()?.limits.ticket_ms;
+        // The sockets of every ticket still queued, found once: the sweep
+        // needs them, and so does seating a match.
         let mut queue = Vec::new();
+        let mut sockets = HashMap::new();
         for ticket in storage.queue()? {
-            if !self.sweep(&storage, &ticket, now, ticket_ms)? {
+            if let Some(live) = self.sweep(&storage, &ticket, now, ticket_ms)? {
+                sockets.insert(ticket.id, live);
                 queue.push(ticket);
             }
         }
         let mut forming_expiry: Option<u64> = None;
         for party in storage.forming()? {
-            if !self.sweep(&storage, &party.ticket, now, ticket_ms)? {
+            if self
+                .sweep(&storage, &party.ticket, now, ticket_ms)?
+                .is_some()
+            {
                 let expiry = party.ticket.queued_at_ms.saturating_add(ticket_ms);
                 forming_expiry = Some(forming_expiry.map_or(expiry, |e| e.min(expiry)));
             }
@@ -55,7 +64,7 @@ impl Matchmaker {
             for ticket in &found.tickets {
                 storage.delete_ticket(ticket.id)?;
                 storage.record_wait(now.saturating_sub(ticket.queued_at_ms), now)?;
-                for (ws, player, version) in self.sockets_of(ticket.id)? {
+                for (ws, player, version) in sockets.remove(&ticket.id).unwrap_or_default() {
                     attachment::store(&ws, &TicketState::matching(version))?;
                     players.push(Seated {
                         ws,
@@ -66,11 +75,10 @@ impl Matchmaker {
             }
             seated.push((found, players));
         }
-        // The alarm only moves earlier (crate::alarm): an alarm with nothing
-        // left to do rings once and finds nothing, which is cheaper than
-        // moving or deleting it at every ticket.
         // Ring for the next widening or bot fill, and for the first ticket
-        // or party to expire.
+        // or party to expire. The alarm only moves earlier (crate::alarm):
+        // an alarm with nothing left to do rings once and finds nothing,
+        // which is cheaper than moving or deleting it at every ticket.
         let expiry = waiting
             .iter()
             .map(|t| t.queued_at_ms.saturating_add(ticket_ms))
@@ -108,12 +116,18 @@ impl Matchmaker {
 
     /// Drops a ticket nobody can be told about (its sockets are gone: the
     /// runtime restarted under them) or that has waited `ticket_ms` (its
-    /// members are closed with 4010); whether it was dropped.
-    fn sweep(&self, storage: &Storage, ticket: &Ticket, now: u64, ticket_ms: u64) -> Result<bool> {
+    /// members are closed with 4010); the sockets of a ticket it keeps.
+    fn sweep(
+        &self,
+        storage: &Storage,
+        ticket: &Ticket,
+        now: u64,
+        ticket_ms: u64,
+    ) -> Result<Option<Vec<MemberSocket>>> {
         let sockets = self.sockets_of(ticket.id)?;
         let expired = now.saturating_sub(ticket.queued_at_ms) >= ticket_ms;
         if !sockets.is_empty() && !expired {
-            return Ok(false);
+            return Ok(Some(sockets));
         }
         storage.delete_ticket(ticket.id)?;
         for (ws, _, _) in sockets {
@@ -125,7 +139,7 @@ impl Matchmaker {
                 )),
             );
         }
-        Ok(true)
+        Ok(None)
     }
 
     /// Creates and initialises the room for a match, then tells its players.
