@@ -11,10 +11,12 @@
 //! - [`get_json`], [`post_json`], [`post_text`]: small HTTP helpers for the
 //!   JSON endpoints.
 //! - [`browser`]: headless Chromium over WebDriver, for the browser game.
+//! - [`soak`]: the chaos soak (faults and hostile clients under load).
 //!
 //! The tests themselves are in `tests/e2e/`.
 
 pub mod browser;
+pub mod soak;
 
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, killpg};
@@ -113,6 +115,8 @@ impl WranglerDev {
         let work = repo_root().join("target/e2e");
         let state_dir = work.join(format!("state-{}-{port}", std::process::id()));
         let _ = fs::remove_dir_all(&state_dir);
+        let log = work.join(format!("wrangler-{port}.log"));
+        let _ = fs::remove_file(&log);
         fs::create_dir_all(&state_dir)?;
         let mut server = WranglerDev {
             child: spawn_placeholder()?,
@@ -124,7 +128,7 @@ impl WranglerDev {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
-            log: work.join(format!("wrangler-{port}.log")),
+            log,
             state_dir,
         };
         server.child = server.spawn()?;

@@ -19,7 +19,8 @@ pub mod recorder;
 pub mod report;
 
 use crate::bot::Strategy;
-use crate::native::{Client, PlayStyle, TrafficCount};
+use crate::lobby;
+use crate::native::{Client, PlayStyle, TrafficCount, http_body};
 use indicatif::{ProgressBar, ProgressStyle};
 use recorder::Recorder;
 pub use report::LoadReport;
@@ -31,6 +32,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use url::Url;
 use volley_shared::Mode;
+use volley_shared::api::Guest;
 use volley_shared::artillery::ai::Skill;
 
 /// When a run stops.
@@ -86,6 +88,13 @@ pub struct LoadConfig {
     /// How long a bot whose room connection drops keeps trying to rejoin
     /// and resume (as the browser does); `None`: the game is lost.
     pub reconnect_for: Option<Duration>,
+    /// Fault injection: the chance, after each event a bot receives, that
+    /// it cuts its room connection and rejoins ([`PlayStyle::drop_chance`]).
+    pub drop_chance: f64,
+    /// Each bot plays as a guest (`POST /api/guests`), so its games are
+    /// counted under its player id and the report lists them per player
+    /// ([`LoadReport::players`]).
+    pub guests: bool,
     /// Draw a progress bar on stderr.
     pub progress: bool,
 }
@@ -112,6 +121,8 @@ impl LoadConfig {
             // Bots rejoin after a drop or a server restart, as the page
             // does, so a run can measure one.
             reconnect_for: Some(Duration::from_secs(30)),
+            drop_chance: 0.0,
+            guests: false,
             progress: false,
         }
     }
@@ -123,6 +134,7 @@ impl LoadConfig {
             aims_per_second: self.aims_per_second,
             seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),
             reconnect_for: self.reconnect_for,
+            drop_chance: self.drop_chance,
         }
     }
 
@@ -241,6 +253,13 @@ async fn player(
     mut signals: Signals,
 ) {
     let name = format!("load-{index}");
+    let guest = match config.guests {
+        true => match become_guest(client, recorder, &mut signals).await {
+            Some(guest) => Some(guest),
+            None => return,
+        },
+        false => None,
+    };
     let gauges = &recorder.gauges;
     let mut rounds = 0;
     loop {
@@ -255,8 +274,13 @@ async fn player(
 
         gauges.queued.fetch_add(1, Ordering::Relaxed);
         let opened = Instant::now();
+        let opening = lobby::find_match(config.mode, &name);
         let matched = tokio::select! {
-            matched = client.matchmake(config.mode, &name) => Some(matched),
+            matched = client.matchmake_with(
+                config.mode,
+                guest.as_ref().map(|g| g.token.as_str()),
+                &opening,
+            ) => Some(matched),
             _ = signals.withdraw.wait_for(|w| *w) => None,
         };
         gauges.queued.fetch_sub(1, Ordering::Relaxed);
@@ -281,7 +305,35 @@ async fn player(
             .await;
         gauges.playing.fetch_sub(1, Ordering::Relaxed);
         match played {
-            Ok(report) => recorder.game(&report),
+            Ok(report) => recorder.game(guest.as_ref().map(|g| g.player.as_str()), &report),
+            Err(error) => {
+                recorder.error(&error);
+                pause_after_error().await;
+            }
+        }
+    }
+}
+
+/// A guest identity for one bot, asked for until the server gives one or
+/// the run opens no more tickets (`None`).
+async fn become_guest(
+    client: &Client,
+    recorder: &Recorder,
+    signals: &mut Signals,
+) -> Option<Guest> {
+    loop {
+        if *signals.no_new_tickets.borrow() {
+            return None;
+        }
+        let url = match client.server().join("/api/guests") {
+            Ok(url) => url,
+            Err(err) => {
+                recorder.error(&err.into());
+                return None;
+            }
+        };
+        match http_body::<Guest>(true, url).await {
+            Ok(guest) => return Some(guest),
             Err(error) => {
                 recorder.error(&error);
                 pause_after_error().await;

@@ -11,7 +11,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use volley_shared::RoomId;
 
-/// How many error messages a report keeps as examples.
+/// How many error messages a report keeps as examples (besides the first
+/// of each kind).
 const ERROR_SAMPLES: usize = 10;
 
 /// Live counts, for the progress bar.
@@ -72,6 +73,12 @@ pub struct Tallies {
     pub refusals: u64,
     /// Times a bot rejoined its room after its connection dropped.
     pub reconnects: u64,
+    /// Times a bot cut its own connection (fault injection).
+    pub cuts: u64,
+    /// Moves sent on a connection that was then lost, never resolved.
+    pub lost_with_connection: u64,
+    /// Games each guest saw to the end, by player id.
+    pub players: BTreeMap<String, u32>,
     /// Games by room.
     pub rooms: BTreeMap<String, RoomTally>,
     /// Errors by kind.
@@ -149,8 +156,8 @@ impl Recorder {
         self.with(|t| t.rooms.entry(room.0.clone()).or_default().players_joined += 1);
     }
 
-    /// A player finished a game.
-    pub fn game(&self, report: &GameReport) {
+    /// A player (a guest's player id, if it plays as one) finished a game.
+    pub fn game(&self, player: Option<&str>, report: &GameReport) {
         self.gauges.player_games.fetch_add(1, Ordering::Relaxed);
         self.with(|t| {
             t.shots += u64::from(report.shots);
@@ -160,6 +167,11 @@ impl Recorder {
             t.own_timeouts += u64::from(report.own_timeouts);
             t.refusals += u64::from(report.refusals);
             t.reconnects += u64::from(report.reconnects);
+            t.cuts += u64::from(report.cuts);
+            t.lost_with_connection += u64::from(report.lost_with_connection);
+            if let Some(player) = player {
+                *t.players.entry(player.to_string()).or_default() += 1;
+            }
             for timing in &report.moves {
                 t.move_rtt.record(timing.round_trip);
                 if self.in_steady(timing.sent) {
@@ -196,8 +208,10 @@ impl Recorder {
     pub fn error_kind(&self, kind: &str, message: String) {
         self.gauges.errors.fetch_add(1, Ordering::Relaxed);
         self.with(|t| {
-            *t.errors.entry(kind.to_string()).or_default() += 1;
-            if t.error_samples.len() < ERROR_SAMPLES {
+            let count = t.errors.entry(kind.to_string()).or_default();
+            *count += 1;
+            // The first of each kind, and the first few of any.
+            if *count == 1 || t.error_samples.len() < ERROR_SAMPLES {
                 t.error_samples.push(format!("{kind}: {message}"));
             }
         });

@@ -46,6 +46,11 @@ pub struct LoadReport {
     /// Moves resolved per room (summed over its players), for checking
     /// against the rooms' own logs.
     pub rooms: BTreeMap<String, u32>,
+    /// Games each guest saw to the end, by player id (with
+    /// [`super::LoadConfig::guests`]), for checking against the players'
+    /// game counts.
+    #[serde(default)]
+    pub players: BTreeMap<String, u32>,
 }
 
 /// The run's settings, as reported.
@@ -86,6 +91,10 @@ pub struct Games {
     /// server restart, a network drop) and played on.
     #[serde(default)]
     pub reconnects: u64,
+    /// Times a bot cut its own connection (fault injection,
+    /// [`super::LoadConfig::drop_chance`]); each is also a reconnect.
+    #[serde(default)]
+    pub cuts: u64,
 }
 
 /// Moves, as the bots saw them.
@@ -97,6 +106,10 @@ pub struct Moves {
     pub resolved: u64,
     /// Shots a game ended without resolving.
     pub unresolved: u64,
+    /// Shots sent on a connection that was then lost, which the room
+    /// never resolved (lost in transit; fired again if the turn allowed).
+    #[serde(default)]
+    pub lost_with_connection: u64,
     /// Aim updates sent.
     pub aims: u64,
     /// Bots' own turns that timed out.
@@ -195,11 +208,13 @@ pub(super) fn build(
                 .filter(|r| r.players_finished < r.players_joined)
                 .count() as u64,
             reconnects: t.reconnects,
+            cuts: t.cuts,
         },
         moves: Moves {
             sent: t.shots,
             resolved: t.resolved,
             unresolved: t.unresolved,
+            lost_with_connection: t.lost_with_connection,
             aims: t.aims,
             own_timeouts: t.own_timeouts,
         },
@@ -234,6 +249,7 @@ pub(super) fn build(
             .into_iter()
             .map(|(room, tally)| (room, tally.moves))
             .collect(),
+        players: t.players,
     }
 }
 
@@ -250,10 +266,16 @@ impl LoadReport {
             .iter()
             .map(|(kind, n)| format!("{n} error(s) of kind {kind}"))
             .collect();
-        if self.moves.resolved + self.moves.unresolved != self.moves.sent {
+        let Moves {
+            sent,
+            resolved,
+            unresolved,
+            lost_with_connection,
+            ..
+        } = self.moves;
+        if resolved + unresolved + lost_with_connection != sent {
             problems.push(format!(
-                "{} moves sent but {} resolved and {} unresolved",
-                self.moves.sent, self.moves.resolved, self.moves.unresolved
+                "{sent} moves sent but {resolved} resolved, {unresolved} unresolved and {lost_with_connection} lost with a connection"
             ));
         }
         if self.games.rooms_incomplete > 0 {
@@ -358,7 +380,7 @@ mod tests {
         for seat in 0..2 {
             recorder.matched(Instant::now());
             recorder.joined(&RoomId("r1".into()));
-            recorder.game(&game("r1", seat, 3));
+            recorder.game(Some("p1"), &game("r1", seat, 3));
         }
         let report = build(
             &config(),
@@ -373,6 +395,7 @@ mod tests {
         assert_eq!((report.moves.sent, report.moves.resolved), (6, 6));
         assert_eq!(report.move_rtt.count, 6);
         assert_eq!(report.rooms.get("r1"), Some(&6));
+        assert_eq!(report.players.get("p1"), Some(&2));
         assert_eq!(report.timeline.first().map(|p| p.moves), Some(6));
         assert!(report.summary().contains("errors: none"));
     }
@@ -385,7 +408,7 @@ mod tests {
         let mut lost = game("r1", 0, 2);
         lost.shots = 3;
         lost.unresolved = 1;
-        recorder.game(&lost);
+        recorder.game(None, &lost);
         recorder.error(&crate::native::ClientError::Timeout(Duration::from_secs(
             30,
         )));

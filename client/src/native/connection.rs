@@ -197,6 +197,16 @@ impl Connection {
     pub async fn close_in_place(&mut self) {
         let _ = self.ws.close(None).await;
     }
+
+    /// Cuts the connection as a network drop would: the TCP stream is shut
+    /// down with no WebSocket close frame, so the server sees an abnormal
+    /// closure (1006). For fault injection (the soak's socket drops).
+    pub async fn cut(&mut self) {
+        use tokio::io::AsyncWriteExt;
+        if let MaybeTlsStream::Plain(tcp) = self.ws.get_mut() {
+            let _ = tcp.shutdown().await;
+        }
+    }
 }
 
 fn describe(frame: Option<CloseFrame>) -> String {

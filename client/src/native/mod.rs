@@ -14,7 +14,7 @@ mod connection;
 mod play;
 
 pub use client::{
-    Client, PrivateRoom, http_json, matchmake, matchmake_with, open_room, open_ticket,
+    Client, PrivateRoom, http_body, http_json, matchmake, matchmake_with, open_room, open_ticket,
 };
 pub use connection::{Connection, DEFAULT_FRAME_TIMEOUT, WsError, ws_url};
 pub use play::{GameReport, MoveTiming, PlayStyle, play};

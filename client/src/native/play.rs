@@ -8,13 +8,15 @@ use crate::bot::{Bot, Strategy};
 use crate::game::ClientGame;
 use crate::lobby::Matched;
 use crate::session::{GameSession, Update};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 use tokio::time::Instant;
 use url::Url;
 use volley_shared::artillery::Artillery;
 use volley_shared::connect_four::ConnectFour;
 use volley_shared::protocol::Opening;
-use volley_shared::{GameKind, Outcome, RoomId, Seat};
+use volley_shared::{Game, GameKind, Outcome, RoomId, Seat};
 
 /// How a bot plays a game: what it plays, how long it thinks first and how
 /// often it shows what it lines up to the others meanwhile.
@@ -33,6 +35,10 @@ pub struct PlayStyle {
     /// replaces the room's code), keep trying to rejoin for this long and
     /// resume from the last event seen; `None` gives up at once.
     pub reconnect_for: Option<Duration>,
+    /// Fault injection: the chance, after each event, that the bot cuts
+    /// its connection (as a network drop would) and rejoins. 0 for none;
+    /// only with `reconnect_for`.
+    pub drop_chance: f64,
 }
 
 impl PlayStyle {
@@ -44,6 +50,7 @@ impl PlayStyle {
             aims_per_second: 0.0,
             seed: 0,
             reconnect_for: None,
+            drop_chance: 0.0,
         }
     }
 }
@@ -75,8 +82,13 @@ pub struct GameReport {
     pub aims: u32,
     /// Each of this player's moves the room resolved, with its round trip.
     pub moves: Vec<MoveTiming>,
-    /// Moves sent that the game ended without resolving (0 or 1).
+    /// Moves sent on a connection that stayed up, which the room never
+    /// resolved (the game ended first, or the move was refused).
     pub unresolved: u32,
+    /// Moves sent on a connection that was then lost, which the room never
+    /// resolved (the events replayed on rejoining showed it): lost in
+    /// transit, and made again if the turn was still the bot's.
+    pub lost_with_connection: u32,
     /// Turns that timed out (anyone's).
     pub timeouts: u32,
     /// This player's turns that timed out.
@@ -86,8 +98,11 @@ pub struct GameReport {
     /// This seat's moves the room resolved, as its events said (each once,
     /// across reconnections).
     pub resolved: u32,
-    /// Times the connection was lost and the room rejoined.
+    /// Times the connection was lost and the room rejoined (cuts
+    /// included).
     pub reconnects: u32,
+    /// Times the bot cut its own connection ([`PlayStyle::drop_chance`]).
+    pub cuts: u32,
     /// The protocol version of the last room connection.
     pub version: u16,
 }
@@ -108,11 +123,13 @@ impl GameReport {
             aims: 0,
             moves: Vec::new(),
             unresolved: 0,
+            lost_with_connection: 0,
             timeouts: 0,
             own_timeouts: 0,
             refusals: 0,
             resolved: 0,
             reconnects: 0,
+            cuts: 0,
             version: 0,
         }
     }
@@ -152,10 +169,11 @@ impl Client {
             .join_room(matched, &session.hello(&matched.token))
             .await?;
         let mut bot = Bot::new(style.strategy, style.seed);
+        let mut faults = ChaCha8Rng::seed_from_u64(style.seed ^ 0xD809);
         let mut report = GameReport::new(matched);
         report.version = conn.version();
         let mut thinking: Option<Thinking<G::Move>> = None;
-        let mut in_flight: Option<Instant> = None;
+        let mut in_flight: Option<InFlight> = None;
         loop {
             let next = match thinking.as_ref().map(Thinking::next_step) {
                 Some(step) => tokio::select! {
@@ -172,6 +190,9 @@ impl Client {
                         let hello = session.hello(&matched.token);
                         conn = self.rejoin(matched, &hello, limit).await?;
                         report.reconnects += 1;
+                        if let Some(in_flight) = in_flight.as_mut() {
+                            in_flight.crossed_a_drop = true;
+                        }
                         report.version = conn.version();
                         thinking = None;
                         continue;
@@ -179,6 +200,16 @@ impl Client {
                     _ => return Err(err),
                 },
             };
+            // A drop injected here is noticed by the next read, which
+            // rejoins as after any lost connection.
+            if frame.is_some()
+                && style.reconnect_for.is_some()
+                && style.drop_chance > 0.0
+                && faults.random_bool(style.drop_chance.min(1.0))
+            {
+                conn.cut().await;
+                report.cuts += 1;
+            }
             // Before the session checks the frame (the rules run again
             // locally), so that time is not in the round trip.
             let received = Instant::now();
@@ -188,7 +219,7 @@ impl Client {
                         report.events += 1;
                         if G::resolves_move_of(&event) == Some(matched.seat) {
                             report.resolved += 1;
-                            if let Some(sent) = in_flight.take() {
+                            if let Some(InFlight { sent, .. }) = in_flight.take() {
                                 report.moves.push(MoveTiming {
                                     sent,
                                     round_trip: received - sent,
@@ -205,7 +236,9 @@ impl Client {
                     }
                     Update::GameOver(outcome) => {
                         report.outcome = outcome;
-                        report.unresolved = u32::from(in_flight.is_some());
+                        if let Some(left) = in_flight.take() {
+                            left.count_unresolved(&mut report);
+                        }
                         conn.close().await;
                         return Ok(report);
                     }
@@ -220,18 +253,26 @@ impl Client {
                 // The AI searches for milliseconds: off the runtime's
                 // threads, so other bots' frames are read (and timed) meanwhile.
                 let (mut thinker, state) = (bot.clone(), state.clone());
+                let turn = state.turn();
                 let (decided, thinker) =
                     tokio::task::spawn_blocking(move || (thinker.decide(&state, seat), thinker))
                         .await
                         .map_err(|e| ClientError::Bot(e.to_string()))?;
                 bot = thinker;
                 if let Some(mv) = decided {
-                    thinking = Some(Thinking::new(mv, style));
+                    thinking = Some(Thinking::new(mv, style, turn));
                 }
             }
             let Some(plan) = thinking.as_mut() else {
                 continue;
             };
+            // A plan is for the turn it was made on. Events that came since
+            // (the rest of a resume's catch-up, a timeout) may have moved
+            // the game on: think again.
+            if !session.my_turn() || session.state().map(Game::turn) != Some(plan.turn) {
+                thinking = None;
+                continue;
+            }
             let now = Instant::now();
             if now >= plan.move_at {
                 let frame = session.make_move(plan.mv.clone()).map_err(|e| {
@@ -244,7 +285,13 @@ impl Client {
                 {
                     return Err(err);
                 }
-                in_flight = Some(Instant::now());
+                let sent = InFlight {
+                    sent: Instant::now(),
+                    crossed_a_drop: false,
+                };
+                if let Some(before) = in_flight.replace(sent) {
+                    before.count_unresolved(&mut report);
+                }
                 report.shots += 1;
                 thinking = None;
             } else if plan.next_live.is_some_and(|at| now >= at) {
@@ -298,10 +345,31 @@ impl Client {
     }
 }
 
+/// A move sent and not yet resolved.
+struct InFlight {
+    sent: Instant,
+    /// The connection it went on was lost before it was resolved.
+    crossed_a_drop: bool,
+}
+
+impl InFlight {
+    /// Counts a move that will never be resolved (another was sent, or the
+    /// game ended).
+    fn count_unresolved(&self, report: &mut GameReport) {
+        if self.crossed_a_drop {
+            report.lost_with_connection += 1;
+        } else {
+            report.unresolved += 1;
+        }
+    }
+}
+
 /// A turn being thought over: the move chosen, when it goes, and the live
 /// updates until then.
 struct Thinking<M> {
     mv: M,
+    /// The turn it was made on.
+    turn: u32,
     started: Instant,
     move_at: Instant,
     next_live: Option<Instant>,
@@ -309,12 +377,13 @@ struct Thinking<M> {
 }
 
 impl<M> Thinking<M> {
-    fn new(mv: M, style: &PlayStyle) -> Self {
+    fn new(mv: M, style: &PlayStyle, turn: u32) -> Self {
         let started = Instant::now();
         let live_every = (style.aims_per_second > 0.0)
             .then(|| Duration::from_secs_f64(1.0 / style.aims_per_second));
         Self {
             mv,
+            turn,
             started,
             move_at: started + style.think,
             next_live: live_every.map(|every| started + every),
@@ -365,13 +434,13 @@ mod tests {
             aims_per_second: 5.0,
             ..PlayStyle::new(Strategy::BEST)
         };
-        let plan = Thinking::new(3u8, &style);
+        let plan = Thinking::new(3u8, &style, 1);
         assert_eq!(plan.next_step(), plan.started + Duration::from_millis(200));
         assert_eq!(plan.done(plan.started), 0.0);
         assert_eq!(plan.done(plan.started + Duration::from_secs(1)), 0.5);
         assert_eq!(plan.done(plan.move_at + Duration::from_secs(1)), 1.0);
 
-        let at_once = Thinking::new(3u8, &PlayStyle::new(Strategy::BEST));
+        let at_once = Thinking::new(3u8, &PlayStyle::new(Strategy::BEST), 1);
         assert_eq!(at_once.next_step(), at_once.move_at);
         assert_eq!(at_once.move_at, at_once.started);
         assert_eq!(at_once.done(at_once.started), 1.0);

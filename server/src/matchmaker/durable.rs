@@ -126,7 +126,7 @@ impl Matchmaker {
     async fn route(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         match path.as_str() {
-            "/api/matchmake" => self.open_ticket(&req),
+            "/api/matchmake" => self.open_ticket(&req).await,
             "/api/private/create" => self.create_private(&req).await,
             "/api/private/join" => self.join_private(&req).await,
             "/api/stats" => self.stats(&req),

@@ -20,6 +20,7 @@
 //! ever matched twice.
 
 mod members;
+mod pending;
 mod rooms;
 
 pub use rooms::RoomCounts;
@@ -88,6 +89,7 @@ impl Storage {
     pub fn open(sql: SqlStorage) -> Result<Storage> {
         sql.exec(SCHEMA, None)?;
         sql.exec(members::MEMBERS_TABLE, None)?;
+        sql.exec(pending::PENDING_TABLE, None)?;
         sql.exec(rooms::ROOMS_TABLES, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
         Ok(Storage { sql })

@@ -2,7 +2,7 @@
 
 use super::admission::MemberSocket;
 use super::tickets::{self, TicketState};
-use super::{Matchmaker, random_u64};
+use super::{Matchmaker, SOCKET_ID, random_u64};
 use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
 use crate::error::{Result, ServerError};
@@ -35,6 +35,7 @@ impl Matchmaker {
         let rules = self.rules()?;
         let now = now_ms();
         let ticket_ms = self.settings()?.limits.ticket_ms;
+        self.close_silent_sockets(&storage, now)?;
         // The sockets of every ticket still queued, found once: the sweep
         // needs them, and so does seating a match.
         let mut queue = Vec::new();
@@ -84,14 +85,16 @@ impl Matchmaker {
             .map(|t| t.queued_at_ms.saturating_add(ticket_ms))
             .chain(forming_expiry)
             .min();
-        let next = match (next_wakeup_ms(&waiting, now, &rules), expiry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let AlarmPlan::Set(at) = alarm::plan(now, next, storage.alarm_ms()?) {
-            storage.note_alarm_ms(Some(at))?;
-            let offset = Duration::from_millis(at.saturating_sub(now));
-            self.state.storage().set_alarm(offset).await?;
+        let next = [
+            next_wakeup_ms(&waiting, now, &rules),
+            expiry,
+            storage.next_pending_due()?,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if let Some(next) = next {
+            self.ring_by(&storage, next).await?;
         }
         for (found, players) in seated {
             if let Err(err) = self.seat_match(&storage, &found, &players).await {
@@ -140,6 +143,40 @@ impl Matchmaker {
             );
         }
         Ok(None)
+    }
+
+    /// Makes the alarm ring by `at` (it only ever moves earlier:
+    /// [`crate::alarm`]).
+    pub(super) async fn ring_by(&self, storage: &Storage, at: u64) -> Result<()> {
+        let now = now_ms();
+        if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), storage.alarm_ms()?) {
+            storage.note_alarm_ms(Some(at))?;
+            let offset = Duration::from_millis(at.saturating_sub(now));
+            self.state.storage().set_alarm(offset).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes the ticket sockets whose time for a first frame is up and
+    /// that are still silent (no `FindMatch` taken: `LIMIT_HELLO_MS`).
+    fn close_silent_sockets(&self, storage: &Storage, now: u64) -> Result<()> {
+        let hello_ms = self.settings()?.limits.hello_ms;
+        for id in storage.take_due_pending(now)? {
+            for ws in self
+                .state
+                .get_websockets_with_tag(&format!("{SOCKET_ID}{id}"))
+            {
+                if let Ok(Some(TicketState::Connected { .. })) =
+                    attachment::load::<TicketState>(&ws)
+                {
+                    let _ = ws.close(
+                        Some(close::PROTOCOL_VIOLATION),
+                        Some(format!("no FindMatch within {} s", hello_ms / 1_000)),
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Creates and initialises the room for a match, then tells its players.

@@ -193,7 +193,7 @@ fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
 impl Matchmaker {
     /// `GET /api/matchmake?mode=..`: a ticket socket, within the shard's
     /// limits on sockets in all and per address ([`crate::limits`]).
-    pub(super) fn open_ticket(&self, req: &Request) -> Result<Response> {
+    pub(super) async fn open_ticket(&self, req: &Request) -> Result<Response> {
         if !http::is_websocket_upgrade(req) {
             return Err(ServerError::UpgradeRequired);
         }
@@ -206,10 +206,8 @@ impl Matchmaker {
                 limits.ticket_sockets
             )));
         }
-        let mut tags = vec![
-            TICKET_TAG.to_string(),
-            format!("{SOCKET_ID}{:x}", random_u64()?),
-        ];
+        let id = format!("{:x}", random_u64()?);
+        let mut tags = vec![TICKET_TAG.to_string(), format!("{SOCKET_ID}{id}")];
         tags.extend(http::address_tag_within(
             &self.state,
             req,
@@ -233,6 +231,11 @@ impl Matchmaker {
                     .map(PlayerId),
             },
         )?;
+        // Silent until the deadline: the alarm closes it.
+        let due = now_ms().saturating_add(limits.hello_ms);
+        let storage = self.storage()?;
+        storage.add_pending(&id, due)?;
+        self.ring_by(&storage, due).await?;
         Ok(Response::from_websocket(pair.client)?)
     }
 

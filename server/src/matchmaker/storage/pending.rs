@@ -1,0 +1,61 @@
+//! The `pending` table: ticket sockets (by the id in their tags) that have
+//! not yet sent a valid first frame, with when their time is up
+//! (`LIMIT_HELLO_MS`). The alarm closes the ones still silent when it
+//! rings, found by index instead of by reading every socket. A row lives
+//! until its socket's deadline passes, whatever the socket did meanwhile.
+
+use super::Storage;
+use crate::error::Result;
+use crate::sql::{integer, text, unsigned};
+
+/// The table and its index; part of the shard's schema.
+pub(super) const PENDING_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS pending (socket TEXT PRIMARY KEY, due_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS pending_by_due ON pending (due_ms);
+";
+
+/// The most sockets one alarm closes; the rest wait for the next ring.
+const SWEEP_BATCH: u64 = 512;
+
+impl Storage {
+    /// Notes that the socket `socket` must send a valid first frame by
+    /// `due_ms`.
+    pub fn add_pending(&self, socket: &str, due_ms: u64) -> Result<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO pending (socket, due_ms) VALUES (?, ?)",
+            vec![socket.into(), integer(due_ms)?],
+        )?;
+        Ok(())
+    }
+
+    /// Takes (reads and deletes) the sockets whose time was up at `now`, at
+    /// most a batch of them.
+    pub fn take_due_pending(&self, now: u64) -> Result<Vec<String>> {
+        let due: Vec<String> = self
+            .sql
+            .exec(
+                "SELECT socket FROM pending WHERE due_ms <= ? ORDER BY due_ms LIMIT ?",
+                vec![integer(now)?, integer(SWEEP_BATCH)?],
+            )?
+            .raw()
+            .map(|row| Ok(text(row?.into_iter().next()).unwrap_or_default()))
+            .collect::<Result<_>>()?;
+        for socket in &due {
+            self.sql.exec(
+                "DELETE FROM pending WHERE socket = ?",
+                vec![socket.as_str().into()],
+            )?;
+        }
+        Ok(due)
+    }
+
+    /// When the next pending socket's time is up.
+    pub fn next_pending_due(&self) -> Result<Option<u64>> {
+        self.sql
+            .exec("SELECT due_ms FROM pending ORDER BY due_ms LIMIT 1", None)?
+            .raw()
+            .next()
+            .map(|row| unsigned(row?.into_iter().next()))
+            .transpose()
+    }
+}
