@@ -46,6 +46,11 @@ pub struct Settings {
     pub bot_fill_after_ms: Vec<(Mode, Option<u64>)>,
     /// What one address or object may hold ([`crate::limits`]).
     pub limits: Limits,
+    /// New rooms draw a secret for their game's chance, which no view
+    /// shows (`WIND_SECRET=1`). Off by default in this release, whose
+    /// previous release cannot replay such a game; the next release turns
+    /// it on (ARCHITECTURE.md, "The wind's secret").
+    pub wind_secret: bool,
     /// Test-only routes (`VOLLEY_TEST_HOOKS=1`, which only the end-to-end
     /// tests pass to `wrangler dev`; never in `wrangler.jsonc`).
     pub test_hooks: bool,
@@ -83,6 +88,7 @@ impl Settings {
                 .unwrap_or(DEFAULT_PRIVATE_CODE_TTL_MS),
             bot_fill_after_ms,
             limits: Limits::parse(&var)?,
+            wind_secret: var("WIND_SECRET").is_some_and(|v| v.trim() == "1"),
             test_hooks: var("VOLLEY_TEST_HOOKS").is_some_and(|v| v.trim() == "1"),
             bench: var("VOLLEY_BENCH").is_some_and(|v| v.trim() == "1"),
         })
@@ -208,7 +214,7 @@ mod tests {
         assert_eq!(settings.seat_reservation_ms, DEFAULT_SEAT_RESERVATION_MS);
         assert_eq!(settings.room_retention_ms, DEFAULT_ROOM_RETENTION_MS);
         assert_eq!(settings.private_code_ttl_ms, DEFAULT_PRIVATE_CODE_TTL_MS);
-        assert!(!settings.test_hooks && !settings.bench);
+        assert!(!settings.test_hooks && !settings.bench && !settings.wind_secret);
     }
 
     #[test]
@@ -219,13 +225,14 @@ mod tests {
             ("BOT_FILL_AFTER_MS", "1000"),
             ("BOT_FILL_AFTER_MS_FFA4", "off"),
             ("VOLLEY_TEST_HOOKS", " 1 "),
+            ("WIND_SECRET", "1"),
         ])
         .unwrap();
         assert_eq!(settings.turn_timeout_ms(Mode::Duel), 5_000);
         assert_eq!(settings.turn_timeout_ms(Mode::ConnectFour), 20_000);
         assert_eq!(settings.bot_fill_after_ms(Mode::Duel), Some(1_000));
         assert_eq!(settings.bot_fill_after_ms(Mode::Ffa4), None);
-        assert!(settings.test_hooks);
+        assert!(settings.test_hooks && settings.wind_secret);
     }
 
     #[test]

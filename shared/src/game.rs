@@ -98,6 +98,25 @@ pub trait Game: Wire {
     /// What `viewer` may see now.
     fn view(&self, viewer: Viewer) -> Self::View;
 
+    /// Draws the game's future chance (artillery's wind) from `secret`
+    /// instead of the seed, which views show (artillery's terrain grows
+    /// from it): no viewer can then tell the chance to come. The room gives
+    /// a new game a random secret; a replay carries it once the game is
+    /// over. A game with no chance keeps this default, which changes
+    /// nothing.
+    fn with_secret(self, secret: u64) -> Self
+    where
+        Self: Sized,
+    {
+        let _ = secret;
+        self
+    }
+
+    /// The secret [`Game::with_secret`] gave, if the game keeps one.
+    fn secret(&self) -> Option<u64> {
+        None
+    }
+
     /// Changes a view by one event. The server's own state changes through
     /// the same function, so a client that applies every event in order has
     /// exactly the view the server would give it.

@@ -60,6 +60,10 @@ pub struct Replay<G: Game> {
     pub names: Vec<String>,
     /// The action log, in order.
     pub actions: Vec<LoggedAction<G>>,
+    /// The game's secret ([`Game::with_secret`]), given once the game is
+    /// over; absent while it is on, and for games that keep none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<u64>,
 }
 
 /// Why a replay could not be played.
@@ -86,6 +90,9 @@ impl<G: Game> Replay<G> {
     pub fn run(&self) -> Result<Replayed<G>, ReplayError<G::Illegal>> {
         let seats = u8::try_from(self.names.len()).unwrap_or(u8::MAX);
         let mut game = G::new(&self.config, self.seed, seats)?;
+        if let Some(secret) = self.secret {
+            game = game.with_secret(secret);
+        }
         let mut events = Vec::new();
         for logged in &self.actions {
             let refused = |error| ReplayError::Refused {
@@ -124,6 +131,7 @@ mod tests {
             seed: 1,
             names: vec!["a".into(), "b".into()],
             actions,
+            secret: None,
         }
     }
 

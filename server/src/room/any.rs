@@ -60,16 +60,33 @@ macro_rules! read {
 }
 
 impl AnyRoom {
-    /// A new room for `setup`, waiting for its players.
-    pub fn new(setup: AnySetup, now_ms: u64) -> Result<(AnyRoom, AnyEffects), SetupError> {
+    /// A new room for `setup`, waiting for its players; with a `secret`,
+    /// its game draws its chance from it ([`Room::with_secret`]).
+    pub fn new(
+        setup: AnySetup,
+        secret: Option<u64>,
+        now_ms: u64,
+    ) -> Result<(AnyRoom, AnyEffects), SetupError> {
+        fn keep<G: Game>(room: Room<G>, secret: Option<u64>) -> Room<G> {
+            match secret {
+                Some(secret) => room.with_secret(secret),
+                None => room,
+            }
+        }
         Ok(match setup {
             AnySetup::Artillery(setup) => {
                 let (room, effects) = Room::new(setup, now_ms)?;
-                (AnyRoom::Artillery(room), AnyEffects::Artillery(effects))
+                (
+                    AnyRoom::Artillery(keep(room, secret)),
+                    AnyEffects::Artillery(effects),
+                )
             }
             AnySetup::ConnectFour(setup) => {
                 let (room, effects) = Room::new(setup, now_ms)?;
-                (AnyRoom::ConnectFour(room), AnyEffects::ConnectFour(effects))
+                (
+                    AnyRoom::ConnectFour(keep(room, secret)),
+                    AnyEffects::ConnectFour(effects),
+                )
             }
         })
     }

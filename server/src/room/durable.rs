@@ -301,7 +301,15 @@ impl GameRoom {
             return Err(ServerError::Conflict("room already initialised".into()));
         }
         let now = now_ms();
-        let (room, effects) = AnyRoom::new(init.setup, now)
+        // Only once no release that cannot replay such a game serves
+        // (WIND_SECRET; ARCHITECTURE.md, "The wind's secret").
+        let secret = match self.settings()?.wind_secret {
+            true => Some(
+                getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))?,
+            ),
+            false => None,
+        };
+        let (room, effects) = AnyRoom::new(init.setup, secret, now)
             .map_err(|err| ServerError::BadRequest(err.to_string()))?;
         let mut record = RoomRecord::new(room, init.created_by, init.location_hint, now);
         self.carry_out_any(&storage, &mut record, None, now, effects)

@@ -89,6 +89,20 @@ impl<G: Game> Room<G> {
         Ok((room, vec![Effect::Persist, Effect::SetTimer(reservation)]))
     }
 
+    /// The room, its game drawing its future chance from `secret`, which
+    /// no view shows ([`Game::with_secret`]); the replay gives it once the
+    /// game is over. Only before the game begins: later it would change
+    /// the chance already drawn.
+    pub fn with_secret(self, secret: u64) -> Room<G> {
+        if !self.waiting() {
+            return self;
+        }
+        Room {
+            game: self.game.with_secret(secret),
+            ..self
+        }
+    }
+
     /// The room's set-up.
     pub fn setup(&self) -> &RoomSetup<G> {
         &self.setup
@@ -117,6 +131,11 @@ impl<G: Game> Room<G> {
             seed: self.setup.seed,
             names: self.names(),
             actions,
+            // While the game is on, the secret would tell the chance to come.
+            secret: self
+                .game
+                .secret()
+                .filter(|_| matches!(self.phase, Phase::Finished { .. } | Phase::Closed)),
         }
     }
 

@@ -1,8 +1,9 @@
 //! The rules of Volley's artillery game, for 2 to 4 tanks.
 //!
 //! Tanks stand on a heightmap and take turns, round-robin over the living,
-//! firing shells with an angle, a power and a weapon. Wind, drawn from the
-//! game's seed for every turn, pushes the shells sideways. A shell explodes
+//! firing shells with an angle, a power and a weapon. Wind, drawn for every
+//! turn from a secret no view shows (the game's seed in a game the first
+//! release made), pushes the shells sideways. A shell explodes
 //! where it lands, hurting every tank in the blast (less the further away)
 //! and carving a crater that tanks settle into. The last tank standing wins;
 //! after the round cap the most hit points win.
@@ -90,7 +91,9 @@ impl Default for ArtilleryConfig {
 pub struct Artillery {
     /// The mode's settings.
     pub config: ArtilleryConfig,
-    /// The seed terrain, placement and wind come from.
+    /// What the wind comes from: the room's secret ([`Game::with_secret`]),
+    /// or, in a game without one, the seed the terrain and the placement
+    /// came from. A view shows 0.
     pub seed: u64,
     /// The ground.
     pub terrain: Terrain,
@@ -236,7 +239,22 @@ impl Game for Artillery {
     }
 
     fn view(&self, _viewer: Viewer) -> Artillery {
-        self.clone()
+        // The terrain keeps its own seed: the wind's stays hidden.
+        Artillery {
+            seed: 0,
+            ..self.clone()
+        }
+    }
+
+    fn with_secret(self, secret: u64) -> Artillery {
+        Artillery {
+            seed: secret,
+            ..self
+        }
+    }
+
+    fn secret(&self) -> Option<u64> {
+        (self.seed != self.terrain.seed()).then_some(self.seed)
     }
 
     fn apply(view: &mut Artillery, event: &ArtilleryEvent) {
@@ -400,8 +418,8 @@ impl Artillery {
         }
     }
 
-    /// The wind of a turn: its own ChaCha stream of the game's seed, so it
-    /// depends only on the seed and the turn number.
+    /// The wind of a turn: its own ChaCha stream of the wind's seed (the
+    /// secret), so it depends only on that and the turn number.
     fn wind_for_turn(&self, turn: u32) -> i8 {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(u64::from(turn));

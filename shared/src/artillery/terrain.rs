@@ -91,6 +91,11 @@ impl Terrain {
         }
     }
 
+    /// The seed the hills grew from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// The heights, one per whole x (for drawing), grown on first use.
     pub fn heights(&self) -> &[f32] {
         self.heights.get_or_init(|| {

@@ -141,6 +141,41 @@ fn heavy_shells_run_out() {
 }
 
 #[test]
+fn a_view_tells_nothing_of_the_wind_to_come() {
+    let plain = game(9, 2);
+    let hidden = Artillery::new(&ArtilleryConfig::default(), 9, 2)
+        .unwrap()
+        .with_secret(0xFEED_F00D);
+    // The secret changes the wind, and nothing else a game starts with.
+    assert_eq!(
+        (&hidden.terrain, &hidden.tanks),
+        (&plain.terrain, &plain.tanks)
+    );
+    assert_eq!(hidden.secret(), Some(0xFEED_F00D));
+    assert_eq!(plain.secret(), None, "a game the first release made");
+    let winds = |state: &Artillery| (2..=20).map(|t| state.wind_for_turn(t)).collect::<Vec<_>>();
+    // A viewer sees no seed but the terrain's; winds drawn from either
+    // seed it can read are not the game's.
+    let view = hidden.view(Viewer::Player(Seat(1)));
+    assert_eq!(view.seed, 0);
+    for guess in [view.seed, view.terrain.seed()] {
+        let guessed = Artillery {
+            seed: guess,
+            ..hidden.clone()
+        };
+        assert_ne!(winds(&guessed), winds(&hidden), "seed {guess}");
+    }
+    // The turns' winds are drawn from the secret as the game goes on.
+    let mut on = hidden.clone();
+    on.begin();
+    let events = on.play(Seat(0), &shell(60, 55)).unwrap();
+    let Some(ArtilleryEvent::TurnStarted { wind, turn: 2, .. }) = events.last() else {
+        panic!("no second turn: {events:?}");
+    };
+    assert_eq!(*wind, hidden.wind_for_turn(2));
+}
+
+#[test]
 fn firing_passes_the_turn_and_changes_wind_deterministically() {
     let mut a = game(9, 2);
     let mut b = game(9, 2);
@@ -360,8 +395,9 @@ fn events_rebuild_the_state_from_the_start() {
     for event in &events {
         Artillery::apply(&mut client, event);
     }
-    assert_eq!(client, server);
-    assert_eq!(client.digest(), server.digest());
+    let seen = server.view(Viewer::Spectator);
+    assert_eq!(client, seen);
+    assert_eq!(client.digest(), seen.digest());
 }
 
 #[test]

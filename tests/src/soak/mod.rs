@@ -89,6 +89,7 @@ pub async fn run(config: &SoakConfig) -> Result<SoakReport> {
             ("LIMIT_HELLO_MS", &hello),
             ("JOIN_SECRET", &secret),
             ("VOLLEY_TEST_HOOKS", "1"),
+            ("WIND_SECRET", "1"),
         ])
     })
     .await

@@ -305,6 +305,9 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         ("TURN_TIMEOUT_MS", TURN_TIMEOUT_MS),
         ("JOIN_SECRET", secret),
         ("VOLLEY_TEST_HOOKS", "1"),
+        // New rooms draw the wind's secret, as the next release's will
+        // by default (ARCHITECTURE.md).
+        ("WIND_SECRET", "1"),
         ("BOT_FILL_AFTER_MS_FFA3", BOT_FILL_AFTER_MS_FFA3),
         // A person in the browser test needs more than 2.5 s per disc.
         ("TURN_TIMEOUT_MS_CONNECT4", "15000"),

@@ -15,7 +15,7 @@ use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
 use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame};
 use volley_shared::replay::Replay;
 use volley_shared::{Game, Outcome, PlayerId};
-use volley_tests::{get_json, post_body, post_status};
+use volley_tests::{get_body, get_json, post_body, post_status};
 
 /// The room frames of an artillery room, in the current protocol.
 pub type ServerFrame = RoomServerFrame<Artillery>;
@@ -200,6 +200,16 @@ pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
         ),
         "spectator welcomed as {frame:?}"
     );
+    // Nothing a viewer can read tells the wind to come: the view has no
+    // seed for it, and a live game's replay keeps the room's secret.
+    if let ServerFrame::Welcome { view, .. } = &frame {
+        ensure!(view.seed == 0, "the view shows the wind's seed");
+    }
+    let live: Replay<Artillery> = get_body(&base.join(&format!("/api/rooms/{}/replay", a.room))?)?;
+    ensure!(
+        live.secret.is_none(),
+        "a live game's replay gives its secret"
+    );
     let players = tokio::spawn({
         let (base, a, b) = (base.clone(), a.clone(), b.clone());
         async move { play_both(&base, &a, Strategy::BEST, &b, Strategy::BEST).await }
@@ -343,6 +353,10 @@ pub async fn the_replay_reproduces_the_game(base: Url) -> Result<()> {
         replay.names,
         a.seat,
         b.seat
+    );
+    ensure!(
+        replay.secret.is_some(),
+        "a finished game's replay has no secret to draw its wind from"
     );
     let (game, events) = replay
         .run()

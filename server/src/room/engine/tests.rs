@@ -225,7 +225,14 @@ fn a_welcome_names_the_players_and_shows_the_game() {
     };
     assert_eq!(role, Role::Player(Seat(1)));
     assert_eq!(names, ["ann", "bob"]);
-    assert_eq!(&view, room.game());
+    // The whole game but the seed of the wind.
+    assert_eq!(
+        view,
+        Artillery {
+            seed: 0,
+            ..room.game().clone()
+        }
+    );
 }
 
 #[test]
@@ -621,30 +628,50 @@ fn pings_are_answered() {
 #[test]
 fn the_action_log_replays_to_the_same_game() {
     let mut log = Vec::new();
-    let mut take = |effects: Vec<Effect<Artillery>>| {
+    let take = |log: &mut Vec<_>, effects: Vec<Effect<Artillery>>| {
         for effect in effects {
             if let Effect::Commit(commit) = effect {
                 log.push(commit.action);
             }
         }
     };
-    let mut fresh = room();
+    // The wind comes from the room's secret, as in a room the Worker makes.
+    let mut fresh = room().with_secret(0x5EC2_E700);
     join(&mut fresh, 0, Seat(0));
-    take(join(&mut fresh, 0, Seat(1)));
+    take(&mut log, join(&mut fresh, 0, Seat(1)));
     let mut now = 0;
     for _ in 0..6 {
         now += 1_000;
-        take(play_away(&mut fresh, now));
+        take(&mut log, play_away(&mut fresh, now));
     }
-    take(fresh.on_timer(now + TIMEOUT, turn_timer(&fresh)));
-    take(fresh.handle(
-        now + TIMEOUT,
-        Role::Player(Seat(1)),
-        RoomClientFrame::Resign,
-    ));
-    let (game, events) = fresh.replay(log).run().unwrap();
+    take(&mut log, fresh.on_timer(now + TIMEOUT, turn_timer(&fresh)));
+    // While the game is on, the replay keeps the secret, which would tell
+    // the wind to come; without it the log does not replay to this game.
+    let live = fresh.replay(log.clone());
+    assert_eq!(live.secret, None);
+    assert_ne!(&live.run().unwrap().0, fresh.game());
+    take(
+        &mut log,
+        fresh.handle(
+            now + TIMEOUT,
+            Role::Player(Seat(1)),
+            RoomClientFrame::Resign,
+        ),
+    );
+    let over = fresh.replay(log);
+    assert_eq!(over.secret, Some(0x5EC2_E700));
+    let (game, events) = over.run().unwrap();
     assert_eq!(&game, fresh.game());
     assert_eq!(events.len() as u64, fresh.seq());
+}
+
+#[test]
+fn the_secret_is_taken_only_before_the_game_begins() {
+    let mut room = room();
+    join(&mut room, 0, Seat(0));
+    join(&mut room, 0, Seat(1));
+    let begun = room.game().clone();
+    assert_eq!(room.with_secret(42).game(), &begun);
 }
 
 #[test]
