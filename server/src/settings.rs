@@ -23,6 +23,10 @@ pub const DEFAULT_SEAT_RESERVATION_MS: u64 = 60_000;
 /// Default time a finished room keeps its replay, when
 /// `ROOM_RETENTION_MS` is unset: a day.
 pub const DEFAULT_ROOM_RETENTION_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// How long a coordinator remembers a player (rating, games, history)
+/// after their last game: 180 days.
+pub const DEFAULT_PLAYER_RETENTION_MS: u64 = 180 * 24 * 60 * 60 * 1000;
 /// How long a private room's join code works, when `PRIVATE_CODE_TTL_MS`
 /// is unset: ten minutes. The room waits as long for its seats.
 pub const DEFAULT_PRIVATE_CODE_TTL_MS: u64 = 10 * 60 * 1000;
@@ -39,6 +43,9 @@ pub struct Settings {
     pub seat_reservation_ms: u64,
     /// How long a finished room keeps its replay (`ROOM_RETENTION_MS`).
     pub room_retention_ms: u64,
+    /// How long a shard remembers a player after their last game
+    /// (`PLAYER_RETENTION_MS`, 180 days).
+    pub player_retention_ms: u64,
     /// How long a private room's join code works (`PRIVATE_CODE_TTL_MS`).
     pub private_code_ttl_ms: u64,
     /// Wait before bots fill empty seats, per mode (`BOT_FILL_AFTER_MS_<MODE>`,
@@ -84,6 +91,8 @@ impl Settings {
                 .unwrap_or(DEFAULT_SEAT_RESERVATION_MS),
             room_retention_ms: ms("ROOM_RETENTION_MS", 1_000..=30 * 24 * 3_600_000)?
                 .unwrap_or(DEFAULT_ROOM_RETENTION_MS),
+            player_retention_ms: ms("PLAYER_RETENTION_MS", 1_000..=10 * 365 * 24 * 3_600_000)?
+                .unwrap_or(DEFAULT_PLAYER_RETENTION_MS),
             private_code_ttl_ms: ms("PRIVATE_CODE_TTL_MS", 10_000..=24 * 3_600_000)?
                 .unwrap_or(DEFAULT_PRIVATE_CODE_TTL_MS),
             bot_fill_after_ms,
@@ -213,6 +222,7 @@ mod tests {
         }
         assert_eq!(settings.seat_reservation_ms, DEFAULT_SEAT_RESERVATION_MS);
         assert_eq!(settings.room_retention_ms, DEFAULT_ROOM_RETENTION_MS);
+        assert_eq!(settings.player_retention_ms, DEFAULT_PLAYER_RETENTION_MS);
         assert_eq!(settings.private_code_ttl_ms, DEFAULT_PRIVATE_CODE_TTL_MS);
         assert!(!settings.test_hooks && !settings.bench && !settings.wind_secret);
     }

@@ -132,11 +132,11 @@ impl Matchmaker {
             "/api/stats" => self.stats(&req),
             RESULT_PATH => {
                 let result: GameResult = internal::link::read(&mut req).await?;
-                let keep_ms = self
-                    .settings()?
-                    .room_retention_ms
-                    .saturating_add(24 * 3_600_000);
-                let applied = self.storage()?.apply_result(&result, keep_ms)?;
+                let settings = self.settings()?;
+                let keep_ms = settings.room_retention_ms.saturating_add(24 * 3_600_000);
+                let applied =
+                    self.storage()?
+                        .apply_result(&result, keep_ms, settings.player_retention_ms)?;
                 Ok(Response::ok(if applied {
                     "applied"
                 } else {

@@ -1,4 +1,4 @@
-//! How a coordinator shard is stored: three tables in its SQLite database.
+//! How a coordinator shard is stored: the tables in its SQLite database.
 //!
 //! | table | rows |
 //! |---|---|
@@ -13,6 +13,8 @@
 //! | `private_rooms` | one per join code: `code`, `room_id`, `seats`, `claimed`, `expires_ms` |
 //! | `guesses` | failed code guesses per client address in the current window |
 //! | `members` | one per ticket socket in a ticket: its id, the `ticket`, the `player` ([`members`]) |
+//! | `pending` | ticket sockets with no valid first frame yet, and when their time is up ([`pending`]) |
+//! | `players_seen` | when each player last played; players unseen for the retention are forgotten ([`seen`]) |
 //!
 //! The queue is in SQLite, not in memory, so an evicted or restarted
 //! coordinator keeps it. A ticket is deleted in the same synchronous step
@@ -22,6 +24,7 @@
 mod members;
 mod pending;
 mod rooms;
+mod seen;
 
 pub use rooms::RoomCounts;
 
@@ -90,6 +93,7 @@ impl Storage {
         sql.exec(SCHEMA, None)?;
         sql.exec(members::MEMBERS_TABLE, None)?;
         sql.exec(pending::PENDING_TABLE, None)?;
+        sql.exec(seen::SEEN_TABLE, None)?;
         sql.exec(rooms::ROOMS_TABLES, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
         Ok(Storage { sql })
@@ -279,8 +283,14 @@ impl Storage {
     /// a room that reports again changes nothing. Returns whether it was new.
     /// A room reports only while it exists, so the marks of results older
     /// than `keep_ms` are forgotten, a few at a time; each player keeps
-    /// their latest [`RECENT_MATCHES`] games.
-    pub fn apply_result(&self, result: &GameResult, keep_ms: u64) -> Result<bool> {
+    /// their latest [`RECENT_MATCHES`] games, and players who have not
+    /// played for `players_keep_ms` are forgotten, a few at a time.
+    pub fn apply_result(
+        &self,
+        result: &GameResult,
+        keep_ms: u64,
+        players_keep_ms: u64,
+    ) -> Result<bool> {
         // Nothing below may fail halfway for a well-formed result: the
         // players are distinct (who_is_rated), so no history row collides.
         let room = result.room.0.as_str();
@@ -352,7 +362,9 @@ impl Storage {
                     integer(RECENT_MATCHES)?,
                 ],
             )?;
+            self.saw_player(&key, result.at_ms)?;
         }
+        self.forget_players_unseen_since(result.at_ms.saturating_sub(players_keep_ms))?;
         Ok(true)
     }
 

@@ -13,7 +13,9 @@ use volley_shared::api::{AllStats, Guest, Health, PlayerModes, RoomInfo, SeatGra
 use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, Versions, v1};
 use volley_shared::{Mode, PROTOCOL_VERSION};
-use volley_tests::{get_body, get_json, post_body, post_json, post_text, post_text_from};
+use volley_tests::{
+    WranglerDev, get_body, get_json, post_body, post_json, post_text, post_text_from,
+};
 
 /// Opens tickets for every name at once and waits for all their matches.
 async fn match_all(base: &Url, mode: Mode, names: &[&str]) -> Result<Vec<Matched>> {
@@ -238,9 +240,11 @@ fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>> {
     Ok(record.modes.first().map(|duel| (duel.rating, duel.games)))
 }
 
-pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
-    let (winner_id, winner_token) = guest(&base)?;
-    let (loser_id, loser_token) = guest(&base)?;
+/// Two guests play a duel, one aiming, one idle, until the room's result
+/// is applied; returns the winner's and the loser's ids, the winner's seat.
+async fn play_rated_duel(base: &Url) -> Result<(String, String, Matched)> {
+    let (winner_id, winner_token) = guest(base)?;
+    let (loser_id, loser_token) = guest(base)?;
     let ticket = |name: &'static str, token: String| {
         let base = base.clone();
         tokio::spawn(async move {
@@ -248,27 +252,27 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
             matchmake_with(&base, Mode::Duel, Some(&token), &opening).await
         })
     };
-    let (w, l) = (
-        ticket("winner", winner_token),
-        ticket("loser", loser_token.clone()),
-    );
+    let (w, l) = (ticket("winner", winner_token), ticket("loser", loser_token));
     let (w, l) = (w.await??, l.await??);
     ensure!(w.room == l.room, "guests in different rooms");
-    let (rw, _) = crate::play_both(&base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
+    let (rw, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
     ensure!(
         rw.won(),
         "the aiming guest should beat the idle one: {rw:?}"
     );
-
     // The room reports right after the last event; give it a moment.
-    let mut rated = None;
     for _ in 0..50 {
-        rated = duel_rating(&base, &winner_id)?;
-        if rated.is_some() {
-            break;
+        if duel_rating(base, &winner_id)?.is_some() {
+            return Ok((winner_id, loser_id, w));
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    bail!("the winner was never rated")
+}
+
+pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
+    let (winner_id, loser_id, w) = play_rated_duel(&base).await?;
+    let rated = duel_rating(&base, &winner_id)?;
     let (winner_rating, games) = rated.context("the winner was never rated")?;
     let (loser_rating, loser_games) = duel_rating(&base, &loser_id)?.context("loser unrated")?;
     ensure!(
@@ -290,7 +294,8 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
     );
 
     // A forged guest token is refused before any socket opens.
-    let forged = loser_token.replacen("g.", "g.f", 1);
+    let (_, token) = guest(&base)?;
+    let forged = token.replacen("g.", "g.f", 1);
     match open_ticket(&base, Mode::Duel, Some(&forged)).await {
         Err(ClientError::WebSocket(err)) => {
             ensure!(err.to_string().contains("403"), "forged guest token: {err}")
@@ -362,4 +367,40 @@ fn code_like(n: u64) -> String {
         x /= 29;
     }
     code
+}
+
+/// A player who has not played for the retention is forgotten when a later
+/// result is applied (rating, games and history), so anonymous players'
+/// rows do not pile up; on a server of its own, with the retention at 3 s.
+pub async fn a_player_unseen_for_the_retention_is_forgotten(secret: String) -> Result<()> {
+    let retention = std::time::Duration::from_secs(3);
+    let server = WranglerDev::start(&[
+        ("TURN_TIMEOUT_MS", "2500"),
+        ("JOIN_SECRET", &secret),
+        ("PLAYER_RETENTION_MS", &retention.as_millis().to_string()),
+    ])?;
+    let base = server.base().clone();
+    let (old_winner, old_loser, _) = play_rated_duel(&base).await?;
+    ensure!(
+        duel_rating(&base, &old_loser)?.is_some(),
+        "the loser was not rated"
+    );
+    tokio::time::sleep(retention + std::time::Duration::from_millis(500)).await;
+    let (new_winner, new_loser, _) = play_rated_duel(&base).await?;
+    for (player, kept) in [
+        (&old_winner, false),
+        (&old_loser, false),
+        (&new_winner, true),
+        (&new_loser, true),
+    ] {
+        let record: PlayerModes =
+            get_body(&base.join(&format!("/api/players/{player}?mode=duel"))?)?;
+        ensure!(
+            record.modes.is_empty() != kept,
+            "player {player}: {record:?}, expected {}",
+            if kept { "kept" } else { "forgotten" }
+        );
+    }
+    drop(server);
+    Ok(())
 }

@@ -93,6 +93,7 @@ fn main() -> ExitCode {
         "a_load_run_rides_out_a_crash",
         "a_client_cannot_name_its_own_player_id",
         "many_addresses_together_guess_no_faster_than_the_shard_allows",
+        "a_player_unseen_for_the_retention_is_forgotten",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -287,6 +288,10 @@ fn main() -> ExitCode {
             &base,
             limits::many_addresses_together_guess_no_faster_than_the_shard_allows,
         ),
+        trial(names[44], &base, {
+            let secret = secret.clone();
+            move |_| coordinator::a_player_unseen_for_the_retention_is_forgotten(secret)
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
