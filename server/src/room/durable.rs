@@ -70,6 +70,13 @@ pub struct GameRoom {
     /// are done, before any await; a handler that fails leaves it empty,
     /// and the next one reads storage. Lost with the instance (eviction).
     record: RefCell<Option<RoomRecord>>,
+    /// The flood buckets of players' sockets that closed, by seat, so a
+    /// reconnection takes its old bucket over and never a full one
+    /// ([`crate::flood::FloodGuard::stricter`]). Lost with the instance,
+    /// which hibernates only after long enough idle for any bucket to
+    /// refill.
+    closed_guards:
+        RefCell<std::collections::HashMap<volley_shared::Seat, crate::flood::FloodGuard>>,
 }
 
 impl DurableObject for GameRoom {
@@ -84,6 +91,7 @@ impl DurableObject for GameRoom {
             counting: Cell::new(None),
             schema: Schema::default(),
             record: RefCell::new(None),
+            closed_guards: RefCell::default(),
         }
     }
 
@@ -120,7 +128,7 @@ impl DurableObject for GameRoom {
 
     async fn websocket_close(
         &self,
-        _ws: WebSocket,
+        ws: WebSocket,
         _code: usize,
         _reason: String,
         _clean: bool,
@@ -128,7 +136,9 @@ impl DurableObject for GameRoom {
         self.woken(Wakeup::Close);
         // The runtime answers the close itself (compatibility flag
         // web_socket_auto_reply_to_close). A seat stays reserved for a
-        // rejoin, and its turns keep their deadlines.
+        // rejoin, and its turns keep their deadlines; its flood bucket is
+        // kept for the rejoin.
+        self.remember_guard(&ws);
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 //! default. Addresses other than loopback come in `CF-Connecting-IP`, which
 //! `wrangler dev` passes on (Cloudflare sets it itself).
 
-use crate::rooms::{Client, ServerFrame};
+use crate::rooms::{Client, ClientFrame, ServerFrame};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::{Duration, Instant};
 use url::Url;
@@ -386,4 +386,45 @@ fn ws_url(http: &Url) -> Result<Url> {
     ws.set_scheme("ws")
         .map_err(|()| anyhow::anyhow!("no ws URL for {http}"))?;
     Ok(ws)
+}
+
+/// A player who drains their flood bucket, closes the socket and joins
+/// again at once gets the drained bucket back, not a full one: the second
+/// burst is refused in part.
+pub async fn a_rejoin_does_not_refill_the_flood_bucket(base: Url) -> Result<()> {
+    let (a, _b) = crate::match_two(&base).await?;
+    let mut first = Client::join(&base, &a).await?;
+    let (pongs, _) = burst(&mut first, 60).await?;
+    ensure!(pongs > 0, "no pong at all");
+    first.conn.close().await;
+    let mut again = Client::join(&base, &a).await?;
+    let (pongs, limited) = burst(&mut again, 40).await?;
+    eprintln!("after rejoining: {pongs} pongs, {limited} refusals");
+    // A full bucket would answer all 40; the drained one refills at 30 a
+    // second, and rejoining takes well under a second.
+    ensure!(
+        limited > 0,
+        "a rejoin refilled the bucket: {pongs} pongs, no refusal"
+    );
+    Ok(())
+}
+
+/// Sends `n` pings at once and counts the answers: pongs and refusals.
+async fn burst(client: &mut Client, n: usize) -> Result<(usize, usize)> {
+    let ping = codec::encode(&ClientFrame::Ping { nonce: 1 })?;
+    for _ in 0..n {
+        client.conn.send_raw(ping.clone()).await?;
+    }
+    let (mut pongs, mut limited) = (0, 0);
+    while pongs + limited < n {
+        match client.conn.recv::<ServerFrame>().await? {
+            ServerFrame::Pong { .. } => pongs += 1,
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            } => limited += 1,
+            _ => {}
+        }
+    }
+    Ok((pongs, limited))
 }

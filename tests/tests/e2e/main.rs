@@ -94,6 +94,7 @@ fn main() -> ExitCode {
         "a_client_cannot_name_its_own_player_id",
         "many_addresses_together_guess_no_faster_than_the_shard_allows",
         "a_player_unseen_for_the_retention_is_forgotten",
+        "a_rejoin_does_not_refill_the_flood_bucket",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -292,6 +293,11 @@ fn main() -> ExitCode {
             let secret = secret.clone();
             move |_| coordinator::a_player_unseen_for_the_retention_is_forgotten(secret)
         }),
+        trial(
+            names[45],
+            &base,
+            limits::a_rejoin_does_not_refill_the_flood_bucket,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

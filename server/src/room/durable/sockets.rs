@@ -250,7 +250,11 @@ impl GameRoom {
     pub(super) fn admit(&self, caller: &WebSocket, role: Role, version: u16) -> Result<()> {
         let now = now_ms();
         let mut guard = load(caller)?.map_or_else(|| FloodGuard::new(now), |a| a.guard);
-        if let Role::Player(_) = role {
+        if let Role::Player(seat) = role {
+            // A socket of this seat that closed before: its bucket too.
+            if let Some(closed) = self.closed_guards.borrow_mut().remove(&seat) {
+                guard = guard.stricter(closed, now);
+            }
             for (old, old_role, _) in self.admitted() {
                 if old_role == role {
                     // The new connection takes over the old one's bucket
@@ -268,6 +272,23 @@ impl GameRoom {
             }
         }
         store(caller, &Attachment::admitted(role, version, guard))
+    }
+
+    /// A closing socket of a player: keeps its flood bucket for the
+    /// seat's next connection.
+    pub(super) fn remember_guard(&self, ws: &WebSocket) {
+        let Ok(Some(attachment)) = load(ws) else {
+            return;
+        };
+        if let Caller::Admitted {
+            role: Role::Player(seat),
+            ..
+        } = attachment.caller()
+        {
+            self.closed_guards
+                .borrow_mut()
+                .insert(seat, attachment.guard);
+        }
     }
 
     /// Sends what the handler decided, in order.
