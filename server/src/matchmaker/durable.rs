@@ -113,7 +113,7 @@ impl DurableObject for Matchmaker {
         let ran = async {
             // It rang: whatever time was noted, none is pending now.
             self.storage()?.note_alarm_ms(None)?;
-            self.run_matching().await
+            self.run_matching(Sweep::All).await
         };
         // An error makes the runtime retry the alarm.
         ran.await
@@ -202,6 +202,15 @@ impl Matchmaker {
             build: crate::build::BUILD.to_string(),
         })?)
     }
+}
+
+/// Which tickets a matching run checks for dead sockets and expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sweep {
+    /// Every queued ticket and forming party (the alarm).
+    All,
+    /// Only the tickets about to be seated (a ticket's arrival).
+    Matched,
 }
 
 /// 64 random bits from the platform's CSPRNG (Web Crypto in the Worker).

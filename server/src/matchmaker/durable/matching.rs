@@ -2,7 +2,7 @@
 
 use super::admission::MemberSocket;
 use super::tickets::{self, TicketState};
-use super::{Matchmaker, SOCKET_ID, random_u64};
+use super::{Matchmaker, SOCKET_ID, Sweep, random_u64};
 use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
 use crate::error::{Result, ServerError};
@@ -29,34 +29,64 @@ impl Matchmaker {
     }
 
     /// Matches what can be matched now, seats every match, and sets the
-    /// alarm for the next time waiting tickets could match.
-    pub(super) async fn run_matching(&self) -> Result<()> {
+    /// alarm for the next time waiting tickets could match. The alarm
+    /// sweeps every ticket ([`Sweep::All`]); a ticket's arrival checks only
+    /// the tickets it would seat ([`Sweep::Matched`]), so it costs one
+    /// read of the queue and matching in memory, not a socket lookup per
+    /// waiting ticket.
+    pub(super) async fn run_matching(&self, sweep: Sweep) -> Result<()> {
         let storage = self.storage()?;
         let rules = self.rules()?;
         let now = now_ms();
         let ticket_ms = self.settings()?.limits.ticket_ms;
         self.close_silent_sockets(&storage, now)?;
-        // The sockets of every ticket still queued, found once: the sweep
-        // needs them, and so does seating a match.
-        let mut queue = Vec::new();
+        // The sockets of the tickets checked, found once: the sweep needs
+        // them, and so does seating a match.
+        let mut queue = storage.queue()?;
         let mut sockets = HashMap::new();
-        for ticket in storage.queue()? {
-            if let Some(live) = self.sweep(&storage, &ticket, now, ticket_ms)? {
-                sockets.insert(ticket.id, live);
-                queue.push(ticket);
+        if sweep == Sweep::All {
+            let mut live = Vec::with_capacity(queue.len());
+            for ticket in queue {
+                if let Some(found) = self.sweep(&storage, &ticket, now, ticket_ms)? {
+                    sockets.insert(ticket.id, found);
+                    live.push(ticket);
+                }
             }
+            queue = live;
         }
         let mut forming_expiry: Option<u64> = None;
         for party in storage.forming()? {
-            if self
-                .sweep(&storage, &party.ticket, now, ticket_ms)?
-                .is_some()
+            if sweep == Sweep::Matched
+                || self
+                    .sweep(&storage, &party.ticket, now, ticket_ms)?
+                    .is_some()
             {
                 let expiry = party.ticket.queued_at_ms.saturating_add(ticket_ms);
                 forming_expiry = Some(forming_expiry.map_or(expiry, |e| e.min(expiry)));
             }
         }
-        let (matches, waiting) = take_matches(queue, now, &rules);
+        // A matched ticket not yet checked may be gone (its sockets died in
+        // a restart, or it expired): it is dropped, and matching runs again
+        // without it. Each round drops one ticket or more.
+        let (matches, waiting) = loop {
+            let (matches, waiting) = take_matches(queue.clone(), now, &rules);
+            let mut gone = Vec::new();
+            for ticket in matches.iter().flat_map(|m| &m.tickets) {
+                if sockets.contains_key(&ticket.id) {
+                    continue;
+                }
+                match self.sweep(&storage, ticket, now, ticket_ms)? {
+                    Some(found) => {
+                        sockets.insert(ticket.id, found);
+                    }
+                    None => gone.push(ticket.id),
+                }
+            }
+            if gone.is_empty() {
+                break (matches, waiting);
+            }
+            queue.retain(|t| !gone.contains(&t.id));
+        };
         // Take every matched ticket out of the queue before the first await:
         // awaiting opens the input gate, and a ticket must never match twice.
         let mut seated = Vec::new();

@@ -8,7 +8,7 @@
 //! version 1 sockets, which the first release reads (fixtures under
 //! `matchmaker/fixtures/`).
 
-use super::{Matchmaker, SOCKET_ID, random_u64};
+use super::{Matchmaker, SOCKET_ID, Sweep, random_u64};
 use crate::attachment;
 use crate::error::{Result, ServerError};
 use crate::handshake::{self, Offered, Refusal};
@@ -409,7 +409,7 @@ impl Matchmaker {
             version,
         );
         if stored.complete() {
-            self.run_matching().await?;
+            self.run_matching(Sweep::Matched).await?;
         }
         Ok(())
     }
