@@ -27,10 +27,10 @@ use std::time::Duration;
 use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::Matched;
-use volley_client::native::{ClientError, Connection, GameReport, matchmake, open_room, play};
+use volley_client::native::{ClientError, GameReport, matchmake, open_room, play};
 use volley_client::session::GameSession;
 use volley_shared::Outcome;
-use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
+use volley_shared::artillery::{Aim, Artillery, Fire, Leave, Weapon};
 use volley_shared::codec::MAX_CLIENT_FRAME_BYTES;
 use volley_shared::protocol::{ErrorCode, v1};
 use volley_shared::{Mode, codec};
@@ -95,6 +95,7 @@ fn main() -> ExitCode {
         "many_addresses_together_guess_no_faster_than_the_shard_allows",
         "a_player_unseen_for_the_retention_is_forgotten",
         "a_rejoin_does_not_refill_the_flood_bucket",
+        "both_idle_players_of_a_duel_forfeit_in_turn",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -298,6 +299,11 @@ fn main() -> ExitCode {
             &base,
             limits::a_rejoin_does_not_refill_the_flood_bucket,
         ),
+        trial(
+            names[46],
+            &base,
+            rooms::both_idle_players_of_a_duel_forfeit_in_turn,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -463,20 +469,21 @@ async fn idle_player_times_out(base: Url) -> Result<()> {
         ra.outcome == rb.outcome,
         "different results: {ra:?} / {rb:?}"
     );
+    // The idle tank lost by its timeouts, or was shot first: never anyhow.
+    let (game, _) = rooms::replayed(&base, &a.room).await?;
+    let idle = game.tank(b.seat).context("no idle tank")?;
+    ensure!(
+        idle.hp == 0 || idle.left == Some(Leave::Forfeited),
+        "the idle tank lost alive without forfeiting: {idle:?}"
+    );
     Ok(())
 }
 
-/// Reads frames until an error frame comes, skipping game traffic.
-async fn next_error(conn: &mut Connection) -> Result<ErrorCode> {
+/// Reads frames (applying them) until an error frame comes.
+async fn next_error_in(client: &mut rooms::Client) -> Result<ErrorCode> {
     loop {
-        match conn.recv::<ServerFrame>().await? {
-            ServerFrame::Error { code, .. } => return Ok(code),
-            ServerFrame::Welcome { .. }
-            | ServerFrame::Event { .. }
-            | ServerFrame::Live { .. }
-            | ServerFrame::GameOver { .. }
-            | ServerFrame::Pong { .. } => {}
-            other => bail!("unexpected frame {other:?}"),
+        if let (ServerFrame::Error { code, .. }, _) = client.next().await? {
+            return Ok(code);
         }
     }
 }
@@ -488,17 +495,21 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
         async move { play(&base, &a, Strategy::BEST).await }
     });
 
-    let mut conn = open_room(&base, &b.room).await?;
-    conn.open_with(&GameSession::<Artillery>::new().hello(&b.token))
+    let mut bob = rooms::Client::join(&base, &b).await?;
+    bob.conn.send_raw(vec![0xff, 0xff, 0xff, 0x00]).await?;
+    ensure!(next_error_in(&mut bob).await? == ErrorCode::MalformedFrame);
+    bob.conn
+        .send_raw(vec![0; MAX_CLIENT_FRAME_BYTES + 1])
         .await?;
-    conn.send_raw(vec![0xff, 0xff, 0xff, 0x00]).await?;
-    ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
-    conn.send_raw(vec![0; MAX_CLIENT_FRAME_BYTES + 1]).await?;
-    ensure!(next_error(&mut conn).await? == ErrorCode::FrameTooLarge);
+    ensure!(next_error_in(&mut bob).await? == ErrorCode::FrameTooLarge);
     let mut trailing = codec::encode(&ClientFrame::Ping { nonce: 1 })?;
     trailing.push(7);
-    conn.send_raw(trailing).await?;
-    ensure!(next_error(&mut conn).await? == ErrorCode::MalformedFrame);
+    bob.conn.send_raw(trailing).await?;
+    ensure!(next_error_in(&mut bob).await? == ErrorCode::MalformedFrame);
+    // On Bob's own turn, so the range check answers, not the turn check.
+    while !bob.session.my_turn() {
+        bob.next().await?;
+    }
     let out_of_range = ClientFrame::Move(Fire {
         aim: Aim {
             angle_deg: 999,
@@ -506,13 +517,13 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
         },
         weapon: Weapon::Shell,
     });
-    conn.send(&out_of_range).await?;
-    let code = next_error(&mut conn).await?;
+    bob.conn.send(&out_of_range).await?;
+    let code = next_error_in(&mut bob).await?;
     ensure!(
-        matches!(code, ErrorCode::IllegalMove | ErrorCode::NotYourTurn),
+        code == ErrorCode::IllegalMove,
         "out-of-range aim answered with {code:?}"
     );
-    conn.close().await;
+    bob.conn.close().await;
 
     // Bob rejoins with the same token and plays on; Alice never noticed.
     let rb = play(&base, &b, Strategy::BEST)

@@ -11,10 +11,10 @@ use volley_client::native::{ClientError, Connection, open_room, play};
 use volley_client::session::{GameSession, Update};
 use volley_server::token::{Grant, JoinKey};
 use volley_shared::api::SpectatorGrant;
-use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
+use volley_shared::artillery::{Aim, Artillery, Fire, Leave, Weapon};
 use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame};
 use volley_shared::replay::Replay;
-use volley_shared::{Game, Outcome, PlayerId};
+use volley_shared::{Game, Outcome, PlayerId, Seat};
 use volley_tests::{get_body, get_json, post_body, post_status};
 
 /// The room frames of an artillery room, in the current protocol.
@@ -149,7 +149,7 @@ pub async fn a_reconnect_resumes_with_exactly_the_missed_events(base: Url) -> Re
 
 pub async fn a_second_connection_replaces_the_first(base: Url) -> Result<()> {
     let (a, b) = match_two(&base).await?;
-    let (mut first, _cb) = join_both(&base, &a, &b).await?;
+    let (mut first, mut cb) = join_both(&base, &a, &b).await?;
     let mut second = Client::join(&base, &a).await?;
     let (frame, _) = second.next().await?;
     ensure!(
@@ -163,14 +163,26 @@ pub async fn a_second_connection_replaces_the_first(base: Url) -> Result<()> {
             other => bail!("expected close 4009 on the first connection, got {other:?}"),
         }
     }
-    // The new connection plays on.
-    let ping = ClientFrame::Ping { nonce: 42 };
-    second.conn.send(&ping).await?;
-    loop {
-        if let (ServerFrame::Pong { nonce: 42 }, _) = second.next().await? {
-            return Ok(());
-        }
+    // The new connection plays on: its seat's next move is taken (a ping
+    // would be answered even before a hello, so it proves nothing).
+    if !second.session.my_turn() {
+        let seq = cb.session.last_seq();
+        cb.fire_away().await?;
+        second.until_seq(seq + 2).await?;
     }
+    ensure!(second.session.my_turn(), "the seat never got its turn");
+    let seq = second.session.last_seq();
+    second.fire_away().await?;
+    second.until_seq(seq + 2).await?;
+    let Some(state) = second.session.state() else {
+        bail!("no state");
+    };
+    ensure!(
+        state.turn >= 2 && !second.session.my_turn(),
+        "the new connection's move was not taken: turn {}",
+        state.turn
+    );
+    Ok(())
 }
 
 pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
@@ -302,7 +314,7 @@ pub async fn a_repeated_or_early_alarm_changes_nothing(base: Url) -> Result<()> 
     let seq = ca.session.last_seq();
     ca.until_seq(seq + 2).await?;
     for _ in 0..3 {
-        post_status(&alarm_url)?;
+        ensure!(post_status(&alarm_url)? == 200, "a repeated alarm failed");
     }
     let later = get_json(&info_url)?;
     ensure!(
@@ -372,6 +384,39 @@ pub async fn the_replay_reproduces_the_game(base: Url) -> Result<()> {
         "replayed {} events, the game had {}",
         events.len(),
         ra.events
+    );
+    Ok(())
+}
+
+/// The room's replay, played again: the final state and every event.
+pub async fn replayed(
+    base: &Url,
+    room: &volley_shared::RoomId,
+) -> Result<volley_shared::replay::Replayed<Artillery>> {
+    let replay: Replay<Artillery> = get_body(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
+    replay
+        .run()
+        .map_err(|e| anyhow::anyhow!("the replay does not play: {e}"))
+}
+
+/// Nobody in a duel ever moves: the turns time out in turn, and the first
+/// seat forfeits at its third timeout (turn five), so the second wins.
+pub async fn both_idle_players_of_a_duel_forfeit_in_turn(base: Url) -> Result<()> {
+    let (a, b) = match_two(&base).await?;
+    let (ra, rb) = play_both(&base, &a, Strategy::Idle, &b, Strategy::Idle).await?;
+    ensure!(
+        ra.outcome == rb.outcome && ra.outcome == Outcome::Winner(Seat(1)),
+        "{ra:?} / {rb:?}"
+    );
+    ensure!(
+        ra.timeouts == 5 && ra.shots + rb.shots == 0,
+        "five timeouts expected: {ra:?}"
+    );
+    let (game, _) = replayed(&base, &a.room).await?;
+    let left: Vec<_> = game.tanks.iter().map(|t| t.left).collect();
+    ensure!(
+        left == [Some(Leave::Forfeited), None],
+        "tanks left as {left:?}"
     );
     Ok(())
 }
