@@ -9,7 +9,7 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::{self, Matched};
 use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
-use volley_shared::api::{AllStats, Guest, Health, PlayerModes, RoomInfo, SeatGrant};
+use volley_shared::api::{AllStats, Guest, Health, PlayerModes, RoomInfo, SeatGrant, ShardStats};
 use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, Versions, v1};
 use volley_shared::{Mode, PROTOCOL_VERSION};
@@ -93,6 +93,37 @@ pub async fn a_party_of_two_joins_a_four_player_game_together(base: Url) -> Resu
 }
 
 pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
+    // A party of three forming in ffa4: when one member leaves, the other
+    // is told and closed with 4010 at once. Matching would drop a ticket
+    // whose sockets are gone anyway, so this is what shows the cancel ran.
+    let party = lobby::find_match_as_party(Mode::Ffa4, "stays", "cancel-party", 3);
+    let mut stays = open_ticket(&base, Mode::Ffa4, None)
+        .await?
+        .with_timeout(std::time::Duration::from_secs(10));
+    stays.open_with(&party).await?;
+    ensure!(matches!(
+        stays.recv_lobby().await?,
+        LobbyServerFrame::Queued { .. }
+    ));
+    let leaves_party = lobby::find_match_as_party(Mode::Ffa4, "leaves", "cancel-party", 3);
+    let mut leaves = open_ticket(&base, Mode::Ffa4, None).await?;
+    leaves.open_with(&leaves_party).await?;
+    ensure!(matches!(
+        leaves.recv_lobby().await?,
+        LobbyServerFrame::Queued { .. }
+    ));
+    leaves.close().await;
+    loop {
+        match stays.recv_lobby().await {
+            Ok(LobbyServerFrame::Error { .. }) => {}
+            Err(ClientError::Closed(reason)) => {
+                ensure!(reason.starts_with("4010"), "closed with {reason}");
+                break;
+            }
+            other => bail!("the member who stayed got {other:?}, not a 4010 close"),
+        }
+    }
+
     let mut gone = open_ticket(&base, Mode::Duel, None).await?;
     gone.open_with(&lobby::find_match(Mode::Duel, "quitter"))
         .await?;
@@ -192,6 +223,9 @@ pub async fn other_protocol_versions_are_refused(base: Url) -> Result<()> {
 }
 
 pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
+    let health: Health = get_body(&base.join("/api/health")?)?;
+    // Earlier tests raised the counters: this match must raise each by one.
+    let before: ShardStats = get_body(&base.join("/api/stats?mode=duel")?)?;
     let matched = match_all(&base, Mode::Duel, &["s-1", "s-2"]).await?;
     let room: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", matched[0].room))?)?;
     // Local wrangler reports continent NA, which maps to eastern North America.
@@ -207,24 +241,22 @@ pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
         .iter()
         .find(|m| m.mode == Mode::Duel)
         .context("no duel stats")?;
-    ensure!(duel.matches_made > 0, "{duel:?}");
+    let count = |map: &std::collections::BTreeMap<String, u64>, key: &str| {
+        map.get(key).copied().unwrap_or(0)
+    };
     ensure!(
-        duel.rooms_per_location_hint.get("enam").copied() > Some(0),
-        "{duel:?}"
+        duel.matches_made == before.matches_made + 1
+            && count(&duel.rooms_per_location_hint, "enam")
+                == count(&before.rooms_per_location_hint, "enam") + 1
+            && count(&duel.rooms_per_build, &health.build)
+                == count(&before.rooms_per_build, &health.build) + 1,
+        "one match did not count once: {before:?} -> {duel:?}"
     );
     ensure!(
         duel.wait_ms_p50.is_some() && duel.wait_ms_p99.is_some(),
         "{duel:?}"
     );
     ensure!(duel.tickets_waiting == 0, "{duel:?}");
-    // Rooms are counted by the build their object runs: this one.
-    let health: Health = get_body(&base.join("/api/health")?)?;
-    ensure!(
-        duel.rooms_per_build.get(&health.build).copied() > Some(0),
-        "no room of build {} in {:?}",
-        health.build,
-        duel.rooms_per_build
-    );
     Ok(())
 }
 
@@ -289,8 +321,9 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
     let (status, body) = post_text(&report)?;
     ensure!(status == 200, "could not report again: {status} {body}");
     ensure!(
-        duel_rating(&base, &winner_id)? == Some((winner_rating, 1)),
-        "a second report changed the rating"
+        duel_rating(&base, &winner_id)? == Some((winner_rating, 1))
+            && duel_rating(&base, &loser_id)? == Some((loser_rating, 1)),
+        "a second report changed a rating"
     );
 
     // A forged guest token is refused before any socket opens.

@@ -422,10 +422,18 @@ impl Matchmaker {
             return Ok(());
         };
         let storage = self.storage()?;
+        // Found by index while the ticket's member rows are still there
+        // (after, the lookup would fall back to reading every socket).
+        let closing = self.socket_id(ws);
+        let others: Vec<_> = self
+            .sockets_of(ticket)?
+            .into_iter()
+            .filter(|(other, _, _)| closing.is_none() || self.socket_id(other) != closing)
+            .collect();
         if !storage.delete_ticket(ticket)? {
             return Ok(());
         }
-        for (other, _, version) in self.sockets_of(ticket)? {
+        for (other, _, version) in others {
             send_error_in(
                 &other,
                 ErrorCode::UnexpectedFrame,
