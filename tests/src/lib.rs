@@ -73,6 +73,36 @@ pub fn build_previous() -> Result<PathBuf> {
     Ok(PathBuf::from(dir))
 }
 
+/// How many ports a start tries when wrangler exits at once (the port
+/// was taken between choosing it and binding it).
+const START_ATTEMPTS: u32 = 3;
+
+/// Why a start failed.
+enum StartError {
+    /// wrangler exited before it answered (as when its port was taken).
+    Exited(anyhow::Error),
+    /// Anything else.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for StartError {
+    fn from(err: anyhow::Error) -> Self {
+        StartError::Other(err)
+    }
+}
+
+impl From<std::io::Error> for StartError {
+    fn from(err: std::io::Error) -> Self {
+        StartError::Other(err.into())
+    }
+}
+
+impl From<url::ParseError> for StartError {
+    fn from(err: url::ParseError) -> Self {
+        StartError::Other(err.into())
+    }
+}
+
 /// A running `wrangler dev`.
 pub struct WranglerDev {
     child: Child,
@@ -110,8 +140,31 @@ impl WranglerDev {
         configs: &[PathBuf],
         vars: &[(&str, &str)],
     ) -> Result<WranglerDev> {
+        // The port is free when chosen, but another process may take it
+        // before wrangler binds it: then wrangler exits, and the server
+        // starts again on another port.
+        let mut attempt = 1;
+        loop {
+            match WranglerDev::start_on(root, configs, vars, free_port()?) {
+                Err(StartError::Exited(err)) if attempt < START_ATTEMPTS => {
+                    eprintln!(
+                        "wrangler dev exited at start (attempt {attempt}), trying another port: {err:#}"
+                    );
+                    attempt += 1;
+                }
+                Err(StartError::Exited(err) | StartError::Other(err)) => return Err(err),
+                Ok(server) => return Ok(server),
+            }
+        }
+    }
+
+    fn start_on(
+        root: &Path,
+        configs: &[PathBuf],
+        vars: &[(&str, &str)],
+        port: u16,
+    ) -> Result<WranglerDev, StartError> {
         let root = root.to_path_buf();
-        let port = free_port()?;
         let work = repo_root().join("target/e2e");
         let state_dir = work.join(format!("state-{}-{port}", std::process::id()));
         let _ = fs::remove_dir_all(&state_dir);
@@ -132,7 +185,13 @@ impl WranglerDev {
             state_dir,
         };
         server.child = server.spawn()?;
-        server.wait_ready()?;
+        if let Err(err) = server.wait_ready() {
+            return Err(if matches!(server.child.try_wait(), Ok(Some(_))) {
+                StartError::Exited(err)
+            } else {
+                StartError::Other(err)
+            });
+        }
         Ok(server)
     }
 
