@@ -36,8 +36,15 @@ use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame,
 use volley_shared::replay::{Action, LoggedAction, Replay};
 use volley_shared::{PlayerId, Seat};
 
-/// How long a bot seat takes over its move, so that people can follow.
+/// How long a bot seat takes over its move, so that people can follow; in
+/// a room whose turns are shorter than twice this, half a turn.
 pub const BOT_THINK_MS: u64 = 1_200;
+
+/// How long a bot seat thinks in a room whose turns last `turn_ms`: never
+/// so long that its turn runs out first.
+pub fn bot_think_ms(turn_ms: u64) -> u64 {
+    BOT_THINK_MS.min(turn_ms / 2)
+}
 /// How long a finished room waits before reporting its result again.
 pub const REPORT_RETRY_MS: u64 = 30_000;
 
@@ -467,7 +474,7 @@ impl<G: Game> Room<G> {
                 if self.game.to_move().is_some_and(|seat| self.is_bot(seat)) {
                     effects.push(Effect::SetTimer(Timer {
                         kind: TimerKind::BotTurn,
-                        due_ms: now_ms.saturating_add(BOT_THINK_MS),
+                        due_ms: now_ms.saturating_add(bot_think_ms(self.setup.turn_timeout_ms)),
                         epoch: u64::from(self.game.turn()),
                     }));
                 }

@@ -748,6 +748,36 @@ fn a_bot_seat_is_played_by_the_room_after_a_pause() {
 }
 
 #[test]
+fn a_bot_in_a_room_of_short_turns_moves_before_its_turn_runs_out() {
+    // The shortest turn the settings take, 1 s, is shorter than a bot's
+    // usual pause: it thinks for half a turn instead.
+    let mut setup = setup::<Artillery>(ArtilleryConfig::default());
+    setup.seats[1].bot = true;
+    setup.turn_timeout_ms = 1_000;
+    let mut room = Room::new(setup, 0).unwrap().0;
+    join(&mut room, 0, Seat(0));
+    let effects = play_away(&mut room, 100);
+    let timers: Vec<Timer> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SetTimer(timer) => Some(*timer),
+            _ => None,
+        })
+        .collect();
+    let bot = timers
+        .iter()
+        .find(|t| t.kind == TimerKind::BotTurn)
+        .expect("a bot timer");
+    let turn = timers
+        .iter()
+        .find(|t| t.kind == TimerKind::TurnDeadline)
+        .expect("a turn timer");
+    assert_eq!(bot.due_ms, 100 + 500);
+    assert!(bot.due_ms < turn.due_ms, "{bot:?} / {turn:?}");
+    assert_eq!(bot_think_ms(30_000), BOT_THINK_MS);
+}
+
+#[test]
 fn a_private_seat_is_claimed_once_before_it_is_joined() {
     let mut room = room();
     assert_eq!(
