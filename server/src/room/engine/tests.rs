@@ -900,3 +900,35 @@ fn a_connect_four_room_refuses_version_1() {
         })
     ));
 }
+
+#[test]
+fn a_resignation_out_of_turn_in_a_three_player_game_keeps_the_turn_and_its_deadline() {
+    let mut setup = setup::<Artillery>(ArtilleryConfig::default());
+    setup.mode = Mode::Ffa3;
+    setup.seats.push(SeatSetup {
+        player: PlayerId(12),
+        name: "cy".into(),
+        bot: false,
+    });
+    let mut room = Room::new(setup, 0).unwrap().0;
+    for seat in 0..3 {
+        join(&mut room, 0, Seat(seat));
+    }
+    let before = turn_timer(&room);
+    assert_eq!(room.game().to_move(), Some(Seat(0)));
+    // Seat 2 gives up while seat 0 is to move: the game goes on for two,
+    // seat 0 keeps its turn and the deadline it had.
+    let effects = room.handle(5_000, Role::Player(Seat(2)), RoomClientFrame::Resign);
+    assert!(
+        events(&effects)
+            .iter()
+            .any(|(_, e)| matches!(e, ArtilleryEvent::Resigned { seat: Seat(2) })),
+        "{effects:?}"
+    );
+    assert_eq!(room.game().to_move(), Some(Seat(0)));
+    assert_eq!(turn_timer(&room), before, "the deadline moved");
+    assert!(room.game().outcome().is_none());
+    // Seat 0 moves: the turn skips the seat that left.
+    play_away(&mut room, 6_000);
+    assert_eq!(room.game().to_move(), Some(Seat(1)));
+}
