@@ -206,6 +206,34 @@ fn the_next_wakeup_is_the_next_change() {
     );
 }
 
+#[test]
+fn the_next_wakeup_is_each_change_at_its_boundary() {
+    // Widens every 4 s up to its widest after two steps; any continent
+    // after 10 s; bots after 30 s. One ticket, queued at 1 s.
+    let rules = |mode| MatchRules {
+        seats: Mode::players(mode),
+        base_window: 100.0,
+        widen_by: 100.0,
+        widen_every_ms: 4_000,
+        max_window: 300.0,
+        any_continent_after_ms: 10_000,
+        bot_fill_after_ms: Some(30_000),
+    };
+    let one = vec![solo(1, 1_000, 1500.0)];
+    let at = |now| next_wakeup_ms(&one, now, rules);
+    assert_eq!(at(1_000), Some(5_000), "the first widening");
+    assert_eq!(at(5_000), Some(9_000), "exactly one step in: the second");
+    assert_eq!(at(8_999), Some(9_000));
+    assert_eq!(at(9_000), Some(11_000), "widest: the continents next");
+    assert_eq!(at(11_000), Some(31_000), "continents relaxed: the bots");
+    assert_eq!(at(31_000), None, "bots due: nothing more to wait for");
+    // Several tickets: the soonest change of any.
+    let two = vec![solo(1, 1_000, 1500.0), solo(2, 3_000, 1500.0)];
+    assert_eq!(next_wakeup_ms(&two, 3_000, rules), Some(5_000));
+    let later_first = vec![solo(2, 3_000, 1500.0), solo(1, 1_000, 1500.0)];
+    assert_eq!(next_wakeup_ms(&later_first, 3_000, rules), Some(5_000));
+}
+
 /// The first release's matcher (quadratic), kept as the reference the
 /// indexed one must agree with whenever a window holds no more than
 /// [`CANDIDATES`] tickets.

@@ -575,6 +575,24 @@ fn a_rejoin_with_history_catches_up_from_its_last_event() {
         effects.get(1),
         Some(Effect::Reply(RoomServerFrame::Welcome { seq: 3, .. }))
     ));
+    // One who has seen every event catches up with nothing.
+    let effects = greet(&mut room, 20, Role::Player(Seat(1)), PlayerId(11), 3);
+    assert!(
+        matches!(effects.get(1), Some(Effect::CatchUp { last_seq: 3, .. })),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn phases_have_their_status_names() {
+    let mut room = room();
+    assert_eq!(room.phase().name(), "waiting");
+    join(&mut room, 0, Seat(0));
+    join(&mut room, 0, Seat(1));
+    assert_eq!(room.phase().name(), "in_turn");
+    room.handle(10, Role::Player(Seat(1)), RoomClientFrame::Resign);
+    assert_eq!(room.phase().name(), "finished");
+    assert_eq!(Phase::Closed.name(), "closed");
 }
 
 #[test]
