@@ -155,6 +155,28 @@ fn a_party_is_seated_together_or_not_at_all() {
 }
 
 #[test]
+fn every_limit_is_inclusive() {
+    // A party as big as its mode is a match by itself.
+    let whole = in_mode(Mode::Ffa4, party(1, 0, &[1500.0; 4]));
+    let (matches, _) = take_matches(vec![whole], 0, no_bots);
+    assert_eq!(
+        (matches.len(), matches.first().map(|m| m.bots)),
+        (1, Some(0))
+    );
+    // A party that fills exactly the seats left is seated.
+    let three = in_mode(Mode::Ffa4, party(2, 1, &[1500.0; 3]));
+    let one = in_mode(Mode::Ffa4, solo(3, 0, 1500.0));
+    let (matches, _) = take_matches(vec![one, three], 1, no_bots);
+    assert_eq!(matches.first().map(ids), Some(vec![3, 2]));
+    // Ratings exactly the window apart match (±100 at once); a hair more
+    // does not.
+    let (matches, _) = take_matches(vec![solo(4, 0, 1500.0), solo(5, 0, 1600.0)], 0, no_bots);
+    assert_eq!(matches.len(), 1);
+    let (matches, _) = take_matches(vec![solo(4, 0, 1500.0), solo(5, 0, 1600.5)], 0, no_bots);
+    assert!(matches.is_empty());
+}
+
+#[test]
 fn a_party_too_big_for_its_mode_never_matches() {
     let big = party(1, 0, &[1500.0; 3]);
     let (matches, left) = take_matches(vec![big, solo(2, 1, 1500.0)], 100, no_bots);
