@@ -52,6 +52,7 @@ pub mod build;
 pub mod echo;
 pub mod error;
 pub mod flood;
+pub mod guest;
 pub mod handshake;
 pub mod internal;
 pub mod limits;

@@ -126,11 +126,11 @@ async fn forward_to_coordinator(
             url.query_pairs_mut().append_pair(name, &value);
         }
     }
-    if let Some(guest) = http::query_param(&req, "guest") {
+    if let Some(guest) = crate::guest::token(&req) {
         // Verified here; the coordinator trusts `player` because only the
         // Worker builds these URLs.
         let player = settings::join_key(env)?
-            .verify_guest(&guest)
+            .verify_guest(&guest, http::now_ms())
             .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))?;
         url.query_pairs_mut()
             .append_pair("player", &player.to_string());

@@ -123,31 +123,59 @@ impl JoinKey {
     }
 
     /// Signs a guest identity: `g.{player:016x}.{mac}`. Guests need no
-    /// account; whoever holds the token plays as that player id.
+    /// account; whoever holds the token plays as that player id. It never
+    /// expires; [`JoinKey::sign_guest_until`] signs one that does.
     pub fn sign_guest(&self, player: PlayerId) -> String {
         let mac = self.guest_hmac(player).finalize().into_bytes();
         format!("g.{player}.{}", hex::encode(mac))
     }
 
-    /// Checks a guest identity token.
-    pub fn verify_guest(&self, token: &str) -> Result<PlayerId, TokenError> {
-        let mut parts = token.split('.');
-        let (Some("g"), Some(player), Some(mac), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenError::Malformed);
+    /// Signs a guest identity that expires at `expires_ms`:
+    /// `g2.{player:016x}.{expires_ms:x}.{mac}`. This release reads it; the
+    /// next one issues it (RELIABILITY.md, "Still open": the previous
+    /// release reads only `g.` tokens).
+    pub fn sign_guest_until(&self, player: PlayerId, expires_ms: u64) -> String {
+        let mac = self
+            .expiring_guest_hmac(player, expires_ms)
+            .finalize()
+            .into_bytes();
+        format!("g2.{player}.{expires_ms:x}.{}", hex::encode(mac))
+    }
+
+    /// Checks a guest identity token at `now_ms`: a `g.` token, or a `g2.`
+    /// token that has not expired.
+    pub fn verify_guest(&self, token: &str, now_ms: u64) -> Result<PlayerId, TokenError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let hex_u64 = |text: &str| u64::from_str_radix(text, 16).map_err(|_| TokenError::Malformed);
+        let (player, mac, expires) = match parts.as_slice() {
+            ["g", player, mac] => (PlayerId(hex_u64(player)?), *mac, None),
+            ["g2", player, expires, mac] => {
+                (PlayerId(hex_u64(player)?), *mac, Some(hex_u64(expires)?))
+            }
+            _ => return Err(TokenError::Malformed),
         };
-        let player = PlayerId(u64::from_str_radix(player, 16).map_err(|_| TokenError::Malformed)?);
         let mac = hex::decode(mac).map_err(|_| TokenError::Malformed)?;
-        self.guest_hmac(player)
-            .verify_slice(&mac)
+        let hmac = match expires {
+            None => self.guest_hmac(player),
+            Some(expires_ms) => self.expiring_guest_hmac(player, expires_ms),
+        };
+        hmac.verify_slice(&mac)
             .map_err(|_| TokenError::BadSignature)?;
+        if expires.is_some_and(|expires_ms| now_ms >= expires_ms) {
+            return Err(TokenError::Expired);
+        }
         Ok(player)
     }
 
     fn guest_hmac(&self, player: PlayerId) -> HmacSha256 {
         let mut mac = self.0.clone();
         mac.update(format!("volley-guest-v1|{player}").as_bytes());
+        mac
+    }
+
+    fn expiring_guest_hmac(&self, player: PlayerId, expires_ms: u64) -> HmacSha256 {
+        let mut mac = self.0.clone();
+        mac.update(format!("volley-guest-v2|{player}|{expires_ms}").as_bytes());
         mac
     }
 
@@ -211,14 +239,35 @@ mod tests {
     fn guest_tokens_carry_their_player_and_cannot_be_altered() {
         let key = key();
         let token = key.sign_guest(PlayerId(0xabc));
-        assert_eq!(key.verify_guest(&token), Ok(PlayerId(0xabc)));
+        assert_eq!(key.verify_guest(&token, 0), Ok(PlayerId(0xabc)));
+        assert_eq!(key.verify_guest(&token, u64::MAX), Ok(PlayerId(0xabc)));
         let other = token.replacen("0000000000000abc", "0000000000000abd", 1);
-        assert_eq!(key.verify_guest(&other), Err(TokenError::BadSignature));
-        assert_eq!(key.verify_guest("g.zz.00"), Err(TokenError::Malformed));
+        assert_eq!(key.verify_guest(&other, 0), Err(TokenError::BadSignature));
+        assert_eq!(key.verify_guest("g.zz.00", 0), Err(TokenError::Malformed));
         assert_eq!(
-            key.verify_guest(&key.sign(&room('a'), grant())),
+            key.verify_guest(&key.sign(&room('a'), grant()), 0),
             Err(TokenError::Malformed),
             "a join token is not a guest token"
+        );
+    }
+
+    #[test]
+    fn expiring_guest_tokens_are_read_until_they_expire() {
+        let key = key();
+        let token = key.sign_guest_until(PlayerId(0xabc), 5_000);
+        assert!(token.starts_with("g2.0000000000000abc.1388."), "{token}");
+        assert_eq!(key.verify_guest(&token, 4_999), Ok(PlayerId(0xabc)));
+        assert_eq!(key.verify_guest(&token, 5_000), Err(TokenError::Expired));
+        // The expiry is signed: pushing it back breaks the signature.
+        let later = token.replacen(".1388.", ".ffff.", 1);
+        assert_eq!(key.verify_guest(&later, 0), Err(TokenError::BadSignature));
+        // Neither kind passes for the other.
+        let mac = token.rsplit('.').next().unwrap_or_default();
+        let as_v1 = format!("g.0000000000000abc.{mac}");
+        assert_eq!(key.verify_guest(&as_v1, 0), Err(TokenError::BadSignature));
+        assert_eq!(
+            key.verify_guest("g2.0000000000000abc.zz.00", 0),
+            Err(TokenError::Malformed)
         );
     }
 

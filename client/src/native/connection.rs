@@ -57,12 +57,25 @@ impl Connection {
     /// `wrangler dev` passes it on, so a test or a soak on one machine can
     /// play many addresses against the per-address limits.
     pub async fn open_as(url: &Url, address: &str) -> Result<Connection, ClientError> {
+        Connection::open_with_headers(url, &[("CF-Connecting-IP", address)]).await
+    }
+
+    /// Opens a WebSocket to `url` with these extra request headers (a
+    /// `Sec-WebSocket-Protocol` offer among them: the handshake then fails
+    /// unless the server answers with one of the offered subprotocols).
+    pub async fn open_with_headers(
+        url: &Url,
+        headers: &[(&str, &str)],
+    ) -> Result<Connection, ClientError> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        use tokio_tungstenite::tungstenite::http::HeaderValue;
+        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
         let mut request = url.as_str().into_client_request()?;
-        let value = HeaderValue::from_str(address)
-            .map_err(|e| ClientError::Http(format!("address {address:?}: {e}")))?;
-        request.headers_mut().insert("CF-Connecting-IP", value);
+        for (name, value) in headers {
+            let bad = |e: &dyn std::fmt::Display| ClientError::Http(format!("header {name}: {e}"));
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(&e))?;
+            let value = HeaderValue::from_str(value).map_err(|e| bad(&e))?;
+            request.headers_mut().insert(name, value);
+        }
         let (ws, _) = connect_async(request).await?;
         Ok(Connection {
             ws,

@@ -437,3 +437,49 @@ pub async fn a_player_unseen_for_the_retention_is_forgotten(secret: String) -> R
     drop(server);
     Ok(())
 }
+
+/// A guest token also works where no log keeps it: in a WebSocket
+/// subprotocol (the server answers `volley`, or the handshake would fail)
+/// and in an `Authorization: Bearer` header; a forged one there is refused.
+pub async fn a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header(base: Url) -> Result<()> {
+    let (player, token) = guest(&base)?;
+    let url = volley_client::native::ws_url(&base, "/api/matchmake?mode=duel")?;
+    let offer = format!("volley, volley-guest.{token}");
+    let mut ticket = volley_client::native::Connection::open_with_headers(
+        &url,
+        &[("Sec-WebSocket-Protocol", &offer)],
+    )
+    .await?;
+    ticket
+        .open_with(&lobby::find_match(Mode::Duel, "sub"))
+        .await?;
+    match ticket.recv_lobby().await? {
+        LobbyServerFrame::Queued { player: queued } => ensure!(
+            queued.to_string() == player,
+            "queued as {queued}, the guest is {player}"
+        ),
+        other => bail!("not queued: {other:?}"),
+    }
+    ticket.close().await;
+
+    let create = base.join("/api/rooms?mode=duel&name=host")?;
+    let send = |bearer: String| {
+        let create = create.clone();
+        move || -> Result<u16> {
+            let response = ureq::post(create.as_str())
+                .header("Authorization", &format!("Bearer {bearer}"))
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send_empty()?;
+            Ok(response.status().as_u16())
+        }
+    };
+    ensure!(
+        send(token.clone())()? == 201,
+        "a bearer guest could not create a room"
+    );
+    let forged = token.replacen("g.", "g.f", 1);
+    ensure!(send(forged)()? == 403, "a forged bearer token was accepted");
+    Ok(())
+}

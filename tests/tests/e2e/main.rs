@@ -96,6 +96,7 @@ fn main() -> ExitCode {
         "a_player_unseen_for_the_retention_is_forgotten",
         "a_rejoin_does_not_refill_the_flood_bucket",
         "both_idle_players_of_a_duel_forfeit_in_turn",
+        "a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -303,6 +304,11 @@ fn main() -> ExitCode {
             names[46],
             &base,
             rooms::both_idle_players_of_a_duel_forfeit_in_turn,
+        ),
+        trial(
+            names[47],
+            &base,
+            coordinator::a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

@@ -236,7 +236,7 @@ impl Matchmaker {
         let storage = self.storage()?;
         storage.add_pending(&id, due)?;
         self.ring_by(&storage, due).await?;
-        Ok(Response::from_websocket(pair.client)?)
+        Ok(crate::guest::websocket_response(req, pair.client)?)
     }
 
     pub(super) async fn on_message(

@@ -187,7 +187,7 @@ impl GameRoom {
         let storage = self.storage()?;
         self.reschedule_by(&storage, now, Some(now.saturating_add(limits.hello_ms)))
             .await?;
-        Ok(Response::from_websocket(pair.client)?)
+        Ok(crate::guest::websocket_response(req, pair.client)?)
     }
 
     /// Closes every socket that has said no valid hello within `hello_ms`
