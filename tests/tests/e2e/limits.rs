@@ -428,3 +428,38 @@ async fn burst(client: &mut Client, n: usize) -> Result<(usize, usize)> {
     }
     Ok((pongs, limited))
 }
+
+/// Many addresses together create no more private rooms a minute than the
+/// shard allows (`LIMIT_SHARD_PRIVATE_ROOMS`, here 12 on a server of its
+/// own), though none reaches its own limit of 10; then every address is
+/// refused until the minute is over.
+pub async fn many_addresses_together_create_no_more_rooms_than_the_shard_allows(
+    secret: String,
+) -> Result<()> {
+    let budget = 12;
+    let server = volley_tests::WranglerDev::start(&[
+        ("JOIN_SECRET", &secret),
+        ("LIMIT_SHARD_PRIVATE_ROOMS", &budget.to_string()),
+    ])?;
+    let create = server.base().join("/api/rooms?mode=duel&name=maker")?;
+    // Four addresses, three rooms each: twelve, each address under its 10.
+    for n in 0..budget {
+        let address = format!("198.51.100.{}", 60 + n % 4);
+        let (status, body) = post_text_from(&create, Some(&address))?;
+        ensure!(
+            status == 201,
+            "room {} from {address}: {status} {body}",
+            n + 1
+        );
+    }
+    for address in ["198.51.100.60", "198.51.100.99"] {
+        let (status, body) = post_text_from(&create, Some(address))?;
+        ensure!(
+            status == 429,
+            "room {} from {address} was not refused: {status} {body}",
+            budget + 1
+        );
+    }
+    drop(server);
+    Ok(())
+}

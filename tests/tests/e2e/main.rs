@@ -97,6 +97,7 @@ fn main() -> ExitCode {
         "a_rejoin_does_not_refill_the_flood_bucket",
         "both_idle_players_of_a_duel_forfeit_in_turn",
         "a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header",
+        "many_addresses_together_create_no_more_rooms_than_the_shard_allows",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -310,6 +311,12 @@ fn main() -> ExitCode {
             &base,
             coordinator::a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header,
         ),
+        trial(names[48], &base, {
+            let secret = secret.clone();
+            move |_| {
+                limits::many_addresses_together_create_no_more_rooms_than_the_shard_allows(secret)
+            }
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
