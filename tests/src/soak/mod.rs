@@ -119,7 +119,14 @@ pub async fn run(config: &SoakConfig) -> Result<SoakReport> {
     let _ = stop_faults.send(true);
     injector.await.context("the fault injector")?;
 
-    let checks = checks::run(&stage, &load, config.turn_ms).await?;
+    // A check that cannot finish is a problem in the report, which is
+    // written all the same.
+    let checks = checks::run(&stage, &load, config.turn_ms)
+        .await
+        .unwrap_or_else(|err| report::Checks {
+            failed: Some(format!("{err:#}")),
+            ..report::Checks::default()
+        });
     let injected = stage.injected();
     Ok(SoakReport {
         setup: report::Setup {

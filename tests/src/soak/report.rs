@@ -54,6 +54,11 @@ pub struct KindCount {
 pub struct Checks {
     /// Rooms whose log was read.
     pub rooms_checked: u64,
+    /// Rooms the bots were matched into that closed unplayed and deleted
+    /// themselves (their bots' joins died in a restart): their moves, if a
+    /// bot saw any, count as lost.
+    #[serde(default)]
+    pub rooms_gone: u64,
     /// Moves the bots saw resolved, each checked against its room's log.
     pub moves_checked: u64,
     /// Moves a bot saw resolved that its room's log lacks.
@@ -75,6 +80,10 @@ pub struct Checks {
     pub results_missing: u64,
     /// Lines of the server's log where the Worker panicked.
     pub panics: u64,
+    /// Why the checks could not finish, if they could not (the report is
+    /// written anyway, and this is a problem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// A whole soak.
@@ -179,6 +188,9 @@ impl SoakReport {
             c.panics > 0,
             format!("the Worker panicked {} times", c.panics),
         );
+        if let Some(failed) = &c.failed {
+            say(true, format!("the checks could not finish: {failed}"));
+        }
         for (kind, count) in &self.by_kind {
             say(
                 count.unexpected > 0,
@@ -218,10 +230,12 @@ impl SoakReport {
     pub fn summary(&self) -> String {
         let c = &self.checks;
         let mut lines = vec![format!(
-            "soak: {} games in {:.0} s, {} bots; moves checked {}, lost {}, doubled {}; stuck rooms {}; results checked {}, doubled {}, missing {}; panics {}",
+            "soak: {} games in {:.0} s, {} bots; {} rooms checked ({} closed unplayed); moves checked {}, lost {}, doubled {}; stuck rooms {}; results checked {}, doubled {}, missing {}; panics {}",
             self.games,
             self.load.wall_seconds,
             self.setup.players,
+            c.rooms_checked,
+            c.rooms_gone,
             c.moves_checked,
             c.moves_lost,
             c.moves_doubled,
