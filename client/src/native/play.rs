@@ -165,9 +165,12 @@ impl Client {
         G::Move: Send,
     {
         let mut session = GameSession::<G>::new();
-        let mut conn = self
-            .join_room(matched, &session.hello(&matched.token))
-            .await?;
+        // The first join rides out a server restart too, as a rejoin does.
+        let hello = session.hello(&matched.token);
+        let mut conn = match style.reconnect_for {
+            Some(limit) => self.rejoin(matched, &hello, limit).await?,
+            None => self.join_room(matched, &hello).await?,
+        };
         let mut bot = Bot::new(style.strategy, style.seed);
         let mut faults = ChaCha8Rng::seed_from_u64(style.seed ^ 0xD809);
         let mut report = GameReport::new(matched);
