@@ -38,6 +38,8 @@ pub struct Connection {
     traffic: Option<Arc<Traffic>>,
     /// The protocol version agreed (until then, the newest).
     version: u16,
+    /// Cut by [`Connection::cut`]: nothing more is read from it.
+    cut: bool,
 }
 
 impl Connection {
@@ -49,6 +51,7 @@ impl Connection {
             timeout: DEFAULT_FRAME_TIMEOUT,
             traffic: None,
             version: volley_shared::protocol::PROTOCOL_VERSION,
+            cut: false,
         })
     }
 
@@ -82,6 +85,7 @@ impl Connection {
             timeout: DEFAULT_FRAME_TIMEOUT,
             traffic: None,
             version: volley_shared::protocol::PROTOCOL_VERSION,
+            cut: false,
         })
     }
 
@@ -176,6 +180,9 @@ impl Connection {
 
     /// The next binary frame's bytes, undecoded (the echo baselines).
     pub async fn recv_raw(&mut self) -> Result<Vec<u8>, ClientError> {
+        if self.cut {
+            return Err(ClientError::Closed("1006 cut by this client".into()));
+        }
         loop {
             let next = tokio::time::timeout(self.timeout, self.ws.next())
                 .await
@@ -213,12 +220,15 @@ impl Connection {
 
     /// Cuts the connection as a network drop would: the TCP stream is shut
     /// down with no WebSocket close frame, so the server sees an abnormal
-    /// closure (1006). For fault injection (the soak's socket drops).
+    /// closure (1006), and nothing more is read from it (the next read is
+    /// a lost connection at once, not a wait for frames a half-closed
+    /// socket may still bring). For fault injection (the soak's drops).
     pub async fn cut(&mut self) {
         use tokio::io::AsyncWriteExt;
         if let MaybeTlsStream::Plain(tcp) = self.ws.get_mut() {
             let _ = tcp.shutdown().await;
         }
+        self.cut = true;
     }
 }
 

@@ -28,7 +28,9 @@ const SOCKETS_PER_ADDRESS: usize = 8;
 /// One kind of hostile client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hostile {
-    /// A ticket socket sending pings as fast as it can: cut off with 4008.
+    /// A ticket socket sending pings as fast as it can: cut off with 4008
+    /// (or 4002 at the first-frame deadline, if the flood's refusals were
+    /// spread out enough for the bucket to refill between them).
     TicketFlood,
     /// A ticket socket sending random bytes: error frames, then closed.
     TicketGarbage,
@@ -92,7 +94,9 @@ impl Hostile {
                         break;
                     }
                 }
-                expect_close(&mut conn, &[close::RATE_LIMITED]).await
+                // Cut off for flooding, or, on a slow server whose bucket
+                // refilled meanwhile, for sending no FindMatch in time.
+                expect_close(&mut conn, &[close::RATE_LIMITED, close::PROTOCOL_VIOLATION]).await
             }
             Hostile::TicketGarbage => {
                 let mut conn = open(&tickets, address, patience).await?;
