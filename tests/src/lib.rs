@@ -394,6 +394,27 @@ pub fn post_text_from(url: &Url, address: Option<&str>) -> Result<(u16, String)>
     Ok((response.status().as_u16(), body))
 }
 
+/// How many moves a room's own log (`/api/rooms/{id}/replay`) holds;
+/// `None` when the room is gone (it closed unplayed and deleted itself).
+pub fn logged_moves(base: &Url, room: &str) -> Result<Option<u64>> {
+    let url = base.join(&format!("/api/rooms/{room}/replay"))?;
+    let (status, body) = get_text(&url)?;
+    if status == 404 {
+        return Ok(None);
+    }
+    if status != 200 {
+        bail!("GET {url}: {status} {body}");
+    }
+    let replay: serde_json::Value = serde_json::from_str(&body)?;
+    let moves = replay["actions"]
+        .as_array()
+        .with_context(|| format!("room {room}: no actions in its replay"))?
+        .iter()
+        .filter(|a| a["action"]["Move"].is_object())
+        .count();
+    Ok(Some(moves as u64))
+}
+
 /// GETs a URL and returns its status code, whatever it is.
 pub fn get_status(url: &Url) -> Result<u16> {
     get_text(url).map(|(status, _)| status)

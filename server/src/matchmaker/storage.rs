@@ -478,6 +478,16 @@ impl Storage {
             .map(|row| from_blob(row?.into_iter().next()))
             .collect()
     }
+
+    /// The first column of every row `query` reads, as text (socket ids,
+    /// player ids).
+    pub(super) fn texts(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<String>> {
+        self.sql
+            .exec(query, bindings)?
+            .raw()
+            .map(|row| Ok(text(row?.into_iter().next()).unwrap_or_default()))
+            .collect()
+    }
 }
 
 /// A private room's join code and how many of its seats are taken.

@@ -39,9 +39,7 @@ pub async fn run(stage: &Stage, load: &LoadReport, turn_ms: u64) -> Result<Check
 /// has no other.
 fn moves(base: &Url, rooms: &BTreeMap<String, u32>, checks: &mut Checks) -> Result<()> {
     for (room, seen) in rooms {
-        let url = base.join(&format!("/api/rooms/{room}/replay"))?;
-        let (status, body) = crate::get_text(&url)?;
-        if status == 404 {
+        let Some(logged) = crate::logged_moves(base, room)? else {
             // A room whose bots never got in (their join died in a
             // restart) closes itself when its seats' reservation ends and
             // deletes its storage: it is right that nothing is there, as
@@ -49,15 +47,7 @@ fn moves(base: &Url, rooms: &BTreeMap<String, u32>, checks: &mut Checks) -> Resu
             checks.rooms_gone += 1;
             checks.moves_lost += u64::from(*seen);
             continue;
-        }
-        anyhow::ensure!(status == 200, "GET {url}: {status} {body}");
-        let replay: serde_json::Value = serde_json::from_str(&body)?;
-        let logged = replay["actions"]
-            .as_array()
-            .with_context(|| format!("room {room}: no actions in its replay"))?
-            .iter()
-            .filter(|a| a["action"]["Move"].is_object())
-            .count() as u64;
+        };
         let seen = u64::from(*seen);
         checks.rooms_checked += 1;
         checks.moves_checked += seen;

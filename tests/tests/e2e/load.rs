@@ -9,21 +9,15 @@ use url::Url;
 use volley_client::bench::idle::idle_wakeups;
 use volley_client::load::{self, LoadConfig, LoadReport, Stop};
 use volley_client::native::Client;
-use volley_tests::get_json;
+use volley_tests::logged_moves;
 
 /// Every move the bots saw resolved is in its room's own log (`/replay`),
 /// and no other.
 pub fn every_resolved_move_is_logged_once(base: &Url, report: &LoadReport) -> Result<()> {
     for (room, moves) in &report.rooms {
-        let replay = get_json(&base.join(&format!("/api/rooms/{room}/replay"))?)?;
-        let logged = replay["actions"]
-            .as_array()
-            .context("no actions")?
-            .iter()
-            .filter(|a| a["action"]["Move"].is_object())
-            .count();
+        let logged = logged_moves(base, room)?.with_context(|| format!("room {room} is gone"))?;
         ensure!(
-            logged == *moves as usize,
+            logged == u64::from(*moves),
             "room {room}: the bots saw {moves} moves resolved, the room logged {logged}"
         );
     }

@@ -124,7 +124,7 @@ impl Matchmaker {
         .flatten()
         .min();
         if let Some(next) = next {
-            self.ring_by(&storage, next).await?;
+            self.ring_by(&storage, now, next).await?;
         }
         for (found, players) in seated {
             if let Err(err) = self.seat_match(&storage, &found, &players).await {
@@ -175,10 +175,9 @@ impl Matchmaker {
         Ok(None)
     }
 
-    /// Makes the alarm ring by `at` (it only ever moves earlier:
-    /// [`crate::alarm`]).
-    pub(super) async fn ring_by(&self, storage: &Storage, at: u64) -> Result<()> {
-        let now = now_ms();
+    /// Makes the alarm ring by `at`, as seen at `now` (it only ever moves
+    /// earlier: [`crate::alarm`]).
+    pub(super) async fn ring_by(&self, storage: &Storage, now: u64, at: u64) -> Result<()> {
         if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), storage.alarm_ms()?) {
             storage.note_alarm_ms(Some(at))?;
             let offset = Duration::from_millis(at.saturating_sub(now));

@@ -232,10 +232,11 @@ impl Matchmaker {
             },
         )?;
         // Silent until the deadline: the alarm closes it.
-        let due = now_ms().saturating_add(limits.hello_ms);
+        let now = now_ms();
+        let due = now.saturating_add(limits.hello_ms);
         let storage = self.storage()?;
         storage.add_pending(&id, due)?;
-        self.ring_by(&storage, due).await?;
+        self.ring_by(&storage, now, due).await?;
         Ok(crate::guest::websocket_response(req, pair.client)?)
     }
 

@@ -8,7 +8,7 @@
 
 use super::Storage;
 use crate::error::Result;
-use crate::sql::{integer, text, unsigned};
+use crate::sql::{integer, unsigned};
 use volley_shared::PlayerId;
 
 /// The table and its indexes; part of the shard's schema.
@@ -34,14 +34,10 @@ impl Storage {
 
     /// The ids of the sockets that hold `ticket`.
     pub fn member_sockets(&self, ticket: u64) -> Result<Vec<String>> {
-        self.sql
-            .exec(
-                "SELECT socket FROM members WHERE ticket = ?",
-                vec![integer(ticket)?],
-            )?
-            .raw()
-            .map(|row| Ok(text(row?.into_iter().next()).unwrap_or_default()))
-            .collect()
+        self.texts(
+            "SELECT socket FROM members WHERE ticket = ?",
+            vec![integer(ticket)?],
+        )
     }
 
     /// The ticket `player` is in (queued, or in a forming party), if any.

@@ -6,7 +6,7 @@
 
 use super::Storage;
 use crate::error::Result;
-use crate::sql::{integer, text, unsigned};
+use crate::sql::{integer, unsigned};
 
 /// The table and its index; part of the shard's schema.
 pub(super) const PENDING_TABLE: &str = "
@@ -31,15 +31,10 @@ impl Storage {
     /// Takes (reads and deletes) the sockets whose time was up at `now`, at
     /// most a batch of them.
     pub fn take_due_pending(&self, now: u64) -> Result<Vec<String>> {
-        let due: Vec<String> = self
-            .sql
-            .exec(
-                "SELECT socket FROM pending WHERE due_ms <= ? ORDER BY due_ms LIMIT ?",
-                vec![integer(now)?, integer(SWEEP_BATCH)?],
-            )?
-            .raw()
-            .map(|row| Ok(text(row?.into_iter().next()).unwrap_or_default()))
-            .collect::<Result<_>>()?;
+        let due = self.texts(
+            "SELECT socket FROM pending WHERE due_ms <= ? ORDER BY due_ms LIMIT ?",
+            vec![integer(now)?, integer(SWEEP_BATCH)?],
+        )?;
         for socket in &due {
             self.sql.exec(
                 "DELETE FROM pending WHERE socket = ?",

@@ -10,7 +10,7 @@
 
 use super::Storage;
 use crate::error::Result;
-use crate::sql::{integer, text};
+use crate::sql::integer;
 
 /// The table and its index; part of the shard's schema.
 pub(super) const SEEN_TABLE: &str = "
@@ -34,15 +34,10 @@ impl Storage {
 
     /// Forgets a few players last seen before `cutoff_ms`; returns how many.
     pub(super) fn forget_players_unseen_since(&self, cutoff_ms: u64) -> Result<usize> {
-        let gone: Vec<String> = self
-            .sql
-            .exec(
-                "SELECT player FROM players_seen WHERE last_ms < ? ORDER BY last_ms LIMIT ?",
-                vec![integer(cutoff_ms)?, integer(FORGET_BATCH)?],
-            )?
-            .raw()
-            .map(|row| Ok(text(row?.into_iter().next()).unwrap_or_default()))
-            .collect::<Result<_>>()?;
+        let gone = self.texts(
+            "SELECT player FROM players_seen WHERE last_ms < ? ORDER BY last_ms LIMIT ?",
+            vec![integer(cutoff_ms)?, integer(FORGET_BATCH)?],
+        )?;
         for player in &gone {
             for table in ["players", "player_matches", "players_seen"] {
                 self.sql.exec(
