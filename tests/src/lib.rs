@@ -28,6 +28,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use url::Url;
+use volley_shared::replay::{Action, Replay};
+use volley_shared::{Game, Seat};
 
 /// How long `wrangler dev` may take to answer its first request.
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
@@ -413,6 +415,32 @@ pub fn logged_moves(base: &Url, room: &str) -> Result<Option<u64>> {
         .filter(|a| a["action"]["Move"].is_object())
         .count();
     Ok(Some(moves as u64))
+}
+
+/// The moves in a room's own log (`/api/rooms/{id}/replay`) of game `G`,
+/// by seat, each as JSON the way the load tool's bots record what they
+/// send; `None` when the room is gone.
+pub fn logged_move_list<G: Game>(base: &Url, room: &str) -> Result<Option<Vec<(Seat, String)>>> {
+    let url = base.join(&format!("/api/rooms/{room}/replay"))?;
+    let (status, body) = get_text(&url)?;
+    if status == 404 {
+        return Ok(None);
+    }
+    if status != 200 {
+        bail!("GET {url}: {status} {body}");
+    }
+    let replay: Replay<G> =
+        serde_json::from_str(&body).with_context(|| format!("room {room}: its replay"))?;
+    replay
+        .actions
+        .into_iter()
+        .filter_map(|logged| match logged.action {
+            Action::Move { seat, mv } => Some((seat, mv)),
+            _ => None,
+        })
+        .map(|(seat, mv)| Ok((seat, serde_json::to_string(&mv)?)))
+        .collect::<Result<_>>()
+        .map(Some)
 }
 
 /// GETs a URL and returns its status code, whatever it is.

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
-use volley_shared::RoomId;
+use volley_shared::{RoomId, Seat};
 
 /// How many error messages a report keeps as examples (besides the first
 /// of each kind).
@@ -37,6 +37,8 @@ pub struct RoomTally {
     pub players_finished: u32,
     /// Moves the room resolved, summed over its players.
     pub moves: u32,
+    /// Every move its players sent, by seat, as JSON.
+    pub sent: Vec<(Seat, String)>,
 }
 
 /// Everything recorded in one second of the run.
@@ -77,6 +79,8 @@ pub struct Tallies {
     pub cuts: u64,
     /// Moves sent on a connection that was then lost, never resolved.
     pub lost_with_connection: u64,
+    /// Moves whose fate a rejoin's fresh welcome hid.
+    pub hidden_by_welcome: u64,
     /// Games each guest saw to the end, by player id.
     pub players: BTreeMap<String, u32>,
     /// Games by room.
@@ -169,6 +173,7 @@ impl Recorder {
             t.reconnects += u64::from(report.reconnects);
             t.cuts += u64::from(report.cuts);
             t.lost_with_connection += u64::from(report.lost_with_connection);
+            t.hidden_by_welcome += u64::from(report.hidden_by_welcome);
             if let Some(player) = player {
                 *t.players.entry(player.to_string()).or_default() += 1;
             }
@@ -183,6 +188,8 @@ impl Recorder {
             let room = t.rooms.entry(report.room.0.clone()).or_default();
             room.players_finished += 1;
             room.moves += report.moves.len() as u32;
+            room.sent
+                .extend(report.sent.iter().map(|mv| (report.seat, mv.clone())));
         });
         // A game with a problem is an error too, even if no frame failed.
         if report.unresolved > 0 {

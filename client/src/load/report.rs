@@ -9,6 +9,7 @@ use crate::native::TrafficCount;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use volley_shared::Seat;
 
 /// A load run's report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,6 +47,11 @@ pub struct LoadReport {
     /// Moves resolved per room (summed over its players), for checking
     /// against the rooms' own logs.
     pub rooms: BTreeMap<String, u32>,
+    /// Every move sent in each room, by seat, as JSON, for checking that
+    /// a room's log holds nothing its players did not send, and nothing
+    /// twice. Kept out of the JSON report (a long run sends many).
+    #[serde(skip)]
+    pub sent: BTreeMap<String, Vec<(Seat, String)>>,
     /// Games each guest saw to the end, by player id (with
     /// [`super::LoadConfig::guests`]), for checking against the players'
     /// game counts.
@@ -110,6 +116,11 @@ pub struct Moves {
     /// never resolved (lost in transit; fired again if the turn allowed).
     #[serde(default)]
     pub lost_with_connection: u64,
+    /// Shots in flight when a rejoin got a fresh welcome in which their
+    /// turn had ended: resolved or timed out, the bot cannot tell which
+    /// (the soak asks the room's log).
+    #[serde(default)]
+    pub hidden_by_welcome: u64,
     /// Aim updates sent.
     pub aims: u64,
     /// Bots' own turns that timed out.
@@ -215,6 +226,7 @@ pub(super) fn build(
             resolved: t.resolved,
             unresolved: t.unresolved,
             lost_with_connection: t.lost_with_connection,
+            hidden_by_welcome: t.hidden_by_welcome,
             aims: t.aims,
             own_timeouts: t.own_timeouts,
         },
@@ -246,8 +258,13 @@ pub(super) fn build(
             .collect(),
         rooms: t
             .rooms
+            .iter()
+            .map(|(room, tally)| (room.clone(), tally.moves))
+            .collect(),
+        sent: t
+            .rooms
             .into_iter()
-            .map(|(room, tally)| (room, tally.moves))
+            .map(|(room, tally)| (room, tally.sent))
             .collect(),
         players: t.players,
     }
@@ -271,11 +288,12 @@ impl LoadReport {
             resolved,
             unresolved,
             lost_with_connection,
+            hidden_by_welcome,
             ..
         } = self.moves;
-        if resolved + unresolved + lost_with_connection != sent {
+        if resolved + unresolved + lost_with_connection + hidden_by_welcome != sent {
             problems.push(format!(
-                "{sent} moves sent but {resolved} resolved, {unresolved} unresolved and {lost_with_connection} lost with a connection"
+                "{sent} moves sent but {resolved} resolved, {unresolved} unresolved, {lost_with_connection} lost with a connection and {hidden_by_welcome} hidden by a welcome"
             ));
         }
         if self.games.rooms_incomplete > 0 {

@@ -89,6 +89,16 @@ pub struct GameReport {
     /// resolved (the events replayed on rejoining showed it): lost in
     /// transit, and made again if the turn was still the bot's.
     pub lost_with_connection: u32,
+    /// Moves in flight when a rejoin was answered with a fresh welcome
+    /// (the room sends the whole state instead of the missed events when
+    /// that is shorter) in which their turn had ended: resolved, or their
+    /// turn ran out; the bot cannot tell which. [`GameReport::sent`] lets
+    /// a check ask the room's log.
+    pub hidden_by_welcome: u32,
+    /// Every move this player sent, in order, as JSON: whatever the bot
+    /// could see of their fate, the room's log must hold each at most
+    /// once, and nothing else from this seat.
+    pub sent: Vec<String>,
     /// Turns that timed out (anyone's).
     pub timeouts: u32,
     /// This player's turns that timed out.
@@ -124,6 +134,8 @@ impl GameReport {
             moves: Vec::new(),
             unresolved: 0,
             lost_with_connection: 0,
+            hidden_by_welcome: 0,
+            sent: Vec::new(),
             timeouts: 0,
             own_timeouts: 0,
             refusals: 0,
@@ -246,7 +258,12 @@ impl Client {
                         return Ok(report);
                     }
                     Update::Refused { .. } => report.refusals += 1,
-                    Update::Welcomed | Update::Resumed | Update::Live { .. } | Update::Nothing => {}
+                    Update::Welcomed => {
+                        if let Some(left) = in_flight.take() {
+                            left.welcomed(&session, &mut report);
+                        }
+                    }
+                    Update::Resumed | Update::Live { .. } | Update::Nothing => {}
                 }
             }
             if thinking.is_none() && session.my_turn() {
@@ -288,9 +305,14 @@ impl Client {
                 {
                     return Err(err);
                 }
+                let as_json = serde_json::to_string(&plan.mv).map_err(|e| {
+                    ClientError::Bot(format!("a move that does not serialise: {e}"))
+                })?;
+                report.sent.push(as_json);
                 let sent = InFlight {
                     sent: Instant::now(),
                     crossed_a_drop: false,
+                    turn: plan.turn,
                 };
                 if let Some(before) = in_flight.replace(sent) {
                     before.count_unresolved(&mut report);
@@ -353,6 +375,8 @@ struct InFlight {
     sent: Instant,
     /// The connection it went on was lost before it was resolved.
     crossed_a_drop: bool,
+    /// The turn it was made on.
+    turn: u32,
 }
 
 impl InFlight {
@@ -363,6 +387,18 @@ impl InFlight {
             report.lost_with_connection += 1;
         } else {
             report.unresolved += 1;
+        }
+    }
+
+    /// Counts a move in flight when a rejoin brought a fresh welcome: if
+    /// its turn is still on and still this seat's, it never arrived;
+    /// otherwise the welcome hid whether it was resolved.
+    fn welcomed<G: ClientGame>(&self, session: &GameSession<G>, report: &mut GameReport) {
+        let turn = session.state().map(Game::turn);
+        if session.my_turn() && turn == Some(self.turn) {
+            self.count_unresolved(report);
+        } else {
+            report.hidden_by_welcome += 1;
         }
     }
 }
@@ -429,6 +465,55 @@ pub async fn play(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use volley_shared::Role;
+    use volley_shared::artillery::{Aim, ArtilleryConfig, Fire, Weapon};
+    use volley_shared::protocol::RoomServerFrame;
+
+    #[test]
+    fn a_move_in_flight_across_a_fresh_welcome_is_lost_or_hidden_by_its_turn() {
+        let mut game = Artillery::new(&ArtilleryConfig::default(), 21, 2).unwrap();
+        game.begin();
+        let me = game.to_move().unwrap();
+        let mut session = GameSession::<Artillery>::new();
+        let welcome = |game: &Artillery, seq| RoomServerFrame::Welcome {
+            role: Role::Player(me),
+            seq,
+            names: vec!["ann".into(), "bob".into()],
+            waiting: false,
+            view: game.clone(),
+            deadline_ms: None,
+        };
+        let in_flight = InFlight {
+            sent: Instant::now(),
+            crossed_a_drop: true,
+            turn: game.turn(),
+        };
+        let mut report = GameReport::empty(RoomId("r".into()), me);
+
+        // Still this seat's turn, the same turn: the move never arrived.
+        session.on_frame(welcome(&game, 1)).unwrap();
+        in_flight.welcomed(&session, &mut report);
+        assert_eq!(
+            (report.lost_with_connection, report.hidden_by_welcome),
+            (1, 0)
+        );
+
+        // The turn is over: resolved or timed out, the welcome does not say.
+        let fire = Fire {
+            aim: Aim {
+                angle_deg: 60,
+                power: 50,
+            },
+            weapon: Weapon::Heavy,
+        };
+        game.play(me, &fire).unwrap();
+        session.on_frame(welcome(&game, 2)).unwrap();
+        in_flight.welcomed(&session, &mut report);
+        assert_eq!(
+            (report.lost_with_connection, report.hidden_by_welcome),
+            (1, 1)
+        );
+    }
 
     #[tokio::test]
     async fn thinking_paces_its_live_updates_and_its_move() {

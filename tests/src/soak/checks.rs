@@ -6,11 +6,13 @@
 use super::report::Checks;
 use super::stage::Stage;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 use url::Url;
 use volley_client::load::LoadReport;
+use volley_shared::Seat;
 use volley_shared::api::{PlayerModes, RoomInfo, ShardStats};
+use volley_shared::artillery::Artillery;
 
 /// How long results may take to be applied after the run (a room's report
 /// to its coordinator is retried by its alarm with a growing pause).
@@ -26,7 +28,7 @@ pub async fn run(stage: &Stage, load: &LoadReport, turn_ms: u64) -> Result<Check
             panics,
             ..Checks::default()
         };
-        moves(&base, &load.rooms, &mut checks)?;
+        moves(&base, &load, &mut checks)?;
         rooms(&base, &load.rooms, turn_ms, &mut checks)?;
         results(&base, &load.players, &mut checks)?;
         Ok(checks)
@@ -35,11 +37,13 @@ pub async fn run(stage: &Stage, load: &LoadReport, turn_ms: u64) -> Result<Check
     .context("the checks' task")?
 }
 
-/// Every move a room's bots saw resolved is in its log once, and the log
-/// has no other.
-fn moves(base: &Url, rooms: &BTreeMap<String, u32>, checks: &mut Checks) -> Result<()> {
-    for (room, seen) in rooms {
-        let Some(logged) = crate::logged_moves(base, room)? else {
+/// Every move a room's bots saw resolved is in its log, and the log holds
+/// nothing its players did not send, nor anything more often than they
+/// sent it (a move applied twice).
+fn moves(base: &Url, load: &LoadReport, checks: &mut Checks) -> Result<()> {
+    let nothing_sent = Vec::new();
+    for (room, seen) in &load.rooms {
+        let Some(logged) = crate::logged_move_list::<Artillery>(base, room)? else {
             // A room whose bots never got in (their join died in a
             // restart) closes itself when its seats' reservation ends and
             // deletes its storage: it is right that nothing is there, as
@@ -51,10 +55,28 @@ fn moves(base: &Url, rooms: &BTreeMap<String, u32>, checks: &mut Checks) -> Resu
         let seen = u64::from(*seen);
         checks.rooms_checked += 1;
         checks.moves_checked += seen;
-        checks.moves_lost += seen.saturating_sub(logged);
-        checks.moves_doubled += logged.saturating_sub(seen);
+        checks.moves_logged += logged.len() as u64;
+        checks.moves_lost += seen.saturating_sub(logged.len() as u64);
+        checks.moves_doubled += unsent(&logged, load.sent.get(room).unwrap_or(&nothing_sent));
     }
     Ok(())
+}
+
+/// How many of a room's `logged` moves its players did not `sent`: each
+/// move sent accounts for one logged move at most.
+fn unsent(logged: &[(Seat, String)], sent: &[(Seat, String)]) -> u64 {
+    let mut unused: HashMap<(Seat, &str), u64> = HashMap::new();
+    for (seat, mv) in sent {
+        *unused.entry((*seat, mv.as_str())).or_default() += 1;
+    }
+    let mut unsent = 0;
+    for (seat, mv) in logged {
+        match unused.get_mut(&(*seat, mv.as_str())) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => unsent += 1,
+        }
+    }
+    unsent
 }
 
 /// No room is stuck: every room the bots played, and the shard's latest
@@ -129,4 +151,31 @@ fn results(base: &Url, players: &BTreeMap<String, u32>, checks: &mut Checks) -> 
         checks.results_missing += seen.saturating_sub(counted);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moves(list: &[(u8, &str)]) -> Vec<(Seat, String)> {
+        list.iter()
+            .map(|(s, m)| (Seat(*s), (*m).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_log_of_moves_sent_once_each_has_none_unsent() {
+        let sent = moves(&[(0, "a"), (1, "b"), (0, "c"), (0, "a")]);
+        assert_eq!(unsent(&moves(&[(0, "a"), (1, "b"), (0, "a")]), &sent), 0);
+        // Sent but not logged (lost in transit, refused) is not unsent.
+        assert_eq!(unsent(&[], &sent), 0);
+    }
+
+    #[test]
+    fn a_move_logged_more_often_than_sent_or_by_another_seat_is_unsent() {
+        let sent = moves(&[(0, "a"), (1, "b")]);
+        assert_eq!(unsent(&moves(&[(0, "a"), (0, "a"), (1, "b")]), &sent), 1);
+        assert_eq!(unsent(&moves(&[(1, "a"), (1, "b")]), &sent), 1);
+        assert_eq!(unsent(&moves(&[(0, "z")]), &sent), 1);
+    }
 }

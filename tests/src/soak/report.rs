@@ -61,9 +61,15 @@ pub struct Checks {
     pub rooms_gone: u64,
     /// Moves the bots saw resolved, each checked against its room's log.
     pub moves_checked: u64,
+    /// Moves in the rooms' logs, each matched to a move one of the room's
+    /// bots sent (more than the bots saw resolved: a rejoin's fresh
+    /// welcome can hide a move's resolution from its bot).
+    #[serde(default)]
+    pub moves_logged: u64,
     /// Moves a bot saw resolved that its room's log lacks.
     pub moves_lost: u64,
-    /// Moves in a room's log beyond those its players saw resolved.
+    /// Moves in a room's log that its players never sent, or logged more
+    /// often than they sent them (a move applied twice).
     pub moves_doubled: u64,
     /// Rooms neither finished nor moving on (their sequence number did
     /// not advance for two turn lengths).
@@ -230,13 +236,14 @@ impl SoakReport {
     pub fn summary(&self) -> String {
         let c = &self.checks;
         let mut lines = vec![format!(
-            "soak: {} games in {:.0} s, {} bots; {} rooms checked ({} closed unplayed); moves checked {}, lost {}, doubled {}; stuck rooms {}; results checked {}, doubled {}, missing {}; panics {}",
+            "soak: {} games in {:.0} s, {} bots; {} rooms checked ({} closed unplayed); moves checked {} ({} logged), lost {}, doubled {}; stuck rooms {}; results checked {}, doubled {}, missing {}; panics {}",
             self.games,
             self.load.wall_seconds,
             self.setup.players,
             c.rooms_checked,
             c.rooms_gone,
             c.moves_checked,
+            c.moves_logged,
             c.moves_lost,
             c.moves_doubled,
             c.stuck_rooms.len(),
@@ -252,8 +259,11 @@ impl SoakReport {
             ));
         }
         lines.push(format!(
-            "  bots: {} reconnections, {} moves lost in transit with a connection, errors {:?}",
-            self.load.games.reconnects, self.load.moves.lost_with_connection, self.load.errors
+            "  bots: {} reconnections, {} moves lost in transit with a connection, {} hidden by a welcome, errors {:?}",
+            self.load.games.reconnects,
+            self.load.moves.lost_with_connection,
+            self.load.moves.hidden_by_welcome,
+            self.load.errors
         ));
         let problems = self.problems();
         if problems.is_empty() {
