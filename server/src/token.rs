@@ -53,6 +53,13 @@ pub const MIN_SECRET_LEN: usize = 16;
 #[derive(Clone)]
 pub struct JoinKey(HmacSha256);
 
+/// Shows no part of the key.
+impl std::fmt::Debug for JoinKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JoinKey(..)")
+    }
+}
+
 impl JoinKey {
     /// Makes a key from the secret's text.
     pub fn new(secret: &str) -> Result<JoinKey, WeakSecret> {

@@ -11,6 +11,7 @@
 use crate::internal::SeatSetup;
 use skillratings::Outcomes;
 use skillratings::elo::{EloConfig, EloRating, elo};
+use volley_shared::{Outcome, PlayerId};
 
 /// How much one duel can move a rating.
 pub const K: f64 = 32.0;
@@ -44,6 +45,65 @@ pub fn who_is_rated(seats: &[SeatSetup], from_tickets: usize) -> Counted {
     }
     let rated = people.len() >= 2 && !doubled && from_tickets >= 2;
     Counted { people, rated }
+}
+
+/// One person's line after a game.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settled {
+    /// Who.
+    pub player: PlayerId,
+    /// The name they played under.
+    pub name: String,
+    /// `"win"`, `"loss"` or `"draw"`, as match history says it.
+    pub result: &'static str,
+    /// Their rating after the game (as before, when it was not rated).
+    pub rating: f64,
+}
+
+/// Each person's line after a game with `seats` made from `from_tickets`
+/// tickets that ended in `outcome`, their ratings before read with
+/// `rating_of` ([`who_is_rated`] says whose counts and whether ratings
+/// change). When a bot won, no person did: the people drew among
+/// themselves.
+pub fn settle<E>(
+    seats: &[SeatSetup],
+    from_tickets: usize,
+    outcome: Outcome,
+    mut rating_of: impl FnMut(PlayerId) -> Result<f64, E>,
+) -> Result<Vec<Settled>, E> {
+    let counted = who_is_rated(seats, from_tickets);
+    let people: Vec<(usize, &SeatSetup)> = counted
+        .people
+        .iter()
+        .filter_map(|&i| Some((i, seats.get(i)?)))
+        .collect();
+    let before = people
+        .iter()
+        .map(|(_, seat)| rating_of(seat.player))
+        .collect::<Result<Vec<f64>, E>>()?;
+    let winner = match outcome {
+        Outcome::Winner(seat) => people.iter().position(|(i, _)| *i == seat.index()),
+        Outcome::Draw => None,
+    };
+    let after = if counted.rated {
+        rate(&before, winner)
+    } else {
+        before
+    };
+    Ok(people
+        .iter()
+        .zip(after)
+        .map(|((index, seat), rating)| Settled {
+            player: seat.player,
+            name: seat.name.clone(),
+            result: match outcome {
+                Outcome::Winner(w) if w.index() == *index => "win",
+                Outcome::Winner(_) => "loss",
+                Outcome::Draw => "draw",
+            },
+            rating,
+        })
+        .collect())
 }
 
 /// The new ratings of `ratings` (in seat order) after a game that `winner`
@@ -87,7 +147,49 @@ pub fn rate(ratings: &[f64], winner: Option<usize>) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use volley_shared::PlayerId;
+    use std::convert::Infallible;
+    use volley_shared::Seat;
+
+    #[test]
+    fn settling_rates_the_people_and_says_who_won() {
+        let seats = [seat(1, false), seat(2, true), seat(3, false)];
+        let at_1500 = |_| Ok::<_, Infallible>(1500.0);
+        let Ok(lines) = settle(&seats, 2, Outcome::Winner(Seat(2)), at_1500);
+        let lines: Vec<(u64, &str, f64)> = lines
+            .iter()
+            .map(|l| (l.player.0, l.result, l.rating))
+            .collect();
+        assert_eq!(lines, [(1, "loss", 1484.0), (3, "win", 1516.0)]);
+
+        // A bot won: the people drew, and equal ratings stay equal.
+        let Ok(lines) = settle(&seats, 2, Outcome::Winner(Seat(1)), at_1500);
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| (l.result, l.rating))
+                .collect::<Vec<_>>(),
+            [("loss", 1500.0), ("loss", 1500.0)]
+        );
+    }
+
+    #[test]
+    fn settling_an_unrated_game_keeps_ratings_and_passes_errors_on() {
+        let seats = [seat(1, false), seat(3, false)];
+        let Ok(lines) = settle(&seats, 1, Outcome::Draw, |p| {
+            Ok::<_, Infallible>(p.0 as f64)
+        });
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| (l.result, l.rating))
+                .collect::<Vec<_>>(),
+            [("draw", 1.0), ("draw", 3.0)]
+        );
+        assert_eq!(
+            settle(&seats, 2, Outcome::Draw, |_| Err("no table")),
+            Err("no table")
+        );
+    }
 
     fn seat(player: u64, bot: bool) -> SeatSetup {
         SeatSetup {

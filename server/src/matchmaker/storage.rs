@@ -34,11 +34,10 @@ use super::ratings;
 use crate::alarm;
 use crate::error::Result;
 use crate::internal::GameResult;
-use crate::internal::SeatSetup;
 use crate::sql::{blob, from_blob, integer, real, text, unsigned};
 use serde::{Deserialize, Serialize};
 use volley_shared::api::{PlayedMatch, PlayerRecord};
-use volley_shared::{Outcome, PlayerId, RoomId};
+use volley_shared::{PlayerId, RoomId};
 use worker::{SqlStorage, SqlStorageValue};
 
 const SCHEMA: &str = "
@@ -311,37 +310,18 @@ impl Storage {
             "INSERT INTO results (room_id, at_ms, record) VALUES (?, ?, ?)",
             vec![room.into(), integer(result.at_ms)?, blob(result)?],
         )?;
-        let counted = ratings::who_is_rated(&result.seats, self.match_tickets(room)?);
-        let humans: Vec<(usize, &SeatSetup)> = counted
-            .people
-            .iter()
-            .filter_map(|&i| Some((i, result.seats.get(i)?)))
-            .collect();
-        let before: Vec<f64> = humans
-            .iter()
-            .map(|(_, s)| self.rating(s.player))
-            .collect::<Result<_>>()?;
-        // When a bot won, no human did: the humans drew among themselves.
-        let winner = match result.outcome {
-            Outcome::Winner(seat) => humans.iter().position(|(i, _)| *i == seat.index()),
-            Outcome::Draw => None,
-        };
-        let after = if counted.rated {
-            ratings::rate(&before, winner)
-        } else {
-            before.clone()
-        };
-        for ((index, seat), rating) in humans.iter().zip(after) {
-            let outcome = match result.outcome {
-                Outcome::Winner(w) if w.index() == *index => "win",
-                Outcome::Winner(_) => "loss",
-                Outcome::Draw => "draw",
-            };
-            let key = seat.player.to_string();
+        let settled = ratings::settle(
+            &result.seats,
+            self.match_tickets(room)?,
+            result.outcome,
+            |player| self.rating(player),
+        )?;
+        for line in settled {
+            let key = line.player.to_string();
             self.sql.exec(
                 "INSERT INTO players (player, name, rating, games) VALUES (?, ?, ?, 1) \
                  ON CONFLICT(player) DO UPDATE SET name = excluded.name, rating = excluded.rating, games = games + 1",
-                vec![key.as_str().into(), seat.name.as_str().into(), rating.into()],
+                vec![key.as_str().into(), line.name.as_str().into(), line.rating.into()],
             )?;
             self.sql.exec(
                 "INSERT INTO player_matches (player, room_id, at_ms, result, rating_after) VALUES (?, ?, ?, ?, ?)",
@@ -349,8 +329,8 @@ impl Storage {
                     key.as_str().into(),
                     room.into(),
                     integer(result.at_ms)?,
-                    outcome.into(),
-                    rating.into(),
+                    line.result.into(),
+                    line.rating.into(),
                 ],
             )?;
             self.sql.exec(

@@ -60,6 +60,18 @@ pub fn encode_error(code: ErrorCode, message: &str, version: u16) -> Result<Vec<
     encode_for(&frame, version)
 }
 
+/// What brings a client up to date ([`crate::room::effects::Effect::CatchUp`]):
+/// `resumed` and then the `missed` events, or the `welcome` snapshot
+/// alone when that is shorter.
+pub fn catch_up(resumed: Vec<u8>, missed: Vec<Vec<u8>>, welcome: Vec<u8>) -> Vec<Vec<u8>> {
+    let missed_bytes: usize = missed.iter().map(Vec::len).sum();
+    if resumed.len() + missed_bytes < welcome.len() {
+        std::iter::once(resumed).chain(missed).collect()
+    } else {
+        vec![welcome]
+    }
+}
+
 /// Logged event frames for a socket speaking `version`.
 ///
 /// A logged event is a frame in the protocol version its stored format
@@ -106,6 +118,17 @@ mod tests {
     use super::*;
     use volley_shared::connect_four::{ConnectFour, Event};
     use volley_shared::{Outcome, Seat};
+
+    #[test]
+    fn a_catch_up_sends_the_missed_events_unless_the_welcome_is_shorter() {
+        let (resumed, missed, welcome) = (vec![1; 4], vec![vec![2; 3], vec![3; 3]], vec![9; 11]);
+        assert_eq!(
+            catch_up(resumed.clone(), missed.clone(), welcome.clone()),
+            [vec![1; 4], vec![2; 3], vec![3; 3]]
+        );
+        // As long as the welcome: the welcome, one frame instead of three.
+        assert_eq!(catch_up(resumed, missed, vec![9; 10]), [vec![9; 10]]);
+    }
 
     fn dropped(seq: u64) -> RoomServerFrame<ConnectFour> {
         RoomServerFrame::Event {

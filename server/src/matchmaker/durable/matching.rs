@@ -10,6 +10,7 @@ use crate::http::now_ms;
 use crate::internal::{AnySetup, BUILD_HEADER, InitRoom, SeatSetup, Terms, UNKNOWN_BUILD, link};
 use crate::location::hint_for_match;
 use crate::matchmaker::queue::{Match, MatchRules, Ticket, next_wakeup_ms, take_matches};
+use crate::matchmaker::seating;
 use crate::matchmaker::storage::Storage;
 use crate::settings::JOIN_TOKEN_TTL_MS;
 use crate::token::{Grant, JoinKey};
@@ -212,23 +213,10 @@ impl Matchmaker {
     async fn seat_match(&self, storage: &Storage, found: &Match, players: &[Seated]) -> Result<()> {
         let key = self.settings.key(&self.env)?;
         let hint = hint_for_match(found.tickets.iter().map(|t| t.hint.as_deref()));
-        let mut seats: Vec<SeatSetup> = found
-            .tickets
-            .iter()
-            .flat_map(|t| &t.members)
-            .map(|m| SeatSetup {
-                player: m.player,
-                name: m.name.clone(),
-                bot: false,
-            })
-            .collect();
-        for n in 1..=found.bots {
-            seats.push(SeatSetup {
-                player: PlayerId(random_u64()?),
-                name: format!("bot {n}"),
-                bot: true,
-            });
-        }
+        let bot_ids = (0..found.bots)
+            .map(|_| random_u64().map(PlayerId))
+            .collect::<Result<Vec<_>>>()?;
+        let seats = seating::seats_for(found, bot_ids);
         let reservation_ms = self.settings()?.seat_reservation_ms;
         let (room, build) = self
             .create_room(found.mode, seats.clone(), hint, reservation_ms)

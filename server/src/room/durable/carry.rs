@@ -71,15 +71,12 @@ impl GameRoom {
                 } => {
                     let missed =
                         outbound::logged_events::<G>(storage.events_after(last_seq)?, version)?;
-                    let resumed = outbound::encode_for(&resumed, version)?;
-                    let welcome = outbound::encode_for(&welcome, version)?;
-                    let missed_bytes: usize = missed.iter().map(Vec::len).sum();
-                    if resumed.len() + missed_bytes < welcome.len() {
-                        outbox.push(Outgoing::ToCaller(resumed));
-                        outbox.extend(missed.into_iter().map(Outgoing::ToCaller));
-                    } else {
-                        outbox.push(Outgoing::ToCaller(welcome));
-                    }
+                    let caught_up = outbound::catch_up(
+                        outbound::encode_for(&resumed, version)?,
+                        missed,
+                        outbound::encode_for(&welcome, version)?,
+                    );
+                    outbox.extend(caught_up.into_iter().map(Outgoing::ToCaller));
                 }
                 Effect::Commit(commit) => {
                     // Encoded once: the version 1 bytes are also what
