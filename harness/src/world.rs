@@ -255,7 +255,7 @@ impl<G: SimGame> World<G> {
         match event {
             Event::Queue(player) => {
                 let p = &self.players[player];
-                self.coordinator.queue(p.id, &p.name.clone(), self.now_ms);
+                self.coordinator.queue(p.id, &p.name, self.now_ms);
                 self.at(self.now_ms, Event::Matchmake);
             }
             Event::Matchmake => self.matchmake(),

@@ -396,9 +396,9 @@ pub fn post_text_from(url: &Url, address: Option<&str>) -> Result<(u16, String)>
     Ok((response.status().as_u16(), body))
 }
 
-/// How many moves a room's own log (`/api/rooms/{id}/replay`) holds;
-/// `None` when the room is gone (it closed unplayed and deleted itself).
-pub fn logged_moves(base: &Url, room: &str) -> Result<Option<u64>> {
+/// A room's replay (`/api/rooms/{id}/replay`) read as `T`; `None` when the
+/// room is gone (it closed unplayed and deleted itself).
+fn replay_of<T: serde::de::DeserializeOwned>(base: &Url, room: &str) -> Result<Option<T>> {
     let url = base.join(&format!("/api/rooms/{room}/replay"))?;
     let (status, body) = get_text(&url)?;
     if status == 404 {
@@ -407,7 +407,17 @@ pub fn logged_moves(base: &Url, room: &str) -> Result<Option<u64>> {
     if status != 200 {
         bail!("GET {url}: {status} {body}");
     }
-    let replay: serde_json::Value = serde_json::from_str(&body)?;
+    serde_json::from_str(&body)
+        .map(Some)
+        .with_context(|| format!("room {room}: its replay"))
+}
+
+/// How many moves a room's own log holds, whatever its game; `None` when
+/// the room is gone.
+pub fn logged_moves(base: &Url, room: &str) -> Result<Option<u64>> {
+    let Some(replay) = replay_of::<serde_json::Value>(base, room)? else {
+        return Ok(None);
+    };
     let moves = replay["actions"]
         .as_array()
         .with_context(|| format!("room {room}: no actions in its replay"))?
@@ -417,20 +427,13 @@ pub fn logged_moves(base: &Url, room: &str) -> Result<Option<u64>> {
     Ok(Some(moves as u64))
 }
 
-/// The moves in a room's own log (`/api/rooms/{id}/replay`) of game `G`,
-/// by seat, each as JSON the way the load tool's bots record what they
-/// send; `None` when the room is gone.
+/// The moves in a room's own log of game `G`, by seat, each as JSON the
+/// way the load tool's bots record what they send; `None` when the room
+/// is gone.
 pub fn logged_move_list<G: Game>(base: &Url, room: &str) -> Result<Option<Vec<(Seat, String)>>> {
-    let url = base.join(&format!("/api/rooms/{room}/replay"))?;
-    let (status, body) = get_text(&url)?;
-    if status == 404 {
+    let Some(replay) = replay_of::<Replay<G>>(base, room)? else {
         return Ok(None);
-    }
-    if status != 200 {
-        bail!("GET {url}: {status} {body}");
-    }
-    let replay: Replay<G> =
-        serde_json::from_str(&body).with_context(|| format!("room {room}: its replay"))?;
+    };
     replay
         .actions
         .into_iter()
