@@ -1,6 +1,6 @@
 //! When to move a Durable Object's one alarm, for the room and the
-//! coordinator alike, and the time it was last set, kept in a one-row
-//! `alarm` table.
+//! coordinator alike (pure), and the time it was last set, kept in a
+//! one-row `alarm` table ([`noted`], the objects' storage).
 //!
 //! A room keeps its timers (turn deadline, seat reservation, retention,
 //! bot turn, report retry) in its own table, and the coordinator its next
@@ -15,34 +15,9 @@
 //! That costs one wake-up per turn length while a game is active, instead
 //! of one alarm write per move.
 
-use crate::error::Result;
-use crate::sql::{integer, unsigned};
-use worker::SqlStorage;
+mod noted;
 
-/// The table the last alarm time is noted in; part of each object's schema.
-pub const ALARM_TABLE: &str = "CREATE TABLE IF NOT EXISTS alarm (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL);";
-
-/// When the alarm this object last set rings (or rang); `None` if it
-/// never set one or deleted it.
-pub fn noted_ms(sql: &SqlStorage) -> Result<Option<u64>> {
-    let cursor = sql.exec("SELECT at_ms FROM alarm WHERE id = 1", None)?;
-    match cursor.raw().next() {
-        Some(row) => unsigned(row?.into_iter().next()).map(Some),
-        None => Ok(None),
-    }
-}
-
-/// Notes the time the alarm was set to, or that none is pending.
-pub fn note_ms(sql: &SqlStorage, at_ms: Option<u64>) -> Result<()> {
-    match at_ms {
-        Some(at_ms) => sql.exec(
-            "INSERT OR REPLACE INTO alarm (id, at_ms) VALUES (1, ?)",
-            vec![integer(at_ms)?],
-        )?,
-        None => sql.exec("DELETE FROM alarm", None)?,
-    };
-    Ok(())
-}
+pub use noted::{ALARM_TABLE, note_ms, noted_ms};
 
 /// What to do with the alarm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -59,15 +59,17 @@ impl FloodGuard {
     }
 
     /// The guard of a connection that replaces another for the same seat:
-    /// whichever of the two has fewer tokens at `now_ms` (the other's
-    /// refusals too), so reconnecting never refills a drained bucket.
+    /// the stricter of the two in every respect at `now_ms` (the fewer
+    /// tokens, the more refusals in a row, the later live aim), so
+    /// reconnecting never refills a drained bucket nor resets a count.
     pub fn stricter(mut self, mut other: FloodGuard, now_ms: u64) -> FloodGuard {
         self.refill(now_ms);
         other.refill(now_ms);
-        if other.milli_tokens < self.milli_tokens {
-            other
-        } else {
-            self
+        FloodGuard {
+            milli_tokens: self.milli_tokens.min(other.milli_tokens),
+            refilled_ms: self.refilled_ms.max(other.refilled_ms),
+            refusals: self.refusals.max(other.refusals),
+            last_live_ms: self.last_live_ms.max(other.last_live_ms),
         }
     }
 
@@ -128,6 +130,30 @@ mod tests {
         assert_eq!(passed, 3);
         // Either way round.
         assert_eq!(drained.stricter(fresh, 100), carried);
+    }
+
+    #[test]
+    fn the_stricter_guard_keeps_the_worst_of_each() {
+        // One has spent most of its tokens; the other all of them, was
+        // refused twice, and relayed an aim.
+        let mut spent = FloodGuard::new(0);
+        for _ in 0..BURST - 10 {
+            spent.frame(0);
+        }
+        let mut refused = FloodGuard::new(0);
+        for _ in 0..BURST + 2 {
+            refused.frame(0);
+        }
+        assert!(refused.live(50));
+        let strict = spent.stricter(refused, 50);
+        assert_eq!(strict, refused.stricter(spent, 50), "either way round");
+        // 50 ms refilled a frame and a half: 11.5 frames against 1.5.
+        assert_eq!(strict.milli_tokens, 1_500);
+        assert_eq!(strict.refusals, 2);
+        assert_eq!(strict.last_live_ms, Some(50));
+        assert_eq!(strict.refilled_ms, 50);
+        // A guard read at a later clock keeps that time.
+        assert_eq!(strict.stricter(FloodGuard::new(80), 50).refilled_ms, 80);
     }
 
     #[test]

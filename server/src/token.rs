@@ -202,6 +202,12 @@ fn role_text(role: Role) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_key_shows_nothing_of_its_secret() {
+        let key = JoinKey::new("a secret of enough length").unwrap();
+        assert_eq!(format!("{key:?}"), "JoinKey(..)");
+    }
+
     fn room(c: char) -> RoomId {
         RoomId(c.to_string().repeat(64))
     }

@@ -220,6 +220,62 @@ mod tests {
     }
 
     #[test]
+    fn a_server_frame_may_be_up_to_64_kib_and_an_oversized_one_says_so() {
+        use crate::protocol::{ErrorCode, RoomServerFrame};
+        let long = |n: usize| RoomServerFrame::<ConnectFour>::Error {
+            code: ErrorCode::MalformedFrame,
+            message: "x".repeat(n),
+        };
+        // A welcome carries a whole game: far more than a client frame.
+        let bytes = encode(&long(60_000)).unwrap();
+        assert_eq!(decode_server(&bytes), Ok(long(60_000)));
+        let big = vec![0u8; MAX_SERVER_FRAME_BYTES + 1];
+        let refused = decode_server::<RoomServerFrame<ConnectFour>>(&big);
+        assert_eq!(
+            refused,
+            Err(CodecError::TooLarge {
+                len: MAX_SERVER_FRAME_BYTES + 1,
+                limit: MAX_SERVER_FRAME_BYTES
+            })
+        );
+        assert_eq!(refused.unwrap_err().error_code(), ErrorCode::FrameTooLarge);
+        assert_eq!(
+            CodecError::TrailingBytes(1).error_code(),
+            ErrorCode::MalformedFrame
+        );
+    }
+
+    #[test]
+    fn a_frame_exactly_at_the_limit_is_read() {
+        let value = [7u8; 16];
+        let bytes = encode(&value).unwrap();
+        assert_eq!(bytes.len(), 16);
+        assert_eq!(decode_limited::<[u8; 16], 16>(&bytes), Ok(value));
+        assert!(matches!(
+            decode_limited::<[u8; 16], 15>(&bytes),
+            Err(CodecError::TooLarge { len: 16, limit: 15 })
+        ));
+    }
+
+    #[test]
+    fn an_oversized_opening_offers_no_versions() {
+        use crate::protocol::{Hello, Opening, Versions};
+        let opening = Opening {
+            versions: Versions { min: 1, max: 2 },
+            hello: Hello::Join {
+                token: "t".into(),
+                last_seq: 0,
+            },
+        };
+        let mut bytes = encode_opening(&opening).unwrap();
+        assert_eq!(opening_versions(&bytes), Some(opening.versions));
+        bytes.resize(MAX_CLIENT_FRAME_BYTES, 0);
+        assert_eq!(opening_versions(&bytes), Some(opening.versions));
+        bytes.push(0);
+        assert_eq!(opening_versions(&bytes), None);
+    }
+
+    #[test]
     fn hostile_length_prefix_does_not_allocate() {
         // Hello with a token claiming 2^32 bytes.
         let bytes = [1u8, 1, 252, 0xff, 0xff, 0xff, 0xff];
@@ -292,5 +348,7 @@ mod tests {
         let mut bytes = encode(&Client::Ping { nonce: 1 }).unwrap();
         bytes.push(0);
         assert_eq!(decode_client_v1(&bytes), Err(CodecError::TrailingBytes(1)));
+        bytes.extend([0, 0]);
+        assert_eq!(decode_client_v1(&bytes), Err(CodecError::TrailingBytes(3)));
     }
 }

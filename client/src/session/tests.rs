@@ -34,6 +34,8 @@ fn the_session_follows_a_game_and_stays_in_sync() {
     let mut session = Session::new();
     session.on_frame(welcome(&server, 0, true)).unwrap();
     assert_eq!(session.names(), ["ann", "bob"]);
+    assert_eq!(session.role(), Some(Role::Player(Seat(1))));
+    assert!(session.waiting(), "the room still waits for seats");
     assert!(!session.my_turn());
     let mut seq = 0;
     let mut send = |session: &mut Session, event: ArtilleryEvent| {
@@ -47,6 +49,7 @@ fn the_session_follows_a_game_and_stays_in_sync() {
     for event in server.begin() {
         send(&mut session, event).unwrap();
     }
+    assert!(!session.waiting(), "an event means the game began");
     let fire = Fire {
         aim: Aim {
             angle_deg: 130,
@@ -76,6 +79,31 @@ fn the_session_follows_a_game_and_stays_in_sync() {
         Hello::Join { last_seq: 3, .. }
     ));
     assert_eq!(session.hello("t").versions, SPOKEN);
+}
+
+#[test]
+fn the_end_is_taken_only_at_the_last_event() {
+    let server = new_game();
+    let mut session = Session::new();
+    session.on_frame(welcome(&server, 4, false)).unwrap();
+    let early = ServerFrame::GameOver {
+        outcome: Outcome::Winner(Seat(0)),
+        seq: 5,
+    };
+    assert_eq!(
+        session.on_frame(early),
+        Err(SessionError::OutOfOrder { last: 4, got: 5 })
+    );
+    assert_eq!(session.outcome(), None);
+    let over = ServerFrame::GameOver {
+        outcome: Outcome::Winner(Seat(0)),
+        seq: 4,
+    };
+    assert_eq!(
+        session.on_frame(over),
+        Ok(Update::GameOver(Outcome::Winner(Seat(0))))
+    );
+    assert_eq!(session.outcome(), Some(Outcome::Winner(Seat(0))));
 }
 
 #[test]

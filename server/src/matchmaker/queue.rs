@@ -163,16 +163,18 @@ pub fn take_matches(
             left.push(anchor);
             continue;
         }
-        let window = rules.window(anchor.waited_ms(now_ms));
-        let mut candidates = pools.nearest(&anchor, window, CANDIDATES);
+        let mut candidates = pools.nearest(&anchor, CANDIDATES);
         candidates.sort_unstable();
         let mut free = rules.seats - anchor.size();
         let mut taken = Vec::new();
         for candidate in candidates {
+            if free == 0 {
+                break;
+            }
             let Some(ticket) = slots.get(candidate).and_then(Option::as_ref) else {
                 continue;
             };
-            if free > 0 && ticket.size() <= free && fits(&anchor, ticket, now_ms, &rules) {
+            if ticket.size() <= free && fits(&anchor, ticket, now_ms, &rules) {
                 free -= ticket.size();
                 taken.push(candidate);
             }
@@ -234,24 +236,17 @@ impl Pools {
         }
     }
 
-    /// Up to `most` free tickets of the anchor's kind within `window` of
-    /// its rating, nearest first.
-    fn nearest(&mut self, anchor: &Ticket, window: f64, most: usize) -> Vec<usize> {
-        let rating = anchor.rating();
-        let (low, high) = (rating_key(rating - window), rating_key(rating + window));
-        let middle = rating_key(rating);
+    /// Up to `most` free tickets of the anchor's kind, nearest to its
+    /// rating first. (Whether each is inside the anchor's window is
+    /// [`fits`]'s to say: the nearest come first, so a ticket outside it
+    /// never takes the place of one inside.)
+    fn nearest(&mut self, anchor: &Ticket, most: usize) -> Vec<usize> {
+        let middle = rating_key(anchor.rating());
         let Some(pool) = self.pool(anchor) else {
             return Vec::new();
         };
-        let mut up = pool
-            .range((middle, 0)..)
-            .take_while(|(key, _)| *key <= high)
-            .peekable();
-        let mut down = pool
-            .range(..(middle, 0))
-            .rev()
-            .take_while(|(key, _)| *key >= low)
-            .peekable();
+        let mut up = pool.range((middle, 0)..).peekable();
+        let mut down = pool.range(..(middle, 0)).rev().peekable();
         let mut found = Vec::new();
         while found.len() < most {
             let next = match (up.peek(), down.peek()) {

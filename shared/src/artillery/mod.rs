@@ -327,26 +327,12 @@ impl Artillery {
         let Landing::Impact { x, y } = landing else {
             return report;
         };
-        let at = Vec2::new(x, y);
-        let radius = fire.weapon.blast_radius();
-        for tank in self.tanks.iter().filter(|t| t.alive()) {
-            let distance = tank.centre().distance(at);
-            if distance >= radius {
-                continue;
-            }
-            let damage = libm::roundf(fire.weapon.max_damage() * (1.0 - distance / radius));
-            let damage = damage.clamp(0.0, f32::from(u8::MAX)) as u8;
-            if damage > 0 {
-                report.hits.push(Hit {
-                    seat: tank.seat,
-                    damage,
-                });
-                if damage >= tank.hp {
-                    report.destroyed.push(tank.seat);
-                }
-            }
-        }
-        let crater = Crater { x, y, radius };
+        (report.hits, report.destroyed) = self.blast(Vec2::new(x, y), fire.weapon);
+        let crater = Crater {
+            x,
+            y,
+            radius: fire.weapon.blast_radius(),
+        };
         let mut ground = self.terrain.clone();
         ground.carve(crater);
         report.crater = Some(crater);
@@ -359,6 +345,32 @@ impl Artillery {
             })
             .collect();
         report
+    }
+
+    /// The damage `weapon` bursting at `at` does to each living tank (none
+    /// to a tank whose damage rounds to nothing), and the tanks it
+    /// destroys.
+    fn blast(&self, at: Vec2, weapon: Weapon) -> (Vec<Hit>, Vec<Seat>) {
+        let radius = weapon.blast_radius();
+        let (mut hits, mut destroyed) = (Vec::new(), Vec::new());
+        for tank in self.tanks.iter().filter(|t| t.alive()) {
+            let distance = tank.centre().distance(at);
+            if distance >= radius {
+                continue;
+            }
+            let damage = libm::roundf(weapon.max_damage() * (1.0 - distance / radius));
+            let damage = damage.clamp(0.0, f32::from(u8::MAX)) as u8;
+            if damage > 0 {
+                hits.push(Hit {
+                    seat: tank.seat,
+                    damage,
+                });
+                if damage >= tank.hp {
+                    destroyed.push(tank.seat);
+                }
+            }
+        }
+        (hits, destroyed)
     }
 
     fn living(&self) -> Vec<Seat> {

@@ -253,6 +253,8 @@ mod tests {
             let y = t.height_at(x);
             t.carve(Crater { x, y, radius: 36.0 });
         }
+        let xs: Vec<f32> = t.craters().iter().map(|c| c.x).collect();
+        assert_eq!(xs, [100.0, 480.0, 500.0], "oldest first");
         let bytes = crate::codec::encode(&t).unwrap();
         assert!(bytes.len() < 64, "{} bytes", bytes.len());
         let back: Terrain = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())

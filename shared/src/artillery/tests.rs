@@ -77,8 +77,15 @@ fn begin_starts_turn_one_for_seat_zero() {
         }]
     ));
     assert_eq!(state.to_move(), Some(Seat(0)));
+    assert_eq!(state.turn(), 1);
     assert!((-MAX_WIND..=MAX_WIND).contains(&state.wind));
     assert!(state.begin().is_empty(), "a game begins once");
+    // Every shot and every timeout starts the next turn.
+    let fire = away(&state);
+    state.play(Seat(0), &fire).unwrap();
+    assert_eq!(state.turn(), 2);
+    state.time_out();
+    assert_eq!(state.turn(), 3);
 }
 
 #[test]
@@ -101,6 +108,49 @@ fn moves_out_of_turn_are_refused_and_change_nothing() {
 }
 
 #[test]
+fn a_blast_hurts_by_distance_and_never_by_nothing() {
+    let mut state = game(5, 2);
+    let centre = state.tanks[0].centre();
+    let near_edge = |d: f32| centre + Vec2::new(d, 0.0);
+    // Shell: 36 px radius, 60 at the centre.
+    assert_eq!(
+        state.blast(near_edge(35.9), Weapon::Shell),
+        (vec![], vec![])
+    );
+    assert_eq!(
+        state.blast(near_edge(35.5), Weapon::Shell),
+        (
+            vec![Hit {
+                seat: Seat(0),
+                damage: 1
+            }],
+            vec![]
+        )
+    );
+    assert_eq!(
+        state.blast(near_edge(36.0), Weapon::Shell),
+        (vec![], vec![])
+    );
+    // A hit of exactly the tank's hit points destroys it; one less does not.
+    state.tanks[0].hp = 60;
+    let (hits, destroyed) = state.blast(centre, Weapon::Shell);
+    assert_eq!((hits[0].damage, destroyed), (60, vec![Seat(0)]));
+    state.tanks[0].hp = 61;
+    assert_eq!(state.blast(centre, Weapon::Shell).1, vec![]);
+    // A tank out of the game takes nothing.
+    state.tanks[0].hp = 0;
+    assert_eq!(state.blast(centre, Weapon::Shell), (vec![], vec![]));
+}
+
+#[test]
+fn the_room_plays_a_bot_seat_only_on_its_turn() {
+    let state = game(5, 2);
+    let fire = state.bot_move(Seat(0)).expect("seat 0 is to move");
+    assert_eq!(state.check_move(Seat(0), &fire), Ok(()));
+    assert_eq!(state.bot_move(Seat(1)), None);
+}
+
+#[test]
 fn aim_out_of_range_is_refused() {
     let mut state = game(5, 2);
     let err = state.play(Seat(0), &shell(181, 10));
@@ -113,6 +163,18 @@ fn aim_out_of_range_is_refused() {
         err,
         Err(RuleError::Illegal(Illegal::AimOutOfRange { .. }))
     ));
+    // A move is checked as it would be played, without playing it.
+    let before = state.clone();
+    assert!(matches!(
+        state.check_move(Seat(0), &shell(181, 10)),
+        Err(RuleError::Illegal(Illegal::AimOutOfRange { .. }))
+    ));
+    assert!(matches!(
+        state.check_move(Seat(1), &straight_up()),
+        Err(RuleError::NotYourTurn { .. })
+    ));
+    assert_eq!(state.check_move(Seat(0), &straight_up()), Ok(()));
+    assert_eq!(state, before);
 }
 
 #[test]
@@ -286,6 +348,26 @@ fn a_destroyed_tank_is_reported_and_the_last_one_standing_wins() {
 }
 
 #[test]
+fn a_blast_that_destroys_every_tank_is_a_draw() {
+    let mut state = game(4, 2);
+    // The shooter hovers just above the other tank: the shell falls on
+    // both at once.
+    let below = state.tanks[1].clone();
+    state.tanks[0].x = below.x;
+    state.tanks[0].y = below.y + 20.0;
+    state.tanks[0].hp = 1;
+    state.tanks[1].hp = 1;
+    let events = calm_shot(&mut state, shell(90, 0));
+    assert_eq!(shot_of(&events).destroyed.len(), 2, "{events:?}");
+    assert_eq!(
+        events.last(),
+        Some(&ArtilleryEvent::GameOver {
+            outcome: Outcome::Draw
+        })
+    );
+}
+
+#[test]
 fn turns_go_round_the_living_tanks() {
     let mut state = game(6, 4);
     state.tanks[2].hp = 0;
@@ -411,6 +493,9 @@ fn the_drawn_path_ends_where_the_shell_lands() {
     let flight = fly(&state.terrain, &state.tanks, shooter, aim, state.wind);
     let (same, path) = fly_path(&state.terrain, &state.tanks, shooter, aim, state.wind, 4);
     assert_eq!(same, flight);
+    // One point every fourth step (the first included), and the impact.
+    let impact = usize::from(matches!(flight.landing, Landing::Impact { .. }));
+    assert_eq!(path.len(), (flight.steps as usize).div_ceil(4) + impact);
     assert!(path.len() > 2);
     if let Landing::Impact { x, y } = flight.landing {
         assert_eq!(path.last(), Some(&Vec2::new(x, y)));

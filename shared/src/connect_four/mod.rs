@@ -258,6 +258,60 @@ mod tests {
     }
 
     #[test]
+    fn a_game_begins_once_and_numbers_its_turns() {
+        let mut game = ConnectFour::new(&(), 0, 2).unwrap();
+        assert_eq!(game.turn(), 0);
+        assert_eq!(game.begin(), vec![Event::Began { first: Seat(0) }]);
+        assert_eq!(game.turn(), 1);
+        assert!(game.begin().is_empty(), "a game begins once");
+        game.play(Seat(0), &3).unwrap();
+        assert_eq!(game.turn(), 2);
+        game.time_out();
+        assert_eq!(game.turn(), 3);
+    }
+
+    #[test]
+    fn a_move_is_checked_as_it_would_be_played() {
+        let mut game = started();
+        for _ in 0..3 {
+            game.play(Seat(0), &0).unwrap();
+            game.play(Seat(1), &0).unwrap();
+        }
+        let before = game.clone();
+        assert_eq!(
+            game.check_move(Seat(0), &0),
+            Err(RuleError::Illegal(Illegal::ColumnFull(0)))
+        );
+        assert_eq!(
+            game.check_move(Seat(0), &7),
+            Err(RuleError::Illegal(Illegal::NoSuchColumn(7)))
+        );
+        assert!(matches!(
+            game.check_move(Seat(1), &1),
+            Err(RuleError::NotYourTurn { .. })
+        ));
+        assert_eq!(game.check_move(Seat(0), &1), Ok(()));
+        assert_eq!(game, before);
+    }
+
+    #[test]
+    fn either_seat_may_resign_and_no_other() {
+        for seat in [Seat(0), Seat(1)] {
+            let mut game = started();
+            assert_eq!(
+                game.resign(seat),
+                Ok(vec![Event::Over {
+                    outcome: Outcome::Winner(other(seat))
+                }])
+            );
+        }
+        assert_eq!(
+            started().resign(Seat(2)),
+            Err(RuleError::NotPlaying(Seat(2)))
+        );
+    }
+
+    #[test]
     fn a_vertical_four_wins() {
         let mut game = started();
         for _ in 0..3 {

@@ -380,6 +380,30 @@ fn a_queue_of_ten_thousand_is_matched_without_a_ticket_twice() {
 }
 
 #[test]
+fn ratings_are_weighed_to_the_thousandth_of_a_point() {
+    assert_eq!(rating_key(1_500.25), 1_500_250);
+    assert_eq!(rating_key(-0.0004), 0);
+    assert!(rating_key(1_499.999_6) > rating_key(1_499.999_4));
+}
+
+#[test]
+fn the_nearest_are_weighed_from_both_sides_by_distance() {
+    // Above the anchor (1500): ids 1 to 100, the oldest farthest (id 1 at
+    // 1600, id 100 at 1501). Below: ids 101 to 200, half a point apart
+    // (id 101 at 1499.5, id 200 at 1450). The CANDIDATES nearest are ids
+    // 80 to 100 above (1 to 21 points away) and ids 101 to 142 or 143
+    // below (up to 21.5): of those the oldest, id 80, is matched. Weighing
+    // one side first would reach older tickets farther above.
+    let mut queue: Vec<Ticket> = (1..=100)
+        .map(|id| solo(id, id, 1_601.0 - id as f64))
+        .chain((101..=200).map(|id| solo(id, id, 1_500.0 - (id - 100) as f64 * 0.5)))
+        .collect();
+    queue.push(solo(0, 0, 1_500.0));
+    let (matches, _) = take_matches(queue, 1_000, no_bots);
+    assert_eq!(ids(&matches[0]), vec![0, 80]);
+}
+
+#[test]
 fn with_more_tickets_in_the_window_than_it_weighs_the_nearest_match() {
     // 200 tickets inside the anchor's window (ratings 1400.25 to 1450) and
     // one more at its own rating. The anchor weighs the CANDIDATES nearest
