@@ -12,8 +12,9 @@
 //!   count is the number of its rooms whose result was applied.
 
 use crate::games::SimGame;
+use crate::player::{Player, Seen};
 use crate::world::World;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use volley_server::room::phase::Phase;
 use volley_shared::replay::Action;
 use volley_shared::{Seat, Viewer};
@@ -33,6 +34,9 @@ pub struct Checked {
     pub problems: Vec<String>,
 }
 
+/// A player and the game it saw in one room.
+type Sitting<'a, G> = (&'a Player<G>, &'a Seen<G>);
+
 /// Checks a world after [`World::run`].
 pub fn check<G: SimGame>(world: &World<G>) -> Checked {
     let mut checked = Checked::default();
@@ -43,6 +47,13 @@ pub fn check<G: SimGame>(world: &World<G>) -> Checked {
                 .iter()
                 .map(|p| format!("{}: {p}", player.name)),
         );
+    }
+    // Who sat in each room, and what they sent and saw.
+    let mut seated: BTreeMap<usize, Vec<Sitting<'_, G>>> = BTreeMap::new();
+    for player in world.players() {
+        for game in &player.games {
+            seated.entry(game.room).or_default().push((player, game));
+        }
     }
     for (index, host) in world.rooms().iter().enumerate() {
         checked.rooms += 1;
@@ -79,13 +90,7 @@ pub fn check<G: SimGame>(world: &World<G>) -> Checked {
         if outcome.is_some() {
             checked.finished += 1;
         }
-        // Who sat where, and what they sent and saw.
-        let seen: Vec<_> = world
-            .players()
-            .iter()
-            .flat_map(|p| p.games.iter().map(move |g| (p, g)))
-            .filter(|(_, g)| g.room == index)
-            .collect();
+        let seen = seated.remove(&index).unwrap_or_default();
         for (player, game_seen) in &seen {
             if game_seen.outcome != outcome {
                 checked.problems.push(format!(

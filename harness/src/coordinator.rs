@@ -96,11 +96,6 @@ impl Coordinator {
         queue::next_wakeup_ms(&self.waiting, now_ms, |_| rules.clone())
     }
 
-    /// Tickets waiting.
-    pub fn waiting(&self) -> usize {
-        self.waiting.len()
-    }
-
     /// The seats of a match, its bots with ids from `bot_id`.
     pub fn seats(found: &Match, bot_id: impl FnMut() -> PlayerId) -> Vec<SeatSetup> {
         seating::seats_for(

@@ -1,11 +1,7 @@
 //! The in-memory network: connections between players and rooms. Each
-//! direction of a connection delivers in order, as a WebSocket does; each
-//! frame takes a latency drawn from the world's generator, and a delay
-//! fault holds a frame back, and every later frame of that direction
-//! behind it.
-
-use rand::RngExt;
-use rand_chacha::ChaCha8Rng;
+//! direction of a connection delivers in order, as a WebSocket does: a
+//! frame the world holds back (its latency, a delay fault) holds every
+//! later frame of that direction behind it.
 
 /// One connection's id, unique in a world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,8 +52,18 @@ impl Net {
     /// The connection `id`.
     pub fn link(&self, id: ConnId) -> &Link {
         self.links
-            .get(usize::try_from(id.0).unwrap_or(usize::MAX))
+            .get(Self::index(id))
             .unwrap_or_else(|| panic!("no connection {id:?}"))
+    }
+
+    fn link_mut(&mut self, id: ConnId) -> &mut Link {
+        self.links
+            .get_mut(Self::index(id))
+            .unwrap_or_else(|| panic!("no connection {id:?}"))
+    }
+
+    fn index(id: ConnId) -> usize {
+        usize::try_from(id.0).unwrap_or(usize::MAX)
     }
 
     /// Whether `id` was cut.
@@ -67,44 +73,17 @@ impl Net {
 
     /// Cuts `id`.
     pub fn cut(&mut self, id: ConnId) {
-        if let Some(link) = self
-            .links
-            .get_mut(usize::try_from(id.0).unwrap_or(usize::MAX))
-        {
-            link.cut = true;
-        }
+        self.link_mut(id).cut = true;
     }
 
-    /// When a frame sent on `id` at `now_ms` arrives: after `latency_ms`
-    /// (drawn in its range), plus `held_ms`, and never before the frame
-    /// sent before it the same way.
-    pub fn due(
-        &mut self,
-        id: ConnId,
-        direction: Direction,
-        now_ms: u64,
-        latency_ms: (u64, u64),
-        held_ms: u64,
-        rng: &mut ChaCha8Rng,
-    ) -> u64 {
-        let latency = rng.random_range(latency_ms.0..=latency_ms.1.max(latency_ms.0));
-        let index = match direction {
+    /// When a frame on `id` that would arrive at `arrival_ms` does arrive:
+    /// never before the frame sent before it the same way.
+    pub fn in_order(&mut self, id: ConnId, direction: Direction, arrival_ms: u64) -> u64 {
+        let last = &mut self.link_mut(id).last_due[match direction {
             Direction::ToRoom => 0,
             Direction::ToPlayer => 1,
-        };
-        let Some(link) = self
-            .links
-            .get_mut(usize::try_from(id.0).unwrap_or(usize::MAX))
-        else {
-            return now_ms + latency + held_ms;
-        };
-        let due = (now_ms + latency + held_ms).max(link.last_due[index]);
-        link.last_due[index] = due;
-        due
-    }
-
-    /// How many connections were ever opened.
-    pub fn opened(&self) -> usize {
-        self.links.len()
+        }];
+        *last = arrival_ms.max(*last);
+        *last
     }
 }

@@ -107,11 +107,6 @@ impl<G: SimGame> Player<G> {
         }
     }
 
-    /// Whether it is in a game.
-    pub fn playing(&self) -> bool {
-        self.current.is_some()
-    }
-
     /// It was matched: `seat` in `room`, with `token`.
     pub fn matched(&mut self, room: usize, room_id: RoomId, seat: Seat, token: String) {
         self.games_left = self.games_left.saturating_sub(1);
@@ -143,11 +138,6 @@ impl<G: SimGame> Player<G> {
     /// Times it rejoined its current game.
     pub fn rejoins(&self) -> u32 {
         self.current.as_ref().map_or(0, |s| s.seen.rejoins)
-    }
-
-    /// Its current connection.
-    pub fn conn(&self) -> Option<ConnId> {
-        self.current.as_ref().and_then(|s| s.conn)
     }
 
     /// It opened `conn` to its room: the opening to send (its hello, from

@@ -11,7 +11,7 @@
 use crate::games::SimGame;
 use crate::net::ConnId;
 use std::collections::BTreeMap;
-use volley_server::flood::{FloodGuard, Verdict};
+use volley_server::flood::{FloodGuard, SLOW_DOWN, Verdict};
 use volley_server::internal::SeatSetup;
 use volley_server::room::effects::{Effect, Timer, TimerKind};
 use volley_server::room::engine::Room;
@@ -135,11 +135,6 @@ impl<G: SimGame> RoomHost<G> {
         }
     }
 
-    /// Whether `conn` is one of its open sockets.
-    pub fn has_socket(&self, conn: ConnId) -> bool {
-        self.sockets.contains_key(&conn)
-    }
-
     /// A socket closed from the other end.
     pub fn hang_up(&mut self, conn: ConnId) {
         self.sockets.remove(&conn);
@@ -159,11 +154,9 @@ impl<G: SimGame> RoomHost<G> {
         let verdict = socket.guard.frame(now_ms);
         if verdict != Verdict::Allow {
             let mut outputs = Vec::new();
-            if let Ok(bytes) = outbound::encode_error(
-                ErrorCode::RateLimited,
-                "too many frames; slow down",
-                socket.caller.version(),
-            ) {
+            if let Ok(bytes) =
+                outbound::encode_error(ErrorCode::RateLimited, SLOW_DOWN, socket.caller.version())
+            {
                 outputs.push(Output::Send(conn, bytes));
             }
             if verdict == Verdict::Cut {

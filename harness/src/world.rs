@@ -303,6 +303,13 @@ impl<G: SimGame> World<G> {
         }
     }
 
+    /// When a frame sent now on `conn` arrives: after a latency and
+    /// `held_ms`, in order behind the frames sent before it that way.
+    fn arrival(&mut self, conn: ConnId, direction: Direction, held_ms: u64) -> u64 {
+        let arrival = self.now_ms + self.latency() + held_ms;
+        self.net.in_order(conn, direction, arrival)
+    }
+
     fn latency(&mut self) -> u64 {
         let (low, high) = self.config.latency_ms;
         self.rng.random_range(low..=high.max(low))
@@ -412,14 +419,7 @@ impl<G: SimGame> World<G> {
     /// queues for the next, if it has one left.
     fn leave(&mut self, player: usize) {
         if let Some(conn) = self.players[player].leave() {
-            let due = self.net.due(
-                conn,
-                Direction::ToRoom,
-                self.now_ms,
-                self.config.latency_ms,
-                0,
-                &mut self.rng,
-            );
+            let due = self.arrival(conn, Direction::ToRoom, 0);
             self.at(due, Event::HungUp(conn));
         }
         if self.players[player].games_left > 0 {
@@ -447,14 +447,7 @@ impl<G: SimGame> World<G> {
         } else {
             0
         };
-        let due = self.net.due(
-            conn,
-            direction,
-            self.now_ms,
-            self.config.latency_ms,
-            held,
-            &mut self.rng,
-        );
+        let due = self.arrival(conn, direction, held);
         let event = match direction {
             Direction::ToRoom => Event::ToRoom(conn, bytes),
             Direction::ToPlayer => Event::ToPlayer(conn, bytes),
@@ -468,14 +461,7 @@ impl<G: SimGame> World<G> {
             match output {
                 Output::Send(conn, bytes) => self.send(conn, Direction::ToPlayer, bytes),
                 Output::Close(conn, code) => {
-                    let due = self.net.due(
-                        conn,
-                        Direction::ToPlayer,
-                        self.now_ms,
-                        self.config.latency_ms,
-                        0,
-                        &mut self.rng,
-                    );
+                    let due = self.arrival(conn, Direction::ToPlayer, 0);
                     self.at(due, Event::Closed(conn, code));
                 }
                 Output::Report(outcome, seats) => {

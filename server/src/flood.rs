@@ -22,6 +22,8 @@ pub const BURST: u32 = 60;
 pub const REFUSALS_TO_CUT: u32 = 40;
 /// Shortest time between two relayed live aims (20 per second).
 pub const LIVE_INTERVAL_MS: u64 = 50;
+/// What a refused frame's error says, on every kind of socket.
+pub const SLOW_DOWN: &str = "too many frames; slow down";
 
 /// What to do with one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use super::tickets::{self, TICKET_TAG, TicketState};
 use super::{Matchmaker, SOCKET_ID};
 use crate::attachment;
 use crate::error::Result;
-use crate::flood::{FloodGuard, Verdict};
+use crate::flood::{FloodGuard, SLOW_DOWN, Verdict};
 use crate::http::now_ms;
 use volley_shared::PlayerId;
 use volley_shared::protocol::{ErrorCode, close};
@@ -69,7 +69,7 @@ impl Matchmaker {
             ws,
             volley_shared::protocol::LobbyServerFrame::Error {
                 code: ErrorCode::RateLimited,
-                message: "too many frames; slow down".into(),
+                message: SLOW_DOWN.into(),
             },
             version,
         );

@@ -17,7 +17,7 @@
 use super::GameRoom;
 use crate::attachment;
 use crate::error::{Result, ServerError};
-use crate::flood::{FloodGuard, Verdict};
+use crate::flood::{FloodGuard, SLOW_DOWN, Verdict};
 use crate::http::{self, now_ms};
 use crate::room::inbound::Caller;
 use crate::room::outbound::{self, Encoded};
@@ -106,12 +106,7 @@ pub fn check_rate(ws: &WebSocket, attached: &mut Attachment, now: u64) -> Result
     }
     store(ws, attached)?;
     let version = attached.caller().version();
-    send_error_in(
-        ws,
-        ErrorCode::RateLimited,
-        "too many frames; slow down",
-        version,
-    );
+    send_error_in(ws, ErrorCode::RateLimited, SLOW_DOWN, version);
     if verdict == Verdict::Cut {
         let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
     }
