@@ -15,8 +15,9 @@
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
 //! | `GET /api/rooms/{room_id}/replay` | that room: seed, roster and action log (JSON) |
 //! | `POST /api/rooms/{room_id}/spectate` | that room: a spectator token |
-//! | `POST /api/rooms/{room_id}/debug/alarm` | that room's alarm handler, run now; only with `VOLLEY_TEST_HOOKS=1` |
+//! | `POST /api/rooms/{room_id}/debug/alarm[?late_ms=N]` | that room's alarm handler, run now (or as if it rang `N` ms late); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
+//! | `POST /api/coordinator/debug/{hook}?mode=duel[&room=..][&count=..]` | the mode's coordinator's test hooks (`matchmaker::durable::hooks`); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST`/`GET /api/rooms/{room_id}/debug/wakeups` | that room starts counting its wake-ups / reads the counts; only with `VOLLEY_BENCH=1` |
 
 use crate::build;
@@ -49,6 +50,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "rooms"]) => to_coordinator(req, env, "/api/private/create").await,
         (Method::Post, ["api", "rooms", "join"]) => join_private(req, env).await,
         (Method::Get, ["api", "players", player]) => players(&req, env, player).await,
+        (Method::Post, ["api", "coordinator", "debug", hook]) => {
+            coordinator_hook(&req, env, hook).await
+        }
         (Method::Get, ["api", "matchmake"]) => to_coordinator(req, env, "/api/matchmake").await,
         (Method::Get, ["api", "stats"]) if http::query_param(&req, "mode").is_none() => {
             all_stats(env).await
@@ -95,6 +99,26 @@ fn health(env: &Env) -> Result<Response> {
 async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response> {
     let mode = http::mode_param(&req)?;
     forward_to_coordinator(req, env, mode, path).await
+}
+
+/// `POST /api/coordinator/debug/{hook}?mode=..`: a coordinator's test hook,
+/// with the request's query.
+async fn coordinator_hook(req: &Request, env: &Env, hook: &str) -> Result<Response> {
+    if !Settings::from_env(env)?.test_hooks {
+        return Err(ServerError::NotFound(
+            "test hooks are off (VOLLEY_TEST_HOOKS)".into(),
+        ));
+    }
+    let mode = http::mode_param(req)?;
+    let mut url = worker::Url::parse(&format!("https://volley.internal/debug/{hook}"))
+        .map_err(|e| ServerError::BadRequest(format!("hook URL: {e}")))?;
+    url.set_query(req.url()?.query());
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post);
+    let forwarded = Request::new_with_init(url.as_str(), &init)?;
+    Ok(link::coordinator(env, mode)?
+        .fetch_with_request(forwarded)
+        .await?)
 }
 
 /// `POST /api/rooms/join?code=..`: the code names its mode, and so the

@@ -16,11 +16,15 @@
 //! - [`tickets`]: ticket sockets: opening one, `FindMatch`, cancelling.
 //! - [`matching`]: running the matcher and seating each match in a new room.
 //! - [`private`]: private rooms by join code.
+//! - [`withdrawn`]: players who leave while their room is being made.
+//! - [`hooks`]: test hooks (`VOLLEY_TEST_HOOKS`).
 
 mod admission;
+mod hooks;
 mod matching;
 mod private;
 mod tickets;
+mod withdrawn;
 
 use super::stats::percentile;
 use super::storage::Storage;
@@ -57,6 +61,10 @@ pub struct Matchmaker {
     ticket_sockets: Cell<Option<usize>>,
     /// Each ticket socket's flood guard, by the id in its tags.
     guards: RefCell<HashMap<String, FloodGuard>>,
+    /// Matched sockets that closed while their room was being made.
+    withdrawals: withdrawn::Withdrawals,
+    /// What the test hooks hold.
+    holds: hooks::Holds,
 }
 
 impl DurableObject for Matchmaker {
@@ -68,6 +76,8 @@ impl DurableObject for Matchmaker {
             schema: Schema::default(),
             ticket_sockets: Cell::new(None),
             guards: RefCell::new(HashMap::new()),
+            withdrawals: withdrawn::Withdrawals::default(),
+            holds: hooks::Holds::default(),
         }
     }
 
@@ -125,6 +135,9 @@ impl DurableObject for Matchmaker {
 impl Matchmaker {
     async fn route(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
+        if let Some(hook) = path.strip_prefix("/debug/") {
+            return self.test_hook(&req, hook);
+        }
         match path.as_str() {
             "/api/matchmake" => self.open_ticket(&req).await,
             "/api/private/create" => self.create_private(&req).await,
@@ -132,6 +145,7 @@ impl Matchmaker {
             "/api/stats" => self.stats(&req),
             RESULT_PATH => {
                 let result: GameResult = internal::link::read(&mut req).await?;
+                self.hold_result(&result.room.0).await;
                 let settings = self.settings()?;
                 let keep_ms = settings.room_retention_ms.saturating_add(24 * 3_600_000);
                 let applied =

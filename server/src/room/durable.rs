@@ -152,7 +152,7 @@ impl DurableObject for GameRoom {
         self.woken(Wakeup::Alarm);
         // An error makes the runtime retry the alarm (a reset during an
         // update included): its timers are still in the table.
-        self.on_alarm()
+        self.on_alarm(now_ms())
             .await
             .map_err(|e| worker::Error::RustError(e.to_string()))?;
         Response::ok("alarm handled")
@@ -179,7 +179,7 @@ impl GameRoom {
             (Method::Get, p) if p.ends_with("/ws") => self.accept(&req).await,
             (Method::Get, p) if p.ends_with("/replay") => self.replay(),
             (Method::Post, p) if p.ends_with("/spectate") => self.spectator_token(),
-            (Method::Post, p) if p.contains("/debug/") => self.test_hook(p).await,
+            (Method::Post, p) if p.contains("/debug/") => self.test_hook(&req, p).await,
             (Method::Get, _) => self.info(),
             _ => Err(ServerError::MethodNotAllowed),
         }
@@ -274,35 +274,43 @@ impl GameRoom {
             .map(drop)
     }
 
-    /// Fires every timer that is due. A timer already fired (a repeated
-    /// alarm) is no longer in the table, and a stale one is ignored by the
-    /// engine; either way nothing happens. An error (a reset included) is
-    /// returned, so the runtime retries the alarm; timers not yet fired are
-    /// still in the table then.
-    async fn on_alarm(&self) -> Result<()> {
+    /// Fires every timer that is due at `now` (the time the alarm rang;
+    /// a test hook may say it rang late), earliest first, and returns how
+    /// many. A timer already fired (a repeated alarm) is no longer in the
+    /// table, and a stale one is ignored by the engine; either way nothing
+    /// happens. An error (a reset included) is returned, so the runtime
+    /// retries the alarm; timers not yet fired are still in the table then.
+    async fn on_alarm(&self, now: u64) -> Result<usize> {
         let storage = self.storage()?;
-        let Some(mut record) = self.take_record(&storage)? else {
-            return Ok(());
+        let Some(record) = self.take_record(&storage)? else {
+            return Ok(0);
         };
-        let now = now_ms();
+        // Each timer takes the room again: while the one before awaited (a
+        // result report), another event may have changed it.
+        self.record.replace(Some(record));
         // The alarm has rung (or the test hook stands in for it): whatever
         // time was noted, none is pending now.
         storage.note_alarm_ms(None)?;
         let next_hello = self.close_silent_sockets(now, self.settings()?.limits.hello_ms);
-        for timer in storage.due_timers(now)? {
-            let effects = record.room.on_timer(now, timer);
+        let due = storage.due_timers(now)?;
+        for timer in &due {
+            let Some(mut record) = self.take_record(&storage)? else {
+                return Ok(due.len());
+            };
+            let effects = record.room.on_timer(now, *timer);
             // Forgotten in the same write as the work it causes (nothing
             // awaits before carry_out has written it all): a reset after
             // this timer leaves the next ones due for the retried alarm.
-            storage.forget_timer(&timer)?;
+            storage.forget_timer(timer)?;
             if self
                 .carry_out_any(&storage, &mut record, None, now, effects)
                 .await?
             {
-                return Ok(());
+                return Ok(due.len());
             }
         }
-        self.reschedule_by(&storage, now, next_hello).await
+        self.reschedule_by(&storage, now, next_hello).await?;
+        Ok(due.len())
     }
 
     async fn init(&self, init: InitRoom) -> Result<Response> {

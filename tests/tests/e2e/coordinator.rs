@@ -261,13 +261,13 @@ pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
 }
 
 /// A guest identity from the Worker: (player id, token).
-fn guest(base: &Url) -> Result<(String, String)> {
+pub(crate) fn guest(base: &Url) -> Result<(String, String)> {
     let guest: Guest = post_body(&base.join("/api/guests")?)?;
     Ok((guest.player, guest.token))
 }
 
 /// A guest's duel rating and rated games.
-fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>> {
+pub(crate) fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>> {
     let record: PlayerModes = get_body(&base.join(&format!("/api/players/{player}?mode=duel"))?)?;
     Ok(record.modes.first().map(|duel| (duel.rating, duel.games)))
 }

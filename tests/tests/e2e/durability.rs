@@ -7,7 +7,6 @@ use crate::rooms::ServerFrame;
 use crate::rooms::{Client, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
-use url::Url;
 use volley_client::load::{self, LoadConfig, Stop};
 use volley_client::lobby;
 use volley_client::native::open_ticket;
@@ -17,7 +16,7 @@ use volley_shared::api::Guest;
 use volley_shared::artillery::ArtilleryEvent;
 use volley_shared::artillery::ai::Skill;
 use volley_shared::protocol::LobbyServerFrame;
-use volley_tests::{WranglerDev, get_json, post_body};
+use volley_tests::{WranglerDev, get_json, post_body, post_json};
 
 /// Turn length for these scenarios.
 const TURN_TIMEOUT_MS: u64 = 40_000;
@@ -29,15 +28,9 @@ fn start(secret: &str) -> Result<WranglerDev> {
     WranglerDev::start(&[
         ("TURN_TIMEOUT_MS", &TURN_TIMEOUT_MS.to_string()),
         ("JOIN_SECRET", secret),
+        // Rooms count their own wake-ups.
+        ("VOLLEY_BENCH", "1"),
     ])
-}
-
-fn instance(base: &Url, room: &str) -> Result<String> {
-    let info = get_json(&base.join(&format!("/api/rooms/{room}"))?)?;
-    info["instance"]
-        .as_str()
-        .map(str::to_string)
-        .context("no instance in room info")
 }
 
 /// Whoever is to move fires; both clients read until they have the shot
@@ -55,19 +48,37 @@ async fn one_move(a: &mut Client, b: &mut Client) -> Result<()> {
     Ok(())
 }
 
-pub async fn a_hibernated_room_continues_the_game(secret: String) -> Result<()> {
+/// A room idles between moves until the runtime evicts it, and the next
+/// move builds it again from storage. It counts its own wake-ups
+/// (`VOLLEY_BENCH`): while it idles nothing wakes it but its alarm (a turn
+/// deadline that a move already pushed back still rings once, early), and
+/// each move wakes it once.
+pub async fn a_hibernated_room_wakes_only_for_the_next_move(secret: String) -> Result<()> {
     let server = start(&secret)?;
     let base = server.base().clone();
     let (a, b) = match_two(&base).await?;
     let (mut ca, mut cb) = join_both(&base, &a, &b).await?;
-    let first = instance(&base, &a.room.0)?;
+    let wakeups = base.join(&format!("/api/rooms/{}/debug/wakeups", a.room))?;
+    post_json(&wakeups)?;
     // Nothing reaches the room while it idles; the sockets stay open.
-    for attempt in 1..=3 {
+    for moves in 1..=3 {
         tokio::time::sleep(IDLE).await;
         one_move(&mut ca, &mut cb).await?;
-        let now = instance(&base, &a.room.0)?;
-        if now != first {
-            println!("evicted and rebuilt after {attempt} idle period(s) of {IDLE:?}");
+        let counts = get_json(&wakeups)?["counts"].clone();
+        let count = |kind: &str| counts[kind].as_u64().unwrap_or(0);
+        ensure!(
+            count("message") == moves && count("alarm") <= moves,
+            "{moves} move(s) after idling woke the room: {counts}"
+        );
+        let kinds = counts.as_object().context("no counts")?;
+        ensure!(
+            kinds
+                .keys()
+                .all(|k| ["message", "alarm", "constructed"].contains(&k.as_str())),
+            "an idle room was woken by something else: {counts}"
+        );
+        if count("constructed") > 0 {
+            println!("evicted and rebuilt after {moves} idle period(s) of {IDLE:?}: {counts}");
             return Ok(());
         }
     }

@@ -6,9 +6,7 @@
 use anyhow::{Context, Result, ensure};
 use std::time::Duration;
 use url::Url;
-use volley_client::bench::idle::idle_wakeups;
 use volley_client::load::{self, LoadConfig, LoadReport, Stop};
-use volley_client::native::Client;
 use volley_tests::logged_moves;
 
 /// Every move the bots saw resolved is in its room's own log (`/replay`),
@@ -88,22 +86,6 @@ pub async fn a_small_load_finishes_every_game_and_accounts_for_every_move(base: 
     ensure!(
         svg.contains("<svg") && svg.contains("p99"),
         "chart: {svg:.200}"
-    );
-    Ok(())
-}
-
-pub async fn an_idle_room_wakes_only_for_the_next_move(base: Url) -> Result<()> {
-    let client = Client::new(base);
-    let idle = idle_wakeups(&client, Duration::from_secs(1)).await?;
-    ensure!(
-        idle.wakeups.get("message") == Some(&1) && idle.unexpected == 0,
-        "{idle:?}"
-    );
-    ensure!(
-        idle.wakeups
-            .keys()
-            .all(|k| k == "message" || k == "constructed"),
-        "{idle:?}"
     );
     Ok(())
 }

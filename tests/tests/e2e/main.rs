@@ -15,6 +15,7 @@ mod durability;
 mod echo;
 mod limits;
 mod load;
+mod races;
 mod rooms;
 mod versions;
 
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
         "a_repeated_or_early_alarm_changes_nothing",
         "expired_tokens_are_refused",
         "the_replay_reproduces_the_game",
-        "a_hibernated_room_continues_the_game",
+        "a_hibernated_room_wakes_only_for_the_next_move",
         "a_crashed_runtime_resumes_every_room",
         "a_second_connection_replaces_the_first",
         "three_players_play_a_free_for_all",
@@ -76,7 +77,6 @@ fn main() -> ExitCode {
         "the_page_survives_a_dropped_connection",
         "the_echo_baseline_echoes_and_is_off_by_default",
         "a_small_load_finishes_every_game_and_accounts_for_every_move",
-        "an_idle_room_wakes_only_for_the_next_move",
         "a_version_1_client_plays_an_artillery_duel_to_the_end",
         "version_1_and_version_2_clients_share_a_room",
         "two_bots_play_connect_four_to_the_same_result",
@@ -98,6 +98,10 @@ fn main() -> ExitCode {
         "both_idle_players_of_a_duel_forfeit_in_turn",
         "a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header",
         "many_addresses_together_create_no_more_rooms_than_the_shard_allows",
+        "a_ticket_closed_while_its_room_is_made_leaves_the_other_queued",
+        "a_room_that_cannot_be_made_is_a_clear_error_and_both_may_queue_again",
+        "frames_that_arrive_while_the_alarm_awaits_the_coordinator_are_answered",
+        "a_bots_move_and_its_deadline_due_in_one_alarm_make_one_move",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -142,7 +146,7 @@ fn main() -> ExitCode {
         trial(names[10], &base, rooms::the_replay_reproduces_the_game),
         trial(names[11], &base, {
             let secret = secret.clone();
-            move |_| durability::a_hibernated_room_continues_the_game(secret)
+            move |_| durability::a_hibernated_room_wakes_only_for_the_next_move(secret)
         }),
         trial(names[12], &base, {
             let secret = secret.clone();
@@ -215,108 +219,123 @@ fn main() -> ExitCode {
         trial(
             names[27],
             &base,
-            load::an_idle_room_wakes_only_for_the_next_move,
+            versions::a_version_1_client_plays_an_artillery_duel_to_the_end,
         ),
         trial(
             names[28],
             &base,
-            versions::a_version_1_client_plays_an_artillery_duel_to_the_end,
+            versions::version_1_and_version_2_clients_share_a_room,
         ),
         trial(
             names[29],
             &base,
-            versions::version_1_and_version_2_clients_share_a_room,
+            versions::two_bots_play_connect_four_to_the_same_result,
         ),
         trial(
             names[30],
             &base,
-            versions::two_bots_play_connect_four_to_the_same_result,
+            browser_connect4::a_person_plays_connect_four_against_a_bot,
         ),
         trial(
             names[31],
             &base,
-            browser_connect4::a_person_plays_connect_four_against_a_bot,
+            versions::a_private_connect_four_room_is_joined_by_its_code,
         ),
         trial(
             names[32],
             &base,
-            versions::a_private_connect_four_room_is_joined_by_its_code,
+            versions::the_page_loads_its_own_content_hashed_files,
         ),
         trial(
             names[33],
             &base,
-            versions::the_page_loads_its_own_content_hashed_files,
+            limits::every_address_has_a_socket_limit_in_rooms_and_shards,
         ),
         trial(
             names[34],
             &base,
-            limits::every_address_has_a_socket_limit_in_rooms_and_shards,
+            limits::a_socket_that_never_says_hello_is_closed,
         ),
         trial(
             names[35],
             &base,
-            limits::a_socket_that_never_says_hello_is_closed,
+            limits::a_room_admits_only_so_many_spectators,
         ),
         trial(
             names[36],
             &base,
-            limits::a_room_admits_only_so_many_spectators,
+            limits::a_flooding_ticket_socket_is_cut_off,
         ),
         trial(
             names[37],
             &base,
-            limits::a_flooding_ticket_socket_is_cut_off,
-        ),
-        trial(
-            names[38],
-            &base,
             limits::names_that_hide_or_impersonate_are_refused,
         ),
-        trial(names[39], &base, limits::a_player_cannot_take_a_second_seat),
+        trial(names[38], &base, limits::a_player_cannot_take_a_second_seat),
         trial(
-            names[40],
+            names[39],
             &base,
             limits::private_rooms_have_a_budget_per_address,
         ),
-        trial(names[41], &base, {
+        trial(names[40], &base, {
             let secret = secret.clone();
             move |_| durability::a_load_run_rides_out_a_crash(secret)
         }),
         trial(
-            names[42],
+            names[41],
             &base,
             limits::a_client_cannot_name_its_own_player_id,
         ),
         trial(
-            names[43],
+            names[42],
             &base,
             limits::many_addresses_together_guess_no_faster_than_the_shard_allows,
         ),
-        trial(names[44], &base, {
+        trial(names[43], &base, {
             let secret = secret.clone();
             move |_| coordinator::a_player_unseen_for_the_retention_is_forgotten(secret)
         }),
         trial(
-            names[45],
+            names[44],
             &base,
             limits::a_rejoin_does_not_refill_the_flood_bucket,
         ),
         trial(
-            names[46],
+            names[45],
             &base,
             rooms::both_idle_players_of_a_duel_forfeit_in_turn,
         ),
         trial(
-            names[47],
+            names[46],
             &base,
             coordinator::a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header,
         ),
-        trial(names[48], &base, {
+        trial(names[47], &base, {
             let secret = secret.clone();
             move |_| {
                 limits::many_addresses_together_create_no_more_rooms_than_the_shard_allows(secret)
             }
         }),
+        trial(
+            names[48],
+            &base,
+            races::a_ticket_closed_while_its_room_is_made_leaves_the_other_queued,
+        ),
+        trial(
+            names[49],
+            &base,
+            races::a_room_that_cannot_be_made_is_a_clear_error_and_both_may_queue_again,
+        ),
+        trial(
+            names[50],
+            &base,
+            races::frames_that_arrive_while_the_alarm_awaits_the_coordinator_are_answered,
+        ),
+        trial(
+            names[51],
+            &base,
+            races::a_bots_move_and_its_deadline_due_in_one_alarm_make_one_move,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

@@ -2,6 +2,7 @@
 
 use super::admission::MemberSocket;
 use super::tickets::{self, TicketState};
+use super::withdrawn::Seated;
 use super::{Matchmaker, SOCKET_ID, Sweep, random_u64};
 use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
@@ -18,7 +19,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close};
 use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
-use worker::WebSocket;
 
 /// A day, in ms: how long rooms are listed beyond their retention.
 const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
@@ -99,6 +99,7 @@ impl Matchmaker {
                 for (ws, player, version) in sockets.remove(&ticket.id).unwrap_or_default() {
                     attachment::store(&ws, &TicketState::matching(version))?;
                     players.push(Seated {
+                        socket: self.socket_id(&ws),
                         ws,
                         player,
                         version,
@@ -209,7 +210,9 @@ impl Matchmaker {
         Ok(())
     }
 
-    /// Creates and initialises the room for a match, then tells its players.
+    /// Creates and initialises the room for a match, then tells its
+    /// players; if one of them left meanwhile, nobody is told, and the
+    /// others wait again ([`super::withdrawn`]).
     async fn seat_match(&self, storage: &Storage, found: &Match, players: &[Seated]) -> Result<()> {
         let key = self.settings.key(&self.env)?;
         let hint = hint_for_match(found.tickets.iter().map(|t| t.hint.as_deref()));
@@ -218,9 +221,16 @@ impl Matchmaker {
             .collect::<Result<Vec<_>>>()?;
         let seats = seating::seats_for(found, bot_ids);
         let reservation_ms = self.settings()?.seat_reservation_ms;
+        let making = self.withdrawals.begin();
         let (room, build) = self
             .create_room(found.mode, seats.clone(), hint, reservation_ms)
             .await?;
+        if players.iter().any(|p| self.has_left(p)) {
+            self.requeue(storage, found, players).await?;
+            drop(making);
+            return Ok(());
+        }
+        drop(making);
         // A room is listed for as long as it may still report its result.
         let keep_ms = self.settings()?.room_retention_ms.saturating_add(DAY_MS);
         storage.record_room(
@@ -257,6 +267,7 @@ impl Matchmaker {
         hint: Option<&'static str>,
         reservation_ms: u64,
     ) -> Result<(RoomId, String)> {
+        self.hold_room_creation().await;
         let settings = self.settings()?;
         let (room, stub) = link::new_room(&self.env, hint)?;
         let init = InitRoom {
@@ -271,7 +282,12 @@ impl Matchmaker {
             created_by: self.state.id().to_string(),
             location_hint: hint.map(str::to_string),
         };
-        let (path, body) = init.encode()?;
+        let (path, mut body) = init.encode()?;
+        if self.holds.fail_room() {
+            // A test hook (`fail-rooms`): the room gets a setup it cannot
+            // read, and refuses it.
+            body.truncate(body.len() / 2);
+        }
         let response = stub.fetch_with_request(link::post(path, &body)?).await?;
         if response.status_code() != 201 {
             return Err(ServerError::Upstream(format!(
@@ -285,13 +301,6 @@ impl Matchmaker {
             .unwrap_or_else(|| UNKNOWN_BUILD.to_string());
         Ok((room, build))
     }
-}
-
-/// A matched player's socket.
-struct Seated {
-    ws: WebSocket,
-    player: PlayerId,
-    version: u16,
 }
 
 /// A join token for a player's seat, valid for the join-token lifetime.

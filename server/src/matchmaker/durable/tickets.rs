@@ -182,6 +182,21 @@ fn refuse(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
     }
 }
 
+/// Tells a party member that another left, and closes its socket: the
+/// party's ticket is cancelled.
+pub(super) fn party_left(ws: &WebSocket, version: u16) {
+    send_error_in(
+        ws,
+        ErrorCode::UnexpectedFrame,
+        "a member of your party left; the ticket is cancelled",
+        version,
+    );
+    let _ = ws.close(
+        Some(close::TICKET_CANCELLED),
+        Some("a member of your party left"),
+    );
+}
+
 fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
     let frame = LobbyServerFrame::Error {
         code,
@@ -418,8 +433,16 @@ impl Matchmaker {
     /// A ticket socket closed: its ticket is cancelled, and the other
     /// members of a party are told and closed.
     pub(super) fn cancel(&self, ws: &WebSocket) -> Result<()> {
-        let Some((ticket, _, _)) = attachment::load::<TicketState>(ws)?.and_then(|s| s.ticket())
-        else {
+        let state = attachment::load::<TicketState>(ws)?;
+        if let Some(TicketState::Matching | TicketState::MatchingAt { .. }) = state {
+            // Its room may be being made: the others wait again
+            // (`withdrawn`).
+            if let Some(socket) = self.socket_id(ws) {
+                self.withdrawals.note(socket);
+            }
+            return Ok(());
+        }
+        let Some((ticket, _, _)) = state.and_then(|s| s.ticket()) else {
             return Ok(());
         };
         let storage = self.storage()?;
@@ -435,16 +458,7 @@ impl Matchmaker {
             return Ok(());
         }
         for (other, _, version) in others {
-            send_error_in(
-                &other,
-                ErrorCode::UnexpectedFrame,
-                "a member of your party left; the ticket is cancelled",
-                version,
-            );
-            let _ = other.close(
-                Some(close::TICKET_CANCELLED),
-                Some("a member of your party left"),
-            );
+            party_left(&other, version);
         }
         Ok(())
     }

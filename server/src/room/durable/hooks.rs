@@ -2,17 +2,19 @@
 //! `VOLLEY_TEST_HOOKS=1` (the end-to-end tests) or `VOLLEY_BENCH=1` (the
 //! benchmarks); a deployment answers them with 404.
 //!
-//! - `POST /debug/alarm`: run the alarm handler now.
+//! - `POST /debug/alarm[?late_ms=N]`: run the alarm handler now, or as if
+//!   it rang `N` ms late (so several timers are due in one alarm, as after
+//!   the runtime was down); answers how many timers were due.
 //! - `POST /debug/report`: report a finished room's result again.
 //! - `POST`/`GET /debug/wakeups`: count this room's handler runs / read the
 //!   counts ([`crate::room::wakeups`]).
 
 use super::GameRoom;
 use crate::error::{Result, ServerError};
-use crate::http::now_ms;
+use crate::http::{now_ms, query_param};
 use crate::room::engine::Phase;
 use crate::room::wakeups::{self, Wakeup};
-use worker::{Method, Response};
+use worker::{Method, Request, Response};
 
 impl GameRoom {
     /// A handler is running: counts it if this room counts wake-ups. A
@@ -60,16 +62,24 @@ impl GameRoom {
         }
     }
 
-    /// `POST /debug/alarm` and `POST /debug/report`.
-    pub(super) async fn test_hook(&self, path: &str) -> Result<Response> {
+    /// `POST /debug/alarm[?late_ms=N]` and `POST /debug/report`.
+    pub(super) async fn test_hook(&self, req: &Request, path: &str) -> Result<Response> {
         if !self.settings()?.test_hooks {
             return Err(ServerError::NotFound(
                 "test hooks are off (VOLLEY_TEST_HOOKS)".into(),
             ));
         }
         if path.ends_with("/debug/alarm") {
-            self.on_alarm().await?;
-            return Ok(Response::ok("alarm handler ran")?);
+            let late_ms = match query_param(req, "late_ms") {
+                Some(late) => late
+                    .parse::<u64>()
+                    .map_err(|_| ServerError::BadRequest("late_ms is a number of ms".into()))?,
+                None => 0,
+            };
+            let fired = self.on_alarm(now_ms().saturating_add(late_ms)).await?;
+            return Ok(Response::ok(format!(
+                "alarm handler ran: {fired} timer(s) due"
+            ))?);
         }
         if path.ends_with("/debug/report") {
             let storage = self.storage()?;

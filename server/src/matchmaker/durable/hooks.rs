@@ -1,0 +1,124 @@
+//! A coordinator's test hooks: off unless `wrangler dev` runs with
+//! `VOLLEY_TEST_HOOKS=1` (the end-to-end tests); a deployment answers 404.
+//! They make the runtime's rare interleavings happen on purpose, on the
+//! real runtime: what arrives while the coordinator awaits a room, and what
+//! a room does while its result report is unanswered.
+//!
+//! `POST /api/coordinators/{mode}/debug/{hook}`:
+//!
+//! - `hold-rooms` / `release-rooms`: room creation waits (before the room
+//!   is asked to set itself up) until released;
+//! - `fail-rooms?count=N`: the next N rooms get a setup they cannot read,
+//!   so they refuse it, as a failing room would;
+//! - `hold-results?room=ID` / `release-results?room=ID`: that room's
+//!   result reports wait until released;
+//! - `holds`: what is held, and how many matched sockets closed while a
+//!   room was being made.
+//!
+//! A hold ends by itself after [`MAX_HOLD_MS`], so a test that fails
+//! midway leaves nothing waiting for long. What is held lives in this
+//! instance's memory only.
+
+use super::Matchmaker;
+use crate::error::{Result, ServerError};
+use crate::http::{self, now_ms};
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::time::Duration;
+use worker::{Delay, Request, Response};
+
+/// The longest a hold lasts unreleased.
+pub const MAX_HOLD_MS: u64 = 30_000;
+
+/// How often a held request looks whether it was released.
+const POLL: Duration = Duration::from_millis(20);
+
+/// What the test hooks hold or break.
+#[derive(Default)]
+pub(super) struct Holds {
+    /// Room creation waits.
+    rooms: Cell<bool>,
+    /// Rooms whose result reports wait.
+    results: RefCell<HashSet<String>>,
+    /// Rooms still to be given a setup they cannot read.
+    failing_rooms: Cell<u32>,
+}
+
+impl Holds {
+    /// Whether this room creation is to fail (counting it if so).
+    pub(super) fn fail_room(&self) -> bool {
+        let failing = self.failing_rooms.get();
+        self.failing_rooms.set(failing.saturating_sub(1));
+        failing > 0
+    }
+}
+
+/// The answer of every hook.
+#[derive(Serialize)]
+struct Held {
+    rooms: bool,
+    results: Vec<String>,
+    failing_rooms: u32,
+    left_while_matching: usize,
+}
+
+impl Matchmaker {
+    /// `POST /debug/{hook}`.
+    pub(super) fn test_hook(&self, req: &Request, hook: &str) -> Result<Response> {
+        if !self.settings()?.test_hooks {
+            return Err(ServerError::NotFound(
+                "test hooks are off (VOLLEY_TEST_HOOKS)".into(),
+            ));
+        }
+        let room = || {
+            http::query_param(req, "room")
+                .ok_or_else(|| ServerError::BadRequest("which room? (?room=)".into()))
+        };
+        match hook {
+            "hold-rooms" => self.holds.rooms.set(true),
+            "release-rooms" => self.holds.rooms.set(false),
+            "fail-rooms" => {
+                let count = http::query_param(req, "count")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1);
+                self.holds.failing_rooms.set(count);
+            }
+            "hold-results" => {
+                self.holds.results.borrow_mut().insert(room()?);
+            }
+            "release-results" => {
+                self.holds.results.borrow_mut().remove(&room()?);
+            }
+            "holds" => {}
+            _ => return Err(ServerError::NotFound("no such test hook".into())),
+        }
+        let mut results: Vec<String> = self.holds.results.borrow().iter().cloned().collect();
+        results.sort();
+        Ok(Response::from_json(&Held {
+            rooms: self.holds.rooms.get(),
+            results,
+            failing_rooms: self.holds.failing_rooms.get(),
+            left_while_matching: self.withdrawals.count(),
+        })?)
+    }
+
+    /// Waits while room creation is held.
+    pub(super) async fn hold_room_creation(&self) {
+        wait_while(|| self.holds.rooms.get()).await;
+    }
+
+    /// Waits while this room's result reports are held.
+    pub(super) async fn hold_result(&self, room: &str) {
+        wait_while(|| self.holds.results.borrow().contains(room)).await;
+    }
+}
+
+/// Waits while `held` holds, [`MAX_HOLD_MS`] at most. Waiting on a timer
+/// lets other events in (only storage closes the object's input gate).
+async fn wait_while(held: impl Fn() -> bool) {
+    let since = now_ms();
+    while held() && now_ms().saturating_sub(since) < MAX_HOLD_MS {
+        Delay::from(POLL).await;
+    }
+}
