@@ -83,17 +83,12 @@ impl Coordinator {
 
     /// Every match that can be made at `now_ms`.
     pub fn take_matches(&mut self, now_ms: u64) -> Vec<Match> {
-        let rules = self.rules.clone();
-        let (found, left) =
-            queue::take_matches(std::mem::take(&mut self.waiting), now_ms, |_| rules.clone());
-        self.waiting = left;
-        found
+        take_matches(&mut self.waiting, &self.rules, now_ms)
     }
 
     /// When matching should run again for the tickets left waiting.
     pub fn next_wakeup_ms(&self, now_ms: u64) -> Option<u64> {
-        let rules = self.rules.clone();
-        queue::next_wakeup_ms(&self.waiting, now_ms, |_| rules.clone())
+        next_wakeup_ms(&self.waiting, &self.rules, now_ms)
     }
 
     /// The seats of a match, its bots with ids from `bot_id`.
@@ -162,4 +157,17 @@ impl Coordinator {
     pub fn reports(&self) -> (u64, u64) {
         self.reports
     }
+}
+
+/// Takes every match the real matcher makes from `waiting` at `now_ms`
+/// under one mode's `rules`, leaving the rest.
+pub fn take_matches(waiting: &mut Vec<Ticket>, rules: &MatchRules, now_ms: u64) -> Vec<Match> {
+    let (found, left) = queue::take_matches(std::mem::take(waiting), now_ms, |_| rules.clone());
+    *waiting = left;
+    found
+}
+
+/// When the real matcher should run again for `waiting`.
+pub fn next_wakeup_ms(waiting: &[Ticket], rules: &MatchRules, now_ms: u64) -> Option<u64> {
+    queue::next_wakeup_ms(waiting, now_ms, |_| rules.clone())
 }

@@ -21,6 +21,8 @@
 //! - [`player`]: a client session driven by a behaviour.
 //! - [`games`]: cheap legal moves, per game. [`faults`]: what is injected.
 //! - [`checks`]: the invariants.
+//! - [`sim`]: a day of internet-scale demand on the coordinator shards,
+//!   built on the real matcher, shard routing and rating rules.
 
 pub mod checks;
 pub mod coordinator;
@@ -29,6 +31,7 @@ pub mod games;
 pub mod net;
 pub mod player;
 pub mod room_host;
+pub mod sim;
 pub mod world;
 
 pub use checks::{Checked, check};

@@ -42,6 +42,23 @@ pub fn cf_field(req: &Request, name: &str) -> Option<String> {
         .or_else(|| value.as_f64().map(|n| n.to_string()))
 }
 
+/// The continent a test says a client is on, if test hooks are on and the
+/// request names one of Cloudflare's continent codes in
+/// [`volley_shared::api::TEST_CONTINENT_HEADER`]; `None` otherwise (then
+/// `request.cf` says).
+pub fn test_continent(req: &Request, test_hooks: bool) -> Option<String> {
+    if !test_hooks {
+        return None;
+    }
+    let named = req
+        .headers()
+        .get(volley_shared::api::TEST_CONTINENT_HEADER)
+        .ok()
+        .flatten()?;
+    let region = crate::matchmaker::shards::Region::from_continent(&named)?;
+    Some(region.continent().to_string())
+}
+
 /// The mode named by `?mode=` (a duel when there is none).
 pub fn mode_param(req: &Request) -> Result<Mode, ServerError> {
     let name = query_param(req, "mode").unwrap_or_else(|| "duel".into());

@@ -11,12 +11,14 @@
 //! | `GET /api/players/{id}[?mode=duel]` | the mode's coordinator (or every mode's, gathered here) |
 //! | `GET /api/stats?mode=duel` | the mode's coordinator |
 //! | `GET /api/stats` | every mode's coordinator, gathered here |
+//! | `GET /api/leaderboard?mode=duel` | the mode's coordinator: its best rated players |
 //! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
 //! | `GET /api/rooms/{room_id}/replay` | that room: seed, roster and action log (JSON) |
 //! | `POST /api/rooms/{room_id}/spectate` | that room: a spectator token |
 //! | `POST /api/rooms/{room_id}/debug/alarm[?late_ms=N]` | that room's alarm handler, run now (or as if it rang `N` ms late); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
+//! | (any coordinator route, header `X-Volley-Test-Continent: EU`) | the coordinator sees the client on that continent instead of `request.cf`'s; only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST /api/coordinator/debug/{hook}?mode=duel[&room=..][&count=..]` | the mode's coordinator's test hooks (`matchmaker::durable::hooks`); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST`/`GET /api/rooms/{room_id}/debug/wakeups` | that room starts counting its wake-ups / reads the counts; only with `VOLLEY_BENCH=1` |
 
@@ -58,6 +60,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
             all_stats(env).await
         }
         (Method::Get, ["api", "stats"]) => to_coordinator(req, env, "/api/stats").await,
+        (Method::Get, ["api", "leaderboard"]) => to_coordinator(req, env, "/api/leaderboard").await,
         (Method::Get, ["api", "rooms", room]) => to_room(req, env, room).await,
         (Method::Get | Method::Post, ["api", "rooms", room, "debug", "wakeups"]) => {
             if !Settings::from_env(env)?.bench {
@@ -159,9 +162,16 @@ async fn forward_to_coordinator(
         url.query_pairs_mut()
             .append_pair("player", &player.to_string());
     }
-    let continent = http::cf_field(&req, "continent");
-    let country = http::cf_field(&req, "country");
-    let longitude = http::cf_field(&req, "longitude").and_then(|l| l.parse::<f32>().ok());
+    let test_hooks = Settings::from_env(env)?.test_hooks;
+    let (continent, country, longitude) = match http::test_continent(&req, test_hooks) {
+        // Tests say where a client is; only the continent, then.
+        Some(continent) => (Some(continent), None, None),
+        None => (
+            http::cf_field(&req, "continent"),
+            http::cf_field(&req, "country"),
+            http::cf_field(&req, "longitude").and_then(|l| l.parse::<f32>().ok()),
+        ),
+    };
     if let Some(hint) = hint_for_place(continent.as_deref(), country.as_deref(), longitude) {
         url.query_pairs_mut().append_pair("hint", hint);
     }

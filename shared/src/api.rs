@@ -206,6 +206,39 @@ pub struct PlayerRecord {
     pub mode: Option<Mode>,
 }
 
+/// `GET /api/leaderboard?mode=..`: a mode's best rated players.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    /// The mode.
+    #[serde(with = "url_name")]
+    pub mode: Mode,
+    /// At most [`LEADERBOARD_SIZE`], best first.
+    pub leaders: Vec<Leader>,
+}
+
+/// The request header through which tests and load runs say which
+/// continent a client is on (Cloudflare's code, `EU`); only a server
+/// started with `VOLLEY_TEST_HOOKS=1` believes it instead of `request.cf`.
+pub const TEST_CONTINENT_HEADER: &str = "X-Volley-Test-Continent";
+
+/// How many players a leaderboard lists.
+pub const LEADERBOARD_SIZE: usize = 100;
+
+/// One line of a leaderboard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Leader {
+    /// 1 for the best.
+    pub rank: u32,
+    /// The player id, 16 hex digits.
+    pub player: String,
+    /// Their latest display name.
+    pub name: String,
+    /// Their rating in the mode.
+    pub rating: f64,
+    /// Rated games played in the mode.
+    pub games: u64,
+}
+
 /// One game in a player's history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlayedMatch {

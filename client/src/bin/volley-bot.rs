@@ -120,6 +120,10 @@ struct LoadArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Continents the bots say they are on, in turn (`EU,NA,AS`); only a
+    /// server with `VOLLEY_TEST_HOOKS=1` believes them.
+    #[arg(long, value_delimiter = ',')]
+    continents: Vec<String>,
 }
 
 fn parse_mode(name: &str) -> Result<Mode, String> {
@@ -234,6 +238,7 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
         reconnect_for: Some(seconds(args.reconnect_for, "--reconnect-for")?)
             .filter(|d| !d.is_zero()),
         progress: !args.quiet,
+        continents: args.continents.clone(),
         ..LoadConfig::standard(server, args.players, stop)
     };
     let report = load::run(config).await;

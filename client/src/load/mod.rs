@@ -97,6 +97,10 @@ pub struct LoadConfig {
     pub guests: bool,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// The continents the bots say they are on, in turn (bot `n` on the
+    /// `n % len`th); empty: none said. Only a server started with
+    /// `VOLLEY_TEST_HOOKS=1` believes them ([`Client::on_continent`]).
+    pub continents: Vec<String>,
 }
 
 impl LoadConfig {
@@ -124,6 +128,7 @@ impl LoadConfig {
             drop_chance: 0.0,
             guests: false,
             progress: false,
+            continents: Vec::new(),
         }
     }
 
@@ -174,8 +179,12 @@ pub async fn run(config: LoadConfig) -> LoadReport {
     let mut players = JoinSet::new();
     for index in 0..config.players {
         let arrives = recorder.start() + arrival_delay(index, config.arrival_rate);
+        let continent = config
+            .continents
+            .get(usize::try_from(index).unwrap_or(0) % config.continents.len().max(1))
+            .cloned();
         let (client, config, recorder, signals) = (
-            client.clone(),
+            client.clone().on_continent(continent),
             config.clone(),
             recorder.clone(),
             signals.clone(),

@@ -13,7 +13,7 @@ pub const COORDINATOR_BINDING: &str = "COORDINATOR";
 
 /// The name of a mode's coordinator shard (`id_from_name`).
 pub fn shard_name(mode: Mode) -> String {
-    format!("coordinator:{}", mode.as_str())
+    crate::matchmaker::shards::Pool::Global.shard_name(mode)
 }
 
 /// The coordinator shard of `mode`.

@@ -36,7 +36,7 @@ use crate::settings::{self, Settings};
 use crate::sql::Schema;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use volley_shared::api::{CreatedRoom, ShardStats};
+use volley_shared::api::{CreatedRoom, LEADERBOARD_SIZE, Leaderboard, ShardStats};
 use volley_shared::{Mode, PlayerId, RoomId};
 use worker::{
     DurableObject, Env, Request, Response, State, WebSocket, WebSocketIncomingMessage,
@@ -143,6 +143,10 @@ impl Matchmaker {
             "/api/private/create" => self.create_private(&req).await,
             "/api/private/join" => self.join_private(&req).await,
             "/api/stats" => self.stats(&req),
+            "/api/leaderboard" => Ok(Response::from_json(&Leaderboard {
+                mode: Self::mode(&req)?,
+                leaders: self.storage()?.leaders(LEADERBOARD_SIZE)?,
+            })?),
             RESULT_PATH => {
                 let result: GameResult = internal::link::read(&mut req).await?;
                 self.hold_result(&result.room.0).await;

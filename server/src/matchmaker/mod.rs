@@ -1,7 +1,8 @@
 //! The coordinator.
 //!
 //! Pure: the matching [`queue`], [`seating`], [`stats`], [`ratings`],
-//! join [`codes`], and the [`lobby`] frames on ticket sockets. The `Matchmaker` Durable
+//! join [`codes`], the [`lobby`] frames on ticket sockets, and which
+//! [`shards`] a ticket goes to. The `Matchmaker` Durable
 //! Object around them: [`durable`], with its [`storage`].
 
 pub mod codes;
@@ -10,5 +11,6 @@ pub mod lobby;
 pub mod queue;
 pub mod ratings;
 pub mod seating;
+pub mod shards;
 pub mod stats;
 pub mod storage;

@@ -36,7 +36,7 @@ use crate::error::Result;
 use crate::internal::GameResult;
 use crate::sql::{blob, from_blob, integer, real, text, unsigned};
 use serde::{Deserialize, Serialize};
-use volley_shared::api::{PlayedMatch, PlayerRecord};
+use volley_shared::api::{Leader, PlayedMatch, PlayerRecord};
 use volley_shared::{PlayerId, RoomId};
 use worker::{SqlStorage, SqlStorageValue};
 
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, party TEXT, complete
 CREATE TABLE IF NOT EXISTS rooms_created (room_id TEXT PRIMARY KEY, location_hint TEXT, created_at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS waits (id INTEGER PRIMARY KEY AUTOINCREMENT, wait_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS players (player TEXT PRIMARY KEY, name TEXT NOT NULL, rating REAL NOT NULL, games INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS players_by_rating ON players (rating DESC);
 CREATE TABLE IF NOT EXISTS results (room_id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS private_rooms (code TEXT PRIMARY KEY, room_id TEXT NOT NULL, seats INTEGER NOT NULL, claimed INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS room_builds (room_id TEXT PRIMARY KEY, build TEXT NOT NULL);
@@ -260,6 +261,33 @@ impl Storage {
             recent,
             mode: None,
         }))
+    }
+
+    /// The best rated players, at most `limit`, best first (ties: more
+    /// games first, then by id), read through the rating index.
+    pub fn leaders(&self, limit: usize) -> Result<Vec<Leader>> {
+        let limit = integer(u64::try_from(limit).unwrap_or(u64::MAX))?;
+        let rows: Vec<Vec<SqlStorageValue>> = self
+            .sql
+            .exec(
+                "SELECT player, name, rating, games FROM players WHERE games > 0 ORDER BY rating DESC, games DESC, player LIMIT ?",
+                vec![limit],
+            )?
+            .raw()
+            .collect::<worker::Result<_>>()?;
+        rows.into_iter()
+            .zip(1u32..)
+            .map(|(row, rank)| {
+                let mut values = row.into_iter();
+                Ok(Leader {
+                    rank,
+                    player: text(values.next()).unwrap_or_default(),
+                    name: text(values.next()).unwrap_or_default(),
+                    rating: real(values.next())?,
+                    games: unsigned(values.next())?,
+                })
+            })
+            .collect()
     }
 
     /// How many tickets the match of `room_id` was made from; rooms this

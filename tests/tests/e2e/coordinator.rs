@@ -8,8 +8,13 @@ use std::collections::BTreeSet;
 use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::{self, Matched};
-use volley_client::native::{ClientError, matchmake, matchmake_with, open_ticket, play};
-use volley_shared::api::{AllStats, Guest, Health, PlayerModes, RoomInfo, SeatGrant, ShardStats};
+use volley_client::native::{
+    ClientError, Connection, matchmake, matchmake_with, open_ticket, play, ws_url,
+};
+use volley_shared::api::{
+    AllStats, Guest, Health, LEADERBOARD_SIZE, Leaderboard, PlayerModes, RoomInfo, SeatGrant,
+    ShardStats, TEST_CONTINENT_HEADER,
+};
 use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, Versions, v1};
 use volley_shared::{Mode, PROTOCOL_VERSION};
@@ -266,6 +271,27 @@ pub(crate) fn guest(base: &Url) -> Result<(String, String)> {
     Ok((guest.player, guest.token))
 }
 
+/// Two new guests, named so, matched into one duel: each one's player id
+/// and seat.
+pub(crate) async fn guests_in_a_duel(
+    base: &Url,
+    names: [&'static str; 2],
+) -> Result<[(String, Matched); 2]> {
+    let tickets = names.map(|name| {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let (id, token) = guest(&base)?;
+            let opening = lobby::find_match(Mode::Duel, name);
+            let matched = matchmake_with(&base, Mode::Duel, Some(&token), &opening).await?;
+            anyhow::Ok((id, matched))
+        })
+    });
+    let [a, b] = tickets;
+    let (a, b) = (a.await??, b.await??);
+    ensure!(a.1.room == b.1.room, "guests matched into two rooms");
+    Ok([a, b])
+}
+
 /// A guest's duel rating and rated games.
 pub(crate) fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>> {
     let record: PlayerModes = get_body(&base.join(&format!("/api/players/{player}?mode=duel"))?)?;
@@ -275,18 +301,7 @@ pub(crate) fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>
 /// Two guests play a duel, one aiming, one idle, until the room's result
 /// is applied; returns the winner's and the loser's ids, the winner's seat.
 async fn play_rated_duel(base: &Url) -> Result<(String, String, Matched)> {
-    let (winner_id, winner_token) = guest(base)?;
-    let (loser_id, loser_token) = guest(base)?;
-    let ticket = |name: &'static str, token: String| {
-        let base = base.clone();
-        tokio::spawn(async move {
-            let opening = lobby::find_match(Mode::Duel, name);
-            matchmake_with(&base, Mode::Duel, Some(&token), &opening).await
-        })
-    };
-    let (w, l) = (ticket("winner", winner_token), ticket("loser", loser_token));
-    let (w, l) = (w.await??, l.await??);
-    ensure!(w.room == l.room, "guests in different rooms");
+    let [(winner_id, w), (loser_id, l)] = guests_in_a_duel(base, ["winner", "loser"]).await?;
     let (rw, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
     ensure!(
         rw.won(),
@@ -314,6 +329,31 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
     ensure!(
         (winner_rating - 1516.0).abs() < 1e-6 && (loser_rating - 1484.0).abs() < 1e-6,
         "ratings after one even duel: {winner_rating} / {loser_rating}"
+    );
+
+    // The leaderboard lists the winner by rating, best first.
+    let board: Leaderboard = get_body(&base.join("/api/leaderboard?mode=duel")?)?;
+    let leaders = &board.leaders;
+    ensure!(
+        board.mode == Mode::Duel && leaders.len() <= LEADERBOARD_SIZE,
+        "{board:?}"
+    );
+    ensure!(
+        leaders
+            .windows(2)
+            .all(|w| w[0].rating >= w[1].rating && w[1].rank == w[0].rank + 1)
+            && leaders.first().is_none_or(|l| l.rank == 1),
+        "the leaderboard is out of order: {leaders:?}"
+    );
+    let listed = leaders.iter().find(|l| l.player == winner_id);
+    ensure!(
+        listed.is_some_and(|l| l.name == "winner"
+            && l.games == 1
+            && (l.rating - 1516.0).abs() < 1e-6)
+            || (listed.is_none()
+                && leaders.len() == LEADERBOARD_SIZE
+                && leaders.last().is_some_and(|l| l.rating >= 1516.0)),
+        "the winner is not on the leaderboard: {leaders:?}"
     );
 
     // The room reports again: nothing changes.
@@ -481,5 +521,49 @@ pub async fn a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header(base: U
     );
     let forged = token.replacen("g.", "g.f", 1);
     ensure!(send(forged)()? == 403, "a forged bearer token was accepted");
+    Ok(())
+}
+
+/// A duel ticket from `continent` (as a test may say, with test hooks on),
+/// queued as `name`.
+async fn queued_on(base: &Url, continent: &str, name: &str) -> Result<Connection> {
+    let url = ws_url(base, "/api/matchmake?mode=duel")?;
+    let mut conn =
+        Connection::open_with_headers(&url, &[(TEST_CONTINENT_HEADER, continent)]).await?;
+    conn.open_with(&lobby::find_match(Mode::Duel, name)).await?;
+    match conn.recv_lobby().await? {
+        LobbyServerFrame::Queued { .. } => Ok(conn),
+        other => bail!("{name} was not queued: {other:?}"),
+    }
+}
+
+/// The room a queued ticket is matched into.
+async fn matched_room(conn: &mut Connection) -> Result<volley_shared::RoomId> {
+    let room = match conn.recv_lobby().await? {
+        LobbyServerFrame::Matched { room, .. } => room,
+        other => bail!("expected a match, got {other:?}"),
+    };
+    Ok(room)
+}
+
+/// Players are matched on their own continent first: of two from Oceania
+/// and a European who queued between them, the two from Oceania play, in
+/// a room placed near them (`oc`); the European plays the next European,
+/// near them (`weur`).
+pub async fn players_are_matched_on_their_own_continent_first(base: Url) -> Result<()> {
+    let mut first = queued_on(&base, "OC", "oceania-1").await?;
+    let mut european = queued_on(&base, "EU", "europe-1").await?;
+    let mut second = queued_on(&base, "oc", "oceania-2").await?;
+    matched_together_near(&base, [&mut first, &mut second], "oc").await?;
+    let mut other = queued_on(&base, "EU", "europe-2").await?;
+    matched_together_near(&base, [&mut european, &mut other], "weur").await
+}
+
+/// Both tickets are matched into one room, placed at `hint`.
+async fn matched_together_near(base: &Url, [a, b]: [&mut Connection; 2], hint: &str) -> Result<()> {
+    let room = matched_room(a).await?;
+    ensure!(matched_room(b).await? == room, "matched into two rooms");
+    let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{room}"))?)?;
+    ensure!(info.location_hint.as_deref() == Some(hint), "{info:?}");
     Ok(())
 }

@@ -7,7 +7,8 @@ use anyhow::{Context, Result, ensure};
 use std::time::Duration;
 use url::Url;
 use volley_client::load::{self, LoadConfig, LoadReport, Stop};
-use volley_tests::logged_moves;
+use volley_shared::api::RoomInfo;
+use volley_tests::{get_body, logged_moves};
 
 /// Every move the bots saw resolved is in its room's own log (`/replay`),
 /// and no other.
@@ -29,10 +30,22 @@ pub async fn a_small_load_finishes_every_game_and_accounts_for_every_move(base: 
         arrival_rate: 50.0,
         // Well inside the harness's 2.5 s turns, with aim updates meanwhile.
         think: Duration::from_millis(300),
+        // Half the bots say they are in Europe, half in Oceania.
+        continents: vec!["EU".into(), "OC".into()],
         ..LoadConfig::standard(base.clone(), players, Stop::GamesPerPlayer(games))
     })
     .await;
     ensure!(report.problems().is_empty(), "{}", report.summary());
+    // Every room is placed near its players, on one continent or the other.
+    let mut hints = std::collections::BTreeSet::new();
+    for room in report.rooms.keys() {
+        let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{room}"))?)?;
+        hints.insert(info.location_hint.unwrap_or_default());
+    }
+    ensure!(
+        hints == ["oc".to_string(), "weur".to_string()].into(),
+        "rooms placed at {hints:?}"
+    );
     ensure!(report.error_count() == 0, "{:?}", report.errors);
     let player_games = u64::from(players * games);
     ensure!(

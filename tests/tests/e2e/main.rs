@@ -31,7 +31,7 @@ use volley_client::lobby::Matched;
 use volley_client::native::{ClientError, GameReport, matchmake, open_room, play};
 use volley_client::session::GameSession;
 use volley_shared::Outcome;
-use volley_shared::artillery::{Aim, Artillery, Fire, Leave, Weapon};
+use volley_shared::artillery::{Artillery, Leave};
 use volley_shared::codec::MAX_CLIENT_FRAME_BYTES;
 use volley_shared::protocol::{ErrorCode, v1};
 use volley_shared::{Mode, codec};
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
         "a_person_plays_a_quick_duel_against_a_bot",
         "two_browsers_share_a_private_room",
         "the_page_survives_a_dropped_connection",
-        "the_echo_baseline_echoes_and_is_off_by_default",
+        "the_echo_baseline_echoes_and_test_routes_are_off_by_default",
         "a_small_load_finishes_every_game_and_accounts_for_every_move",
         "a_version_1_client_plays_an_artillery_duel_to_the_end",
         "version_1_and_version_2_clients_share_a_room",
@@ -102,6 +102,7 @@ fn main() -> ExitCode {
         "a_room_that_cannot_be_made_is_a_clear_error_and_both_may_queue_again",
         "frames_that_arrive_while_the_alarm_awaits_the_coordinator_are_answered",
         "a_bots_move_and_its_deadline_due_in_one_alarm_make_one_move",
+        "players_are_matched_on_their_own_continent_first",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -209,7 +210,9 @@ fn main() -> ExitCode {
         }),
         trial(names[25], &base, {
             let secret = secret.clone();
-            move |base| echo::the_echo_baseline_echoes_and_is_off_by_default(base, secret)
+            move |base| {
+                echo::the_echo_baseline_echoes_and_test_routes_are_off_by_default(base, secret)
+            }
         }),
         trial(
             names[26],
@@ -335,6 +338,11 @@ fn main() -> ExitCode {
             names[51],
             &base,
             races::a_bots_move_and_its_deadline_due_in_one_alarm_make_one_move,
+        ),
+        trial(
+            names[52],
+            &base,
+            coordinator::players_are_matched_on_their_own_continent_first,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
@@ -542,14 +550,7 @@ async fn malformed_frames_are_refused(base: Url) -> Result<()> {
     while !bob.session.my_turn() {
         bob.next().await?;
     }
-    let out_of_range = ClientFrame::Move(Fire {
-        aim: Aim {
-            angle_deg: 999,
-            power: 50,
-        },
-        weapon: Weapon::Shell,
-    });
-    bob.conn.send(&out_of_range).await?;
+    bob.conn.send(&rooms::shell(999, 50)).await?;
     let code = next_error_in(&mut bob).await?;
     ensure!(
         code == ErrorCode::IllegalMove,

@@ -5,14 +5,14 @@
 //! runtime, so the rare interleaving happens every time; the timing of the
 //! events themselves is the runtime's.
 
-use crate::coordinator::{duel_rating, guest};
-use crate::rooms::{Client, ClientFrame, ServerFrame, join_both};
+use crate::coordinator::{duel_rating, guests_in_a_duel};
+use crate::rooms::{Client, ServerFrame, join_both, shell};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
 use volley_client::lobby::{self, Matched};
-use volley_client::native::{ClientError, Connection, matchmake, matchmake_with, open_ticket};
-use volley_shared::artillery::{Aim, Artillery, Fire, Weapon};
+use volley_client::native::{ClientError, Connection, matchmake, open_ticket};
+use volley_shared::artillery::Artillery;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close};
 use volley_shared::replay::{Action, Replay};
 use volley_shared::{Mode, Outcome, RoomId};
@@ -151,18 +151,7 @@ pub async fn a_room_that_cannot_be_made_is_a_clear_error_and_both_may_queue_agai
 pub async fn frames_that_arrive_while_the_alarm_awaits_the_coordinator_are_answered(
     base: Url,
 ) -> Result<()> {
-    let (idle_id, idle_token) = guest(&base)?;
-    let (mover_id, mover_token) = guest(&base)?;
-    let ticket = |name: &'static str, token: String| {
-        let base = base.clone();
-        tokio::spawn(async move {
-            let opening = lobby::find_match(Mode::Duel, name);
-            matchmake_with(&base, Mode::Duel, Some(&token), &opening).await
-        })
-    };
-    let (i, m) = (ticket("idle", idle_token), ticket("mover", mover_token));
-    let (idle, mover) = (i.await??, m.await??);
-    ensure!(idle.room == mover.room, "matched into two rooms");
+    let [(idle_id, idle), (mover_id, mover)] = guests_in_a_duel(&base, ["idle", "mover"]).await?;
     let room = idle.room.clone();
     hook(&base, "hold-results", &format!("&room={room}"))?;
     let outcome = async {
@@ -194,14 +183,7 @@ pub async fn frames_that_arrive_while_the_alarm_awaits_the_coordinator_are_answe
             cm.session.outcome()
         );
         // The alarm that ended the game now awaits the coordinator.
-        let move_after_the_end = ClientFrame::Move(Fire {
-            aim: Aim {
-                angle_deg: 45,
-                power: 50,
-            },
-            weapon: Weapon::Shell,
-        });
-        cm.conn.send(&move_after_the_end).await?;
+        cm.conn.send(&shell(45, 50)).await?;
         loop {
             match cm.conn.recv::<ServerFrame>().await? {
                 ServerFrame::Error { code, .. } => {

@@ -64,6 +64,14 @@ impl Client {
     }
 }
 
+/// A shell fired at this angle and power, as a frame.
+pub fn shell(angle_deg: u16, power: u16) -> ClientFrame {
+    ClientFrame::Move(Fire {
+        aim: Aim { angle_deg, power },
+        weapon: Weapon::Shell,
+    })
+}
+
 /// A harmless shot out of the world, on the shooter's own side.
 pub fn away(state: &Artillery) -> Result<Fire> {
     let seat = state.to_move().context("nobody to move")?;
