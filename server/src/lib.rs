@@ -15,9 +15,11 @@
 //!   [`room::durable`] the `GameRoom` Durable Object (sockets, effects,
 //!   public routes, hooks). `ARCHITECTURE.md` draws the phases, timers and
 //!   storage.
-//! - [`internal`]: everything the coordinator and rooms exchange (room
-//!   set-up, init, claim, result; bindings, shard names, stubs), so neither
-//!   Durable Object imports the other.
+//! - [`player`]: the `Player` Durable Object, one per player: their rating
+//!   and history in every mode, the same from every coordinator shard.
+//! - [`internal`]: everything the coordinator, rooms and player objects
+//!   exchange (room set-up, init, claim, result, ratings; bindings, shard
+//!   names, stubs), so no Durable Object imports another.
 //! - [`handshake`]: settling a socket's protocol version, for both.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
 //! - [`settings`]: settings read once per instance, with clear errors.
@@ -58,6 +60,7 @@ pub mod internal;
 pub mod limits;
 pub mod location;
 pub mod matchmaker;
+pub mod player;
 pub mod room;
 pub mod routes;
 pub mod settings;

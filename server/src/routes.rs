@@ -8,10 +8,10 @@
 //! | `GET /api/matchmake?mode=duel[&guest=TOKEN]` (WebSocket) | the mode's coordinator, as that guest if the token is valid |
 //! | `POST /api/rooms?mode=duel&name=..[&guest=..]` | the mode's coordinator: a private room, its join code and the first seat |
 //! | `POST /api/rooms/join?code=..&name=..[&guest=..]` | the coordinator the code names: the next free seat |
-//! | `GET /api/players/{id}[?mode=duel]` | the mode's coordinator (or every mode's, gathered here) |
+//! | `GET /api/players/{id}[?mode=duel]` | the player's object (`player:{id}`): rating and history per mode |
 //! | `GET /api/stats?mode=duel` | the mode's coordinator |
 //! | `GET /api/stats` | every mode's coordinator, gathered here |
-//! | `GET /api/leaderboard?mode=duel` | the mode's coordinator: its best rated players |
+//! | `GET /api/leaderboard?mode=duel` | the mode's global coordinator shard: the leaderboard the player objects keep |
 //! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
 //! | `GET /api/rooms/{room_id}/replay` | that room: seed, roster and action log (JSON) |
@@ -30,7 +30,7 @@ use crate::internal::link;
 use crate::location::hint_for_place;
 use crate::matchmaker::codes::parse_code;
 use crate::settings::{self, Settings};
-use volley_shared::api::{AllStats, Guest, Health, PlayerModes, PlayerRecord, ShardStats};
+use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
 use volley_shared::{Mode, PlayerId, RoomId};
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, event};
@@ -51,7 +51,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Post, ["api", "rooms"]) => to_coordinator(req, env, "/api/private/create").await,
         (Method::Post, ["api", "rooms", "join"]) => join_private(req, env).await,
-        (Method::Get, ["api", "players", player]) => players(&req, env, player).await,
+        (Method::Get, ["api", "players", player]) => players(req, env, player).await,
         (Method::Post, ["api", "coordinator", "debug", hook]) => {
             coordinator_hook(&req, env, hook).await
         }
@@ -203,37 +203,11 @@ fn new_guest(env: &Env) -> Result<Response> {
     .with_status(201))
 }
 
-/// `GET /api/players/{id}`: rating and recent games, from one mode's shard
-/// or from all of them.
-async fn players(req: &Request, env: &Env, player: &str) -> Result<Response> {
-    let modes = match http::query_param(req, "mode") {
-        Some(_) => vec![http::mode_param(req)?],
-        None => Mode::ALL.to_vec(),
-    };
-    let mut found = Vec::new();
-    for mode in modes {
-        let url = format!("https://volley.internal/api/players/{player}");
-        let mut response = link::coordinator(env, mode)?.fetch_with_str(&url).await?;
-        match response.status_code() {
-            200 => {
-                let mut record: PlayerRecord = response.json().await?;
-                record.mode = Some(mode);
-                found.push(record);
-            }
-            404 => {}
-            400 => return Err(ServerError::BadRequest(response.text().await?)),
-            status => {
-                return Err(ServerError::Upstream(format!(
-                    "the {} coordinator answered {status}",
-                    mode.as_str()
-                )));
-            }
-        }
-    }
-    Ok(Response::from_json(&PlayerModes {
-        player: player.to_string(),
-        modes: found,
-    })?)
+/// `GET /api/players/{id}[?mode=]`: rating and recent games in one mode or
+/// every mode, from the player's object.
+async fn players(req: Request, env: &Env, player: &str) -> Result<Response> {
+    let player = crate::player::parse_player(player)?;
+    Ok(link::player(env, player)?.fetch_with_request(req).await?)
 }
 
 /// Every mode's shard statistics, one after another.

@@ -48,11 +48,11 @@ pub fn write_svg(
         })
         .collect();
     series.extend(regional.iter().filter(|s| s.mode == mode).map(|s| {
-        (
-            shard_label(s),
-            s.load.per_minute(),
-            colour(s.pool).stroke_width(2),
-        )
+        let label = match s.pool {
+            Pool::Global => format!("{} (global pool)", shard_label(s)),
+            Pool::Regional(_) => shard_label(s),
+        };
+        (label, s.load.per_minute(), colour(s.pool).stroke_width(2))
     }));
     let minutes = series
         .iter()

@@ -281,11 +281,16 @@ impl Sim {
             mode.players() == 4 && self.rng.random::<f64>() < self.config.demand.party_share;
         let size = if private || party { 2 } else { 1 };
         let games = self.config.demand.games(&mut self.rng);
-        let group: Vec<usize> = (0..size).map(|_| self.idle_player(region)).collect();
-        for &p in &group {
-            self.players[p].busy = true;
-            self.players[p].games_left = games;
-        }
+        // Each member is busy before the next is drawn, so a party never
+        // holds one player twice.
+        let group: Vec<usize> = (0..size)
+            .map(|_| {
+                let p = self.idle_player(region);
+                self.players[p].busy = true;
+                self.players[p].games_left = games;
+                p
+            })
+            .collect();
         if private {
             // The host makes the room at its shard; the friend joins it
             // between 10 s and a minute later.

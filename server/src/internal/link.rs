@@ -1,15 +1,19 @@
-//! How the coordinator and the rooms reach each other: binding and shard
-//! names, stubs, and messages posted over Durable Object `fetch`.
+//! How the coordinator, the rooms and the player objects reach each other:
+//! binding and shard names, stubs, and messages posted over Durable Object
+//! `fetch`.
 
+use super::players::{PLAYER_RATING_PATH, PLAYER_RESULT_PATH, PlayerResult, Standing};
 use crate::blob::{self, Kind, Versioned};
 use crate::error::{Result, ServerError};
-use volley_shared::{Mode, RoomId};
+use volley_shared::{Mode, PlayerId, RoomId};
 use worker::{Env, Method, Request, RequestInit, Stub};
 
 /// The `wrangler.jsonc` binding of the room namespace.
 pub const ROOM_BINDING: &str = "ROOMS";
 /// The `wrangler.jsonc` binding of the coordinator namespace.
 pub const COORDINATOR_BINDING: &str = "COORDINATOR";
+/// The `wrangler.jsonc` binding of the player namespace.
+pub const PLAYER_BINDING: &str = "PLAYERS";
 
 /// The name of a mode's coordinator shard (`id_from_name`).
 pub fn shard_name(mode: Mode) -> String {
@@ -30,6 +34,14 @@ pub fn coordinator_by_id(env: &Env, id: &str) -> Result<Stub> {
         .durable_object(COORDINATOR_BINDING)?
         .id_from_string(id)?
         .get_stub()?)
+}
+
+/// The object that keeps `player`'s ratings and match history, by name
+/// (`player:{id}`, the id in 16 hex digits).
+pub fn player(env: &Env, player: PlayerId) -> Result<Stub> {
+    Ok(env
+        .durable_object(PLAYER_BINDING)?
+        .get_by_name(&format!("player:{player}"))?)
 }
 
 /// An existing room. A malformed id is the caller's mistake.
@@ -79,4 +91,37 @@ pub fn post_message<T: Versioned>(path: &str, message: &T) -> Result<Request> {
 pub async fn read<T: Versioned>(req: &mut Request) -> Result<T> {
     let bytes = req.bytes().await?;
     Ok(blob::decode(Kind::Message, &bytes)?)
+}
+
+/// `player`'s standing in `mode`, from their player object.
+pub async fn standing(env: &Env, player: PlayerId, mode: Mode) -> Result<Standing> {
+    let url = format!(
+        "https://volley.internal{PLAYER_RATING_PATH}?player={player}&mode={}",
+        mode.as_str()
+    );
+    let mut response = self::player(env, player)?.fetch_with_str(&url).await?;
+    if response.status_code() != 200 {
+        return Err(ServerError::Upstream(format!(
+            "a player object answered {} for a rating: {}",
+            response.status_code(),
+            response.text().await.unwrap_or_default()
+        )));
+    }
+    Ok(blob::decode(Kind::Message, &response.bytes().await?)?)
+}
+
+/// Gives a player object its line of a settled game (applied once per room,
+/// so it may be given again).
+pub async fn deliver(env: &Env, line: &PlayerResult) -> Result<()> {
+    let request = post_message(PLAYER_RESULT_PATH, line)?;
+    let mut response = player(env, line.player)?
+        .fetch_with_request(request)
+        .await?;
+    match response.status_code() {
+        200 => Ok(()),
+        status => Err(ServerError::Upstream(format!(
+            "a player object answered {status} to a result: {}",
+            response.text().await.unwrap_or_default()
+        ))),
+    }
 }

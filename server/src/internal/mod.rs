@@ -6,6 +6,8 @@
 //! - [`link`]: how to reach the other side: binding and shard names, stubs,
 //!   and posting and reading a message over Durable Object `fetch` (Rust
 //!   Durable Objects cannot serve RPC).
+//! - [`players`]: what the shards and the player objects exchange
+//!   (ratings, settled games, leaderboard lines).
 //!
 //! Messages are bincode ([`crate::blob`], with a size limit), so 64-bit ids
 //! and seeds cross intact. Each message's layout is a format: during a
@@ -18,6 +20,7 @@
 //! with an error instead of misreading.
 
 pub mod link;
+pub mod players;
 
 use crate::blob::{self, BlobError, Kind, UNTAGGED, Versioned};
 use serde::{Deserialize, Serialize};

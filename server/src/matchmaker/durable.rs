@@ -16,6 +16,8 @@
 //! - [`tickets`]: ticket sockets: opening one, `FindMatch`, cancelling.
 //! - [`matching`]: running the matcher and seating each match in a new room.
 //! - [`private`]: private rooms by join code.
+//! - [`results`]: rooms' results, settled and given to the player objects;
+//!   the leaderboard lines they send back.
 //! - [`withdrawn`]: players who leave while their room is being made.
 //! - [`hooks`]: test hooks (`VOLLEY_TEST_HOOKS`).
 
@@ -23,6 +25,7 @@ mod admission;
 mod hooks;
 mod matching;
 mod private;
+mod results;
 mod tickets;
 mod withdrawn;
 
@@ -31,13 +34,14 @@ use super::storage::Storage;
 use crate::error::{Result, ServerError, respond};
 use crate::flood::FloodGuard;
 use crate::http;
+use crate::internal::players::{LEADER_PATH, LeaderLine};
 use crate::internal::{self, GameResult, RESULT_PATH};
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use volley_shared::api::{CreatedRoom, LEADERBOARD_SIZE, Leaderboard, ShardStats};
-use volley_shared::{Mode, PlayerId, RoomId};
+use volley_shared::{Mode, RoomId};
 use worker::{
     DurableObject, Env, Request, Response, State, WebSocket, WebSocketIncomingMessage,
     durable_object,
@@ -149,29 +153,21 @@ impl Matchmaker {
             })?),
             RESULT_PATH => {
                 let result: GameResult = internal::link::read(&mut req).await?;
-                self.hold_result(&result.room.0).await;
-                let settings = self.settings()?;
-                let keep_ms = settings.room_retention_ms.saturating_add(24 * 3_600_000);
-                let applied =
-                    self.storage()?
-                        .apply_result(&result, keep_ms, settings.player_retention_ms)?;
-                Ok(Response::ok(if applied {
-                    "applied"
-                } else {
-                    "already applied"
-                })?)
+                Ok(Response::ok(self.report_result(result).await?)?)
+            }
+            LEADER_PATH => {
+                let line: LeaderLine = internal::link::read(&mut req).await?;
+                self.put_leader(&line)?;
+                Ok(Response::ok("on the leaderboard")?)
             }
             p if p.starts_with("/api/players/") => {
-                let id = p.trim_start_matches("/api/players/");
-                let Ok(player) = u64::from_str_radix(id, 16) else {
-                    return Err(ServerError::BadRequest(
-                        "a player id is 16 hex digits".into(),
-                    ));
-                };
-                match self.storage()?.player(PlayerId(player))? {
+                // The first releases' record of a player, which their
+                // player object adopts once (every release serves this).
+                let player = crate::player::parse_player(p.trim_start_matches("/api/players/"))?;
+                match self.storage()?.player(player)? {
                     Some(record) => Ok(Response::from_json(&record)?),
                     None => Err(ServerError::NotFound(format!(
-                        "no rated games for {id} in this mode"
+                        "no rated games for {player} in this mode"
                     ))),
                 }
             }

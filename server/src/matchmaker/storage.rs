@@ -7,9 +7,10 @@
 //! | `room_builds` | one per public room this release's shard created: `room_id`, the `build` its object runs (a table of its own, so the previous release's inserts into `rooms_created` stay as they were) |
 //! | `match_tickets` | one per public room this release's shard created: `room_id`, how many `tickets` its match was made from (a party that fills a room alone plays unrated) |
 //! | `waits` | one per matched ticket: how long it waited, and when |
-//! | `players` | one per rated player of this mode: `player` (16 hex digits), `name`, `rating`, `games` |
+//! | `players` | the first releases: one per rated player of this mode (`player`, 16 hex digits, `name`, `rating`, `games`); now, in the mode's global shard, the mode's leaderboard, kept by the player objects ([`settled`]) |
 //! | `results` | one per finished room that reported: `room_id`, `at_ms`, `record` (bincode) |
-//! | `player_matches` | each rated player's games: `player`, `room_id`, `at_ms`, `result`, `rating_after` |
+//! | `deliveries` | each person's line of a settled game until their player object took it ([`settled`]) |
+//! | `player_matches` | the first releases: each rated player's games (`player`, `room_id`, `at_ms`, `result`, `rating_after`), which a player object adopts once |
 //! | `private_rooms` | one per join code: `code`, `room_id`, `seats`, `claimed`, `expires_ms` |
 //! | `guesses` | failed code guesses per client address in the current window |
 //! | `members` | one per ticket socket in a ticket: its id, the `ticket`, the `player` ([`members`]) |
@@ -25,15 +26,14 @@ mod members;
 mod pending;
 mod rooms;
 mod seen;
+mod settled;
 
 pub use rooms::RoomCounts;
 
 use super::codes::{GUESS_WINDOW_MS, Guesses};
-use super::queue::{DEFAULT_RATING, Ticket};
-use super::ratings;
+use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
-use crate::internal::GameResult;
 use crate::sql::{blob, from_blob, integer, real, text, unsigned};
 use serde::{Deserialize, Serialize};
 use volley_shared::api::{Leader, PlayedMatch, PlayerRecord};
@@ -94,6 +94,7 @@ impl Storage {
         sql.exec(members::MEMBERS_TABLE, None)?;
         sql.exec(pending::PENDING_TABLE, None)?;
         sql.exec(seen::SEEN_TABLE, None)?;
+        sql.exec(settled::DELIVERIES_TABLE, None)?;
         sql.exec(rooms::ROOMS_TABLES, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
         Ok(Storage { sql })
@@ -213,12 +214,10 @@ impl Storage {
             .collect()
     }
 
-    /// A player's rating, or the default for a new player.
-    pub fn rating(&self, player: PlayerId) -> Result<f64> {
-        Ok(self.player(player)?.map_or(DEFAULT_RATING, |p| p.rating))
-    }
-
-    /// A rated player, with their latest games.
+    /// A player this shard rated in the first releases (or, in a global
+    /// shard, whose standing the player objects put on the leaderboard
+    /// since), with the latest games it kept: what a player object adopts
+    /// the first time it is asked about this mode.
     pub fn player(&self, player: PlayerId) -> Result<Option<PlayerRecord>> {
         let key = player.to_string();
         let rows: Vec<Vec<SqlStorageValue>> = self
@@ -293,7 +292,7 @@ impl Storage {
     /// How many tickets the match of `room_id` was made from; rooms this
     /// release did not note (private rooms, and matches the previous
     /// release made) count as two, so they are rated as before.
-    fn match_tickets(&self, room_id: &str) -> Result<usize> {
+    pub fn match_tickets(&self, room_id: &str) -> Result<usize> {
         let cursor = self.sql.exec(
             "SELECT tickets FROM match_tickets WHERE room_id = ?",
             vec![room_id.into()],
@@ -304,76 +303,6 @@ impl Storage {
             }
             None => Ok(2),
         }
-    }
-
-    /// Applies a finished game to the ratings and the match history, once:
-    /// a room that reports again changes nothing. Returns whether it was new.
-    /// A room reports only while it exists, so the marks of results older
-    /// than `keep_ms` are forgotten, a few at a time; each player keeps
-    /// their latest [`RECENT_MATCHES`] games, and players who have not
-    /// played for `players_keep_ms` are forgotten, a few at a time.
-    pub fn apply_result(
-        &self,
-        result: &GameResult,
-        keep_ms: u64,
-        players_keep_ms: u64,
-    ) -> Result<bool> {
-        // Nothing below may fail halfway for a well-formed result: the
-        // players are distinct (who_is_rated), so no history row collides.
-        let room = result.room.0.as_str();
-        let seen = self
-            .sql
-            .exec("SELECT 1 FROM results WHERE room_id = ?", vec![room.into()])?
-            .raw()
-            .next()
-            .is_some();
-        if seen {
-            return Ok(false);
-        }
-        self.sql.exec(
-            "DELETE FROM results WHERE room_id IN (SELECT room_id FROM results WHERE at_ms < ? ORDER BY at_ms LIMIT 16)",
-            vec![integer(result.at_ms.saturating_sub(keep_ms))?],
-        )?;
-        self.sql.exec(
-            "INSERT INTO results (room_id, at_ms, record) VALUES (?, ?, ?)",
-            vec![room.into(), integer(result.at_ms)?, blob(result)?],
-        )?;
-        let settled = ratings::settle(
-            &result.seats,
-            self.match_tickets(room)?,
-            result.outcome,
-            |player| self.rating(player),
-        )?;
-        for line in settled {
-            let key = line.player.to_string();
-            self.sql.exec(
-                "INSERT INTO players (player, name, rating, games) VALUES (?, ?, ?, 1) \
-                 ON CONFLICT(player) DO UPDATE SET name = excluded.name, rating = excluded.rating, games = games + 1",
-                vec![key.as_str().into(), line.name.as_str().into(), line.rating.into()],
-            )?;
-            self.sql.exec(
-                "INSERT INTO player_matches (player, room_id, at_ms, result, rating_after) VALUES (?, ?, ?, ?, ?)",
-                vec![
-                    key.as_str().into(),
-                    room.into(),
-                    integer(result.at_ms)?,
-                    line.result.into(),
-                    line.rating.into(),
-                ],
-            )?;
-            self.sql.exec(
-                "DELETE FROM player_matches WHERE player = ? AND room_id NOT IN \
-                 (SELECT room_id FROM player_matches WHERE player = ? ORDER BY at_ms DESC LIMIT ?)",
-                vec![
-                    key.as_str().into(),
-                    key.as_str().into(),
-                    integer(RECENT_MATCHES)?,
-                ],
-            )?;
-            self.saw_player(&key, result.at_ms)?;
-        }
-        self.forget_players_unseen_since(result.at_ms.saturating_sub(players_keep_ms))?;
-        Ok(true)
     }
 
     /// Registers a private room's join code, its first seat taken.

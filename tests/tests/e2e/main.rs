@@ -15,6 +15,7 @@ mod durability;
 mod echo;
 mod limits;
 mod load;
+mod players;
 mod races;
 mod rooms;
 mod versions;
@@ -103,6 +104,7 @@ fn main() -> ExitCode {
         "frames_that_arrive_while_the_alarm_awaits_the_coordinator_are_answered",
         "a_bots_move_and_its_deadline_due_in_one_alarm_make_one_move",
         "players_are_matched_on_their_own_continent_first",
+        "a_rating_the_first_releases_kept_is_adopted",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -343,6 +345,11 @@ fn main() -> ExitCode {
             names[52],
             &base,
             coordinator::players_are_matched_on_their_own_continent_first,
+        ),
+        trial(
+            names[53],
+            &base,
+            players::a_rating_the_first_releases_kept_is_adopted,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

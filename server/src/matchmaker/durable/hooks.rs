@@ -12,6 +12,8 @@
 //!   so they refuse it, as a failing room would;
 //! - `hold-results?room=ID` / `release-results?room=ID`: that room's
 //!   result reports wait until released;
+//! - `legacy-player?player=&name=&rating=&games=`: a rating as the first
+//!   releases kept it in this shard, for a player object to adopt;
 //! - `holds`: what is held, and how many matched sockets closed while a
 //!   room was being made.
 //!
@@ -22,6 +24,7 @@
 use super::Matchmaker;
 use crate::error::{Result, ServerError};
 use crate::http::{self, now_ms};
+use crate::internal::players::{LeaderLine, Standing};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -90,6 +93,7 @@ impl Matchmaker {
             "release-results" => {
                 self.holds.results.borrow_mut().remove(&room()?);
             }
+            "legacy-player" => self.put_legacy_player(req)?,
             "holds" => {}
             _ => return Err(ServerError::NotFound("no such test hook".into())),
         }
@@ -101,6 +105,31 @@ impl Matchmaker {
             failing_rooms: self.holds.failing_rooms.get(),
             left_while_matching: self.withdrawals.count(),
         })?)
+    }
+
+    /// Writes a rating the way the first releases kept it (a row of this
+    /// shard's `players`): `?player=&name=&rating=&games=`. Tests use it to
+    /// show that a player object adopts such a rating.
+    fn put_legacy_player(&self, req: &Request) -> Result<()> {
+        let param = |name: &str| {
+            http::query_param(req, name)
+                .ok_or_else(|| ServerError::BadRequest(format!("?{name}= is missing")))
+        };
+        let number = |name: &str| {
+            param(name)?
+                .parse::<f64>()
+                .map_err(|_| ServerError::BadRequest(format!("?{name}= is not a number")))
+        };
+        let line = LeaderLine {
+            player: crate::player::parse_player(&param("player")?)?,
+            name: param("name")?,
+            standing: Standing {
+                rating: number("rating")?,
+                games: number("games")? as u64,
+            },
+            at_ms: now_ms(),
+        };
+        self.put_leader(&line)
     }
 
     /// Waits while room creation is held.

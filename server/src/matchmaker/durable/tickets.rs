@@ -13,8 +13,9 @@ use crate::attachment;
 use crate::error::{Result, ServerError};
 use crate::handshake::{self, Offered, Refusal};
 use crate::http::{self, now_ms};
+use crate::internal::link;
 use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
-use crate::matchmaker::queue::{Member, Ticket};
+use crate::matchmaker::queue::{DEFAULT_RATING, Member, Ticket};
 use crate::matchmaker::storage::StoredTicket;
 use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close, v1};
@@ -356,12 +357,18 @@ impl Matchmaker {
         place: Place,
         version: u16,
     ) -> Result<()> {
+        // A known player's rating comes from their player object, read
+        // before anything else: from here on nothing is awaited until the
+        // ticket is stored, so no other event sees half of it.
+        let (player, rating) = match place.player {
+            Some(player) => (
+                player,
+                link::standing(&self.env, player, find.mode).await?.rating,
+            ),
+            None => (PlayerId(random_u64()?), DEFAULT_RATING),
+        };
         let now = now_ms();
         let storage = self.storage()?;
-        let player = match place.player {
-            Some(player) => player,
-            None => PlayerId(random_u64()?),
-        };
         if let Some(held) = storage.ticket_of(player)? {
             if self.sockets_of(held)?.is_empty() {
                 // Its sockets are gone (the runtime restarted under a
@@ -381,7 +388,7 @@ impl Matchmaker {
         let member = Member {
             player,
             name: find.name.clone(),
-            rating: storage.rating(player)?,
+            rating,
         };
         let forming = match &find.party {
             Some(party) => storage

@@ -1,0 +1,89 @@
+//! Ratings in player objects: one object per player keeps their rating in
+//! every mode; a rating the first releases kept in a mode's shard is
+//! adopted once and moved by the next game.
+
+use crate::coordinator::{duel_rating, guest};
+use anyhow::{Context, Result, bail, ensure};
+use url::Url;
+use volley_client::bot::Strategy;
+use volley_client::lobby;
+use volley_client::native::matchmake_with;
+use volley_shared::Mode;
+use volley_shared::api::{LEADERBOARD_SIZE, Leaderboard, PlayerModes};
+use volley_tests::{get_body, post_text};
+
+/// How far an Elo duel between `winner` and `loser` moves each (K = 32).
+fn elo_gain(winner: f64, loser: f64) -> f64 {
+    let expected = 1.0 / (1.0 + 10f64.powf((loser - winner) / 400.0));
+    32.0 * (1.0 - expected)
+}
+
+pub async fn a_rating_the_first_releases_kept_is_adopted(base: Url) -> Result<()> {
+    let (veteran, veteran_token) = guest(&base)?;
+    let (rookie, rookie_token) = guest(&base)?;
+    // Ratings as the first releases kept them, in the duel shard's table.
+    for (player, name, rating, games) in
+        [(&veteran, "veteran", 1550, 7), (&rookie, "rookie", 1450, 3)]
+    {
+        let url = base.join(&format!(
+            "/api/coordinator/debug/legacy-player?mode=duel&player={player}&name={name}&rating={rating}&games={games}"
+        ))?;
+        let (status, body) = post_text(&url)?;
+        ensure!(status == 200, "legacy-player hook: {status} {body}");
+    }
+    ensure!(
+        duel_rating(&base, &veteran)? == Some((1550.0, 7)),
+        "the veteran's object did not adopt the old rating: {:?}",
+        duel_rating(&base, &veteran)?
+    );
+    let every_mode: PlayerModes = get_body(&base.join(&format!("/api/players/{veteran}"))?)?;
+    ensure!(
+        every_mode.modes.len() == 1 && every_mode.modes[0].mode == Some(Mode::Duel),
+        "the veteran has a record in another mode: {every_mode:?}"
+    );
+
+    // They queue with those ratings (100 apart: within the first window)
+    // and play: the veteran aims, the rookie idles.
+    let tickets = [(veteran_token, "veteran"), (rookie_token, "rookie")].map(|(token, name)| {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let opening = lobby::find_match(Mode::Duel, name);
+            matchmake_with(&base, Mode::Duel, Some(&token), &opening).await
+        })
+    });
+    let [v, r] = tickets;
+    let (v, r) = (v.await??, r.await??);
+    ensure!(v.room == r.room, "the two were matched apart");
+    let (result, _) = crate::play_both(&base, &v, Strategy::BEST, &r, Strategy::Idle).await?;
+    ensure!(result.won(), "the aiming veteran should win: {result:?}");
+
+    let gain = elo_gain(1550.0, 1450.0);
+    let mut after = None;
+    for _ in 0..50 {
+        after = duel_rating(&base, &veteran)?.zip(duel_rating(&base, &rookie)?);
+        if after.is_some_and(|((_, v), (_, r))| v == 8 && r == 4) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ((v_rating, v_games), (r_rating, r_games)) = after.context("never rated")?;
+    if (v_games, r_games) != (8, 4) {
+        bail!("games after one more: {v_games} / {r_games}");
+    }
+    ensure!(
+        (v_rating - (1550.0 + gain)).abs() < 1e-6 && (r_rating - (1450.0 - gain)).abs() < 1e-6,
+        "ratings moved from the adopted ones by {gain}: {v_rating} / {r_rating}"
+    );
+
+    // The leaderboard has the veteran's new standing.
+    let board: Leaderboard = get_body(&base.join("/api/leaderboard?mode=duel")?)?;
+    let listed = board.leaders.iter().find(|l| l.player == veteran);
+    ensure!(
+        listed.is_some_and(|l| l.games == 8 && (l.rating - v_rating).abs() < 1e-6)
+            || (listed.is_none()
+                && board.leaders.len() == LEADERBOARD_SIZE
+                && board.leaders.iter().all(|l| l.rating >= v_rating)),
+        "the leaderboard lacks the veteran's new standing: {board:?}"
+    );
+    Ok(())
+}
