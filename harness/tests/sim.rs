@@ -143,6 +143,7 @@ fn longest_and_bots(design: Design) -> (u64, u64) {
 fn quiet_shards_that_defer_to_the_global_pool_wait_as_one_shard_would() {
     let (one, one_bots) = longest_and_bots(Design::PerMode);
     let (quiet, quiet_bots) = longest_and_bots(Design::Regional(Spill::QuietToGlobal));
+    let (hand_over, hand_over_bots) = longest_and_bots(Design::Regional(Spill::QuietHandOver));
     let (spill, spill_bots) = longest_and_bots(Design::Regional(Spill::ToGlobal));
     // Quiet regions meet in the global pool from the start, as in one
     // shard per mode; spilling only after the wait leaves them to meet
@@ -150,6 +151,14 @@ fn quiet_shards_that_defer_to_the_global_pool_wait_as_one_shard_would() {
     assert!(
         quiet <= one + 20 && quiet_bots <= one_bots + 5,
         "{quiet} {quiet_bots} vs {one} {one_bots}"
+    );
+    // The hand-over alone (what the Worker does: busy shards keep their
+    // stragglers) waits as one shard would too, but a busy shard's few
+    // stragglers get bots where they would have met a spilled ticket;
+    // still far fewer than when only spilling.
+    assert!(
+        hand_over <= one + 20 && hand_over_bots * 5 < spill_bots,
+        "{hand_over} {hand_over_bots} vs {one} {one_bots}, spilling {spill_bots}"
     );
     assert!(
         spill > one && spill_bots > one_bots,

@@ -5,12 +5,13 @@
 //! | `GET /api/health` | answered here |
 //! | `/api/bench/echo[/ws]?shard=N` | an echo Durable Object, the benchmarks' baseline; only with `VOLLEY_BENCH=1` |
 //! | `POST /api/guests` | answered here: a new guest identity (player id and signed token) |
-//! | `GET /api/matchmake?mode=duel[&guest=TOKEN]` (WebSocket) | the mode's coordinator, as that guest if the token is valid |
-//! | `POST /api/rooms?mode=duel&name=..[&guest=..]` | the mode's coordinator: a private room, its join code and the first seat |
-//! | `POST /api/rooms/join?code=..&name=..[&guest=..]` | the coordinator the code names: the next free seat |
+//! | `GET /api/matchmake?mode=duel[&guest=TOKEN][&party=1]` (WebSocket) | the coordinator shard of the mode and the client's continent (`coordinator:duel:eu`), or, for a party, an unknown continent or a quiet region's hand-over, the mode's global pool (`coordinator:duel`); as that guest if the token is valid |
+//! | `POST /api/rooms?mode=duel&name=..[&guest=..]` | the mode's global shard: a private room, its join code and the first seat |
+//! | `POST /api/rooms/join?code=..&name=..[&guest=..]` | the global shard of the mode the code names: the next free seat |
 //! | `GET /api/players/{id}[?mode=duel]` | the player's object (`player:{id}`): rating and history per mode |
-//! | `GET /api/stats?mode=duel` | the mode's coordinator |
-//! | `GET /api/stats` | every mode's coordinator, gathered here |
+//! | `GET /api/stats?mode=duel&pool=eu` | that shard (`global` for the global pool) |
+//! | `GET /api/stats?mode=duel` | every shard of the mode, summed here |
+//! | `GET /api/stats` | every mode's shards, summed here per mode |
 //! | `GET /api/leaderboard?mode=duel` | the mode's global coordinator shard: the leaderboard the player objects keep |
 //! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
@@ -19,7 +20,7 @@
 //! | `POST /api/rooms/{room_id}/debug/alarm[?late_ms=N]` | that room's alarm handler, run now (or as if it rang `N` ms late); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
 //! | (any coordinator route, header `X-Volley-Test-Continent: EU`) | the coordinator sees the client on that continent instead of `request.cf`'s; only with `VOLLEY_TEST_HOOKS=1` |
-//! | `POST /api/coordinator/debug/{hook}?mode=duel[&room=..][&count=..]` | the mode's coordinator's test hooks (`matchmaker::durable::hooks`); only with `VOLLEY_TEST_HOOKS=1` |
+//! | `POST /api/coordinator/debug/{hook}?mode=duel[&pool=eu][&room=..][&count=..]` | a coordinator shard's test hooks (`matchmaker::durable::hooks`; the global shard without `pool`); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST`/`GET /api/rooms/{room_id}/debug/wakeups` | that room starts counting its wake-ups / reads the counts; only with `VOLLEY_BENCH=1` |
 
 use crate::build;
@@ -29,6 +30,8 @@ use crate::http;
 use crate::internal::link;
 use crate::location::hint_for_place;
 use crate::matchmaker::codes::parse_code;
+use crate::matchmaker::shards::{self, Pool};
+use crate::matchmaker::stats;
 use crate::settings::{self, Settings};
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
@@ -55,11 +58,8 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "coordinator", "debug", hook]) => {
             coordinator_hook(&req, env, hook).await
         }
-        (Method::Get, ["api", "matchmake"]) => to_coordinator(req, env, "/api/matchmake").await,
-        (Method::Get, ["api", "stats"]) if http::query_param(&req, "mode").is_none() => {
-            all_stats(env).await
-        }
-        (Method::Get, ["api", "stats"]) => to_coordinator(req, env, "/api/stats").await,
+        (Method::Get, ["api", "matchmake"]) => matchmake(req, env).await,
+        (Method::Get, ["api", "stats"]) => stats(&req, env).await,
         (Method::Get, ["api", "leaderboard"]) => to_coordinator(req, env, "/api/leaderboard").await,
         (Method::Get, ["api", "rooms", room]) => to_room(req, env, room).await,
         (Method::Get | Method::Post, ["api", "rooms", room, "debug", "wakeups"]) => {
@@ -119,7 +119,12 @@ async fn coordinator_hook(req: &Request, env: &Env, hook: &str) -> Result<Respon
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
     let forwarded = Request::new_with_init(url.as_str(), &init)?;
-    Ok(link::coordinator(env, mode)?
+    let pool = match http::query_param(req, "pool") {
+        Some(code) => Pool::from_code(&code)
+            .ok_or_else(|| ServerError::BadRequest(format!("no pool {code:?}")))?,
+        None => Pool::Global,
+    };
+    Ok(link::shard(env, mode, pool)?
         .fetch_with_request(forwarded)
         .await?)
 }
@@ -134,26 +139,90 @@ async fn join_private(req: Request, env: &Env) -> Result<Response> {
     forward_to_coordinator(req, env, mode, "/api/private/join").await
 }
 
-/// Sends a request to `mode`'s coordinator shard at `path`, keeping its
-/// method, headers and the query parameters the coordinator reads, and
-/// adding what only the Worker may vouch for: the continent and the player
-/// id of a verified guest token. (The client's address travels in the
-/// `CF-Connecting-IP` header, which Cloudflare sets.)
+/// Sends a request to `mode`'s global coordinator shard at `path`
+/// ([`shard_request`]).
 async fn forward_to_coordinator(
     req: Request,
     env: &Env,
     mode: Mode,
     path: &str,
 ) -> Result<Response> {
+    let forwarded = shard_request(&req, env, mode, path, Pool::Global)?;
+    Ok(link::coordinator(env, mode)?
+        .fetch_with_request(forwarded)
+        .await?)
+}
+
+/// `GET /api/matchmake?mode=..[&party=1]`: a ticket socket at the shard of
+/// the client's region, or at the mode's global pool for a party or an
+/// unknown continent. A quiet regional shard answers with a hand-over, and
+/// the upgrade goes to the global pool instead ([`shards`]).
+async fn matchmake(req: Request, env: &Env) -> Result<Response> {
+    let mode = http::mode_param(&req)?;
+    let pool = match http::query_param(&req, "party") {
+        Some(_) => Pool::Global,
+        None => Pool::for_continent(place(&req, env)?.continent.as_deref()),
+    };
+    let path = "/api/matchmake";
+    let forwarded = shard_request(&req, env, mode, path, pool)?;
+    let response = link::shard(env, mode, pool)?
+        .fetch_with_request(forwarded)
+        .await?;
+    let handed_over = response.status_code() == shards::HAND_OVER_STATUS
+        && response.headers().get(shards::HAND_OVER_HEADER)?.as_deref()
+            == Some(Pool::Global.code());
+    if pool == Pool::Global || !handed_over {
+        return Ok(response);
+    }
+    let forwarded = shard_request(&req, env, mode, path, Pool::Global)?;
+    Ok(link::coordinator(env, mode)?
+        .fetch_with_request(forwarded)
+        .await?)
+}
+
+/// Where a client connects from: what Cloudflare saw, or, with test hooks
+/// on, the continent a test says.
+struct Place {
+    continent: Option<String>,
+    country: Option<String>,
+    longitude: Option<f32>,
+}
+
+fn place(req: &Request, env: &Env) -> Result<Place> {
+    let test_hooks = Settings::from_env(env)?.test_hooks;
+    Ok(match http::test_continent(req, test_hooks) {
+        // Tests say where a client is; only the continent, then.
+        Some(continent) => Place {
+            continent: Some(continent),
+            country: None,
+            longitude: None,
+        },
+        None => Place {
+            continent: http::cf_field(req, "continent"),
+            country: http::cf_field(req, "country"),
+            longitude: http::cf_field(req, "longitude").and_then(|l| l.parse::<f32>().ok()),
+        },
+    })
+}
+
+/// The request a coordinator shard of `pool` gets for `req` at `path`,
+/// keeping its method, headers and the query parameters the coordinator
+/// reads, and adding what only the Worker may vouch for: the continent,
+/// the pool and the player id of a verified guest token. (The client's
+/// address travels in the `CF-Connecting-IP` header, which Cloudflare
+/// sets.)
+fn shard_request(req: &Request, env: &Env, mode: Mode, path: &str, pool: Pool) -> Result<Request> {
     let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))
         .map_err(|e| ServerError::Config(format!("internal URL: {e}")))?;
-    url.query_pairs_mut().append_pair("mode", mode.as_str());
+    url.query_pairs_mut()
+        .append_pair("mode", mode.as_str())
+        .append_pair("pool", pool.code());
     for name in ["name", "code"] {
-        if let Some(value) = http::query_param(&req, name) {
+        if let Some(value) = http::query_param(req, name) {
             url.query_pairs_mut().append_pair(name, &value);
         }
     }
-    if let Some(guest) = crate::guest::token(&req) {
+    if let Some(guest) = crate::guest::token(req) {
         // Verified here; the coordinator trusts `player` because only the
         // Worker builds these URLs.
         let player = settings::join_key(env)?
@@ -162,20 +231,16 @@ async fn forward_to_coordinator(
         url.query_pairs_mut()
             .append_pair("player", &player.to_string());
     }
-    let test_hooks = Settings::from_env(env)?.test_hooks;
-    let (continent, country, longitude) = match http::test_continent(&req, test_hooks) {
-        // Tests say where a client is; only the continent, then.
-        Some(continent) => (Some(continent), None, None),
-        None => (
-            http::cf_field(&req, "continent"),
-            http::cf_field(&req, "country"),
-            http::cf_field(&req, "longitude").and_then(|l| l.parse::<f32>().ok()),
-        ),
-    };
-    if let Some(hint) = hint_for_place(continent.as_deref(), country.as_deref(), longitude) {
+    let place = place(req, env)?;
+    let hint = hint_for_place(
+        place.continent.as_deref(),
+        place.country.as_deref(),
+        place.longitude,
+    );
+    if let Some(hint) = hint {
         url.query_pairs_mut().append_pair("hint", hint);
     }
-    if let Some(continent) = continent {
+    if let Some(continent) = place.continent {
         url.query_pairs_mut().append_pair("continent", &continent);
     }
     let headers = Headers::new();
@@ -184,10 +249,7 @@ async fn forward_to_coordinator(
     }
     let mut init = RequestInit::new();
     init.with_method(req.method()).with_headers(headers);
-    let forwarded = Request::new_with_init(url.as_str(), &init)?;
-    Ok(link::coordinator(env, mode)?
-        .fetch_with_request(forwarded)
-        .await?)
+    Ok(Request::new_with_init(url.as_str(), &init)?)
 }
 
 /// `POST /api/guests`: a guest identity. No account is needed: the token is
@@ -210,15 +272,53 @@ async fn players(req: Request, env: &Env, player: &str) -> Result<Response> {
     Ok(link::player(env, player)?.fetch_with_request(req).await?)
 }
 
-/// Every mode's shard statistics, one after another.
-async fn all_stats(env: &Env) -> Result<Response> {
-    let mut modes = Vec::new();
-    for mode in Mode::ALL {
-        let url = format!("https://volley.internal/api/stats?mode={}", mode.as_str());
-        let mut response = link::coordinator(env, mode)?.fetch_with_str(&url).await?;
-        modes.push(response.json::<ShardStats>().await?);
+/// `GET /api/stats[?mode=..[&pool=..]]`: one shard's statistics (with
+/// `pool`), a mode's summed over its shards, or every mode's.
+async fn stats(req: &Request, env: &Env) -> Result<Response> {
+    if http::query_param(req, "mode").is_none() {
+        let mut modes = Vec::new();
+        for mode in Mode::ALL {
+            modes.push(mode_stats(env, mode).await?);
+        }
+        return Ok(Response::from_json(&AllStats { modes })?);
     }
-    Ok(Response::from_json(&AllStats { modes })?)
+    let mode = http::mode_param(req)?;
+    match http::query_param(req, "pool") {
+        Some(code) => {
+            let pool = Pool::from_code(&code).ok_or_else(|| {
+                ServerError::BadRequest(format!(
+                    "no pool {code:?}: a region's code (eu, na, as, sa, oc, af) or global"
+                ))
+            })?;
+            Ok(Response::from_json(&shard_stats(env, mode, pool).await?)?)
+        }
+        None => Ok(Response::from_json(&mode_stats(env, mode).await?)?),
+    }
+}
+
+/// A mode's statistics, summed over its shards, one after another.
+async fn mode_stats(env: &Env, mode: Mode) -> Result<ShardStats> {
+    let global = shard_stats(env, mode, Pool::Global).await?;
+    let mut regional = Vec::new();
+    for pool in Pool::all().filter(|p| *p != Pool::Global) {
+        regional.push(shard_stats(env, mode, pool).await?);
+    }
+    Ok(stats::merge(global, regional))
+}
+
+/// One shard's statistics.
+async fn shard_stats(env: &Env, mode: Mode, pool: Pool) -> Result<ShardStats> {
+    let url = format!("https://volley.internal/api/stats?mode={}", mode.as_str());
+    let mut response = link::shard(env, mode, pool)?.fetch_with_str(&url).await?;
+    if response.status_code() != 200 {
+        return Err(ServerError::Upstream(format!(
+            "the {} shard of {} answered {}",
+            pool.code(),
+            mode.as_str(),
+            response.status_code()
+        )));
+    }
+    Ok(response.json::<ShardStats>().await?)
 }
 
 /// Sends the request, unchanged, to the room it names.

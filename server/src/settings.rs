@@ -53,6 +53,10 @@ pub struct Settings {
     pub bot_fill_after_ms: Vec<(Mode, Option<u64>)>,
     /// What one address or object may hold ([`crate::limits`]).
     pub limits: Limits,
+    /// A regional shard that took fewer tickets than this in the last
+    /// minute is quiet and hands new tickets to the global pool
+    /// (`QUIET_TICKETS_PER_MINUTE`, 120; 0: never quiet).
+    pub quiet_tickets_per_minute: u32,
     /// New rooms draw a secret for their game's chance, which no view
     /// shows (`WIND_SECRET=1`). Off by default in this release, whose
     /// previous release cannot replay such a game; the next release turns
@@ -97,6 +101,15 @@ impl Settings {
                 .unwrap_or(DEFAULT_PRIVATE_CODE_TTL_MS),
             bot_fill_after_ms,
             limits: Limits::parse(&var)?,
+            quiet_tickets_per_minute: crate::limits::whole_var(
+                var("QUIET_TICKETS_PER_MINUTE"),
+                "QUIET_TICKETS_PER_MINUTE",
+                0..=10_000_000,
+                "whole number of tickets a minute",
+            )?
+            .map_or(crate::matchmaker::shards::QUIET_TICKETS_PER_MINUTE, |n| {
+                u32::try_from(n).unwrap_or(u32::MAX)
+            }),
             wind_secret: var("WIND_SECRET").is_some_and(|v| v.trim() == "1"),
             test_hooks: var("VOLLEY_TEST_HOOKS").is_some_and(|v| v.trim() == "1"),
             bench: var("VOLLEY_BENCH").is_some_and(|v| v.trim() == "1"),

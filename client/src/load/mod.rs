@@ -17,6 +17,7 @@ pub mod cpu;
 pub mod latency;
 pub mod recorder;
 pub mod report;
+pub mod shards;
 
 use crate::bot::Strategy;
 use crate::lobby;
@@ -168,6 +169,7 @@ pub async fn run(config: LoadConfig) -> LoadReport {
     let client = Client::new(config.server.clone())
         .with_frame_timeout(config.frame_timeout)
         .with_traffic(recorder.traffic.clone());
+    let shards_before = shards::matches_made(&config.server, config.mode).await;
     let cpu = cpu::CpuClock::start();
     let (stop_tickets, no_new_tickets) = watch::channel(false);
     let (withdraw_tickets, withdraw) = watch::channel(false);
@@ -229,7 +231,12 @@ pub async fn run(config: LoadConfig) -> LoadReport {
     bar.finish_and_clear();
     let wall = recorder.start().elapsed();
     let cpu = cpu.read(wall);
-    report::build(&config, &recorder, wall, cpu)
+    let mut report = report::build(&config, &recorder, wall, cpu);
+    let shards_after = shards::matches_made(&config.server, config.mode).await;
+    if let (Some(before), Some(after)) = (shards_before, shards_after) {
+        report.matches_per_shard = shards::made_between(&before, &after);
+    }
+    report
 }
 
 /// When player `index` arrives, at `rate` players a second.

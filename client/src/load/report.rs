@@ -57,6 +57,11 @@ pub struct LoadReport {
     /// game counts.
     #[serde(default)]
     pub players: BTreeMap<String, u32>,
+    /// Matches each coordinator shard of the mode made during the run, by
+    /// its pool (`eu`, `global`; [`super::shards`]); empty when the server
+    /// does not say.
+    #[serde(default)]
+    pub matches_per_shard: BTreeMap<String, u64>,
 }
 
 /// The run's settings, as reported.
@@ -267,6 +272,7 @@ pub(super) fn build(
             .map(|(room, tally)| (room, tally.sent))
             .collect(),
         players: t.players,
+        matches_per_shard: BTreeMap::new(),
     }
 }
 
@@ -351,6 +357,14 @@ impl LoadReport {
                 }
             ),
         ];
+        if !self.matches_per_shard.is_empty() {
+            let shards: Vec<String> = self
+                .matches_per_shard
+                .iter()
+                .map(|(pool, n)| format!("{pool} {n}"))
+                .collect();
+            lines.push(format!("matches per shard: {}", shards.join(", ")));
+        }
         let problems = self.problems();
         if problems.is_empty() {
             lines.push("errors: none".into());

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 use volley_shared::api::{SeatGrant, TEST_CONTINENT_HEADER};
-use volley_shared::protocol::Opening;
+use volley_shared::protocol::{Hello, Opening};
 use volley_shared::{Mode, RoomId};
 
 /// A client of one Volley server: every connection it opens shares its
@@ -92,8 +92,23 @@ impl Client {
         mode: Mode,
         guest: Option<&str>,
     ) -> Result<Connection, ClientError> {
+        self.open_ticket_for(mode, guest, false).await
+    }
+
+    /// [`Client::open_ticket`] for a party member (`party`): a party queues
+    /// in the mode's global pool, since its members may connect from
+    /// different regions (`?party=1`).
+    pub async fn open_ticket_for(
+        &self,
+        mode: Mode,
+        guest: Option<&str>,
+        party: bool,
+    ) -> Result<Connection, ClientError> {
         let mut url = ws_url(&self.server, "/api/matchmake")?;
         url.query_pairs_mut().append_pair("mode", mode.as_str());
+        if party {
+            url.query_pairs_mut().append_pair("party", "1");
+        }
         if let Some(guest) = guest {
             url.query_pairs_mut().append_pair("guest", guest);
         }
@@ -119,7 +134,8 @@ impl Client {
         guest: Option<&str>,
         opening: &Opening,
     ) -> Result<Matched, ClientError> {
-        let mut conn = self.open_ticket(mode, guest).await?;
+        let party = matches!(opening.hello, Hello::FindMatch { party: Some(_), .. });
+        let mut conn = self.open_ticket_for(mode, guest, party).await?;
         conn.open_with(opening).await?;
         loop {
             match lobby::on_frame(conn.recv_lobby().await?)? {

@@ -1,14 +1,15 @@
 //! `volley-sim`: simulates a day of internet-scale demand on the
 //! coordinator shards, for each layout ([`Design::ALL`]: one shard per
 //! mode; a shard per mode and region, spilling to a global pool or to a
-//! busier neighbour), and writes each one's report as JSON, and a chart of
-//! the duel shards' requests (one shard per mode against regional shards
-//! whose quiet shards defer to the global pool).
+//! busier neighbour, or handing a quiet region's tickets to the global
+//! pool), and writes each one's report as JSON, and a chart of the duel
+//! shards' requests (one shard per mode against Volley's design, whose
+//! quiet shards hand their tickets to the global pool).
 //!
 //! ```text
 //! cargo run --release -p volley-harness --bin volley-sim -- \
 //!     [--players-per-hour 1000000] [--hours 24] [--seed 1] \
-//!     [--calibration-games 60] [--out target/sim]
+//!     [--calibration-games 60] [--out target/sim] [--design NAME ...]
 //! ```
 
 use anyhow::{Result, bail};
@@ -39,6 +40,10 @@ struct Args {
     /// Where the reports and the chart go.
     #[arg(long, default_value = "target/sim")]
     out: PathBuf,
+    /// Only these layouts (by report name, such as `per-mode` or
+    /// `regional-quiet-hand-over`; repeatable); every one by default.
+    #[arg(long = "design")]
+    designs: Vec<String>,
 }
 
 fn main() -> Result<()> {
@@ -55,8 +60,16 @@ fn main() -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     let duration_ms = (args.hours * 3_600_000.0) as u64;
+    let chosen: Vec<Design> = Design::ALL
+        .into_iter()
+        .filter(|d| args.designs.is_empty() || args.designs.iter().any(|n| n == d.name()))
+        .collect();
+    if chosen.is_empty() {
+        let names: Vec<&str> = Design::ALL.iter().map(|d| d.name()).collect();
+        bail!("no such design; the designs are {}", names.join(", "));
+    }
     let mut shards_of = Vec::new();
-    for design in Design::ALL {
+    for &design in &chosen {
         let started = Instant::now();
         let config = SimConfig {
             demand: Demand::internet(args.players_per_hour),
@@ -90,11 +103,11 @@ fn main() -> Result<()> {
         print_summary(&report);
         shards_of.push(shards);
     }
-    // One shard per mode against the regional design whose quiet shards
-    // defer to the global pool.
-    let proposed = Design::Regional(Spill::QuietToGlobal);
+    // One shard per mode against the regional design Volley runs: quiet
+    // shards hand their tickets to the global pool.
+    let proposed = Design::Regional(Spill::QuietHandOver);
     let shards_of = |design: Design| {
-        Design::ALL
+        chosen
             .iter()
             .position(|d| *d == design)
             .and_then(|n| shards_of.get(n))

@@ -75,11 +75,12 @@ pub enum Design {
 
 impl Design {
     /// Every design, as the simulation compares them.
-    pub const ALL: [Design; 4] = [
+    pub const ALL: [Design; 5] = [
         Design::PerMode,
         Design::Regional(Spill::ToGlobal),
         Design::Regional(Spill::ToNeighbour),
         Design::Regional(Spill::QuietToGlobal),
+        Design::Regional(Spill::QuietHandOver),
     ];
 
     /// Its name in reports.
@@ -89,6 +90,7 @@ impl Design {
             Design::Regional(Spill::ToGlobal) => "regional-to-global",
             Design::Regional(Spill::ToNeighbour) => "regional-to-neighbour",
             Design::Regional(Spill::QuietToGlobal) => "regional-quiet-to-global",
+            Design::Regional(Spill::QuietHandOver) => "regional-quiet-hand-over",
         }
     }
 }
@@ -194,7 +196,8 @@ impl Sim {
             };
             for pool in pools {
                 shard_of.insert((mode, pool), shards.len());
-                shards.push(Shard::new(mode, pool, rules.clone(), true));
+                let spills = config.design != Design::Regional(Spill::QuietHandOver);
+                shards.push(Shard::new(mode, pool, rules.clone(), spills));
             }
         }
         let regions = config.demand.regions.len();
@@ -369,7 +372,9 @@ impl Sim {
         // once (one request), and is asked to tell its players of the
         // match, as for a spilled ticket.
         let shard = match (self.config.design, pool) {
-            (Design::Regional(Spill::QuietToGlobal), Pool::Regional(_)) if quiet => {
+            (Design::Regional(spill), Pool::Regional(_))
+                if quiet && spill.hands_over_when_quiet() =>
+            {
                 let global = self.shard_of[&(mode, Pool::Global)];
                 self.shards[global].load.add(self.now_ms, 1);
                 self.tallies.counts.deferred += 1;

@@ -91,7 +91,10 @@ impl Shard {
         while self.recent.front().is_some_and(|&t| t + 60_000 <= now_ms) {
             self.recent.pop_front();
         }
-        let quiet = shards::is_quiet(u32::try_from(self.recent.len()).unwrap_or(u32::MAX));
+        let quiet = shards::is_quiet(
+            u32::try_from(self.recent.len()).unwrap_or(u32::MAX),
+            shards::QUIET_TICKETS_PER_MINUTE,
+        );
         self.recent.push_back(now_ms);
         quiet
     }

@@ -5,6 +5,7 @@
 use super::players::{PLAYER_RATING_PATH, PLAYER_RESULT_PATH, PlayerResult, Standing};
 use crate::blob::{self, Kind, Versioned};
 use crate::error::{Result, ServerError};
+use crate::matchmaker::shards::Pool;
 use volley_shared::{Mode, PlayerId, RoomId};
 use worker::{Env, Method, Request, RequestInit, Stub};
 
@@ -15,16 +16,17 @@ pub const COORDINATOR_BINDING: &str = "COORDINATOR";
 /// The `wrangler.jsonc` binding of the player namespace.
 pub const PLAYER_BINDING: &str = "PLAYERS";
 
-/// The name of a mode's coordinator shard (`id_from_name`).
-pub fn shard_name(mode: Mode) -> String {
-    crate::matchmaker::shards::Pool::Global.shard_name(mode)
+/// The global coordinator shard of `mode`: its global pool, private rooms
+/// and leaderboard.
+pub fn coordinator(env: &Env, mode: Mode) -> Result<Stub> {
+    shard(env, mode, Pool::Global)
 }
 
-/// The coordinator shard of `mode`.
-pub fn coordinator(env: &Env, mode: Mode) -> Result<Stub> {
+/// The coordinator shard of `mode` for `pool`.
+pub fn shard(env: &Env, mode: Mode, pool: Pool) -> Result<Stub> {
     Ok(env
         .durable_object(COORDINATOR_BINDING)?
-        .get_by_name(&shard_name(mode))?)
+        .get_by_name(&pool.shard_name(mode))?)
 }
 
 /// A coordinator by its Durable Object id (hex), as a room knows the one

@@ -5,17 +5,23 @@
 //! requests a second, so a mode's whole world cannot queue at one object.
 //! A ticket goes to the shard of its mode and of the region Cloudflare saw
 //! it connect from (the continent, `request.cf.continent`); a client whose
-//! continent is unknown goes to the mode's global pool. The matcher keeps
-//! players to their continent until [`MatchRules::any_continent_after_ms`]
-//! anyway, so a regional shard only does, apart, what one shard did for
-//! every continent; once a ticket has waited that long it [`spills`]
-//! ([`Spill`]): to the mode's global pool, or to a busier neighbour
-//! ([`Region::neighbour`]) where it is the oldest ticket and any continent
-//! will do; so nobody in a quiet region waits forever. A ticket spills
-//! once. Which of the two is better, and whether to split a mode at all,
-//! is what the simulation (`volley-sim`, BENCHMARKS.md) measures. The
-//! global pool's name is the one shard per mode of the first releases
-//! (`coordinator:{mode}`), so what that shard holds stays where it is.
+//! continent is unknown, and every party (whose members may connect from
+//! anywhere), goes to the mode's global pool. The matcher keeps players to
+//! their continent until [`MatchRules::any_continent_after_ms`] anyway, so
+//! a regional shard only does, apart, what one shard did for every
+//! continent.
+//!
+//! A region too quiet to fill matches quickly must not queue alone: a
+//! regional shard that took fewer than [`QUIET_TICKETS_PER_MINUTE`] tickets
+//! in the last minute answers a new ticket's upgrade with a hand-over
+//! ([`HAND_OVER_HEADER`]), and the Worker sends it to the global pool,
+//! where the quiet regions' players meet as in one shard per mode. The
+//! simulation (`volley-sim`, BENCHMARKS.md) compared this with tickets
+//! that spill after waiting ([`Spill`]: to the global pool, or to a busier
+//! neighbour, [`Region::neighbour`]), which made quiet regions wait for bot
+//! fill. The global pool's name is the one shard per mode of the first
+//! releases (`coordinator:{mode}`), so what that shard holds stays where
+//! it is.
 
 use super::queue::MatchRules;
 use volley_shared::Mode;
@@ -115,6 +121,7 @@ impl Pool {
     pub fn spills_to(self, spill: Spill) -> Option<Pool> {
         match (self, spill) {
             (Pool::Regional(_), Spill::ToGlobal | Spill::QuietToGlobal) => Some(Pool::Global),
+            (Pool::Regional(_), Spill::QuietHandOver) => None,
             (Pool::Regional(region), Spill::ToNeighbour) => {
                 Some(Pool::Regional(region.neighbour()))
             }
@@ -126,6 +133,34 @@ impl Pool {
     /// (not one that spilled here, which spills no further).
     pub fn owns(self, continent: Option<&str>) -> bool {
         Pool::for_continent(continent) == self
+    }
+
+    /// How the Worker names the pool to its shard (`?pool=`): the region's
+    /// code (`eu`), or `global`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Pool::Regional(region) => region.code(),
+            Pool::Global => "global",
+        }
+    }
+
+    /// The pool a `?pool=` names; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<Pool> {
+        if code == "global" {
+            return Some(Pool::Global);
+        }
+        Region::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .map(Pool::Regional)
+    }
+
+    /// Every pool of a mode: the regions', then the global one.
+    pub fn all() -> impl Iterator<Item = Pool> {
+        Region::ALL
+            .into_iter()
+            .map(Pool::Regional)
+            .chain([Pool::Global])
     }
 
     /// The shard's Durable Object name: `coordinator:{mode}:{region}`, and
@@ -151,6 +186,26 @@ pub enum Spill {
     /// players meet there as they would in one shard per mode, and the
     /// global pool's load stays bounded by the quiet shards' few tickets.
     QuietToGlobal,
+    /// Only the hand-over: a quiet shard hands every new ticket to the
+    /// global pool at once; a busy shard keeps its tickets (bot fill ends
+    /// any wait). What Volley does: the hand-over happens before the
+    /// ticket's socket is accepted ([`HAND_OVER_HEADER`]), so no ticket
+    /// ever moves between objects.
+    QuietHandOver,
+}
+
+/// The header with which a quiet regional shard answers a ticket's socket
+/// upgrade instead of accepting it (status [`HAND_OVER_STATUS`]): the
+/// Worker then sends the upgrade to the pool it names (`global`).
+pub const HAND_OVER_HEADER: &str = "X-Volley-Hand-Over";
+/// The status of a hand-over answer.
+pub const HAND_OVER_STATUS: u16 = 307;
+
+impl Spill {
+    /// Whether a quiet shard hands its new tickets over.
+    pub fn hands_over_when_quiet(self) -> bool {
+        matches!(self, Spill::QuietToGlobal | Spill::QuietHandOver)
+    }
 }
 
 /// A regional shard that took fewer new tickets than this in the last
@@ -159,9 +214,20 @@ pub enum Spill {
 pub const QUIET_TICKETS_PER_MINUTE: u32 = 120;
 
 /// Whether a regional shard that took `tickets_last_minute` new tickets in
-/// the last minute is quiet.
-pub fn is_quiet(tickets_last_minute: u32) -> bool {
-    tickets_last_minute < QUIET_TICKETS_PER_MINUTE
+/// the last minute is quiet, below `threshold` (by default
+/// [`QUIET_TICKETS_PER_MINUTE`]; 0 makes no shard quiet).
+pub fn is_quiet(tickets_last_minute: u32, threshold: u32) -> bool {
+    tickets_last_minute < threshold
+}
+
+/// A shard's tickets in the last minute as of `now_ms`, from the counts of
+/// the current minute (`current`) and the one before (`previous`): the part
+/// of the previous minute still within the last sixty seconds is counted in
+/// proportion.
+pub fn last_minute(current: u32, previous: u32, now_ms: u64) -> u32 {
+    let into_minute = (now_ms % 60_000) as f64 / 60_000.0;
+    let carried = (f64::from(previous) * (1.0 - into_minute)).round() as u32;
+    current.saturating_add(carried)
 }
 
 /// When a ticket queued at `queued_at_ms` spills from its region's shard
@@ -226,8 +292,35 @@ mod tests {
 
     #[test]
     fn a_shard_is_quiet_below_two_tickets_a_second() {
-        assert!(is_quiet(0) && is_quiet(119));
-        assert!(!is_quiet(120) && !is_quiet(u32::MAX));
+        let q = QUIET_TICKETS_PER_MINUTE;
+        assert!(is_quiet(0, q) && is_quiet(119, q));
+        assert!(!is_quiet(120, q) && !is_quiet(u32::MAX, q));
+        assert!(!is_quiet(0, 0));
+    }
+
+    #[test]
+    fn the_last_minute_counts_the_previous_minute_in_proportion() {
+        assert_eq!(last_minute(10, 100, 120_000), 110);
+        assert_eq!(last_minute(10, 100, 150_000), 60);
+        assert_eq!(last_minute(10, 100, 179_999), 10);
+        assert_eq!(last_minute(u32::MAX, u32::MAX, 0), u32::MAX);
+    }
+
+    #[test]
+    fn pools_are_named_by_code_and_only_the_hand_over_keeps_busy_tickets() {
+        for pool in Pool::all() {
+            assert_eq!(Pool::from_code(pool.code()), Some(pool));
+        }
+        assert_eq!(Pool::all().count(), 7);
+        for bad in ["", "EU", "europe", "coordinator:duel"] {
+            assert_eq!(Pool::from_code(bad), None, "{bad:?}");
+        }
+        let europe = Pool::Regional(Region::Europe);
+        assert_eq!(europe.spills_to(Spill::QuietHandOver), None);
+        assert!(Spill::QuietHandOver.hands_over_when_quiet());
+        assert!(Spill::QuietToGlobal.hands_over_when_quiet());
+        assert!(!Spill::ToGlobal.hands_over_when_quiet());
+        assert!(!Spill::ToNeighbour.hands_over_when_quiet());
     }
 
     #[test]

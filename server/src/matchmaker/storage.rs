@@ -15,6 +15,7 @@
 //! | `guesses` | failed code guesses per client address in the current window |
 //! | `members` | one per ticket socket in a ticket: its id, the `ticket`, the `player` ([`members`]) |
 //! | `pending` | ticket sockets with no valid first frame yet, and when their time is up ([`pending`]) |
+//! | `arrivals` | in a regional shard, tickets that arrived in each of the last two minutes, to tell whether it is quiet ([`arrivals`]) |
 //! | `players_seen` | when each player last played; players unseen for the retention are forgotten ([`seen`]) |
 //!
 //! The queue is in SQLite, not in memory, so an evicted or restarted
@@ -22,6 +23,7 @@
 //! that matches it, before the coordinator awaits anything, so no ticket is
 //! ever matched twice.
 
+mod arrivals;
 mod members;
 mod pending;
 mod rooms;
@@ -95,6 +97,7 @@ impl Storage {
         sql.exec(pending::PENDING_TABLE, None)?;
         sql.exec(seen::SEEN_TABLE, None)?;
         sql.exec(settled::DELIVERIES_TABLE, None)?;
+        sql.exec(arrivals::ARRIVALS_TABLE, None)?;
         sql.exec(rooms::ROOMS_TABLES, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
         Ok(Storage { sql })

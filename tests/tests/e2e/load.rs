@@ -26,6 +26,11 @@ pub fn every_resolved_move_is_logged_once(base: &Url, report: &LoadReport) -> Re
 pub async fn a_small_load_finishes_every_game_and_accounts_for_every_move(base: Url) -> Result<()> {
     let players = 24;
     let games = 2;
+    // Europe's duel shard is busy, so Europeans play there; Oceania's is
+    // quiet and hands its tickets to the global pool.
+    crate::regions::make_busy(&base, "eu")?;
+    let europe = crate::regions::shard(&base, "eu")?.coordinator_id;
+    let global = crate::regions::shard(&base, "global")?.coordinator_id;
     let report = load::run(LoadConfig {
         arrival_rate: 50.0,
         // Well inside the harness's 2.5 s turns, with aim updates meanwhile.
@@ -36,15 +41,35 @@ pub async fn a_small_load_finishes_every_game_and_accounts_for_every_move(base: 
     })
     .await;
     ensure!(report.problems().is_empty(), "{}", report.summary());
-    // Every room is placed near its players, on one continent or the other.
-    let mut hints = std::collections::BTreeSet::new();
+    // Every room is placed near its players, on one continent or the other,
+    // and made by their shard: Europe's own, or the global pool.
+    let mut placed = std::collections::BTreeSet::new();
     for room in report.rooms.keys() {
         let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{room}"))?)?;
-        hints.insert(info.location_hint.unwrap_or_default());
+        let shard = match &info.created_by {
+            id if *id == europe => "eu",
+            id if *id == global => "global",
+            other => other.as_str(),
+        };
+        placed.insert((info.location_hint.unwrap_or_default(), shard.to_string()));
     }
+    let expected = [("oc", "global"), ("weur", "eu")].map(|(h, s)| (h.to_string(), s.to_string()));
     ensure!(
-        hints == ["oc".to_string(), "weur".to_string()].into(),
-        "rooms placed at {hints:?}"
+        placed == expected.into(),
+        "rooms placed at and made by {placed:?}"
+    );
+    // The report says the same from the shards' own counters: every match
+    // of the run was made by one of those two shards.
+    let shards: Vec<&str> = report
+        .matches_per_shard
+        .keys()
+        .map(String::as_str)
+        .collect();
+    ensure!(
+        shards == ["eu", "global"]
+            && report.matches_per_shard.values().sum::<u64>() == report.rooms.len() as u64,
+        "matches per shard: {:?}",
+        report.matches_per_shard
     );
     ensure!(report.error_count() == 0, "{:?}", report.errors);
     let player_games = u64::from(players * games);

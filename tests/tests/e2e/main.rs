@@ -17,6 +17,7 @@ mod limits;
 mod load;
 mod players;
 mod races;
+mod regions;
 mod rooms;
 mod versions;
 
@@ -105,6 +106,7 @@ fn main() -> ExitCode {
         "a_bots_move_and_its_deadline_due_in_one_alarm_make_one_move",
         "players_are_matched_on_their_own_continent_first",
         "a_rating_the_first_releases_kept_is_adopted",
+        "each_region_matches_its_own_and_a_quiet_one_hands_over",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -351,6 +353,11 @@ fn main() -> ExitCode {
             &base,
             players::a_rating_the_first_releases_kept_is_adopted,
         ),
+        trial(
+            names[54],
+            &base,
+            regions::each_region_matches_its_own_and_a_quiet_one_hands_over,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -376,6 +383,9 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         // A person in the browser test needs more than 2.5 s per disc.
         ("TURN_TIMEOUT_MS_CONNECT4", "15000"),
         ("VOLLEY_BENCH", "1"),
+        // Every regional shard is quiet, and hands its tickets to the
+        // global pool, unless a test says it took more tickets (regions.rs).
+        ("QUIET_TICKETS_PER_MINUTE", "100000"),
         // Lowered so the limits tests finish quickly (limits.rs).
         ("LIMIT_HELLO_MS", &limits::HELLO_MS.to_string()),
         ("LIMIT_SPECTATORS", &limits::SPECTATORS.to_string()),

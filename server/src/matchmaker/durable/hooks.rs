@@ -4,7 +4,7 @@
 //! real runtime: what arrives while the coordinator awaits a room, and what
 //! a room does while its result report is unanswered.
 //!
-//! `POST /api/coordinators/{mode}/debug/{hook}`:
+//! `POST /api/coordinator/debug/{hook}?mode=..[&pool=..]`:
 //!
 //! - `hold-rooms` / `release-rooms`: room creation waits (before the room
 //!   is asked to set itself up) until released;
@@ -14,6 +14,8 @@
 //!   result reports wait until released;
 //! - `legacy-player?player=&name=&rating=&games=`: a rating as the first
 //!   releases kept it in this shard, for a player object to adopt;
+//! - `arrivals?count=N`: this shard took N tickets this minute, as demand
+//!   would make a regional shard busy (or quiet);
 //! - `holds`: what is held, and how many matched sockets closed while a
 //!   room was being made.
 //!
@@ -94,6 +96,12 @@ impl Matchmaker {
                 self.holds.results.borrow_mut().remove(&room()?);
             }
             "legacy-player" => self.put_legacy_player(req)?,
+            "arrivals" => {
+                let count = http::query_param(req, "count")
+                    .and_then(|c| c.parse().ok())
+                    .ok_or_else(|| ServerError::BadRequest("how many? (?count=)".into()))?;
+                self.storage()?.set_arrivals(now_ms(), count)?;
+            }
             "holds" => {}
             _ => return Err(ServerError::NotFound("no such test hook".into())),
         }

@@ -16,6 +16,7 @@ use crate::http::{self, now_ms};
 use crate::internal::link;
 use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
 use crate::matchmaker::queue::{DEFAULT_RATING, Member, Ticket};
+use crate::matchmaker::shards::{self, Pool};
 use crate::matchmaker::storage::StoredTicket;
 use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close, v1};
@@ -215,6 +216,9 @@ impl Matchmaker {
         }
         let mode = Self::mode(req)?;
         let settings = self.settings()?;
+        if let Some(answer) = self.hand_over_if_quiet(req, settings.quiet_tickets_per_minute)? {
+            return Ok(answer);
+        }
         let limits = settings.limits;
         if self.ticket_sockets_full(limits.ticket_sockets) {
             return Err(ServerError::Full(format!(
@@ -254,6 +258,26 @@ impl Matchmaker {
         storage.add_pending(&id, due)?;
         self.ring_by(&storage, now, due).await?;
         Ok(crate::guest::websocket_response(req, pair.client)?)
+    }
+
+    /// In a regional shard (`?pool=`, which the Worker sets), counts the
+    /// ticket; a quiet shard answers with a hand-over to the global pool
+    /// instead of a socket ([`shards`]).
+    fn hand_over_if_quiet(&self, req: &Request, threshold: u32) -> Result<Option<Response>> {
+        let pool = http::query_param(req, "pool").and_then(|code| Pool::from_code(&code));
+        let Some(Pool::Regional(_)) = pool else {
+            return Ok(None);
+        };
+        let last_minute = self.storage()?.note_arrival(now_ms())?;
+        if !shards::is_quiet(last_minute, threshold) {
+            return Ok(None);
+        }
+        let mut answer = Response::ok("this region is quiet: queue in the global pool")?
+            .with_status(shards::HAND_OVER_STATUS);
+        answer
+            .headers_mut()
+            .set(shards::HAND_OVER_HEADER, Pool::Global.code())?;
+        Ok(Some(answer))
     }
 
     pub(super) async fn on_message(

@@ -1,0 +1,183 @@
+//! Regional coordinator shards on the real runtime: players of two busy
+//! regions are matched in their own shards, a ticket from a quiet region
+//! is handed to the mode's global pool at once, and every shard sees one
+//! rating per player.
+//!
+//! Whether a shard is busy is what it counted (tickets in the last
+//! minute); the test server's threshold is high, so every shard is quiet
+//! unless a test hook sets a shard's count (`arrivals`), as demand would.
+
+use crate::coordinator::{duel_rating, guest};
+use anyhow::{Result, bail, ensure};
+use url::Url;
+use volley_client::bot::Strategy;
+use volley_client::lobby::{self, LobbyUpdate, Matched};
+use volley_client::native::Client;
+use volley_shared::Mode;
+use volley_shared::api::{RoomInfo, ShardStats};
+use volley_shared::protocol::LobbyServerFrame;
+use volley_tests::{get_body, post_text};
+
+/// What a busy shard is told it took in the last minute: above the test
+/// server's threshold (`QUIET_TICKETS_PER_MINUTE` in `main.rs`).
+const BUSY: u32 = 1_000_000;
+
+/// Makes a regional duel shard busy.
+pub(crate) fn make_busy(base: &Url, pool: &str) -> Result<()> {
+    let url = base.join(&format!(
+        "/api/coordinator/debug/arrivals?mode=duel&pool={pool}&count={BUSY}"
+    ))?;
+    let (status, body) = post_text(&url)?;
+    ensure!(status == 200, "arrivals hook for {pool}: {status} {body}");
+    Ok(())
+}
+
+/// One duel shard's own statistics.
+pub(crate) fn shard(base: &Url, pool: &str) -> Result<ShardStats> {
+    get_body(&base.join(&format!("/api/stats?mode=duel&pool={pool}"))?)
+}
+
+/// A guest client on `continent`: its id, token and client.
+fn traveller(base: &Url, continent: &str) -> Result<(String, String, Client)> {
+    let (id, token) = guest(base)?;
+    let client = Client::new(base.clone()).on_continent(Some(continent.to_string()));
+    Ok((id, token, client))
+}
+
+/// Two guests of `continent` matched and played, the first aiming and the
+/// second idle; returns the winner's id and token and the room, once both
+/// are rated.
+async fn rated_pair(base: &Url, continent: &str) -> Result<(String, String, Matched)> {
+    let (winner, w_token, w_client) = traveller(base, continent)?;
+    let (loser, l_token, l_client) = traveller(base, continent)?;
+    let token = w_token.clone();
+    let w = tokio::spawn(async move {
+        let opening = lobby::find_match(Mode::Duel, "winner");
+        w_client
+            .matchmake_with(Mode::Duel, Some(&w_token), &opening)
+            .await
+    });
+    let l = tokio::spawn(async move {
+        let opening = lobby::find_match(Mode::Duel, "loser");
+        l_client
+            .matchmake_with(Mode::Duel, Some(&l_token), &opening)
+            .await
+    });
+    let (w, l) = (w.await??, l.await??);
+    ensure!(
+        w.room == l.room,
+        "the two of {continent} were matched apart"
+    );
+    let (result, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
+    ensure!(result.won(), "the aiming player should win: {result:?}");
+    wait_for_games(base, &[(&winner, 1), (&loser, 1)]).await?;
+    Ok((winner, token, w))
+}
+
+/// Waits until each player has the given number of duel games counted.
+async fn wait_for_games(base: &Url, players: &[(&str, u64)]) -> Result<()> {
+    for _ in 0..50 {
+        let mut done = true;
+        for (player, games) in players {
+            done &= duel_rating(base, player)?.is_some_and(|(_, g)| g == *games);
+        }
+        if done {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    bail!("games were never counted for {players:?}")
+}
+
+/// The coordinator that created `room`.
+fn created_by(base: &Url, room: &Matched) -> Result<String> {
+    let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", room.room))?)?;
+    Ok(info.created_by)
+}
+
+pub async fn each_region_matches_its_own_and_a_quiet_one_hands_over(base: Url) -> Result<()> {
+    let global = shard(&base, "global")?.coordinator_id;
+    let (eu, sa) = (shard(&base, "eu")?, shard(&base, "sa")?);
+    ensure!(
+        global != eu.coordinator_id && eu.coordinator_id != sa.coordinator_id,
+        "the shards are not distinct objects: {global}, {}, {}",
+        eu.coordinator_id,
+        sa.coordinator_id
+    );
+
+    // Europe and South America are busy: each matches its own players.
+    make_busy(&base, "eu")?;
+    let (eu_winner, eu_token, eu_room) = rated_pair(&base, "EU").await?;
+    ensure!(
+        created_by(&base, &eu_room)? == eu.coordinator_id,
+        "the Europeans were not matched in the European shard"
+    );
+    make_busy(&base, "sa")?;
+    let (sa_winner, sa_token, sa_room) = rated_pair(&base, "SA").await?;
+    ensure!(
+        created_by(&base, &sa_room)? == sa.coordinator_id,
+        "the South Americans were not matched in the South American shard"
+    );
+    for winner in [&eu_winner, &sa_winner] {
+        ensure!(
+            duel_rating(&base, winner)? == Some((1516.0, 1)),
+            "a regional winner's rating: {:?}",
+            duel_rating(&base, winner)?
+        );
+    }
+
+    // The European winner, now in Oceania (quiet), queues alone: the ticket
+    // is handed to the global pool at once, not kept in Oceania's shard.
+    let oceania = Client::new(base.clone()).on_continent(Some("OC".into()));
+    let mut lone = oceania.open_ticket(Mode::Duel, Some(&eu_token)).await?;
+    lone.open_with(&lobby::find_match(Mode::Duel, "traveller"))
+        .await?;
+    match lone.recv_lobby().await? {
+        LobbyServerFrame::Queued { .. } => {}
+        other => bail!("the lone ticket was not queued: {other:?}"),
+    }
+    let (in_global, in_oceania) = (shard(&base, "global")?, shard(&base, "oc")?);
+    ensure!(
+        in_global.tickets_waiting >= 1 && in_oceania.tickets_waiting == 0,
+        "the lone ticket is not in the global pool: global {in_global:?}, oceania {in_oceania:?}"
+    );
+
+    // The South American winner, now in Africa (quiet too), is handed over
+    // as well and matched with them there.
+    let africa = Client::new(base.clone()).on_continent(Some("AF".into()));
+    let opening = lobby::find_match(Mode::Duel, "visitor");
+    let visitor = africa.matchmake_with(Mode::Duel, Some(&sa_token), &opening);
+    let (visitor, traveller) = tokio::join!(visitor, async {
+        loop {
+            if let LobbyUpdate::Matched(matched) = lobby::on_frame(lone.recv_lobby().await?)? {
+                lone.close().await;
+                return anyhow::Ok(matched);
+            }
+        }
+    });
+    let (visitor, traveller) = (visitor?, traveller?);
+    ensure!(
+        visitor.room == traveller.room,
+        "the two travellers were matched apart"
+    );
+    ensure!(
+        created_by(&base, &traveller)? == global,
+        "the travellers were not matched in the global pool"
+    );
+
+    // The global pool rated them from the ratings the regional shards'
+    // games left: two players at 1516, so the win moves each by 16.
+    let (result, _) =
+        crate::play_both(&base, &traveller, Strategy::BEST, &visitor, Strategy::Idle).await?;
+    ensure!(result.won(), "the aiming traveller should win: {result:?}");
+    wait_for_games(&base, &[(&eu_winner, 2), (&sa_winner, 2)]).await?;
+    let (eu_after, sa_after) = (
+        duel_rating(&base, &eu_winner)?,
+        duel_rating(&base, &sa_winner)?,
+    );
+    ensure!(
+        eu_after == Some((1532.0, 2)) && sa_after == Some((1500.0, 2)),
+        "ratings after the global game: {eu_after:?} / {sa_after:?} (one rating per player would give 1532 / 1500)"
+    );
+    Ok(())
+}
