@@ -33,6 +33,7 @@ use crate::matchmaker::codes::parse_code;
 use crate::matchmaker::shards::{self, Pool};
 use crate::matchmaker::stats;
 use crate::settings::{self, Settings};
+use futures_util::future::try_join_all;
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
 use volley_shared::{Mode, PlayerId, RoomId};
@@ -276,10 +277,7 @@ async fn players(req: Request, env: &Env, player: &str) -> Result<Response> {
 /// `pool`), a mode's summed over its shards, or every mode's.
 async fn stats(req: &Request, env: &Env) -> Result<Response> {
     if http::query_param(req, "mode").is_none() {
-        let mut modes = Vec::new();
-        for mode in Mode::ALL {
-            modes.push(mode_stats(env, mode).await?);
-        }
+        let modes = try_join_all(Mode::ALL.map(|mode| mode_stats(env, mode))).await?;
         return Ok(Response::from_json(&AllStats { modes })?);
     }
     let mode = http::mode_param(req)?;
@@ -296,13 +294,17 @@ async fn stats(req: &Request, env: &Env) -> Result<Response> {
     }
 }
 
-/// A mode's statistics, summed over its shards, one after another.
+/// A mode's statistics, summed over its shards, asked all at once (the
+/// shards live near their regions, so one after another would add up
+/// their distances).
 async fn mode_stats(env: &Env, mode: Mode) -> Result<ShardStats> {
-    let global = shard_stats(env, mode, Pool::Global).await?;
-    let mut regional = Vec::new();
-    for pool in Pool::all().filter(|p| *p != Pool::Global) {
-        regional.push(shard_stats(env, mode, pool).await?);
-    }
+    let regional = try_join_all(
+        Pool::all()
+            .filter(|p| *p != Pool::Global)
+            .map(|pool| shard_stats(env, mode, pool)),
+    );
+    let (global, regional) =
+        futures_util::try_join!(shard_stats(env, mode, Pool::Global), regional)?;
     Ok(stats::merge(global, regional))
 }
 
