@@ -103,3 +103,16 @@ pub fn text(value: Option<SqlStorageValue>) -> Option<String> {
 fn stored(message: String) -> ServerError {
     BlobError::Decode(Kind::Stored, message).into()
 }
+
+/// A game of a player's history from a row of `room_id, at_ms, result,
+/// rating_after` (the coordinator's old `player_matches` and a player
+/// object's `matches` read the same columns).
+pub fn played_match(row: Vec<SqlStorageValue>) -> Result<volley_shared::api::PlayedMatch> {
+    let mut values = row.into_iter();
+    Ok(volley_shared::api::PlayedMatch {
+        room_id: volley_shared::RoomId(text(values.next()).unwrap_or_default()),
+        at_ms: unsigned(values.next())?,
+        result: text(values.next()).unwrap_or_default(),
+        rating_after: real(values.next())?,
+    })
+}

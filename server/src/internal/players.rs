@@ -17,7 +17,8 @@ use crate::blob::Versioned;
 use serde::{Deserialize, Serialize};
 use volley_shared::{Mode, PlayerId, RoomId};
 
-/// `GET` on a player object, `?mode=`: its [`Standing`] in the mode.
+/// `GET` on a player object, `?player=ID&mode=..`: the player's
+/// [`Standing`] in the mode.
 pub const PLAYER_RATING_PATH: &str = "/internal/player/rating";
 /// `POST` of a [`PlayerResult`] on a player object.
 pub const PLAYER_RESULT_PATH: &str = "/internal/player/result";

@@ -67,6 +67,8 @@ pub struct Matchmaker {
     guards: RefCell<HashMap<String, FloodGuard>>,
     /// Matched sockets that closed while their room was being made.
     withdrawals: withdrawn::Withdrawals,
+    /// Ticket sockets whose rating is being read, and which closed meanwhile.
+    rating_reads: admission::RatingReads,
     /// What the test hooks hold.
     holds: hooks::Holds,
 }
@@ -81,6 +83,7 @@ impl DurableObject for Matchmaker {
             ticket_sockets: Cell::new(None),
             guards: RefCell::new(HashMap::new()),
             withdrawals: withdrawn::Withdrawals::default(),
+            rating_reads: admission::RatingReads::default(),
             holds: hooks::Holds::default(),
         }
     }

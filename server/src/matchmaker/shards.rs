@@ -104,7 +104,8 @@ impl Region {
 pub enum Pool {
     /// The players of one region.
     Regional(Region),
-    /// Anyone: tickets of unknown continent, and those that spilled.
+    /// Anyone: parties, tickets of unknown continent, and those a quiet
+    /// regional shard handed over.
     Global,
 }
 

@@ -36,10 +36,10 @@ use super::codes::{GUESS_WINDOW_MS, Guesses};
 use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
-use crate::sql::{blob, from_blob, integer, real, text, unsigned};
+use crate::sql::{blob, from_blob, integer, played_match, real, text, unsigned};
 use serde::{Deserialize, Serialize};
-use volley_shared::api::{Leader, PlayedMatch, PlayerRecord};
-use volley_shared::{PlayerId, RoomId};
+use volley_shared::PlayerId;
+use volley_shared::api::{Leader, PlayerRecord};
 use worker::{SqlStorage, SqlStorageValue};
 
 const SCHEMA: &str = "
@@ -245,15 +245,7 @@ impl Storage {
                 vec![key.as_str().into(), integer(RECENT_MATCHES)?],
             )?
             .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                Ok(PlayedMatch {
-                    room_id: RoomId(text(values.next()).unwrap_or_default()),
-                    at_ms: unsigned(values.next())?,
-                    result: text(values.next()).unwrap_or_default(),
-                    rating_after: real(values.next())?,
-                })
-            })
+            .map(|row| played_match(row?))
             .collect::<Result<_>>()?;
         Ok(Some(PlayerRecord {
             player: key,

@@ -16,8 +16,11 @@
 //! stays, as the mode's leaderboard, kept current by the player objects
 //! ([`LEADER_PATH`]), so ratings a rollback would read are current too.
 //!
-//! A player who has not played for `PLAYER_RETENTION_MS` is forgotten: the
-//! alarm deletes the object's storage.
+//! Reading never creates the object's tables: asking about an unknown id
+//! leaves nothing behind. Whatever is written (a standing adopted or
+//! begun, a game) moves the alarm to `PLAYER_RETENTION_MS` later, and a
+//! player who has not played for that long is forgotten: the alarm
+//! deletes the object's storage.
 
 use super::parse_player;
 use super::storage::{Applied, Storage};
@@ -95,8 +98,10 @@ impl Player {
                 };
                 let mut found = Vec::new();
                 for mode in modes {
-                    self.adopt_legacy(player, mode).await?;
-                    found.extend(self.storage()?.record(player, mode)?);
+                    self.adopt_legacy(player, mode, Unknown::Leave).await?;
+                    if let Some(storage) = self.stored()? {
+                        found.extend(storage.record(player, mode)?);
+                    }
                 }
                 Ok(Response::from_json(&PlayerModes {
                     player: player.to_string(),
@@ -116,10 +121,30 @@ impl Player {
             .open(self.state.storage().sql(), Storage::open, Storage::existing)
     }
 
-    /// The player's standing in `mode`, adopting the first releases' one.
+    /// The tables, if anything was ever written here: reading never
+    /// creates them, so asking about an unknown id leaves nothing behind.
+    fn stored(&self) -> Result<Option<Storage>> {
+        let sql = self.state.storage().sql();
+        if self.schema.is_ready() {
+            return Ok(Some(Storage::existing(sql)));
+        }
+        Storage::if_any(sql)
+    }
+
+    /// The standing kept for `mode`, if any.
+    fn kept(&self, mode: Mode) -> Result<Option<(String, Standing)>> {
+        match self.stored()? {
+            Some(storage) => storage.standing(mode),
+            None => Ok(None),
+        }
+    }
+
+    /// The player's standing in `mode`, adopting the first releases' one;
+    /// a player they did not know is remembered as new, so the next read
+    /// does not ask again.
     async fn standing(&self, player: PlayerId, mode: Mode) -> Result<Standing> {
-        self.adopt_legacy(player, mode).await?;
-        Ok(self.storage()?.standing(mode)?.map_or(
+        self.adopt_legacy(player, mode, Unknown::Remember).await?;
+        Ok(self.kept(mode)?.map_or(
             Standing {
                 rating: START_RATING,
                 games: 0,
@@ -131,32 +156,50 @@ impl Player {
     /// Adopts the record the mode's first-release shard kept, if the player
     /// has no standing in the mode yet. The check is made again after the
     /// read (another request may have adopted it meanwhile), and adopting
-    /// never overwrites a standing.
-    async fn adopt_legacy(&self, player: PlayerId, mode: Mode) -> Result<()> {
-        if self.storage()?.standing(mode)?.is_some() {
+    /// never overwrites a standing. Whatever is written is kept for the
+    /// retention.
+    async fn adopt_legacy(&self, player: PlayerId, mode: Mode, unknown: Unknown) -> Result<()> {
+        if self.kept(mode)?.is_some() {
             return Ok(());
         }
         let url = format!("https://volley.internal/api/players/{player}");
         let mut response = link::coordinator(&self.env, mode)?
             .fetch_with_str(&url)
             .await?;
-        match response.status_code() {
-            200 => {
-                let legacy: PlayerRecord = response.json().await?;
-                self.storage()?.adopt(mode, &legacy)
+        let legacy = match (response.status_code(), unknown) {
+            (200, _) => response.json::<PlayerRecord>().await?,
+            (404, Unknown::Remember) => PlayerRecord {
+                player: player.to_string(),
+                name: String::new(),
+                rating: START_RATING,
+                games: 0,
+                recent: Vec::new(),
+                mode: None,
+            },
+            (404, Unknown::Leave) => return Ok(()),
+            (status, _) => {
+                return Err(ServerError::Upstream(format!(
+                    "the {} coordinator answered {status} for a player's old record",
+                    mode.as_str()
+                )));
             }
-            404 => Ok(()),
-            status => Err(ServerError::Upstream(format!(
-                "the {} coordinator answered {status} for a player's old record",
-                mode.as_str()
-            ))),
-        }
+        };
+        self.storage()?.adopt(mode, &legacy)?;
+        self.keep_for_retention().await
+    }
+
+    /// Forgets the player after the retention unless they play meanwhile
+    /// (each write moves the alarm).
+    async fn keep_for_retention(&self) -> Result<()> {
+        let retention = Duration::from_millis(self.settings()?.player_retention_ms);
+        Ok(self.state.storage().set_alarm(retention).await?)
     }
 
     /// Applies a settled game once, then tells the mode's leaderboard (again
     /// on a repeat, in case the first telling failed).
     async fn apply(&self, line: &PlayerResult) -> Result<&'static str> {
-        self.adopt_legacy(line.player, line.mode).await?;
+        self.adopt_legacy(line.player, line.mode, Unknown::Leave)
+            .await?;
         let settings = self.settings()?;
         let keep_ms = settings.room_retention_ms.saturating_add(APPLIED_MARGIN_MS);
         let (answer, name, standing) = match self.storage()?.apply(line, START_RATING, keep_ms)? {
@@ -181,16 +224,18 @@ impl Player {
                 response.text().await.unwrap_or_default()
             )));
         }
-        let retention = Duration::from_millis(settings.player_retention_ms);
-        self.state.storage().set_alarm(retention).await?;
+        self.keep_for_retention().await?;
         Ok(answer)
     }
 
     /// The alarm: forgets the player when their latest game is older than
     /// the retention, or looks again when it will be.
     async fn expire(&self) -> Result<()> {
+        let Some(storage) = self.stored()? else {
+            return Ok(());
+        };
         let retention = self.settings()?.player_retention_ms;
-        let due = self.storage()?.last_ms()?.saturating_add(retention);
+        let due = storage.last_ms()?.saturating_add(retention);
         let now = now_ms();
         if now >= due {
             self.state.storage().delete_all().await?;
@@ -201,6 +246,17 @@ impl Player {
         }
         Ok(())
     }
+}
+
+/// What adopting does when the first releases did not know the player.
+#[derive(Clone, Copy)]
+enum Unknown {
+    /// Writes a new player's standing, so the next read does not ask again
+    /// (a player who queues: they are about to play).
+    Remember,
+    /// Writes nothing (a public read of any id, or a result, which writes
+    /// the standing itself).
+    Leave,
 }
 
 /// The `?player=` of an internal request.

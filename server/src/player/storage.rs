@@ -11,9 +11,9 @@
 
 use crate::error::Result;
 use crate::internal::players::{PlayerResult, Standing};
-use crate::sql::{integer, real, text, unsigned};
+use crate::sql::{integer, played_match, real, text, unsigned};
 use volley_shared::api::{PlayedMatch, PlayerRecord};
-use volley_shared::{Mode, PlayerId, RoomId};
+use volley_shared::{Mode, PlayerId};
 use worker::{SqlStorage, SqlStorageValue};
 
 const SCHEMA: &str = "
@@ -46,6 +46,19 @@ impl Storage {
     pub fn open(sql: SqlStorage) -> Result<Storage> {
         sql.exec(SCHEMA, None)?;
         Ok(Storage { sql })
+    }
+
+    /// The tables if they exist, without creating them.
+    pub fn if_any(sql: SqlStorage) -> Result<Option<Storage>> {
+        let exists = sql
+            .exec(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'standings'",
+                None,
+            )?
+            .raw()
+            .next()
+            .is_some();
+        Ok(exists.then_some(Storage { sql }))
     }
 
     /// The tables, known to exist.
@@ -202,15 +215,7 @@ impl Storage {
                 vec![mode.as_str().into(), integer(RECENT_MATCHES)?],
             )?
             .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                Ok(PlayedMatch {
-                    room_id: RoomId(text(values.next()).unwrap_or_default()),
-                    at_ms: unsigned(values.next())?,
-                    result: text(values.next()).unwrap_or_default(),
-                    rating_after: real(values.next())?,
-                })
-            })
+            .map(|row| played_match(row?))
             .collect::<Result<_>>()?;
         Ok(Some(PlayerRecord {
             player: player.to_string(),

@@ -75,14 +75,13 @@ pub async fn a_rating_the_first_releases_kept_is_adopted(base: Url) -> Result<()
         "ratings moved from the adopted ones by {gain}: {v_rating} / {r_rating}"
     );
 
-    // The leaderboard has the veteran's new standing.
+    // The leaderboard has the veteran's new standing (this server's board
+    // holds the few dozen players its tests rated, well under its 100).
     let board: Leaderboard = get_body(&base.join("/api/leaderboard?mode=duel")?)?;
+    ensure!(board.leaders.len() < LEADERBOARD_SIZE, "{board:?}");
     let listed = board.leaders.iter().find(|l| l.player == veteran);
     ensure!(
-        listed.is_some_and(|l| l.games == 8 && (l.rating - v_rating).abs() < 1e-6)
-            || (listed.is_none()
-                && board.leaders.len() == LEADERBOARD_SIZE
-                && board.leaders.iter().all(|l| l.rating >= v_rating)),
+        listed.is_some_and(|l| l.games == 8 && (l.rating - v_rating).abs() < 1e-6),
         "the leaderboard lacks the veteran's new standing: {board:?}"
     );
     Ok(())

@@ -111,3 +111,52 @@ impl Matchmaker {
             .collect())
     }
 }
+
+/// Ticket sockets whose `FindMatch` awaits the player's rating (from their
+/// player object), and whether each closed meanwhile: other events run
+/// during that await, and a socket that closed then (its player left, or
+/// its hello deadline passed) must not get a ticket, since its close found
+/// none to cancel. In memory: the await is within one instance.
+#[derive(Default)]
+pub(super) struct RatingReads {
+    open: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+}
+
+impl RatingReads {
+    /// The socket's rating is being read.
+    pub(super) fn begin(&self, socket: &str) {
+        self.open.borrow_mut().insert(socket.to_string(), false);
+    }
+
+    /// The socket closed (or is being closed): noted if its rating is being
+    /// read.
+    pub(super) fn closed(&self, socket: &str) {
+        if let Some(gone) = self.open.borrow_mut().get_mut(socket) {
+            *gone = true;
+        }
+    }
+
+    /// The read is over; whether the socket is still there.
+    pub(super) fn end(&self, socket: &str) -> bool {
+        self.open.borrow_mut().remove(socket) == Some(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RatingReads;
+
+    #[test]
+    fn a_socket_that_closes_while_its_rating_is_read_gets_no_ticket() {
+        let reads = RatingReads::default();
+        reads.begin("a");
+        reads.begin("b");
+        reads.closed("b");
+        reads.closed("c");
+        assert!(reads.end("a"));
+        assert!(!reads.end("b"));
+        // Not being read: nothing was noted, and nothing is kept.
+        assert!(!reads.end("c"));
+        assert!(reads.open.borrow().is_empty());
+    }
+}

@@ -193,6 +193,7 @@ impl Matchmaker {
     fn close_silent_sockets(&self, storage: &Storage, now: u64) -> Result<()> {
         let hello_ms = self.settings()?.limits.hello_ms;
         for id in storage.take_due_pending(now)? {
+            self.rating_reads.closed(&id);
             for ws in self
                 .state
                 .get_websockets_with_tag(&format!("{SOCKET_ID}{id}"))

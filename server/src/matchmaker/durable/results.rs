@@ -1,8 +1,9 @@
 //! A room's result, settled once and delivered to each person's player
 //! object; and the leaderboard lines the player objects send back.
 //!
-//! Settling reads each person's rating from their player object, computes
-//! every line from those ratings before the game ([`ratings::settle`]), and
+//! Settling reads each person's rating from their player object (as it is
+//! when the room reports, before this game counts), computes every line
+//! from those ratings ([`ratings::settle`]), and
 //! stores the lines with the result in one synchronous step. Then each line
 //! is delivered; a player object applies a room's line once, so a report
 //! that comes again (the room retries until it is answered 200) delivers

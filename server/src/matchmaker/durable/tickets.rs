@@ -383,12 +383,20 @@ impl Matchmaker {
     ) -> Result<()> {
         // A known player's rating comes from their player object, read
         // before anything else: from here on nothing is awaited until the
-        // ticket is stored, so no other event sees half of it.
+        // ticket is stored, so no other event sees half of it. A socket
+        // that closed during the read gets no ticket (`RatingReads`).
         let (player, rating) = match place.player {
-            Some(player) => (
-                player,
-                link::standing(&self.env, player, find.mode).await?.rating,
-            ),
+            Some(player) => {
+                let socket = self.socket_id(ws).unwrap_or_default();
+                self.rating_reads.begin(&socket);
+                let read = link::standing(&self.env, player, find.mode).await;
+                let still_open = self.rating_reads.end(&socket);
+                let rating = read?.rating;
+                if !still_open {
+                    return Ok(());
+                }
+                (player, rating)
+            }
             None => (PlayerId(random_u64()?), DEFAULT_RATING),
         };
         let now = now_ms();
@@ -464,6 +472,9 @@ impl Matchmaker {
     /// A ticket socket closed: its ticket is cancelled, and the other
     /// members of a party are told and closed.
     pub(super) fn cancel(&self, ws: &WebSocket) -> Result<()> {
+        if let Some(socket) = self.socket_id(ws) {
+            self.rating_reads.closed(&socket);
+        }
         let state = attachment::load::<TicketState>(ws)?;
         if let Some(TicketState::Matching | TicketState::MatchingAt { .. }) = state {
             // Its room may be being made: the others wait again
