@@ -108,6 +108,20 @@ pub fn read(bytes: &[u8], first: bool, version: u16) -> Request {
     }
 }
 
+/// Where a `FindMatch` may queue: a party's members may connect from
+/// different regions, so a party queues in the mode's global pool (the
+/// Worker sends a ticket there for `&party=1`), and a regional shard
+/// (`regional`) refuses one, saying so.
+pub fn check_place(find: &FindMatch, regional: bool) -> Result<(), String> {
+    if regional && find.party.is_some() {
+        return Err(
+            "a party queues in the mode's global pool: open every member's ticket with &party=1"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// Checks a `FindMatch` against the shard it came to: its mode must be
 /// the shard's, its name one [`names::normalise`] accepts (and it is
 /// replaced by the normalised one), its party key 1 to [`MAX_NAME_LEN`]
@@ -243,6 +257,23 @@ mod tests {
             read(&resign, false, 1),
             Request::Refuse(ErrorCode::UnexpectedFrame, _)
         ));
+    }
+
+    #[test]
+    fn a_party_queues_only_in_the_global_pool() {
+        let find = |party: Option<Party>| FindMatch {
+            offered: Offered::V1(1),
+            mode: Mode::Ffa4,
+            name: "ann".into(),
+            party,
+        };
+        let party = Some(Party {
+            key: "k".into(),
+            size: 2,
+        });
+        assert!(check_place(&find(party.clone()), true).is_err_and(|e| e.contains("party=1")));
+        assert_eq!(check_place(&find(party), false), Ok(()));
+        assert_eq!(check_place(&find(None), true), Ok(()));
     }
 
     #[test]

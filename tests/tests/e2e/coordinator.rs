@@ -9,7 +9,7 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::{self, Matched};
 use volley_client::native::{
-    ClientError, Connection, matchmake, matchmake_with, open_ticket, play, ws_url,
+    Client, ClientError, Connection, matchmake, matchmake_with, open_ticket, play, ws_url,
 };
 use volley_shared::api::{
     AllStats, Guest, Health, LEADERBOARD_SIZE, Leaderboard, PlayerModes, RoomInfo, SeatGrant,
@@ -102,7 +102,9 @@ pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
     // is told and closed with 4010 at once. Matching would drop a ticket
     // whose sockets are gone anyway, so this is what shows the cancel ran.
     let party = lobby::find_match_as_party(Mode::Ffa4, "stays", "cancel-party", 3);
-    let mut stays = open_ticket(&base, Mode::Ffa4, None)
+    let bots = Client::new(base.clone());
+    let mut stays = bots
+        .open_ticket_for(Mode::Ffa4, None, true)
         .await?
         .with_timeout(std::time::Duration::from_secs(10));
     stays.open_with(&party).await?;
@@ -111,7 +113,7 @@ pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
         LobbyServerFrame::Queued { .. }
     ));
     let leaves_party = lobby::find_match_as_party(Mode::Ffa4, "leaves", "cancel-party", 3);
-    let mut leaves = open_ticket(&base, Mode::Ffa4, None).await?;
+    let mut leaves = bots.open_ticket_for(Mode::Ffa4, None, true).await?;
     leaves.open_with(&leaves_party).await?;
     ensure!(matches!(
         leaves.recv_lobby().await?,

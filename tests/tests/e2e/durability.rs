@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use volley_client::load::{self, LoadConfig, Stop};
 use volley_client::lobby;
-use volley_client::native::open_ticket;
+use volley_client::native::Client as Bots;
 use volley_client::session::Update;
 use volley_shared::Mode;
 use volley_shared::api::Guest;
@@ -101,7 +101,10 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> 
     // A guest waits in a party still forming when the runtime dies.
     let guest: Guest = post_body(&base.join("/api/guests")?)?;
     let party = lobby::find_match_as_party(Mode::Ffa4, "stranded", "stranded-party", 2);
-    let mut stranded = open_ticket(&base, Mode::Ffa4, Some(&guest.token)).await?;
+    let bots = Bots::new(base.clone());
+    let mut stranded = bots
+        .open_ticket_for(Mode::Ffa4, Some(&guest.token), true)
+        .await?;
     stranded.open_with(&party).await?;
     ensure!(
         matches!(
@@ -115,7 +118,9 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> 
 
     // Its socket died with the runtime; the guest comes back and is queued
     // again, not told forever that it already has a ticket.
-    let mut again = open_ticket(&base, Mode::Ffa4, Some(&guest.token)).await?;
+    let mut again = bots
+        .open_ticket_for(Mode::Ffa4, Some(&guest.token), true)
+        .await?;
     again.open_with(&party).await?;
     let answer = again.recv_lobby().await?;
     ensure!(

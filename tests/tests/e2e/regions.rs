@@ -107,6 +107,17 @@ pub async fn each_region_matches_its_own_and_a_quiet_one_hands_over(base: Url) -
 
     // Europe and South America are busy: each matches its own players.
     make_busy(&base, "eu")?;
+    // A party may not queue in a regional shard (its members may be
+    // anywhere): it is told to open its tickets for the global pool.
+    let europe = Client::new(base.clone()).on_continent(Some("EU".into()));
+    let mut member = europe.open_ticket(Mode::Duel, None).await?;
+    member
+        .open_with(&lobby::find_match_as_party(Mode::Duel, "member", "pals", 2))
+        .await?;
+    match member.recv_lobby().await? {
+        LobbyServerFrame::Error { message, .. } if message.contains("party=1") => {}
+        other => bail!("a party was not refused by a regional shard: {other:?}"),
+    }
     let (eu_winner, eu_token, eu_room) = rated_pair(&base, "EU").await?;
     ensure!(
         created_by(&base, &eu_room)? == eu.coordinator_id,

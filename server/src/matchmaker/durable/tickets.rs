@@ -25,6 +25,9 @@ use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPa
 
 /// The tag every ticket socket is accepted with.
 pub const TICKET_TAG: &str = "ticket";
+/// The tag of a ticket socket a regional shard accepted (not the global
+/// pool), where a party may not queue ([`lobby::check_place`]).
+const REGIONAL_TAG: &str = "regional";
 
 /// What a ticket socket remembers across hibernation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -216,7 +219,8 @@ impl Matchmaker {
         }
         let mode = Self::mode(req)?;
         let settings = self.settings()?;
-        if let Some(answer) = self.hand_over_if_quiet(req, settings.quiet_tickets_per_minute)? {
+        let pool = http::query_param(req, "pool").and_then(|code| Pool::from_code(&code));
+        if let Some(answer) = self.hand_over_if_quiet(pool, settings.quiet_tickets_per_minute)? {
             return Ok(answer);
         }
         let limits = settings.limits;
@@ -228,6 +232,9 @@ impl Matchmaker {
         }
         let id = format!("{:x}", random_u64()?);
         let mut tags = vec![TICKET_TAG.to_string(), format!("{SOCKET_ID}{id}")];
+        if let Some(Pool::Regional(_)) = pool {
+            tags.push(REGIONAL_TAG.to_string());
+        }
         tags.extend(http::address_tag_within(
             &self.state,
             req,
@@ -263,8 +270,7 @@ impl Matchmaker {
     /// In a regional shard (`?pool=`, which the Worker sets), counts the
     /// ticket; a quiet shard answers with a hand-over to the global pool
     /// instead of a socket ([`shards`]).
-    fn hand_over_if_quiet(&self, req: &Request, threshold: u32) -> Result<Option<Response>> {
-        let pool = http::query_param(req, "pool").and_then(|code| Pool::from_code(&code));
+    fn hand_over_if_quiet(&self, pool: Option<Pool>, threshold: u32) -> Result<Option<Response>> {
         let Some(Pool::Regional(_)) = pool else {
             return Ok(None);
         };
@@ -344,7 +350,10 @@ impl Matchmaker {
         let Some(version) = settle(ws, find.mode, find.offered)? else {
             return Ok(());
         };
-        let find = match lobby::check(find, shard_mode) {
+        let regional = self.state.get_tags(ws).iter().any(|t| t == REGIONAL_TAG);
+        let checked = lobby::check(find, shard_mode)
+            .and_then(|f| lobby::check_place(&f, regional).map(|()| f));
+        let find = match checked {
             Ok(find) => find,
             Err(message) => {
                 refuse(ws, ErrorCode::UnexpectedFrame, &message, version);
