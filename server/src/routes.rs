@@ -120,11 +120,7 @@ async fn coordinator_hook(req: &Request, env: &Env, hook: &str) -> Result<Respon
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
     let forwarded = Request::new_with_init(url.as_str(), &init)?;
-    let pool = match http::query_param(req, "pool") {
-        Some(code) => Pool::from_code(&code)
-            .ok_or_else(|| ServerError::BadRequest(format!("no pool {code:?}")))?,
-        None => Pool::Global,
-    };
+    let pool = pool_param(req)?.unwrap_or(Pool::Global);
     Ok(link::shard(env, mode, pool)?
         .fetch_with_request(forwarded)
         .await?)
@@ -141,14 +137,14 @@ async fn join_private(req: Request, env: &Env) -> Result<Response> {
 }
 
 /// Sends a request to `mode`'s global coordinator shard at `path`
-/// ([`shard_request`]).
+/// ([`Forward`]).
 async fn forward_to_coordinator(
     req: Request,
     env: &Env,
     mode: Mode,
     path: &str,
 ) -> Result<Response> {
-    let forwarded = shard_request(&req, env, mode, path, Pool::Global)?;
+    let forwarded = Forward::new(&req, env, mode, path)?.to(Pool::Global)?;
     Ok(link::coordinator(env, mode)?
         .fetch_with_request(forwarded)
         .await?)
@@ -160,14 +156,13 @@ async fn forward_to_coordinator(
 /// the upgrade goes to the global pool instead ([`shards`]).
 async fn matchmake(req: Request, env: &Env) -> Result<Response> {
     let mode = http::mode_param(&req)?;
+    let forward = Forward::new(&req, env, mode, "/api/matchmake")?;
     let pool = match http::query_param(&req, "party") {
         Some(_) => Pool::Global,
-        None => Pool::for_continent(place(&req, env)?.continent.as_deref()),
+        None => Pool::for_continent(forward.continent.as_deref()),
     };
-    let path = "/api/matchmake";
-    let forwarded = shard_request(&req, env, mode, path, pool)?;
     let response = link::shard(env, mode, pool)?
-        .fetch_with_request(forwarded)
+        .fetch_with_request(forward.to(pool)?)
         .await?;
     let handed_over = response.status_code() == shards::HAND_OVER_STATUS
         && response.headers().get(shards::HAND_OVER_HEADER)?.as_deref()
@@ -175,9 +170,8 @@ async fn matchmake(req: Request, env: &Env) -> Result<Response> {
     if pool == Pool::Global || !handed_over {
         return Ok(response);
     }
-    let forwarded = shard_request(&req, env, mode, path, Pool::Global)?;
     Ok(link::coordinator(env, mode)?
-        .fetch_with_request(forwarded)
+        .fetch_with_request(forward.to(Pool::Global)?)
         .await?)
 }
 
@@ -206,51 +200,69 @@ fn place(req: &Request, env: &Env) -> Result<Place> {
     })
 }
 
-/// The request a coordinator shard of `pool` gets for `req` at `path`,
-/// keeping its method, headers and the query parameters the coordinator
-/// reads, and adding what only the Worker may vouch for: the continent,
-/// the pool and the player id of a verified guest token. (The client's
-/// address travels in the `CF-Connecting-IP` header, which Cloudflare
-/// sets.)
-fn shard_request(req: &Request, env: &Env, mode: Mode, path: &str, pool: Pool) -> Result<Request> {
-    let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))
-        .map_err(|e| ServerError::Config(format!("internal URL: {e}")))?;
-    url.query_pairs_mut()
-        .append_pair("mode", mode.as_str())
-        .append_pair("pool", pool.code());
-    for name in ["name", "code"] {
-        if let Some(value) = http::query_param(req, name) {
-            url.query_pairs_mut().append_pair(name, &value);
+/// What a coordinator shard gets for `req` at `path`: its method, headers
+/// and the query parameters the coordinator reads, and what only the
+/// Worker may vouch for: the continent and the player id of a verified
+/// guest token. (The client's address travels in the `CF-Connecting-IP`
+/// header, which Cloudflare sets.) Built once; [`Forward::to`] makes the
+/// request for a shard, so a hand-over does not verify the token again.
+struct Forward {
+    url: worker::Url,
+    init: RequestInit,
+    /// The continent the client connects from, if known.
+    continent: Option<String>,
+}
+
+impl Forward {
+    fn new(req: &Request, env: &Env, mode: Mode, path: &str) -> Result<Forward> {
+        let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))
+            .map_err(|e| ServerError::Config(format!("internal URL: {e}")))?;
+        url.query_pairs_mut().append_pair("mode", mode.as_str());
+        for name in ["name", "code"] {
+            if let Some(value) = http::query_param(req, name) {
+                url.query_pairs_mut().append_pair(name, &value);
+            }
         }
+        if let Some(guest) = crate::guest::token(req) {
+            // Verified here; the coordinator trusts `player` because only
+            // the Worker builds these URLs.
+            let player = settings::join_key(env)?
+                .verify_guest(&guest, http::now_ms())
+                .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))?;
+            url.query_pairs_mut()
+                .append_pair("player", &player.to_string());
+        }
+        let place = place(req, env)?;
+        let hint = hint_for_place(
+            place.continent.as_deref(),
+            place.country.as_deref(),
+            place.longitude,
+        );
+        if let Some(hint) = hint {
+            url.query_pairs_mut().append_pair("hint", hint);
+        }
+        if let Some(continent) = &place.continent {
+            url.query_pairs_mut().append_pair("continent", continent);
+        }
+        let headers = Headers::new();
+        for (name, value) in req.headers().entries() {
+            headers.set(&name, &value)?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(req.method()).with_headers(headers);
+        Ok(Forward {
+            url,
+            init,
+            continent: place.continent,
+        })
     }
-    if let Some(guest) = crate::guest::token(req) {
-        // Verified here; the coordinator trusts `player` because only the
-        // Worker builds these URLs.
-        let player = settings::join_key(env)?
-            .verify_guest(&guest, http::now_ms())
-            .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))?;
-        url.query_pairs_mut()
-            .append_pair("player", &player.to_string());
+
+    /// The request for the shard of `pool`.
+    fn to(&self, pool: Pool) -> Result<Request> {
+        let mut url = self.url.clone();
+        url.query_pairs_mut().append_pair("pool", pool.code());
+        Ok(Request::new_with_init(url.as_str(), &self.init)?)
     }
-    let place = place(req, env)?;
-    let hint = hint_for_place(
-        place.continent.as_deref(),
-        place.country.as_deref(),
-        place.longitude,
-    );
-    if let Some(hint) = hint {
-        url.query_pairs_mut().append_pair("hint", hint);
-    }
-    if let Some(continent) = place.continent {
-        url.query_pairs_mut().append_pair("continent", &continent);
-    }
-    let headers = Headers::new();
-    for (name, value) in req.headers().entries() {
-        headers.set(&name, &value)?;
-    }
-    let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers);
-    Ok(Request::new_with_init(url.as_str(), &init)?)
 }
 
 /// `POST /api/guests`: a guest identity. No account is needed: the token is
@@ -281,17 +293,24 @@ async fn stats(req: &Request, env: &Env) -> Result<Response> {
         return Ok(Response::from_json(&AllStats { modes })?);
     }
     let mode = http::mode_param(req)?;
-    match http::query_param(req, "pool") {
-        Some(code) => {
-            let pool = Pool::from_code(&code).ok_or_else(|| {
-                ServerError::BadRequest(format!(
-                    "no pool {code:?}: a region's code (eu, na, as, sa, oc, af) or global"
-                ))
-            })?;
-            Ok(Response::from_json(&shard_stats(env, mode, pool).await?)?)
-        }
+    match pool_param(req)? {
+        Some(pool) => Ok(Response::from_json(&shard_stats(env, mode, pool).await?)?),
         None => Ok(Response::from_json(&mode_stats(env, mode).await?)?),
     }
+}
+
+/// The shard a request names (`?pool=`: a region's code or `global`), if
+/// it names one.
+fn pool_param(req: &Request) -> Result<Option<Pool>> {
+    http::query_param(req, "pool")
+        .map(|code| {
+            Pool::from_code(&code).ok_or_else(|| {
+                ServerError::BadRequest(format!(
+                    "no pool {code:?}: a region's code (af, as, eu, na, oc, sa) or global"
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// A mode's statistics, summed over its shards, asked all at once (the
