@@ -316,13 +316,14 @@ async fn player(
 
         recorder.joined(&matched.room);
         gauges.playing.fetch_add(1, Ordering::Relaxed);
-        let played = client
-            .play_any(&matched, &config.style(index, rounds))
+        let (report, played) = client
+            .play_any_reporting(&matched, &config.style(index, rounds))
             .await;
         gauges.playing.fetch_sub(1, Ordering::Relaxed);
         match played {
-            Ok(report) => recorder.game(guest.as_ref().map(|g| g.player.as_str()), &report),
+            Ok(()) => recorder.game(guest.as_ref().map(|g| g.player.as_str()), &report),
             Err(error) => {
+                recorder.sent_moves(&report);
                 recorder.error(&error);
                 pause_after_error().await;
             }

@@ -188,9 +188,8 @@ impl Recorder {
             let room = t.rooms.entry(report.room.0.clone()).or_default();
             room.players_finished += 1;
             room.moves += report.moves.len() as u32;
-            room.sent
-                .extend(report.sent.iter().map(|mv| (report.seat, mv.clone())));
         });
+        self.sent_moves(report);
         // A game with a problem is an error too, even if no frame failed.
         if report.unresolved > 0 {
             self.error_kind("unresolved_move", format!("room {}", report.room));
@@ -204,6 +203,19 @@ impl Recorder {
         if report.refusals > 0 {
             self.error_kind("move_refused", format!("room {}", report.room));
         }
+    }
+
+    /// Keeps the moves a player sent in its room, for the check of the
+    /// room's log. A game that ended with an error keeps only these: its
+    /// room may have logged them all the same.
+    pub fn sent_moves(&self, report: &GameReport) {
+        self.with(|t| {
+            t.rooms
+                .entry(report.room.0.clone())
+                .or_default()
+                .sent
+                .extend(report.sent.iter().map(|mv| (report.seat, mv.clone())));
+        });
     }
 
     /// A player's request or game failed.

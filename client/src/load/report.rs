@@ -468,4 +468,30 @@ mod tests {
         );
         assert!(report.summary().contains("PROBLEMS"));
     }
+
+    #[tokio::test]
+    async fn a_failed_games_sent_moves_are_kept_for_the_log_check() {
+        let recorder = Recorder::new(Duration::ZERO, Duration::from_secs(60));
+        recorder.joined(&RoomId("r1".into()));
+        recorder.joined(&RoomId("r1".into()));
+        let mut finished = game("r1", 0, 1);
+        finished.sent = vec!["a".into()];
+        recorder.game(None, &finished);
+        let mut failed = GameReport::empty(RoomId("r1".into()), Seat(1));
+        failed.sent = vec!["b".into(), "c".into()];
+        recorder.sent_moves(&failed);
+        let report = build(
+            &config(),
+            &recorder,
+            Duration::from_secs(2),
+            CpuUse::default(),
+        );
+        let sent = |seat: u8, mv: &str| (Seat(seat), mv.to_string());
+        assert_eq!(
+            report.sent.get("r1"),
+            Some(&vec![sent(0, "a"), sent(1, "b"), sent(1, "c")])
+        );
+        assert_eq!(report.games.player_games, 1, "a failed game is not played");
+        assert_eq!(report.games.rooms_incomplete, 1);
+    }
 }

@@ -160,10 +160,30 @@ impl Client {
         matched: &Matched,
         style: &PlayStyle,
     ) -> Result<GameReport, ClientError> {
-        match matched.game {
-            GameKind::Artillery => self.play::<Artillery>(matched, style).await,
-            GameKind::ConnectFour => self.play::<ConnectFour>(matched, style).await,
-        }
+        let (report, played) = self.play_any_reporting(matched, style).await;
+        played.map(|()| report)
+    }
+
+    /// As [`Client::play_any`], but a game that fails still gives its
+    /// report so far: the moves sent before the error may be in the room's
+    /// log, and a check of the log against what was sent needs them.
+    pub async fn play_any_reporting(
+        &self,
+        matched: &Matched,
+        style: &PlayStyle,
+    ) -> (GameReport, Result<(), ClientError>) {
+        let mut report = GameReport::new(matched);
+        let played = match matched.game {
+            GameKind::Artillery => {
+                self.play_into::<Artillery>(matched, style, &mut report)
+                    .await
+            }
+            GameKind::ConnectFour => {
+                self.play_into::<ConnectFour>(matched, style, &mut report)
+                    .await
+            }
+        };
+        (report, played)
     }
 
     /// Joins the room and plays its game `G` to the end in `style`.
@@ -172,6 +192,23 @@ impl Client {
         matched: &Matched,
         style: &PlayStyle,
     ) -> Result<GameReport, ClientError>
+    where
+        G: ClientGame + Send,
+        G::Move: Send,
+    {
+        let mut report = GameReport::new(matched);
+        self.play_into::<G>(matched, style, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Plays as [`Client::play`] does, writing what happens into `report`
+    /// as it goes, so that a game ended by an error leaves its record.
+    async fn play_into<G>(
+        &self,
+        matched: &Matched,
+        style: &PlayStyle,
+        report: &mut GameReport,
+    ) -> Result<(), ClientError>
     where
         G: ClientGame + Send,
         G::Move: Send,
@@ -185,7 +222,6 @@ impl Client {
         };
         let mut bot = Bot::new(style.strategy, style.seed);
         let mut faults = ChaCha8Rng::seed_from_u64(style.seed ^ 0xD809);
-        let mut report = GameReport::new(matched);
         report.version = conn.version();
         let mut thinking: Option<Thinking<G::Move>> = None;
         let mut in_flight: Option<InFlight> = None;
@@ -252,15 +288,15 @@ impl Client {
                     Update::GameOver(outcome) => {
                         report.outcome = outcome;
                         if let Some(left) = in_flight.take() {
-                            left.count_unresolved(&mut report);
+                            left.count_unresolved(report);
                         }
                         conn.close().await;
-                        return Ok(report);
+                        return Ok(());
                     }
                     Update::Refused { .. } => report.refusals += 1,
                     Update::Welcomed => {
                         if let Some(left) = in_flight.take() {
-                            left.welcomed(&session, &mut report);
+                            left.welcomed(&session, report);
                         }
                     }
                     Update::Resumed | Update::Live { .. } | Update::Nothing => {}
@@ -315,7 +351,7 @@ impl Client {
                     turn: plan.turn,
                 };
                 if let Some(before) = in_flight.replace(sent) {
-                    before.count_unresolved(&mut report);
+                    before.count_unresolved(report);
                 }
                 report.shots += 1;
                 thinking = None;
