@@ -54,6 +54,17 @@ pub enum ServerError {
     /// Another of the Worker's objects answered with a failure (502).
     #[error("{0}")]
     Upstream(String),
+    /// The runtime would not create or reach an object in the jurisdiction
+    /// the data must stay in (503): data residency is on
+    /// ([`crate::residency`]) where jurisdictions are not available, as
+    /// on `wrangler dev`. Nothing falls back to an unrestricted object.
+    #[error("the {jurisdiction} jurisdiction is not available here: {reason}")]
+    Jurisdiction {
+        /// The jurisdiction asked for.
+        jurisdiction: &'static str,
+        /// What the runtime said.
+        reason: String,
+    },
     /// The platform failed: storage, a stub, a socket (500).
     #[error("platform: {0}")]
     Platform(#[from] worker::Error),
@@ -74,7 +85,7 @@ impl ServerError {
             ServerError::UpgradeRequired => 426,
             ServerError::TooManyRequests(_) => 429,
             ServerError::Upstream(_) => 502,
-            ServerError::Full(_) => 503,
+            ServerError::Full(_) | ServerError::Jurisdiction { .. } => 503,
             ServerError::Config(_)
             | ServerError::Blob(_)
             | ServerError::Frame(_)
@@ -85,10 +96,13 @@ impl ServerError {
     /// What the client is told: the error itself for its own mistakes, a
     /// fixed text for the server's.
     pub fn public_message(&self) -> String {
-        if self.status() >= 500 && !matches!(self, ServerError::Full(_)) {
-            "internal error; it has been logged".to_string()
-        } else {
-            self.to_string()
+        match self {
+            ServerError::Jurisdiction { jurisdiction, .. } => format!(
+                "this data is kept in the {jurisdiction} jurisdiction, which this server cannot reach; it has been logged"
+            ),
+            ServerError::Full(_) => self.to_string(),
+            _ if self.status() >= 500 => "internal error; it has been logged".to_string(),
+            _ => self.to_string(),
         }
     }
 
@@ -130,5 +144,17 @@ mod tests {
             ServerError::Upstream("room init answered 500".into()).status(),
             502
         );
+    }
+
+    #[test]
+    fn a_jurisdiction_out_of_reach_is_named_and_the_runtimes_words_are_logged_only() {
+        let refused = ServerError::Jurisdiction {
+            jurisdiction: "eu",
+            reason: "Jurisdiction restrictions are not implemented in workerd.".into(),
+        };
+        assert_eq!(refused.status(), 503);
+        assert!(refused.public_message().contains("eu jurisdiction"));
+        assert!(!refused.public_message().contains("workerd"));
+        assert!(refused.to_string().contains("workerd"));
     }
 }

@@ -61,6 +61,7 @@ pub mod limits;
 pub mod location;
 pub mod matchmaker;
 pub mod player;
+pub mod residency;
 pub mod room;
 pub mod routes;
 pub mod settings;

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `GET /api/health` | answered here |
 //! | `/api/bench/echo[/ws]?shard=N` | an echo Durable Object, the benchmarks' baseline; only with `VOLLEY_BENCH=1` |
-//! | `POST /api/guests` | answered here: a new guest identity (player id and signed token) |
+//! | `POST /api/guests` | answered here: a new guest identity (player id and signed token; with `EU_JURISDICTION=1`, a guest from Europe gets an id whose data stays in the EU) |
 //! | `GET /api/matchmake?mode=duel[&guest=TOKEN][&party=1]` (WebSocket) | the coordinator shard of the mode and the client's continent (`coordinator:duel:eu`), or, for a party, an unknown continent or a quiet region's hand-over, the mode's global pool (`coordinator:duel`); as that guest if the token is valid |
 //! | `POST /api/rooms?mode=duel&name=..[&guest=..]` | the mode's global shard: a private room, its join code and the first seat |
 //! | `POST /api/rooms/join?code=..&name=..[&guest=..]` | the global shard of the mode the code names: the next free seat |
@@ -36,7 +36,7 @@ use crate::settings::{self, Settings};
 use futures_util::future::try_join_all;
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
-use volley_shared::{Mode, PlayerId, RoomId};
+use volley_shared::{Mode, RoomId};
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, event};
 
 #[event(fetch)]
@@ -49,7 +49,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), segments.as_slice()) {
         (Method::Get, ["api", "health"]) => health(env),
-        (Method::Post, ["api", "guests"]) => new_guest(env),
+        (Method::Post, ["api", "guests"]) => new_guest(&req, env),
         (_, ["api", "bench", "echo"] | ["api", "bench", "echo", "ws"]) => {
             echo::route(req, env).await
         }
@@ -266,10 +266,12 @@ impl Forward {
 }
 
 /// `POST /api/guests`: a guest identity. No account is needed: the token is
-/// the identity, and ratings and match history follow its player id.
-fn new_guest(env: &Env) -> Result<Response> {
-    let player =
-        PlayerId(getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))?);
+/// the identity, and ratings and match history follow its player id (which,
+/// with data residency on, says whether they are kept in the EU).
+fn new_guest(req: &Request, env: &Env) -> Result<Response> {
+    let random =
+        getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))?;
+    let player = link::residency(env).new_player(random, place(req, env)?.continent.as_deref());
     let token = settings::join_key(env)?.sign_guest(player);
     Ok(Response::from_json(&Guest {
         player: player.to_string(),

@@ -6,8 +6,10 @@ use super::players::{PLAYER_RATING_PATH, PLAYER_RESULT_PATH, PlayerResult, Stand
 use crate::blob::{self, Kind, Versioned};
 use crate::error::{Result, ServerError};
 use crate::matchmaker::shards::Pool;
+use crate::residency::{self, Jurisdiction, Placement, Residency};
 use volley_shared::{Mode, PlayerId, RoomId};
-use worker::{Env, Method, Request, RequestInit, Stub};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{Env, Method, ObjectNamespace, Request, RequestInit, Stub};
 
 /// The `wrangler.jsonc` binding of the room namespace.
 pub const ROOM_BINDING: &str = "ROOMS";
@@ -23,10 +25,14 @@ pub fn coordinator(env: &Env, mode: Mode) -> Result<Stub> {
 }
 
 /// The coordinator shard of `mode` for `pool`.
+/// Europe's are in the EU jurisdiction when residency is on.
 pub fn shard(env: &Env, mode: Mode, pool: Pool) -> Result<Stub> {
-    Ok(env
-        .durable_object(COORDINATOR_BINDING)?
-        .get_by_name(&pool.shard_name(mode))?)
+    let namespace = env.durable_object(COORDINATOR_BINDING)?;
+    let name = pool.shard_name(mode);
+    Ok(match residency(env).shard_home(pool) {
+        None => namespace.get_by_name(&name)?,
+        Some(jurisdiction) => within(&namespace, jurisdiction)?.get_by_name(&name)?,
+    })
 }
 
 /// A coordinator by its Durable Object id (hex), as a room knows the one
@@ -39,11 +45,47 @@ pub fn coordinator_by_id(env: &Env, id: &str) -> Result<Stub> {
 }
 
 /// The object that keeps `player`'s ratings and match history, by name
-/// (`player:{id}`, the id in 16 hex digits).
+/// (`player:{id}`, the id in 16 hex digits): in the EU jurisdiction for a
+/// European player when residency is on ([`crate::residency`]).
 pub fn player(env: &Env, player: PlayerId) -> Result<Stub> {
-    Ok(env
-        .durable_object(PLAYER_BINDING)?
-        .get_by_name(&format!("player:{player}"))?)
+    let namespace = env.durable_object(PLAYER_BINDING)?;
+    let name = format!("player:{player}");
+    Ok(match residency(env).player_home(player) {
+        None => namespace.get_by_name(&name)?,
+        Some(jurisdiction) => within(&namespace, jurisdiction)?.get_by_name(&name)?,
+    })
+}
+
+/// The deployment's residency rule (`EU_JURISDICTION`).
+pub fn residency(env: &Env) -> Residency {
+    let value = env.var(residency::SETTING).ok().map(|v| v.to_string());
+    Residency::parse(value.as_deref())
+}
+
+/// `namespace` restricted to `jurisdiction`: `namespace.jurisdiction()`,
+/// which worker 0.8.7 does not bind, called through JavaScript.
+fn within(namespace: &ObjectNamespace, jurisdiction: Jurisdiction) -> Result<ObjectNamespace> {
+    let refused = |reason: JsValue| ServerError::Jurisdiction {
+        jurisdiction: jurisdiction.as_str(),
+        reason: js_message(&reason),
+    };
+    let method: js_sys::Function = js_sys::Reflect::get(namespace.as_ref(), &"jurisdiction".into())
+        .map_err(refused)?
+        .dyn_into()
+        .map_err(refused)?;
+    Ok(method
+        .call1(namespace.as_ref(), &jurisdiction.as_str().into())
+        .map_err(refused)?
+        .unchecked_into())
+}
+
+/// What a JavaScript exception says.
+fn js_message(thrown: &JsValue) -> String {
+    thrown
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| thrown.as_string())
+        .unwrap_or_else(|| format!("{thrown:?}"))
 }
 
 /// An existing room. A malformed id is the caller's mistake.
@@ -60,13 +102,22 @@ pub fn room(env: &Env, room: &RoomId) -> Result<Stub> {
     Ok(id.get_stub()?)
 }
 
-/// A new room with `unique_id()`, near `hint` when one is given (only the
-/// first request to an object honours a hint).
-pub fn new_room(env: &Env, hint: Option<&str>) -> Result<(RoomId, Stub)> {
+/// A new room with `unique_id()` where `placement` says: near a hint
+/// (only the first request to an object honours one), or inside a
+/// jurisdiction (`unique_id_with_jurisdiction`, which takes no hint).
+pub fn new_room(env: &Env, placement: Placement) -> Result<(RoomId, Stub)> {
     let namespace = env.durable_object(ROOM_BINDING)?;
-    let id = namespace.unique_id()?;
+    let id = match placement {
+        Placement::Within(jurisdiction) => namespace
+            .unique_id_with_jurisdiction(jurisdiction.as_str())
+            .map_err(|e| ServerError::Jurisdiction {
+                jurisdiction: jurisdiction.as_str(),
+                reason: e.to_string(),
+            })?,
+        Placement::Near(_) => namespace.unique_id()?,
+    };
     let room = RoomId(id.to_string());
-    let stub = match hint {
+    let stub = match placement.hint() {
         Some(hint) => id.get_stub_with_location_hint(hint)?,
         None => id.get_stub()?,
     };

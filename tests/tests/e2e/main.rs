@@ -18,6 +18,7 @@ mod load;
 mod players;
 mod races;
 mod regions;
+mod residency;
 mod rooms;
 mod versions;
 
@@ -107,6 +108,7 @@ fn main() -> ExitCode {
         "players_are_matched_on_their_own_continent_first",
         "a_rating_the_first_releases_kept_is_adopted",
         "each_region_matches_its_own_and_a_quiet_one_hands_over",
+        "european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_elsewhere",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -358,6 +360,14 @@ fn main() -> ExitCode {
             &base,
             regions::each_region_matches_its_own_and_a_quiet_one_hands_over,
         ),
+        trial(names[55], &base, {
+            let secret = secret.clone();
+            move |_| {
+                residency::european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_elsewhere(
+                    secret,
+                )
+            }
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

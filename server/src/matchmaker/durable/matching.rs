@@ -13,6 +13,7 @@ use crate::location::hint_for_match;
 use crate::matchmaker::queue::{Match, MatchRules, Ticket, next_wakeup_ms, take_matches};
 use crate::matchmaker::seating;
 use crate::matchmaker::storage::Storage;
+use crate::residency::Placement;
 use crate::settings::JOIN_TOKEN_TTL_MS;
 use crate::token::{Grant, JoinKey};
 use std::collections::HashMap;
@@ -131,12 +132,21 @@ impl Matchmaker {
         for (found, players) in seated {
             if let Err(err) = self.seat_match(&storage, &found, &players).await {
                 crate::build::log_error!("could not create a room: {err}");
+                // A room its players' data may not leave a jurisdiction
+                // for is a lasting failure, and says so; anything else may
+                // pass.
+                let message = match err {
+                    ServerError::Jurisdiction { .. } => {
+                        format!("could not create a room: {}", err.public_message())
+                    }
+                    _ => "could not create a room; try again".to_string(),
+                };
                 for seated in &players {
                     tickets::send(
                         &seated.ws,
                         LobbyServerFrame::Error {
                             code: ErrorCode::Internal,
-                            message: "could not create a room; try again".into(),
+                            message: message.clone(),
                         },
                         seated.version,
                     );
@@ -216,7 +226,9 @@ impl Matchmaker {
     /// others wait again ([`super::withdrawn`]).
     async fn seat_match(&self, storage: &Storage, found: &Match, players: &[Seated]) -> Result<()> {
         let key = self.settings.key(&self.env)?;
-        let hint = hint_for_match(found.tickets.iter().map(|t| t.hint.as_deref()));
+        let placement = link::residency(&self.env).room_placement(hint_for_match(
+            found.tickets.iter().map(|t| t.hint.as_deref()),
+        ));
         let bot_ids = (0..found.bots)
             .map(|_| random_u64().map(PlayerId))
             .collect::<Result<Vec<_>>>()?;
@@ -224,7 +236,7 @@ impl Matchmaker {
         let reservation_ms = self.settings()?.seat_reservation_ms;
         let making = self.withdrawals.begin();
         let (room, build) = self
-            .create_room(found.mode, seats.clone(), hint, reservation_ms)
+            .create_room(found.mode, seats.clone(), placement, reservation_ms)
             .await?;
         if players.iter().any(|p| self.has_left(p)) {
             self.requeue(storage, found, players).await?;
@@ -236,7 +248,7 @@ impl Matchmaker {
         let keep_ms = self.settings()?.room_retention_ms.saturating_add(DAY_MS);
         storage.record_room(
             &room.0,
-            hint,
+            placement.hint(),
             &build,
             found.tickets.len(),
             now_ms(),
@@ -259,18 +271,18 @@ impl Matchmaker {
         Ok(())
     }
 
-    /// Creates a room with `unique_id()` near `hint` and initialises it;
-    /// returns it with the build its object runs.
+    /// Creates a room with `unique_id()` where `placement` says and
+    /// initialises it; returns it with the build its object runs.
     pub(super) async fn create_room(
         &self,
         mode: Mode,
         seats: Vec<SeatSetup>,
-        hint: Option<&'static str>,
+        placement: Placement,
         reservation_ms: u64,
     ) -> Result<(RoomId, String)> {
         self.hold_room_creation().await;
         let settings = self.settings()?;
-        let (room, stub) = link::new_room(&self.env, hint)?;
+        let (room, stub) = link::new_room(&self.env, placement)?;
         let init = InitRoom {
             setup: AnySetup::new(Terms {
                 mode,
@@ -281,7 +293,7 @@ impl Matchmaker {
                 retention_ms: settings.room_retention_ms,
             }),
             created_by: self.state.id().to_string(),
-            location_hint: hint.map(str::to_string),
+            location_hint: placement.hint().map(str::to_string),
         };
         let (path, mut body) = init.encode()?;
         if self.holds.fail_room() {

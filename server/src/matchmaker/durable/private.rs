@@ -68,8 +68,9 @@ impl Matchmaker {
                 })
             })
             .collect::<Result<_>>()?;
-        let hint = hint_for_match([http::query_param(req, "hint").as_deref()]);
-        let (room, _build) = self.create_room(mode, seats, hint, ttl).await?;
+        let placement = link::residency(&self.env)
+            .room_placement(hint_for_match([http::query_param(req, "hint").as_deref()]));
+        let (room, _build) = self.create_room(mode, seats, placement, ttl).await?;
         let expires_ms = now.saturating_add(ttl);
         storage.put_private_room(&PrivateRoom {
             code: code.clone(),

@@ -271,9 +271,13 @@ impl Matchmaker {
     /// ticket; a quiet shard answers with a hand-over to the global pool
     /// instead of a socket ([`shards`]).
     fn hand_over_if_quiet(&self, pool: Option<Pool>, threshold: u32) -> Result<Option<Response>> {
-        let Some(Pool::Regional(_)) = pool else {
+        let Some(pool @ Pool::Regional(_)) = pool else {
             return Ok(None);
         };
+        // A shard kept in a jurisdiction keeps its players' tickets there.
+        if link::residency(&self.env).shard_home(pool).is_some() {
+            return Ok(None);
+        }
         let last_minute = self.storage()?.note_arrival(now_ms())?;
         if !shards::is_quiet(last_minute, threshold) {
             return Ok(None);
