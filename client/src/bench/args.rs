@@ -16,6 +16,8 @@ pub enum Which {
     Saturation,
     /// A room's wake-ups between two moves.
     Idle,
+    /// workerd's CPU per relayed aim update against per echoed frame.
+    Relay,
 }
 
 /// `volley-bot bench` options.
@@ -50,6 +52,17 @@ pub struct BenchArgs {
     /// turn timeout).
     #[arg(long, default_value_t = 45.0)]
     pub(super) idle_seconds: f64,
+    /// Duels (and echo connections) in the relay benchmark.
+    #[arg(long, default_value_t = 32)]
+    pub(super) relay_rooms: u32,
+    /// Milliseconds between two aims (or echo frames) on one connection;
+    /// more than the rooms' 50 ms relay limit, so no aim is dropped.
+    #[arg(long, default_value_t = 60)]
+    pub(super) relay_interval_ms: u64,
+    /// Seconds of the relay benchmark and of its baseline (under the turn
+    /// timeout: the player to move keeps the turn throughout).
+    #[arg(long, default_value_t = 15.0)]
+    pub(super) relay_seconds: f64,
     /// Where to write the JSON report.
     #[arg(long, default_value = "bench-report.json")]
     pub(super) report: PathBuf,

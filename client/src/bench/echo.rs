@@ -1,8 +1,8 @@
 //! The baselines: a plain WebSocket echo server in tokio on loopback, and
 //! the clients that measure any echo endpoint (that server, or the echo
 //! Durable Object behind `/api/bench/echo/ws`): sequential round trips,
-//! closed-loop throughput over many connections, and connect + one round
-//! trip + close cycles.
+//! closed-loop throughput over many connections, frames at a fixed rate,
+//! and connect + one round trip + close cycles.
 
 use crate::load::latency::Latency;
 use crate::native::{ClientError, Connection};
@@ -186,6 +186,47 @@ pub async fn throughput(urls: &[Url], payload: &[u8], duration: Duration) -> Ech
     run
 }
 
+/// One frame every `interval` on one connection to each of `urls`, each
+/// waiting for its echo before the next tick, for `duration`: the echo's
+/// side of a fixed frame rate (the relay benchmark's baseline).
+pub async fn paced(
+    urls: &[Url],
+    payload: &[u8],
+    interval: Duration,
+    duration: Duration,
+) -> EchoRun {
+    let start = Instant::now();
+    let until = start + duration;
+    let mut tasks = JoinSet::new();
+    for url in urls {
+        let (url, payload) = (url.clone(), payload.to_vec());
+        tasks.spawn(async move {
+            let mut mine = EchoRun::default();
+            let Ok(mut conn) = Connection::open(&url).await else {
+                mine.errors += 1;
+                return mine;
+            };
+            let mut ticks = tokio::time::interval(interval);
+            while Instant::now() < until {
+                ticks.tick().await;
+                match round_trip(&mut conn, &payload).await {
+                    Ok(rtt) => {
+                        mine.completed += 1;
+                        mine.latency.record(rtt);
+                    }
+                    Err(_) => {
+                        mine.errors += 1;
+                        break;
+                    }
+                }
+            }
+            conn.close().await;
+            mine
+        });
+    }
+    gather(tasks, start).await
+}
+
 /// `concurrency` loops of connect + one round trip + close to `url`, for
 /// `duration`.
 pub async fn connect_cycles(
@@ -252,6 +293,18 @@ mod tests {
         assert!(run.completed > 0 && run.errors == 0, "{run:?}");
         let cycles = connect_cycles(&echo.url(), b"x", 2, Duration::from_millis(200)).await;
         assert!(cycles.completed > 0 && cycles.errors == 0, "{cycles:?}");
+        let paced = paced(
+            &[echo.url(), echo.url()],
+            b"x",
+            Duration::from_millis(20),
+            Duration::from_millis(200),
+        )
+        .await;
+        // Ten ticks each at most (the first is at once), and not all lost.
+        assert!(
+            (2..=22).contains(&paced.completed) && paced.errors == 0,
+            "{paced:?}"
+        );
         let url = echo.url();
         drop(echo);
         assert!(

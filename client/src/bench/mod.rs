@@ -1,4 +1,4 @@
-//! `volley-bot bench`: Volley's four benchmarks, each as a ratio against a
+//! `volley-bot bench`: Volley's five benchmarks, each as a ratio against a
 //! baseline measured on the same machine in the same run (see
 //! BENCHMARKS.md). This is the CLI's edge, so its errors are `anyhow`.
 //!
@@ -13,6 +13,8 @@
 //!    frames per second at saturation; and the most rooms held with move
 //!    round trip p99 under 50 ms and no errors.
 //! 4. **Idle cost**: a room's wake-ups between two moves 45 s apart.
+//! 5. **Relay**: workerd's CPU per relayed aim update against its CPU per
+//!    echoed frame, at the same frame rate.
 //!
 //! The server must run with `--var VOLLEY_BENCH:1`, and turns longer than
 //! the idle wait (`scripts/bench` starts one so, with 60 s turns).
@@ -22,8 +24,8 @@
 //! - here: [`run`], which checks the server, runs the chosen benchmarks,
 //!   writes the report and prints the summary;
 //! - `args`: the command line ([`BenchArgs`], [`Which`]);
-//! - `rtt`, `matchmaking`, `saturation` and [`idle`]: benchmarks 1 to 4,
-//!   one per file;
+//! - `rtt`, `matchmaking`, `saturation`, [`idle`] and `relay`: benchmarks
+//!   1 to 5, one per file;
 //! - [`echo`]: the baselines (a loopback tokio echo, and the clients that
 //!   measure any echo endpoint);
 //! - `measure`: helpers the benchmarks share (server CPU, echo URLs,
@@ -41,13 +43,16 @@ mod args;
 mod matchmaking;
 mod measure;
 mod print;
+mod relay;
 mod report;
 mod rtt;
 mod saturation;
 
 pub use args::{BenchArgs, Which};
 pub use print::summary;
-pub use report::{BenchReport, MatchmakingBench, RttBench, SaturationBench, ServerCpu, Step};
+pub use report::{
+    BenchReport, MatchmakingBench, RelayBench, RttBench, SaturationBench, ServerCpu, Step,
+};
 
 use crate::native::Client;
 use anyhow::{Context, Result, bail};
@@ -107,6 +112,11 @@ pub async fn run(server: Url, args: BenchArgs) -> Result<()> {
         );
         let idle = idle::idle_wakeups(&client, secs(args.idle_seconds)?).await?;
         report.idle = Some(idle);
+    }
+    if wants(Which::Relay) {
+        let (relay, errors) = relay::run(&server, &args, &payload).await?;
+        report.errors += errors;
+        report.relay = Some(relay);
     }
     if wants(Which::Matchmaking) {
         let (matchmaking, errors) = matchmaking::run(&server, &args, &payload).await?;

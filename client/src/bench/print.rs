@@ -36,9 +36,19 @@ pub fn summary(report: &BenchReport) -> String {
             "   echo + write + alarm: {}",
             r.echo_object_writing_alarm
         ));
+        lines.push(format!(
+            "   echo + write, every 10 ms: {}",
+            r.echo_object_writing_paced
+        ));
         lines.push(format!("   Volley move:         {}", r.volley_move));
+        lines.push(format!("     first in a room:   {}", r.volley_first_move));
+        lines.push(format!("     later:             {}", r.volley_later_move));
         lines.push(format!("   ratio p50 {}", verdict(r.ratio_p50, 1.5, true)));
         lines.push(format!("   ratio p99 {}", verdict(r.ratio_p99, 1.5, true)));
+        lines.push(format!(
+            "   p99 against the echo writing a row {}",
+            verdict(r.ratio_p99_to_writing, 2.0, true)
+        ));
     }
     if let Some(m) = &report.matchmaking {
         lines.push(format!("2. matchmaking, {} at once", m.concurrency));
@@ -89,6 +99,21 @@ pub fn summary(report: &BenchReport) -> String {
             "4. idle: {} s between two moves: wake-ups {:?}; unexpected: {}",
             i.idle_seconds, i.wakeups, i.unexpected
         ));
+    }
+    if let Some(r) = &report.relay {
+        lines.push(format!(
+            "5. relay, {} rooms, a frame every {} ms for {} s (workerd idle: {:.3} cores, subtracted)",
+            r.rooms, r.interval_ms, r.seconds, r.idle_workerd_cores
+        ));
+        lines.push(format!(
+            "   echo: {} frames, {:.1} µs of workerd CPU each ({})",
+            r.echo_frames, r.echo_cpu_us_per_frame, r.echo_server_cpu
+        ));
+        lines.push(format!(
+            "   Volley: {} aims relayed of {} sent, {:.1} µs of workerd CPU each ({})",
+            r.volley_aims_relayed, r.volley_aims_sent, r.volley_cpu_us_per_aim, r.volley_server_cpu
+        ));
+        lines.push(format!("   ratio {}", verdict(r.ratio, 2.0, true)));
     }
     lines.join("\n")
 }

@@ -24,6 +24,8 @@ pub struct BenchReport {
     pub saturation: Option<SaturationBench>,
     /// Benchmark 4.
     pub idle: Option<idle::IdleResult>,
+    /// Benchmark 5.
+    pub relay: Option<RelayBench>,
     /// Errors any load run reported.
     pub errors: u64,
 }
@@ -40,8 +42,17 @@ pub struct RttBench {
     /// The same with the row written and the alarm moved per frame (what a
     /// move's storage and new turn deadline add).
     pub echo_object_writing_alarm: LatencySummary,
+    /// The echo writing a row, one frame every 10 ms (a round trip after a
+    /// pause, as a game's moves come).
+    pub echo_object_writing_paced: LatencySummary,
     /// Fire sent to resolving event received, one game at a time.
     pub volley_move: LatencySummary,
+    /// The same for each player's first move in a new room.
+    pub volley_first_move: LatencySummary,
+    /// The same for every later move.
+    pub volley_later_move: LatencySummary,
+    /// Volley p99 / echo object writing a row p99 (issue 16: at most 2).
+    pub ratio_p99_to_writing: f64,
     /// Volley p50 / echo object p50 (target at most 1.5).
     pub ratio_p50: f64,
     /// Volley p99 / echo object p99 (target at most 1.5).
@@ -105,6 +116,35 @@ pub struct SaturationBench {
     pub ratio: f64,
     /// The most rooms held with p99 under 50 ms and no errors.
     pub rooms_under_50ms: u32,
+}
+
+/// Benchmark 5.
+#[derive(Debug, Serialize)]
+pub struct RelayBench {
+    /// Duels, and echo connections.
+    pub rooms: u32,
+    /// Milliseconds between two frames on one connection.
+    pub interval_ms: u64,
+    /// Seconds of each window.
+    pub seconds: f64,
+    /// Cores workerd kept busy with no traffic, subtracted from both.
+    pub idle_workerd_cores: f64,
+    /// Frames the echo objects echoed.
+    pub echo_frames: u64,
+    /// The server's CPU during the echo window.
+    pub echo_server_cpu: ServerCpu,
+    /// workerd CPU per echoed frame, in microseconds.
+    pub echo_cpu_us_per_frame: f64,
+    /// Live aims the players to move sent.
+    pub volley_aims_sent: u64,
+    /// Live aims the other players received.
+    pub volley_aims_relayed: u64,
+    /// The server's CPU during the Volley window.
+    pub volley_server_cpu: ServerCpu,
+    /// workerd CPU per relayed aim, in microseconds.
+    pub volley_cpu_us_per_aim: f64,
+    /// Volley / echo (target at most 2).
+    pub ratio: f64,
 }
 
 /// Cores the server's processes kept busy during a measurement.

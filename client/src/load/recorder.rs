@@ -57,6 +57,10 @@ pub struct Tallies {
     pub move_rtt: Latency,
     /// Round trips of moves sent inside the steady window.
     pub steady_move_rtt: Latency,
+    /// Round trips of each player's first move in a room.
+    pub first_move_rtt: Latency,
+    /// Round trips of every later move.
+    pub later_move_rtt: Latency,
     /// Ticket opened to `Matched` received.
     pub time_to_match: Latency,
     /// Matches made inside the steady window.
@@ -177,8 +181,12 @@ impl Recorder {
             if let Some(player) = player {
                 *t.players.entry(player.to_string()).or_default() += 1;
             }
-            for timing in &report.moves {
+            for (index, timing) in report.moves.iter().enumerate() {
                 t.move_rtt.record(timing.round_trip);
+                match index {
+                    0 => t.first_move_rtt.record(timing.round_trip),
+                    _ => t.later_move_rtt.record(timing.round_trip),
+                }
                 if self.in_steady(timing.sent) {
                     t.steady_move_rtt.record(timing.round_trip);
                 }

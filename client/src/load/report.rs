@@ -28,6 +28,10 @@ pub struct LoadReport {
     pub move_rtt: LatencySummary,
     /// Round trips of moves sent in the steady window.
     pub steady_move_rtt: LatencySummary,
+    /// Round trips of each player's first move in a room.
+    pub first_move_rtt: LatencySummary,
+    /// Round trips of every later move.
+    pub later_move_rtt: LatencySummary,
     /// Ticket opened to `Matched` received.
     pub time_to_match: LatencySummary,
     /// Players matched per second in the steady window.
@@ -237,6 +241,8 @@ pub(super) fn build(
         },
         move_rtt: t.move_rtt.summary(),
         steady_move_rtt: t.steady_move_rtt.summary(),
+        first_move_rtt: t.first_move_rtt.summary(),
+        later_move_rtt: t.later_move_rtt.summary(),
         time_to_match: t.time_to_match.summary(),
         matched_per_second: per_second(t.steady_matches),
         traffic,
@@ -426,6 +432,11 @@ mod tests {
         assert_eq!(report.games.rooms_finished, 1);
         assert_eq!((report.moves.sent, report.moves.resolved), (6, 6));
         assert_eq!(report.move_rtt.count, 6);
+        // Each of the two players' first moves, then their four others.
+        assert_eq!(
+            (report.first_move_rtt.count, report.later_move_rtt.count),
+            (2, 4)
+        );
         assert_eq!(report.rooms.get("r1"), Some(&6));
         assert_eq!(report.players.get("p1"), Some(&2));
         assert_eq!(report.timeline.first().map(|p| p.moves), Some(6));
