@@ -3,7 +3,7 @@
 //! stopped with everything it started (Chromium) when the test ends, also
 //! when it fails.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -177,6 +177,41 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Runs `script` (a function body that may `return` a value) in the
+    /// page and gives its result.
+    pub async fn eval(&self, script: &str) -> Result<serde_json::Value> {
+        Ok(self.client()?.execute(script, Vec::new()).await?)
+    }
+
+    /// Checks the game board: its canvas has as many pixels as it covers
+    /// on screen times the device's pixel ratio (nothing blurry), and the
+    /// line saying whose turn it is sits in a polite live region.
+    pub async fn board_is_sharp_and_announced(&self) -> Result<()> {
+        let board = self
+            .eval(
+                "const c = document.getElementById('board');
+                 return [c.width, c.height, Math.round(c.clientWidth * devicePixelRatio), devicePixelRatio];",
+            )
+            .await?;
+        ensure!(
+            board[0] == board[2] && board[0].as_u64().map(|w| w / 2) == board[1].as_u64(),
+            "the board's canvas [width, height, on-screen pixels, pixel ratio] is {board}"
+        );
+        let turn = self
+            .eval(
+                "const t = document.getElementById('turn');
+                 return [t.getAttribute('role'), t.getAttribute('aria-live'), t.textContent];",
+            )
+            .await?;
+        ensure!(
+            turn[0] == "status"
+                && turn[1] == "polite"
+                && turn[2].as_str().is_some_and(|t| t.ends_with("turn")),
+            "the turn line [role, aria-live, text] is {turn}"
+        );
+        Ok(())
     }
 
     /// Saves a screenshot (PNG).

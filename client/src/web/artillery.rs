@@ -1,18 +1,23 @@
 //! Artillery in the browser: aiming by keys or by dragging from one's tank,
-//! the shells' flight and explosions, and the line under the board.
+//! the shells' flight, explosions and damage, the last shot's trail, the
+//! turn's clock, and the line under the board.
 
+use super::draw::shot::Damage;
 use super::draw::{self, Overlay};
 use super::ui::{GameUi, Intent};
 use crate::session::{GameSession, Update};
 use glam::Vec2;
-use volley_shared::Seat;
 use volley_shared::artillery::{
     Aim, Artillery, ArtilleryEvent, Fire, MAX_ANGLE, MAX_POWER, WORLD_HEIGHT, Weapon, fly_path,
 };
+use volley_shared::{Game, Seat};
 use web_sys::CanvasRenderingContext2d;
 
-/// How long a shot takes on screen.
+/// How long a shot takes on screen: three quarters flight, a quarter
+/// explosion.
 const SHOT_MS: f64 = 1_200.0;
+/// How long its damage numbers show, from the explosion on.
+const DAMAGE_MS: f64 = 1_400.0;
 
 /// A shot being drawn: the state from before it, and its path.
 struct Animation {
@@ -20,6 +25,8 @@ struct Animation {
     path: Vec<Vec2>,
     /// The explosion at the end: centre and radius.
     blast: Option<(Vec2, f32)>,
+    /// Hit points lost, at the tanks that lost them.
+    hits: Vec<(Vec2, u8)>,
     started_ms: f64,
 }
 
@@ -28,6 +35,11 @@ pub struct ArtilleryUi {
     aim: Fire,
     others: Vec<(Seat, Fire)>,
     animation: Option<Animation>,
+    /// The last shot's whole path and who fired it, kept until the next.
+    trail: Option<(Seat, Vec<Vec2>)>,
+    /// The turn's deadline and when this page first saw it: the clock
+    /// drains from there.
+    turn: Option<(u64, f64)>,
 }
 
 impl Default for ArtilleryUi {
@@ -42,7 +54,27 @@ impl Default for ArtilleryUi {
             },
             others: Vec::new(),
             animation: None,
+            trail: None,
+            turn: None,
         }
+    }
+}
+
+impl ArtilleryUi {
+    /// The share of the turn left (0 to 1) by `deadline`, timed from when
+    /// this page first saw that deadline (so a clock offset between page
+    /// and server cancels out).
+    fn clock_left(&mut self, deadline: Option<u64>, now: f64) -> Option<f64> {
+        let deadline = deadline?;
+        let seen = match self.turn {
+            Some((known, seen)) if known == deadline => seen,
+            _ => {
+                self.turn = Some((deadline, now));
+                now
+            }
+        };
+        let whole = deadline as f64 - seen;
+        (whole > 0.0).then(|| ((deadline as f64 - now) / whole).clamp(0.0, 1.0))
     }
 }
 
@@ -64,10 +96,21 @@ impl GameUi for ArtilleryUi {
                         )
                         .1
                     });
+                    let path = path.unwrap_or_default();
+                    self.trail = Some((shot.seat, path.clone()));
+                    let hits = shot
+                        .hits
+                        .iter()
+                        .filter_map(|hit| {
+                            let tank = before.tank(hit.seat)?;
+                            Some((Vec2::new(tank.x, tank.y), hit.damage))
+                        })
+                        .collect();
                     self.animation = Some(Animation {
                         before: before.clone(),
-                        path: path.unwrap_or_default(),
+                        path,
                         blast: shot.crater.map(|c| (Vec2::new(c.x, c.y), c.radius)),
+                        hits,
                         started_ms: now,
                     });
                 }
@@ -141,46 +184,75 @@ impl GameUi for ArtilleryUi {
         text_scale: f64,
         now: f64,
     ) {
+        let exploded_ms = 0.75 * SHOT_MS;
         if self
             .animation
             .as_ref()
-            .is_some_and(|a| now - a.started_ms > SHOT_MS)
+            .is_some_and(|a| now - a.started_ms > exploded_ms + DAMAGE_MS)
         {
             self.animation = None;
         }
         let Some(game) = session.state() else {
             return;
         };
-        // The shell flies for the first three quarters, then explodes.
-        let (shown, shell, blast) = match &self.animation {
-            Some(animation) => {
-                let done = ((now - animation.started_ms) / SHOT_MS).clamp(0.0, 1.0);
+        let clock_left = self.clock_left(session.deadline_ms(), now);
+        // The shell flies for the first three quarters, then explodes; the
+        // damage numbers rise from the explosion on.
+        let (mut shown, mut shell, mut blast, mut damage) = (game, None, None, Vec::new());
+        if let Some(animation) = &self.animation {
+            let elapsed = now - animation.started_ms;
+            if elapsed < SHOT_MS {
+                let done = elapsed / SHOT_MS;
                 let flown = (done / 0.75).min(1.0);
                 let upto = ((animation.path.len() as f64) * flown).ceil() as usize;
-                let blast = animation
+                shown = &animation.before;
+                shell = Some(animation.path.get(..upto).unwrap_or(&animation.path));
+                blast = animation
                     .blast
                     .filter(|_| done > 0.75)
                     .map(|(at, radius)| (at, radius, (1.0 - done) / 0.25));
-                (
-                    &animation.before,
-                    Some(animation.path.get(..upto).unwrap_or(&animation.path)),
-                    blast,
-                )
             }
-            None => (game, None, None),
-        };
+            if elapsed >= exploded_ms {
+                let progress = (elapsed - exploded_ms) / DAMAGE_MS;
+                damage = animation
+                    .hits
+                    .iter()
+                    .map(|&(at, points)| Damage {
+                        at,
+                        points,
+                        progress,
+                    })
+                    .collect();
+            }
+        }
         let mut aims = self.others.clone();
         if let Some(seat) = session.seat() {
             aims.push((seat, self.aim));
         }
+        let to_move = game.to_move();
+        let aiming = to_move.and_then(|seat| {
+            let aim = aims
+                .iter()
+                .find(|(s, _)| *s == seat)
+                .map(|(_, fire)| *fire)?;
+            Some((seat, aim))
+        });
+        let clock = to_move.zip(clock_left);
         draw::scene(
             ctx,
             shown,
             session.names(),
             &Overlay {
                 aims,
+                aiming,
                 shell,
+                trail: self
+                    .trail
+                    .as_ref()
+                    .map(|(seat, path)| (*seat, path.as_slice())),
                 blast,
+                damage,
+                clock,
                 text_scale,
             },
         );

@@ -1,12 +1,11 @@
 //! Drawing a Connect Four board on the same 1024 × 512 canvas as
 //! artillery, and which column a point on it is over.
 
+use super::palette::{OUTLINE, colour};
 use volley_shared::Seat;
 use volley_shared::connect_four::{COLUMNS, ConnectFour, ROWS};
 use web_sys::CanvasRenderingContext2d;
 
-/// The seats' disc colours (the first two of artillery's seat colours).
-const DISC_COLOURS: [&str; 2] = ["#e4572e", "#2e86ab"];
 /// One cell's size, in canvas units.
 const CELL: f64 = 66.0;
 /// The board's left edge.
@@ -32,16 +31,6 @@ pub fn column_at(x: f64) -> Option<u8> {
         .then_some(column as u8)
 }
 
-/// A seat's colour, in words.
-pub fn colour_name(seat: Seat) -> &'static str {
-    ["red", "blue"].get(seat.index()).copied().unwrap_or("?")
-}
-
-/// The colour of a seat's discs.
-pub fn colour(seat: Seat) -> &'static str {
-    DISC_COLOURS.get(seat.index()).copied().unwrap_or("#333")
-}
-
 /// Draws the board, its discs, the hovered columns and the players' names.
 pub fn scene(
     ctx: &CanvasRenderingContext2d,
@@ -59,7 +48,8 @@ pub fn scene(
         ctx.set_global_alpha(1.0);
         disc(ctx, x + CELL / 2.0, TOP - CELL / 2.0, colour(*seat));
     }
-    ctx.set_fill_style_str("#1d4e89");
+    // Slate, not blue: the blue seat's discs must stand out on it.
+    ctx.set_fill_style_str("#3b4750");
     ctx.fill_rect(
         LEFT - 6.0,
         TOP - 6.0,
@@ -101,9 +91,13 @@ pub fn scene(
     }
 }
 
+/// A disc (or an empty hole), outlined so discs differ by more than hue.
 fn disc(ctx: &CanvasRenderingContext2d, x: f64, y: f64, fill: &str) {
     ctx.set_fill_style_str(fill);
+    ctx.set_stroke_style_str(OUTLINE);
+    ctx.set_line_width(2.0);
     ctx.begin_path();
     let _ = ctx.arc(x, y, CELL * 0.4, 0.0, std::f64::consts::TAU);
     ctx.fill();
+    ctx.stroke();
 }

@@ -3,6 +3,7 @@
 //! other player sees the column hovered. Drawn by [`board`].
 
 use super::board::{self, Overlay};
+use super::palette;
 use super::ui::{GameUi, Intent};
 use crate::session::{GameSession, Update};
 use volley_shared::Seat;
@@ -113,7 +114,7 @@ impl GameUi for ConnectFourUi {
         match session.seat() {
             Some(seat) => format!(
                 "you play {} · column {}",
-                board::colour_name(seat),
+                palette::colour_name(seat),
                 self.hover + 1
             ),
             None => "watching".to_string(),

@@ -24,6 +24,7 @@ mod connect4;
 mod draw;
 mod http;
 mod lobby;
+mod palette;
 mod play;
 mod room;
 mod socket;
@@ -228,8 +229,12 @@ impl App {
         Ok(())
     }
 
+    /// Sets an element's text, only when it changes: a live region is
+    /// announced again whenever its text is replaced.
     fn set_text(&self, id: &str, text: &str) {
-        if let Some(element) = self.element(id) {
+        if let Some(element) = self.element(id)
+            && element.inner_text() != text
+        {
             element.set_inner_text(text);
         }
     }
@@ -462,8 +467,27 @@ impl App {
             return;
         }
         let text_scale = self.canvas_scale().clamp(1.0, 3.0);
-        let hud = state.play.draw(&ctx, text_scale, now_ms());
+        fit_to_screen(&canvas, &ctx);
+        let (turn, details) = state.play.draw(&ctx, text_scale, now_ms());
         drop(state);
-        self.set_text("hud", &hud);
+        self.set_text("turn", &turn);
+        self.set_text("hud-details", &details);
     }
+}
+
+/// Gives the canvas as many pixels as it covers on screen times the
+/// device's pixel ratio (so nothing is blurry on a phone or a high-density
+/// screen), and maps the board's 1024 × 512 units onto them.
+fn fit_to_screen(canvas: &HtmlCanvasElement, ctx: &CanvasRenderingContext2d) {
+    let ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 4.0);
+    let on_screen = f64::from(canvas.client_width().max(1));
+    let width = ((on_screen * ratio).round() as u32).clamp(256, 4096);
+    if canvas.width() != width {
+        canvas.set_width(width);
+        canvas.set_height(width / 2);
+    }
+    let scale = f64::from(canvas.width()) / 1024.0;
+    let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
 }

@@ -64,24 +64,25 @@ impl<U: GameUi> Playing<U> {
         wire::encode_room(&frame, version).ok()
     }
 
-    /// Whose turn it is and how long is left, for the line under the board.
-    fn turn_text(&self, now: f64) -> String {
+    /// Whose turn it is, for the line under the board: it changes only
+    /// when the turn does, so a screen reader announces each turn once.
+    fn turn_text(&self) -> String {
         let Some(game) = self.session.state() else {
             return "Connecting…".to_string();
         };
-        match (game.to_move(), self.session.deadline_ms()) {
-            (Some(seat), Some(deadline)) => {
-                let left = ((deadline as f64 - now) / 1000.0).max(0.0).ceil();
-                let who = if Some(seat) == self.session.seat() {
-                    "Your turn".to_string()
-                } else {
-                    format!("{}'s turn", name_of(self.session.names(), seat))
-                };
-                format!("{who} — {left} s")
-            }
-            _ if game.outcome().is_some() => "Game over".to_string(),
-            _ => "Waiting for players…".to_string(),
+        match game.to_move() {
+            Some(seat) if Some(seat) == self.session.seat() => "Your turn".to_string(),
+            Some(seat) => format!("{}'s turn", name_of(self.session.names(), seat)),
+            None if game.outcome().is_some() => "Game over".to_string(),
+            None => "Waiting for players…".to_string(),
         }
+    }
+
+    /// How long the turn has left, in whole seconds, if it is timed.
+    fn seconds_left(&self, now: f64) -> Option<f64> {
+        let deadline = self.session.deadline_ms()?;
+        self.session.state()?.to_move()?;
+        Some(((deadline as f64 - now) / 1000.0).max(0.0).ceil())
     }
 }
 
@@ -156,13 +157,23 @@ impl Play {
         })
     }
 
-    /// Draws the game; returns the line under the board.
-    pub fn draw(&mut self, ctx: &CanvasRenderingContext2d, text_scale: f64, now: f64) -> String {
+    /// Draws the game; returns the line under the board: whose turn it
+    /// is, and the rest (time left, the game's own details).
+    pub fn draw(
+        &mut self,
+        ctx: &CanvasRenderingContext2d,
+        text_scale: f64,
+        now: f64,
+    ) -> (String, String) {
         each!(self, p => {
             if p.session.state().is_some() {
                 p.ui.draw(ctx, &p.session, text_scale, now);
             }
-            format!("{} · {}", p.turn_text(now), p.ui.hud(&p.session))
+            let details = match p.seconds_left(now) {
+                Some(left) => format!("— {left} s · {}", p.ui.hud(&p.session)),
+                None => format!("· {}", p.ui.hud(&p.session)),
+            };
+            (p.turn_text(), details)
         })
     }
 

@@ -102,6 +102,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     let bot = against_a_bot(browser, base, "play-duel", Mode::Duel, Strategy::BEST).await?;
     let playing = repo_root().join("target/e2e/screens/quick-duel-playing.png");
     browser.screenshot(&playing).await?;
+    browser.board_is_sharp_and_announced().await?;
     // Play by keyboard: on each turn nudge the aim and fire.
     let mut shots = 0;
     loop {
@@ -221,6 +222,8 @@ async fn private_game(host: &Browser, friend: &Browser, base: &Url) -> Result<()
         friend.status("data-room").await? == room,
         "the friend is in another room"
     );
+    // A phone's screen has two or three pixels per CSS pixel.
+    friend.board_is_sharp_and_announced().await?;
     // Four shots, whoever's turn it is; both pages follow the same events.
     let mut shots = 0;
     while shots < 4 {
