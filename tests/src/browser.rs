@@ -166,17 +166,8 @@ impl Browser {
         ok: impl Fn(&str) -> bool,
         within: Duration,
     ) -> Result<String> {
-        let started = Instant::now();
-        loop {
-            let value = self.status(attribute).await?;
-            if ok(&value) {
-                return Ok(value);
-            }
-            if started.elapsed() > within {
-                bail!("#status {attribute} is {value:?} after {within:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let what = format!("#status {attribute}");
+        wait_until(&what, async || self.status(attribute).await, ok, within).await
     }
 
     /// Runs `script` (a function body that may `return` a value) in the
@@ -214,6 +205,16 @@ impl Browser {
         Ok(())
     }
 
+    /// Waits until the text of the element `id` satisfies `ok`, polling.
+    pub async fn wait_text(
+        &self,
+        id: &str,
+        ok: impl Fn(&str) -> bool,
+        within: Duration,
+    ) -> Result<String> {
+        wait_until(&format!("#{id}"), async || self.text(id).await, ok, within).await
+    }
+
     /// Saves a screenshot (PNG).
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         let png = self.client()?.screenshot().await?;
@@ -243,5 +244,26 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Reads `what` with `read` until its value satisfies `ok`, polling; fails
+/// with the last value after `within`.
+async fn wait_until(
+    what: &str,
+    read: impl AsyncFn() -> Result<String>,
+    ok: impl Fn(&str) -> bool,
+    within: Duration,
+) -> Result<String> {
+    let started = Instant::now();
+    loop {
+        let value = read().await?;
+        if ok(&value) {
+            return Ok(value);
+        }
+        if started.elapsed() > within {
+            bail!("{what} is {value:?} after {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -382,9 +382,18 @@ pub fn post_text(url: &Url) -> Result<(u16, String)> {
 /// Like [`post_text`], from a given client address (`CF-Connecting-IP`,
 /// which Cloudflare sets in production and `wrangler dev` passes through).
 pub fn post_text_from(url: &Url, address: Option<&str>) -> Result<(u16, String)> {
+    let headers: Vec<(&str, &str)> = address
+        .map(|address| ("CF-Connecting-IP", address))
+        .into_iter()
+        .collect();
+    post_text_with(url, &headers)
+}
+
+/// Like [`post_text`], with these request headers.
+pub fn post_text_with(url: &Url, headers: &[(&str, &str)]) -> Result<(u16, String)> {
     let mut request = ureq::post(url.as_str());
-    if let Some(address) = address {
-        request = request.header("CF-Connecting-IP", address);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     let mut response = request
         .config()

@@ -140,6 +140,21 @@ impl EchoRun {
         self.completed as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
+    /// Counts one round trip's result; whether it succeeded.
+    fn count(&mut self, result: Result<Duration, ClientError>) -> bool {
+        match result {
+            Ok(rtt) => {
+                self.completed += 1;
+                self.latency.record(rtt);
+                true
+            }
+            Err(_) => {
+                self.errors += 1;
+                false
+            }
+        }
+    }
+
     fn absorb(&mut self, other: EchoRun) {
         self.completed += other.completed;
         self.latency.add(&other.latency);
@@ -166,15 +181,8 @@ pub async fn throughput(urls: &[Url], payload: &[u8], duration: Duration) -> Ech
         tasks.spawn(async move {
             let mut mine = EchoRun::default();
             while Instant::now() < until {
-                match round_trip(&mut conn, &payload).await {
-                    Ok(rtt) => {
-                        mine.completed += 1;
-                        mine.latency.record(rtt);
-                    }
-                    Err(_) => {
-                        mine.errors += 1;
-                        break;
-                    }
+                if !mine.count(round_trip(&mut conn, &payload).await) {
+                    break;
                 }
             }
             conn.close().await;
@@ -209,15 +217,8 @@ pub async fn paced(
             let mut ticks = tokio::time::interval(interval);
             while Instant::now() < until {
                 ticks.tick().await;
-                match round_trip(&mut conn, &payload).await {
-                    Ok(rtt) => {
-                        mine.completed += 1;
-                        mine.latency.record(rtt);
-                    }
-                    Err(_) => {
-                        mine.errors += 1;
-                        break;
-                    }
+                if !mine.count(round_trip(&mut conn, &payload).await) {
+                    break;
                 }
             }
             conn.close().await;

@@ -26,8 +26,28 @@ fn rating_text(modes: &PlayerModes) -> Option<String> {
 }
 
 impl App {
-    /// Opens a ticket for `mode` and waits on the queue screen.
+    /// Opens a ticket for `mode` and waits on the queue screen, as this
+    /// browser's guest once its identity is known.
     pub(super) fn find_match(&self, mode: Mode) {
+        let app = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            app.guest_ready().await;
+            app.open_ticket(mode);
+        });
+    }
+
+    /// Waits (at most 5 s) for a guest identity still being asked for: a
+    /// game played before it arrives would be rated for nobody.
+    async fn guest_ready(&self) {
+        for _ in 0..50 {
+            if !self.state.borrow().guest_pending {
+                return;
+            }
+            super::sleep_ms(100).await;
+        }
+    }
+
+    fn open_ticket(&self, mode: Mode) {
         let Some(name) = self.player_name() else {
             return;
         };
@@ -119,6 +139,9 @@ impl App {
             state.connection = "idle";
         }
         self.show(Screen::Home);
+        // The game just played may be on the leaderboard and the chart.
+        let app = self.clone();
+        wasm_bindgen_futures::spawn_local(async move { app.refresh_home().await });
     }
 
     /// Creates a private room of `mode` (`code` is `None`) or joins one by
@@ -128,6 +151,7 @@ impl App {
             return;
         };
         wasm_bindgen_futures::spawn_local(async move {
+            self.guest_ready().await;
             let name = js_sys::encode_uri_component(&name);
             let guest = self.guest_param();
             let path = match &code {
@@ -212,15 +236,19 @@ impl App {
             self.state.borrow_mut().guest = Some(guest);
             return;
         }
+        self.state.borrow_mut().guest_pending = true;
         wasm_bindgen_futures::spawn_local(async move {
-            let Ok(Guest { player, token }) = http::post::<Guest>("/api/guests").await else {
+            let answer = http::post::<Guest>("/api/guests").await;
+            let mut state = self.state.borrow_mut();
+            state.guest_pending = false;
+            let Ok(Guest { player, token }) = answer else {
                 return;
             };
             if let Some(storage) = storage {
                 let _ = storage.set_item("volley-guest-player", &player);
                 let _ = storage.set_item("volley-guest-token", &token);
             }
-            self.state.borrow_mut().guest = Some((player, token));
+            state.guest = Some((player, token));
         });
     }
 

@@ -5,13 +5,16 @@
 //! shows one at a time and draws the game every animation frame. The
 //! element `#status` carries the state as data attributes (`data-screen`,
 //! `data-game`, `data-seat`, `data-my-turn`, `data-seq`, `data-outcome`,
-//! `data-connection`, `data-connects`, `data-rating`, `data-room`) for
+//! `data-connection`, `data-connects`, `data-rating`, `data-room`, and
+//! `data-first-frame-ms`, when the page first painted) for
 //! people and for the browser tests, which wait on them instead of
 //! sleeping.
 //!
 //! - this file: starting the page, its state, screens, status and drawing.
 //! - [`lobby`]: the ticket socket, private rooms, spectating, the guest
 //!   identity and the rating after a game.
+//! - [`home`]: the home screen's live panel (counts, live games,
+//!   leaderboards, the player's ratings and chart).
 //! - [`room`]: the room socket (with reconnection), its frames, replays.
 //! - [`play`]: the game being shown, of whichever kind; [`artillery`] and
 //!   [`connect4`] are each game's screen ([`ui::GameUi`]), drawn by
@@ -22,6 +25,7 @@ mod artillery;
 mod board;
 mod connect4;
 mod draw;
+mod home;
 mod http;
 mod lobby;
 mod palette;
@@ -90,10 +94,14 @@ struct State {
     /// This browser's guest identity (player id, token), kept in
     /// localStorage so ratings follow the player.
     guest: Option<(String, String)>,
+    /// Whether the guest identity is being asked for.
+    guest_pending: bool,
     /// The mode of the game being played.
     mode: Mode,
     /// The rating after the last game, once known.
     rating: String,
+    /// The mode whose leaderboard the home screen shows.
+    board_mode: Mode,
 }
 
 /// The page.
@@ -122,8 +130,10 @@ pub fn start() -> Result<(), JsValue> {
             connection: "idle",
             connects: 0,
             guest: None,
+            guest_pending: false,
             mode: Mode::Duel,
             rating: String::new(),
+            board_mode: Mode::Duel,
         })),
         document,
     };
@@ -147,6 +157,13 @@ pub fn start() -> Result<(), JsValue> {
     {
         let app = app.clone();
         app.clone().on_click("cancel", move || app.go_home())?;
+    }
+    for mode in Mode::ALL {
+        let app = app.clone();
+        app.clone()
+            .on_click(&format!("board-{}", mode.as_str()), move || {
+                app.clone().choose_board(mode);
+            })?;
     }
     {
         let app = app.clone();
@@ -182,6 +199,7 @@ pub fn start() -> Result<(), JsValue> {
         on_key.forget();
     }
     app.clone().spawn_guest();
+    app.clone().spawn_home_panel();
     app.set_text("build", &format!("build {BUILD}"));
     app.show(Screen::Home);
     // Links: `?join=CODE` fills in the code; `?watch=ROOM` spectates.
@@ -199,6 +217,18 @@ pub fn start() -> Result<(), JsValue> {
         app.clone().spawn_watch(room);
     }
     app.animate();
+    // The first frame painted, in ms since navigation began: the cold-load
+    // figure the browser tests report (BENCHMARKS.md).
+    let painted = app.clone();
+    let first_frame = Closure::once_into_js(move || {
+        let since_navigation = web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now());
+        if let Some(status) = painted.element("status") {
+            let _ = status.set_attribute("data-first-frame-ms", &format!("{since_navigation:.0}"));
+        }
+    });
+    window.request_animation_frame(first_frame.unchecked_ref())?;
     Ok(())
 }
 
@@ -448,12 +478,7 @@ impl App {
         let Some(canvas) = self.canvas() else {
             return;
         };
-        let Some(ctx) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        else {
+        let Some(ctx) = context_2d(&canvas) else {
             return;
         };
         let mut state = self.state.borrow_mut();
@@ -490,4 +515,13 @@ fn fit_to_screen(canvas: &HtmlCanvasElement, ctx: &CanvasRenderingContext2d) {
     }
     let scale = f64::from(canvas.width()) / 1024.0;
     let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+}
+
+/// A canvas's 2D drawing context.
+fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
 }

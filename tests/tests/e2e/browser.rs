@@ -158,7 +158,47 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         replayed == expected,
         "the game was {outcome}, the replay ended with {replayed:?}"
     );
-    Ok(format!("{outcome} after {shots} shots, {rating}, replayed"))
+
+    // Home again, the panel shows every mode's queue, the duel
+    // leaderboard, and the player's own rating after this game.
+    browser.click("again").await?;
+    browser
+        .wait_status("data-screen", |s| s == "home", Duration::from_secs(5))
+        .await?;
+    let counts = browser
+        .wait_text(
+            "mode-counts",
+            |t| t.matches("waiting").count() == 4,
+            Duration::from_secs(15),
+        )
+        .await?;
+    ensure!(counts.contains("Duel: "), "the counts read {counts:?}");
+    // The shared test server has rated many players by now: the top ten
+    // is ranked, best first, whoever is in it.
+    let leaders = browser
+        .wait_text("leaders", |t| t.starts_with("1. "), Duration::from_secs(25))
+        .await
+        .context("the duel leaderboard never showed")?;
+    ensure!(leaders.lines().count() <= 10, "{leaders:?}");
+    let me = browser
+        .wait_text(
+            "me",
+            |t| t.starts_with("Your ratings:"),
+            Duration::from_secs(25),
+        )
+        .await?;
+    ensure!(me.contains("Duel") && me.contains("(1 game)"), "{me:?}");
+    let home = repo_root().join("target/e2e/screens/home.png");
+    browser.screenshot(&home).await?;
+    // A fresh profile loaded the page cold: when it first painted.
+    let first_frame = browser.status("data-first-frame-ms").await?;
+    let first_frame: f64 = first_frame
+        .parse()
+        .with_context(|| format!("no first frame time: {first_frame:?}"))?;
+    ensure!(first_frame > 0.0, "first frame at {first_frame} ms");
+    Ok(format!(
+        "{outcome} after {shots} shots, {rating}, replayed, ranked; cold load: first frame {first_frame:.0} ms after navigation"
+    ))
 }
 
 /// Fires when it is this page's turn; returns whether it did.

@@ -7,12 +7,12 @@
 //! unrestricted objects as before. Placement on
 //! Cloudflare itself is for a real account (DEPLOY.md, "Data residency").
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Result, bail, ensure};
 use url::Url;
 use volley_client::native::Client;
 use volley_shared::Mode;
 use volley_shared::api::{Guest, RoomInfo, TEST_CONTINENT_HEADER};
-use volley_tests::{WranglerDev, get_body, get_text};
+use volley_tests::{WranglerDev, get_body, get_text, post_text_with};
 
 /// What workerd says when asked for a jurisdiction.
 const REFUSAL: &str = "Jurisdiction restrictions are not implemented";
@@ -26,16 +26,7 @@ fn guest_from(base: &Url, continent: &str) -> Result<Guest> {
 
 /// POSTs to `path` from `continent`: the status and the body.
 fn post_from(base: &Url, path: &str, continent: &str) -> Result<(u16, String)> {
-    let url = base.join(path)?;
-    let mut response = ureq::post(url.as_str())
-        .header(TEST_CONTINENT_HEADER, continent)
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .send_empty()
-        .with_context(|| format!("POST {url}"))?;
-    let body = response.body_mut().read_to_string()?;
-    Ok((response.status().as_u16(), body))
+    post_text_with(&base.join(path)?, &[(TEST_CONTINENT_HEADER, continent)])
 }
 
 pub async fn european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_elsewhere(
