@@ -57,7 +57,7 @@ fn offers(header: &str) -> bool {
 }
 
 /// The token in an `Authorization: Bearer <token>` header.
-fn from_bearer(header: &str) -> Option<&str> {
+pub(crate) fn from_bearer(header: &str) -> Option<&str> {
     let (scheme, token) = header.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)

@@ -51,6 +51,7 @@ pub mod address;
 pub mod alarm;
 pub mod blob;
 pub mod build;
+pub mod dashboard;
 pub mod echo;
 pub mod error;
 pub mod flood;

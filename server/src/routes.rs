@@ -12,6 +12,7 @@
 //! | `GET /api/stats?mode=duel&pool=eu` | that shard (`global` for the global pool) |
 //! | `GET /api/stats?mode=duel` | every shard of the mode, summed here |
 //! | `GET /api/stats` | every mode's shards, summed here per mode |
+//! | `GET /api/ops[?mode=duel]` | every shard of the mode (of each mode), merged here ([`crate::dashboard`]): the last hour by minute, for `/ops.html`; needs `Authorization: Bearer <OPS_SECRET>`, or `OPS_OPEN=1` locally |
 //! | `GET /api/leaderboard?mode=duel` | the mode's global coordinator shard: the leaderboard the player objects keep |
 //! | `GET /api/rooms/{room_id}/ws` (WebSocket; the join token comes in `Hello`) | that room |
 //! | `GET /api/rooms/{room_id}` | that room (public facts about it) |
@@ -56,6 +57,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "rooms"]) => to_coordinator(req, env, "/api/private/create").await,
         (Method::Post, ["api", "rooms", "join"]) => join_private(req, env).await,
         (Method::Get, ["api", "players", player]) => players(req, env, player).await,
+        (Method::Get, ["api", "ops"]) => crate::dashboard::route(&req, env).await,
         (Method::Post, ["api", "coordinator", "debug", hook]) => {
             coordinator_hook(&req, env, hook).await
         }

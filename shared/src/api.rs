@@ -261,6 +261,53 @@ pub struct PlayerModes {
     pub modes: Vec<PlayerRecord>,
 }
 
+/// One minute of a coordinator's matching, for the operators' dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsMinute {
+    /// Minutes since the Unix epoch.
+    pub minute: u64,
+    /// Rooms created for the public queue in that minute.
+    pub matches: u64,
+    /// Tickets matched in that minute.
+    pub matched_tickets: u64,
+    /// Their median wait.
+    pub wait_ms_p50: Option<u64>,
+    /// Their 99th percentile wait.
+    pub wait_ms_p99: Option<u64>,
+}
+
+/// One pool's last hour, minute by minute (oldest first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsPool {
+    /// `global`, or a region's code (`eu`).
+    pub pool: String,
+    /// Every minute of the hour, empty ones included.
+    pub minutes: Vec<OpsMinute>,
+}
+
+/// `GET /api/ops?mode=..`: a mode's last hour, per pool and summed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsMode {
+    /// The mode.
+    #[serde(with = "url_name")]
+    pub mode: Mode,
+    /// Every shard of the mode summed (waits merged, not averaged).
+    pub all: Vec<OpsMinute>,
+    /// Each shard that answered.
+    pub pools: Vec<OpsPool>,
+    /// Public rooms created in the hour, per build of the room's object.
+    pub rooms_per_build: std::collections::BTreeMap<String, u64>,
+}
+
+/// `GET /api/ops`: every mode's last hour.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsReport {
+    /// The minute the report was made in (minutes since the epoch).
+    pub now_minute: u64,
+    /// One entry per mode.
+    pub modes: Vec<OpsMode>,
+}
+
 /// Modes in JSON bodies by their URL names (`duel`, `connect4`).
 mod url_name {
     use crate::ids::Mode;

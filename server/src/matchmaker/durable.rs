@@ -29,6 +29,7 @@ mod results;
 mod tickets;
 mod withdrawn;
 
+use super::ops::{self, OPS_HOUR_PATH};
 use super::stats::percentile;
 use super::storage::Storage;
 use crate::error::{Result, ServerError, respond};
@@ -150,6 +151,11 @@ impl Matchmaker {
             "/api/private/create" => self.create_private(&req).await,
             "/api/private/join" => self.join_private(&req).await,
             "/api/stats" => self.stats(&req),
+            OPS_HOUR_PATH => {
+                let now_minute = crate::http::now_ms() / 60_000;
+                let since = ops::hour_start_ms(now_minute);
+                Ok(Response::from_json(&self.storage()?.hour(since)?)?)
+            }
             "/api/leaderboard" => Ok(Response::from_json(&Leaderboard {
                 mode: Self::mode(&req)?,
                 leaders: self.storage()?.leaders(LEADERBOARD_SIZE)?,

@@ -8,6 +8,7 @@
 pub mod codes;
 pub mod durable;
 pub mod lobby;
+pub mod ops;
 pub mod queue;
 pub mod ratings;
 pub mod seating;

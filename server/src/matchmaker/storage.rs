@@ -25,6 +25,7 @@
 
 mod arrivals;
 mod members;
+mod minutes;
 mod pending;
 mod rooms;
 mod seen;
