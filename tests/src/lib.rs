@@ -463,7 +463,16 @@ pub fn get_status(url: &Url) -> Result<u16> {
 /// GETs a URL and returns the status and the body as text, whatever the
 /// status.
 pub fn get_text(url: &Url) -> Result<(u16, String)> {
-    let mut response = ureq::get(url.as_str())
+    get_text_with(url, &[])
+}
+
+/// Like [`get_text`], with these request headers.
+pub fn get_text_with(url: &Url, headers: &[(&str, &str)]) -> Result<(u16, String)> {
+    let mut request = ureq::get(url.as_str());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut response = request
         .config()
         .http_status_as_error(false)
         .build()

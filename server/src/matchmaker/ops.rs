@@ -13,14 +13,22 @@ use volley_shared::api::{OpsMinute, OpsMode, OpsPool};
 /// The coordinator route a shard tells its hour at.
 pub const OPS_HOUR_PATH: &str = "/api/ops/hour";
 
+/// The format of [`ShardHour`] this release writes.
+pub const SHARD_HOUR_FORMAT: u16 = 1;
+
 /// Minutes the dashboard shows.
 pub const HOUR_MINUTES: u64 = 60;
 
 /// A shard's answer to `GET /api/ops/hour`: JSON between the Worker and
-/// the coordinator of one deployment. A coordinator of the previous
-/// release answers 404 and is left out of the sum.
+/// a coordinator, which during a rollout may run another version. It says
+/// its format (`format`, [`SHARD_HOUR_FORMAT`]); a later format only adds
+/// fields, which this one ignores, and `fixtures/shard-hour-v1.json` is
+/// what format 1 looks like. A coordinator of the previous release answers
+/// 404 and is left out of the sum.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardHour {
+    /// [`SHARD_HOUR_FORMAT`] when written by this release.
+    pub format: u16,
     /// Rooms created, as (minute since the epoch, count).
     pub matches: Vec<(u64, u64)>,
     /// Matched tickets' waits, as (minute, wait in ms).
@@ -89,6 +97,7 @@ mod tests {
 
     fn hour(matches: &[(u64, u64)], waits: &[(u64, u64)], builds: &[(&str, u64)]) -> ShardHour {
         ShardHour {
+            format: SHARD_HOUR_FORMAT,
             matches: matches.to_vec(),
             waits: waits.to_vec(),
             per_build: builds.iter().map(|(b, n)| ((*b).to_string(), *n)).collect(),
@@ -136,5 +145,20 @@ mod tests {
         assert_eq!(mode.pools[1].minutes.last().map(|m| m.matches), Some(4));
         assert_eq!(mode.rooms_per_build.get("a"), Some(&4));
         assert_eq!(mode.rooms_per_build.get("b"), Some(&3));
+    }
+
+    #[test]
+    fn a_format_1_answer_reads_as_written() {
+        let fixture: ShardHour =
+            serde_json::from_str(include_str!("fixtures/shard-hour-v1.json")).unwrap();
+        assert_eq!(
+            fixture,
+            hour(
+                &[(29_400_000, 3)],
+                &[(29_400_000, 1_250), (29_400_000, 40)],
+                &[("0123abcd", 3)]
+            )
+        );
+        assert_eq!(fixture.format, 1);
     }
 }

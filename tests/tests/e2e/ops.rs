@@ -9,7 +9,7 @@ use volley_client::native::matchmake;
 use volley_shared::Mode;
 use volley_shared::api::OpsReport;
 use volley_tests::browser::in_browser;
-use volley_tests::get_text;
+use volley_tests::{get_text, get_text_with};
 
 /// How long the page may take to show something.
 const WAIT: Duration = Duration::from_secs(15);
@@ -19,19 +19,12 @@ pub const KEY: &str = "e2e-ops-key-0123456789";
 
 /// `GET /api/ops` with `key` as the bearer: status and body.
 fn ops(base: &Url, key: Option<&str>) -> Result<(u16, String)> {
-    let url = base.join("/api/ops?mode=duel")?;
-    let mut request = ureq::get(url.as_str());
-    if let Some(key) = key {
-        request = request.header("Authorization", &format!("Bearer {key}"));
-    }
-    let mut response = request
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .call()
-        .with_context(|| format!("GET {url}"))?;
-    let body = response.body_mut().read_to_string()?;
-    Ok((response.status().as_u16(), body))
+    let bearer = key.map(|key| format!("Bearer {key}"));
+    let headers: Vec<(&str, &str)> = bearer
+        .iter()
+        .map(|value| ("Authorization", value.as_str()))
+        .collect();
+    get_text_with(&base.join("/api/ops?mode=duel")?, &headers)
 }
 
 pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Result<()> {

@@ -5,52 +5,51 @@
 
 use super::Storage;
 use crate::error::Result;
-use crate::matchmaker::ops::ShardHour;
+use crate::matchmaker::ops::{SHARD_HOUR_FORMAT, ShardHour};
 use crate::sql::{integer, text, unsigned};
+use worker::SqlStorageValue;
 
 impl Storage {
     /// Rooms created and tickets' waits since `since_ms`, by minute.
     pub fn hour(&self, since_ms: u64) -> Result<ShardHour> {
-        let matches = self
-            .sql
-            .exec(
-                "SELECT created_at_ms / 60000, COUNT(*) FROM rooms_created WHERE created_at_ms >= ? GROUP BY 1",
-                vec![integer(since_ms)?],
-            )?
-            .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                Ok((unsigned(values.next())?, unsigned(values.next())?))
-            })
-            .collect::<Result<_>>()?;
-        let waits = self
-            .sql
-            .exec(
-                "SELECT at_ms / 60000, wait_ms FROM waits WHERE at_ms >= ?",
-                vec![integer(since_ms)?],
-            )?
-            .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                Ok((unsigned(values.next())?, unsigned(values.next())?))
-            })
-            .collect::<Result<_>>()?;
-        let per_build = self
-            .sql
-            .exec(
-                "SELECT b.build, COUNT(*) FROM rooms_created r JOIN room_builds b ON b.room_id = r.room_id WHERE r.created_at_ms >= ? GROUP BY 1",
-                vec![integer(since_ms)?],
-            )?
-            .raw()
-            .map(|row| {
-                let mut values = row?.into_iter();
-                Ok((text(values.next()).unwrap_or_default(), unsigned(values.next())?))
-            })
-            .collect::<Result<_>>()?;
+        let matches = self.pairs(
+            "SELECT created_at_ms / 60000, COUNT(*) FROM rooms_created WHERE created_at_ms >= ? GROUP BY 1",
+            since_ms,
+            unsigned,
+        )?;
+        let waits = self.pairs(
+            "SELECT at_ms / 60000, wait_ms FROM waits WHERE at_ms >= ?",
+            since_ms,
+            unsigned,
+        )?;
+        let per_build = self.pairs(
+            "SELECT b.build, COUNT(*) FROM rooms_created r JOIN room_builds b ON b.room_id = r.room_id WHERE r.created_at_ms >= ? GROUP BY 1",
+            since_ms,
+            |value| Ok(text(value).unwrap_or_default()),
+        )?;
         Ok(ShardHour {
+            format: SHARD_HOUR_FORMAT,
             matches,
             waits,
             per_build,
         })
+    }
+
+    /// The rows of `query` (two columns, one `?` for `since_ms`): the first
+    /// read by `first`, the second a count or a time.
+    fn pairs<T>(
+        &self,
+        query: &str,
+        since_ms: u64,
+        first: impl Fn(Option<SqlStorageValue>) -> Result<T>,
+    ) -> Result<Vec<(T, u64)>> {
+        self.sql
+            .exec(query, vec![integer(since_ms)?])?
+            .raw()
+            .map(|row| {
+                let mut values = row?.into_iter();
+                Ok((first(values.next())?, unsigned(values.next())?))
+            })
+            .collect()
     }
 }
