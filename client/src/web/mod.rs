@@ -6,7 +6,8 @@
 //! element `#status` carries the state as data attributes (`data-screen`,
 //! `data-game`, `data-seat`, `data-my-turn`, `data-seq`, `data-outcome`,
 //! `data-connection`, `data-connects`, `data-rating`, `data-room`, and
-//! `data-first-frame-ms`, when the page first painted) for
+//! `data-first-frame-ms`, when the page first painted, and `data-sounds`,
+//! the sound effects played) for
 //! people and for the browser tests, which wait on them instead of
 //! sleeping.
 //!
@@ -32,6 +33,7 @@ mod palette;
 mod play;
 mod room;
 mod socket;
+mod sound;
 mod ui;
 
 use crate::lobby::Matched;
@@ -102,6 +104,8 @@ struct State {
     rating: String,
     /// The mode whose leaderboard the home screen shows.
     board_mode: Mode,
+    /// Sound effects, off unless chosen.
+    sound: sound::Sound,
 }
 
 /// The page.
@@ -134,6 +138,7 @@ pub fn start() -> Result<(), JsValue> {
             mode: Mode::Duel,
             rating: String::new(),
             board_mode: Mode::Duel,
+            sound: sound::Sound::load(),
         })),
         document,
     };
@@ -157,6 +162,15 @@ pub fn start() -> Result<(), JsValue> {
     {
         let app = app.clone();
         app.clone().on_click("cancel", move || app.go_home())?;
+    }
+    {
+        let clicked = app.clone();
+        app.clone().on_click("sound", move || {
+            let on = clicked.state.borrow_mut().sound.toggle();
+            clicked.show_sound(on);
+        })?;
+        let on = app.state.borrow().sound.is_on();
+        app.show_sound(on);
     }
     for mode in Mode::ALL {
         let app = app.clone();
@@ -259,6 +273,14 @@ impl App {
         Ok(())
     }
 
+    /// Shows on the sound button whether sound is on.
+    fn show_sound(&self, on: bool) {
+        if let Some(button) = self.element("sound") {
+            let _ = button.set_attribute("aria-pressed", &on.to_string());
+        }
+        self.set_text("sound", if on { "Sound: on" } else { "Sound: off" });
+    }
+
     /// Sets an element's text, only when it changes: a live region is
     /// announced again whenever its text is replaced.
     fn set_text(&self, id: &str, text: &str) {
@@ -311,6 +333,7 @@ impl App {
             ("data-connection", state.connection.to_string()),
             ("data-rating", state.rating.clone()),
             ("data-connects", state.connects.to_string()),
+            ("data-sounds", state.sound.played.to_string()),
             (
                 "data-room",
                 state

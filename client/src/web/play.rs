@@ -5,6 +5,7 @@
 
 use super::artillery::ArtilleryUi;
 use super::connect4::ConnectFourUi;
+use super::sound::Cue;
 use super::ui::{GameUi, Intent};
 use crate::game::ClientGame;
 use crate::session::{GameSession, Update};
@@ -35,16 +36,35 @@ impl<U: GameUi> Default for Playing<U> {
 }
 
 impl<U: GameUi> Playing<U> {
-    /// Reads one room frame in `version`; the outcome once the game is over.
-    fn read(&mut self, bytes: &[u8], version: u16, now: f64) -> Result<Option<Outcome>, String> {
+    /// Reads one room frame in `version`: what it is worth a sound, and
+    /// the outcome once the game is over.
+    fn read(&mut self, bytes: &[u8], version: u16, now: f64) -> Result<Read, String> {
         let frame: RoomServerFrame<U::G> =
             wire::decode_room(bytes, version).map_err(|e| e.to_string())?;
         let before = self.session.state().cloned();
+        let was_my_turn = self.session.my_turn();
         let update = self.session.on_frame(frame).map_err(|e| e.to_string())?;
         self.ui.on_update(before.as_ref(), &update, now);
-        Ok(match update {
-            Update::GameOver(outcome) => Some(outcome),
+        let cue = match &update {
+            Update::GameOver(outcome)
+                if self
+                    .session
+                    .seat()
+                    .is_some_and(|s| *outcome == Outcome::Winner(s)) =>
+            {
+                Some(Cue::Won)
+            }
+            Update::GameOver(_) => Some(Cue::Over),
+            Update::Event(event) if U::G::resolves_move_of(event).is_some() => Some(Cue::Move),
+            _ if !was_my_turn && self.session.my_turn() => Some(Cue::YourTurn),
             _ => None,
+        };
+        Ok(Read {
+            outcome: match update {
+                Update::GameOver(outcome) => Some(outcome),
+                _ => None,
+            },
+            cue,
         })
     }
 
@@ -86,6 +106,14 @@ impl<U: GameUi> Playing<U> {
     }
 }
 
+/// What one room frame meant to the page.
+pub struct Read {
+    /// How the game ended, if this frame ended it.
+    pub outcome: Option<Outcome>,
+    /// The sound it is worth, if any.
+    pub cue: Option<Cue>,
+}
+
 /// A seat's name, or `?`.
 pub fn name_of(names: &[String], seat: Seat) -> &str {
     names.get(seat.index()).map_or("?", String::as_str)
@@ -123,14 +151,9 @@ impl Play {
         each!(self, p => p.session.hello(token))
     }
 
-    /// Reads one room frame in `version`; the outcome once the game is
-    /// over.
-    pub fn read(
-        &mut self,
-        bytes: &[u8],
-        version: u16,
-        now: f64,
-    ) -> Result<Option<Outcome>, String> {
+    /// Reads one room frame in `version`: its sound, and the outcome once
+    /// the game is over.
+    pub fn read(&mut self, bytes: &[u8], version: u16, now: f64) -> Result<Read, String> {
         each!(self, p => p.read(bytes, version, now))
     }
 

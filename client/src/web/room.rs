@@ -96,13 +96,18 @@ impl App {
     /// One room frame in `version` (from the socket, or from a replay).
     fn on_room_frame(&self, bytes: &[u8], version: u16) {
         let mut state = self.state.borrow_mut();
-        let outcome = match state.play.read(bytes, version, now_ms()) {
-            Ok(Some(outcome)) => outcome,
-            Ok(None) => return,
+        let read = match state.play.read(bytes, version, now_ms()) {
+            Ok(read) => read,
             Err(err) => {
                 web_sys::console::warn_1(&format!("session: {err}").into());
                 return;
             }
+        };
+        if let Some(cue) = read.cue {
+            state.sound.play(cue);
+        }
+        let Some(outcome) = read.outcome else {
+            return;
         };
         let text = match outcome {
             Outcome::Winner(seat) if Some(seat) == state.play.seat() => "You won!".to_string(),

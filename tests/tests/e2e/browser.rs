@@ -103,6 +103,17 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     let playing = repo_root().join("target/e2e/screens/quick-duel-playing.png");
     browser.screenshot(&playing).await?;
     browser.board_is_sharp_and_announced().await?;
+    // Sound is off until asked for; then the game's events are heard.
+    let pressed = "return document.getElementById('sound').getAttribute('aria-pressed');";
+    ensure!(
+        browser.eval(pressed).await? == "false",
+        "sound on by default"
+    );
+    browser.click("sound").await?;
+    ensure!(
+        browser.eval(pressed).await? == "true",
+        "the sound button did nothing"
+    );
     // Play by keyboard: on each turn nudge the aim and fire.
     let mut shots = 0;
     loop {
@@ -190,12 +201,23 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     ensure!(me.contains("Duel") && me.contains("(1 game)"), "{me:?}");
     let home = repo_root().join("target/e2e/screens/home.png");
     browser.screenshot(&home).await?;
+    let sounds: u32 = browser.status("data-sounds").await?.parse()?;
+    ensure!(sounds >= 2, "{sounds} sounds for a shot and a game's end");
     // A fresh profile loaded the page cold: when it first painted.
     let first_frame = browser.status("data-first-frame-ms").await?;
     let first_frame: f64 = first_frame
         .parse()
         .with_context(|| format!("no first frame time: {first_frame:?}"))?;
     ensure!(first_frame > 0.0, "first frame at {first_frame} ms");
+    // The page remembers that sound is on.
+    browser.goto(base.as_str()).await?;
+    browser
+        .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
+        .await?;
+    ensure!(
+        browser.eval(pressed).await? == "true",
+        "the sound choice was forgotten"
+    );
     Ok(format!(
         "{outcome} after {shots} shots, {rating}, replayed, ranked; cold load: first frame {first_frame:.0} ms after navigation"
     ))
