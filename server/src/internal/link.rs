@@ -28,11 +28,11 @@ pub fn coordinator(env: &Env, mode: Mode) -> Result<Stub> {
 /// Europe's are in the EU jurisdiction when residency is on.
 pub fn shard(env: &Env, mode: Mode, pool: Pool) -> Result<Stub> {
     let namespace = env.durable_object(COORDINATOR_BINDING)?;
-    let name = pool.shard_name(mode);
-    Ok(match residency(env).shard_home(pool) {
-        None => namespace.get_by_name(&name)?,
-        Some(jurisdiction) => within(&namespace, jurisdiction)?.get_by_name(&name)?,
-    })
+    by_name(
+        &namespace,
+        residency(env).shard_home(pool),
+        &pool.shard_name(mode),
+    )
 }
 
 /// A coordinator by its Durable Object id (hex), as a room knows the one
@@ -49,10 +49,22 @@ pub fn coordinator_by_id(env: &Env, id: &str) -> Result<Stub> {
 /// European player when residency is on ([`crate::residency`]).
 pub fn player(env: &Env, player: PlayerId) -> Result<Stub> {
     let namespace = env.durable_object(PLAYER_BINDING)?;
-    let name = format!("player:{player}");
-    Ok(match residency(env).player_home(player) {
-        None => namespace.get_by_name(&name)?,
-        Some(jurisdiction) => within(&namespace, jurisdiction)?.get_by_name(&name)?,
+    by_name(
+        &namespace,
+        residency(env).player_home(player),
+        &format!("player:{player}"),
+    )
+}
+
+/// The object `name` of `namespace`, in `jurisdiction` if it has one.
+fn by_name(
+    namespace: &ObjectNamespace,
+    jurisdiction: Option<Jurisdiction>,
+    name: &str,
+) -> Result<Stub> {
+    Ok(match jurisdiction {
+        None => namespace.get_by_name(name)?,
+        Some(jurisdiction) => within(namespace, jurisdiction)?.get_by_name(name)?,
     })
 }
 
@@ -65,10 +77,7 @@ pub fn residency(env: &Env) -> Residency {
 /// `namespace` restricted to `jurisdiction`: `namespace.jurisdiction()`,
 /// which worker 0.8.7 does not bind, called through JavaScript.
 fn within(namespace: &ObjectNamespace, jurisdiction: Jurisdiction) -> Result<ObjectNamespace> {
-    let refused = |reason: JsValue| ServerError::Jurisdiction {
-        jurisdiction: jurisdiction.as_str(),
-        reason: js_message(&reason),
-    };
+    let refused = |reason: JsValue| refusal(jurisdiction, js_message(&reason));
     let method: js_sys::Function = js_sys::Reflect::get(namespace.as_ref(), &"jurisdiction".into())
         .map_err(refused)?
         .dyn_into()
@@ -77,6 +86,14 @@ fn within(namespace: &ObjectNamespace, jurisdiction: Jurisdiction) -> Result<Obj
         .call1(namespace.as_ref(), &jurisdiction.as_str().into())
         .map_err(refused)?
         .unchecked_into())
+}
+
+/// The runtime's refusal of `jurisdiction`, in its own words.
+fn refusal(jurisdiction: Jurisdiction, reason: String) -> ServerError {
+    ServerError::Jurisdiction {
+        jurisdiction: jurisdiction.as_str(),
+        reason,
+    }
 }
 
 /// What a JavaScript exception says.
@@ -110,10 +127,7 @@ pub fn new_room(env: &Env, placement: Placement) -> Result<(RoomId, Stub)> {
     let id = match placement {
         Placement::Within(jurisdiction) => namespace
             .unique_id_with_jurisdiction(jurisdiction.as_str())
-            .map_err(|e| ServerError::Jurisdiction {
-                jurisdiction: jurisdiction.as_str(),
-                reason: e.to_string(),
-            })?,
+            .map_err(|e| refusal(jurisdiction, e.to_string()))?,
         Placement::Near(_) => namespace.unique_id()?,
     };
     let room = RoomId(id.to_string());

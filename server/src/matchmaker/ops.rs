@@ -42,30 +42,35 @@ pub fn hour_start_ms(now_minute: u64) -> u64 {
     now_minute.saturating_sub(HOUR_MINUTES - 1) * 60_000
 }
 
-/// Every minute of the hour ending with `now_minute`, from `hours`.
+/// Every minute of the hour ending with `now_minute`, from `hours`: each
+/// sample is put in its minute once, then each minute is summed.
 pub fn minutes(now_minute: u64, hours: &[&ShardHour]) -> Vec<OpsMinute> {
     let first = now_minute.saturating_sub(HOUR_MINUTES - 1);
+    let mut minutes: Vec<(u64, Vec<u64>)> = (first..=now_minute).map(|_| (0, Vec::new())).collect();
+    let slot = |minute: u64| {
+        (first..=now_minute)
+            .contains(&minute)
+            .then(|| usize::try_from(minute - first).ok())
+            .flatten()
+    };
+    for (minute, n) in hours.iter().flat_map(|h| &h.matches) {
+        if let Some((matches, _)) = slot(*minute).and_then(|i| minutes.get_mut(i)) {
+            *matches += n;
+        }
+    }
+    for (minute, wait) in hours.iter().flat_map(|h| &h.waits) {
+        if let Some((_, waits)) = slot(*minute).and_then(|i| minutes.get_mut(i)) {
+            waits.push(*wait);
+        }
+    }
     (first..=now_minute)
-        .map(|minute| {
-            let matches = hours
-                .iter()
-                .flat_map(|h| &h.matches)
-                .filter(|(m, _)| *m == minute)
-                .map(|(_, n)| n)
-                .sum();
-            let waits: Vec<u64> = hours
-                .iter()
-                .flat_map(|h| &h.waits)
-                .filter(|(m, _)| *m == minute)
-                .map(|(_, wait)| *wait)
-                .collect();
-            OpsMinute {
-                minute,
-                matches,
-                matched_tickets: waits.len() as u64,
-                wait_ms_p50: percentile(&waits, 50),
-                wait_ms_p99: percentile(&waits, 99),
-            }
+        .zip(minutes)
+        .map(|(minute, (matches, waits))| OpsMinute {
+            minute,
+            matches,
+            matched_tickets: waits.len() as u64,
+            wait_ms_p50: percentile(&waits, 50),
+            wait_ms_p99: percentile(&waits, 99),
         })
         .collect()
 }
