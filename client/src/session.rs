@@ -14,6 +14,7 @@ use crate::game::ClientGame;
 use thiserror::Error;
 use volley_shared::protocol::{
     ErrorCode, Hello, Opening, PROTOCOL_VERSION, Role, RoomClientFrame, RoomServerFrame, Versions,
+    room::move_ack,
 };
 use volley_shared::{Outcome, RuleError, Seat, codec::CodecError};
 
@@ -109,6 +110,10 @@ pub struct GameSession<G: ClientGame> {
     moved_in_turn: Option<u32>,
     /// The outcome, once the server has announced it.
     over: Option<Outcome>,
+    /// A move was sent and its first event has not arrived yet.
+    awaiting_event: bool,
+    /// The acknowledgement to send for that event, once it arrived.
+    ack: Option<u64>,
 }
 
 impl<G: ClientGame> Default for GameSession<G> {
@@ -122,6 +127,8 @@ impl<G: ClientGame> Default for GameSession<G> {
             deadline_ms: None,
             moved_in_turn: None,
             over: None,
+            awaiting_event: false,
+            ack: None,
         }
     }
 }
@@ -212,7 +219,17 @@ impl<G: ClientGame> GameSession<G> {
         }
         state.check_move(seat, &mv)?;
         self.moved_in_turn = Some(state.turn());
+        self.awaiting_event = true;
         Ok(RoomClientFrame::Move(mv))
+    }
+
+    /// The frame acknowledging this session's last move, once its first
+    /// event has arrived; the room counts the move's round trip from it
+    /// ([`move_ack`]). Taken once: ask after each frame read.
+    pub fn take_ack(&mut self) -> Option<RoomClientFrame<G>> {
+        self.ack.take().map(|seq| RoomClientFrame::Ping {
+            nonce: move_ack::nonce(seq),
+        })
     }
 
     /// The frame showing what this seat lines up, or why not.
@@ -244,6 +261,7 @@ impl<G: ClientGame> GameSession<G> {
                 self.deadline_ms = deadline_ms;
                 // A move sent before a reconnection may never have arrived.
                 self.moved_in_turn = None;
+                self.awaiting_event = false;
                 Ok(Update::Welcomed)
             }
             RoomServerFrame::Event {
@@ -259,6 +277,9 @@ impl<G: ClientGame> GameSession<G> {
                 }
                 self.apply(&event)?;
                 self.last_seq = seq;
+                if std::mem::take(&mut self.awaiting_event) {
+                    self.ack = Some(seq);
+                }
                 self.deadline_ms = deadline_ms;
                 Ok(Update::Event(event))
             }
@@ -279,6 +300,7 @@ impl<G: ClientGame> GameSession<G> {
                 self.waiting = waiting;
                 self.deadline_ms = deadline_ms;
                 self.moved_in_turn = None;
+                self.awaiting_event = false;
                 Ok(Update::Resumed)
             }
             RoomServerFrame::Live { seat, live } => Ok(Update::Live { seat, live }),
@@ -295,6 +317,7 @@ impl<G: ClientGame> GameSession<G> {
             RoomServerFrame::Error { code, message } => {
                 // A refused move leaves the turn to make another.
                 self.moved_in_turn = None;
+                self.awaiting_event = false;
                 Ok(Update::Refused { code, message })
             }
             RoomServerFrame::Pong { .. } => Ok(Update::Nothing),

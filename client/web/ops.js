@@ -1,11 +1,19 @@
 // The operators' dashboard: polls GET /api/ops every 10 s and draws each
-// mode's last hour (matches a minute, queue wait p50 and p99, per pool and
-// rooms per build) on canvases drawn at the screen's pixel ratio. Plain
-// JavaScript: it is not the game, and it should cost the game nothing.
+// mode's last hour (matches a minute, queue wait p50 and p99, per pool;
+// moves' round trips as the rooms measure them; rooms made and alive per
+// build; closes, errors and refusals by kind) on canvases drawn at the
+// screen's pixel ratio. Plain JavaScript: it is not the game, and it
+// should cost the game nothing.
 "use strict";
 
 const REFRESH_MS = 10000;
-const COLOURS = { p50: "#0072b2", p99: "#d55e00", matches: "#009e73" };
+const COLOURS = { p50: "#0072b2", p99: "#d55e00", matches: "#009e73", kind: "#cc79a7" };
+// What each close code means (PROTOCOL.md).
+const CLOSES = {
+  1000: "normal", 4000: "unsupported protocol", 4001: "bad token", 4002: "protocol violation",
+  4008: "rate limited", 4009: "replaced", 4010: "ticket cancelled", 4011: "internal",
+  4012: "room closed", 4013: "server too old", 4014: "full",
+};
 const NAMES = { duel: "Duel", ffa3: "Free-for-all (3)", ffa4: "Free-for-all (4)", connect4: "Connect Four" };
 
 function key() { return sessionStorage.getItem("volley-ops-key") || ""; }
@@ -37,13 +45,69 @@ function show(report) {
     card.append(chart("Matches a minute", mode.all, [["matches", COLOURS.matches]], true));
     card.append(chart("Queue wait (ms)", mode.all, [["wait_ms_p50", COLOURS.p50], ["wait_ms_p99", COLOURS.p99]], false));
     card.append(poolTable(mode.pools));
-    const builds = Object.entries(mode.rooms_per_build);
-    if (builds.length) {
-      card.append(element("p", "", "Rooms made this hour, by build: " +
-        builds.map(([build, n]) => build + " " + n).join(" · ")));
-    }
+    const measured = mode.all.reduce((sum, m) => sum + (m.moves_measured || 0), 0);
+    card.append(chart("Move round trip, as rooms measure it (ms; " + measured + " moves)",
+      mode.all, [["rtt_ms_p50", COLOURS.p50], ["rtt_ms_p99", COLOURS.p99]], false));
+    card.append(builds("Rooms made this hour, by build", mode.rooms_per_build, "rooms-made"));
+    card.append(builds("Rooms alive now, by build", mode.rooms_alive_per_build || {}, "rooms-alive"));
+    card.append(kindTable(mode.kinds || []));
     charts.append(card);
   }
+}
+
+function builds(title, counts, className) {
+  const entries = Object.entries(counts);
+  return element("p", className, title + ": " +
+    (entries.length ? entries.map(([build, n]) => build + " " + n).join(" · ") : "none"));
+}
+
+// A count's name for people: "closed 4008 (rate limited)".
+function kindName(name) {
+  const [kind, what] = [name.slice(0, name.indexOf(":")), name.slice(name.indexOf(":") + 1)];
+  if (kind === "close") return "closed " + what + (CLOSES[what] ? " (" + CLOSES[what] + ")" : "");
+  if (kind === "error") return "error frame " + what;
+  if (kind === "refused") return "refused by " + what;
+  return name;
+}
+
+// Closes, errors and refusals in the hour, with a bar per minute.
+function kindTable(kinds) {
+  const figure = element("figure", "kinds");
+  figure.append(element("figcaption", "", "Closes, errors and refusals, by kind"));
+  if (!kinds.length) {
+    figure.append(element("p", "", "None this hour."));
+    return figure;
+  }
+  const table = element("table", "pools");
+  const head = element("tr");
+  for (const title of ["kind", "hour", "by minute"]) head.append(element("th", "", title));
+  table.append(head);
+  for (const kind of kinds) {
+    const row = element("tr");
+    const spark = document.createElement("canvas");
+    spark.className = "spark";
+    spark.setAttribute("role", "img");
+    spark.setAttribute("aria-label", kindName(kind.name) + ": " + kind.total + " in the hour");
+    const cell = element("td");
+    cell.append(spark);
+    row.append(element("td", "", kindName(kind.name)), element("td", "", String(kind.total)), cell);
+    table.append(row);
+    requestAnimationFrame(() => sparkline(spark, kind.per_minute));
+  }
+  figure.append(table);
+  return figure;
+}
+
+// Bars, one per minute, scaled to the busiest.
+function sparkline(canvas, counts) {
+  const [ctx, w, h] = sharp(canvas, 120, 20);
+  const top = Math.max(1, ...counts);
+  ctx.fillStyle = COLOURS.kind;
+  counts.forEach((n, i) => {
+    if (!n) return;
+    const bar = Math.max(1, (h - 2) * n / top);
+    ctx.fillRect(w * i / counts.length, h - bar, Math.max(1, w / counts.length - 0.5), bar);
+  });
 }
 
 function element(tag, className, text) {
@@ -58,7 +122,7 @@ function chart(title, minutes, series, bars) {
   const figure = element("figure", "chart");
   const caption = element("figcaption", "", title + " ");
   for (const [field, colour] of series) {
-    const swatch = element("span", "swatch", field.replace("wait_ms_", ""));
+    const swatch = element("span", "swatch", field.replace(/^(wait|rtt)_ms_/, ""));
     swatch.style.borderColor = colour;
     caption.append(swatch);
   }
@@ -69,13 +133,20 @@ function chart(title, minutes, series, bars) {
   return figure;
 }
 
-function draw(canvas, title, minutes, series, bars) {
+// A canvas sized to its place on screen at the pixel ratio, and its 2D
+// context drawing in CSS pixels: [context, width, height].
+function sharp(canvas, width, height) {
   const ratio = Math.max(1, window.devicePixelRatio || 1);
-  const w = canvas.clientWidth || 300, h = canvas.clientHeight || 120;
+  const w = canvas.clientWidth || width, h = canvas.clientHeight || height;
   canvas.width = Math.round(w * ratio);
   canvas.height = Math.round(h * ratio);
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return [ctx, w, h];
+}
+
+function draw(canvas, title, minutes, series, bars) {
+  const [ctx, w, h] = sharp(canvas, 300, 120);
   const values = series.flatMap(([field]) => minutes.map((m) => m[field] || 0));
   const top = Math.max(1, ...values);
   const x = (i) => 30 + (w - 36) * i / Math.max(1, minutes.length - 1);

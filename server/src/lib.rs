@@ -23,6 +23,8 @@
 //! - [`handshake`]: settling a socket's protocol version, for both.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
 //! - [`settings`]: settings read once per instance, with clear errors.
+//! - [`tally`]: what the rooms and shards count for the operators'
+//!   dashboard (closes, errors, refusals, moves' round trips).
 //! - [`build`]: which build and which deployed version this code is.
 //! - [`error`]: the one error type, which knows its HTTP status.
 //! - [`blob`]: the one bincode helper for stored blobs, attachments and
@@ -66,6 +68,7 @@ pub mod residency;
 pub mod room;
 pub mod routes;
 pub mod settings;
+pub mod tally;
 pub mod token;
 
 mod attachment;

@@ -133,6 +133,20 @@ pub struct RoomInfo {
     /// either version).
     #[serde(default)]
     pub build: String,
+    /// Who plays, in seat order (empty from a room of a release before).
+    #[serde(default)]
+    pub players: Vec<RoomSeat>,
+}
+
+/// One seat of a room, as anyone may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSeat {
+    /// The display name.
+    pub name: String,
+    /// The player id, 16 hex digits (as on the leaderboard).
+    pub player: String,
+    /// Whether the room plays this seat itself.
+    pub bot: bool,
 }
 
 /// `GET /api/stats?mode=..`: one coordinator shard.
@@ -274,6 +288,28 @@ pub struct OpsMinute {
     pub wait_ms_p50: Option<u64>,
     /// Their 99th percentile wait.
     pub wait_ms_p99: Option<u64>,
+    /// Moves whose round trip the rooms measured in that minute (from
+    /// a move's arrival to its player's acknowledgement of its event).
+    #[serde(default)]
+    pub moves_measured: u64,
+    /// Their median round trip, to within a bucket (its upper bound).
+    #[serde(default)]
+    pub rtt_ms_p50: Option<u64>,
+    /// Their 99th percentile round trip, to within a bucket.
+    #[serde(default)]
+    pub rtt_ms_p99: Option<u64>,
+}
+
+/// One kind of thing counted over the hour (`close:4008`,
+/// `error:RateLimited`, `refused:LIMIT_SPECTATORS`), for the dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsKind {
+    /// What was counted.
+    pub name: String,
+    /// How many in the hour.
+    pub total: u64,
+    /// How many in each minute of the hour, oldest first.
+    pub per_minute: Vec<u64>,
 }
 
 /// One pool's last hour, minute by minute (oldest first).
@@ -297,6 +333,13 @@ pub struct OpsMode {
     pub pools: Vec<OpsPool>,
     /// Public rooms created in the hour, per build of the room's object.
     pub rooms_per_build: std::collections::BTreeMap<String, u64>,
+    /// Public rooms alive now (made, not yet reported over), per build.
+    #[serde(default)]
+    pub rooms_alive_per_build: std::collections::BTreeMap<String, u64>,
+    /// Connections closed by code, error frames by code and refusals by
+    /// limit, from the shards and their rooms, most frequent first.
+    #[serde(default)]
+    pub kinds: Vec<OpsKind>,
 }
 
 /// `GET /api/ops`: every mode's last hour.
@@ -364,6 +407,11 @@ mod tests {
             connections: 0,
             instance: "0".into(),
             build: "abc".into(),
+            players: vec![RoomSeat {
+                name: "ann".into(),
+                player: "00000000000000ff".into(),
+                bot: false,
+            }],
         };
         let json = serde_json::to_value(&info).unwrap();
         assert_eq!(json["mode"], "connect4");

@@ -3,6 +3,8 @@
 //! stopped with everything it started (Chromium) when the test ends, also
 //! when it fails.
 
+mod audit;
+
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 use nix::sys::signal::{Signal, killpg};
@@ -146,6 +148,24 @@ impl Browser {
             .await?
             .send_keys(keys)
             .await?)
+    }
+
+    /// Presses keys on whatever has the keyboard's focus (Tab moves it).
+    pub async fn press_focused(&self, keys: &str) -> Result<()> {
+        Ok(self
+            .client()?
+            .active_element()
+            .await?
+            .send_keys(keys)
+            .await?)
+    }
+
+    /// The id of the element with the keyboard's focus.
+    pub async fn focused(&self) -> Result<String> {
+        let id = self
+            .eval("return document.activeElement ? document.activeElement.id : '';")
+            .await?;
+        Ok(id.as_str().unwrap_or_default().to_string())
     }
 
     /// An attribute of `#status`, where the page exposes its state.

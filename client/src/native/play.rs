@@ -302,6 +302,11 @@ impl Client {
                     Update::Resumed | Update::Live { .. } | Update::Nothing => {}
                 }
             }
+            // The room counts the move's round trip from this (a send
+            // into a lost connection shows up as the next read's error).
+            if let Some(ack) = session.take_ack() {
+                let _ = conn.send_room(&ack).await;
+            }
             if thinking.is_none() && session.my_turn() {
                 let (Some(state), Some(seat)) = (session.state(), session.seat()) else {
                     continue;

@@ -286,3 +286,42 @@ fn a_move_may_be_made_again_after_a_refusal_or_a_reconnect() {
         "a move lost in a reconnection can be sent again"
     );
 }
+
+#[test]
+fn a_move_is_acknowledged_once_when_its_first_event_arrives() {
+    let mut server = ConnectFour::new(&(), 0, 2).unwrap();
+    let begun = server.begin();
+    let mut session = GameSession::<ConnectFour>::new();
+    session
+        .on_frame(RoomServerFrame::Welcome {
+            role: Role::Player(Seat(0)),
+            seq: begun.len() as u64,
+            names: vec!["a".into(), "b".into()],
+            waiting: false,
+            view: server.clone(),
+            deadline_ms: None,
+        })
+        .unwrap();
+    assert_eq!(session.take_ack(), None, "nothing moved yet");
+    session.make_move(3).unwrap();
+    assert_eq!(session.take_ack(), None, "its event has not arrived");
+    let first = session.last_seq() + 1;
+    for (seq, event) in (first..).zip(server.play(Seat(0), &3).unwrap()) {
+        session
+            .on_frame(RoomServerFrame::Event {
+                seq,
+                event,
+                deadline_ms: None,
+            })
+            .unwrap();
+    }
+    assert_eq!(first, begun.len() as u64 + 1);
+    assert_eq!(
+        session.take_ack(),
+        Some(RoomClientFrame::Ping {
+            nonce: move_ack::nonce(first)
+        }),
+        "the first event of the move is acknowledged"
+    );
+    assert_eq!(session.take_ack(), None, "once");
+}

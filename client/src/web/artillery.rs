@@ -125,7 +125,8 @@ impl GameUi for ArtilleryUi {
         }
     }
 
-    /// Arrows aim, Tab changes weapon, Space or Enter fires.
+    /// Arrows aim, W changes weapon, Space or Enter fires. (Not Tab,
+    /// which keeps moving the keyboard's focus.)
     fn on_key(
         &mut self,
         _: &GameSession<Artillery>,
@@ -139,7 +140,7 @@ impl GameUi for ArtilleryUi {
             "ArrowRight" => aim.angle_deg = aim.angle_deg.saturating_sub(step),
             "ArrowUp" => aim.power = (aim.power + step).min(MAX_POWER),
             "ArrowDown" => aim.power = aim.power.saturating_sub(step),
-            "Tab" => {
+            "w" | "W" => {
                 let next = Weapon::ALL
                     .iter()
                     .position(|w| *w == self.aim.weapon)
@@ -272,6 +273,6 @@ impl GameUi for ArtilleryUi {
     }
 
     fn help(&self) -> &'static str {
-        "Drag on the board to aim · or ← → angle, ↑ ↓ power (shift: faster) · Tab weapon · Space fire"
+        "Drag on the board to aim · or ← → angle, ↑ ↓ power (shift: faster) · W weapon · Space fire"
     }
 }

@@ -101,7 +101,12 @@ impl App {
                 if info.phase == "in_turn" {
                     playing += 1;
                     live.push(Line {
-                        words: format!("{} · turn {}", mode_name(info.mode), info.turn + 1),
+                        words: format!(
+                            "{} · {} · turn {}",
+                            mode_name(info.mode),
+                            self.roster(&info).await,
+                            info.turn + 1
+                        ),
                         link: Some((format!("?watch={}", info.room_id), "Watch".to_string())),
                     });
                 }
@@ -118,6 +123,44 @@ impl App {
             live.push(Line::plain("No game in play just now.".into()));
         }
         self.fill_list("live-games", &live);
+    }
+
+    /// Who plays in a room, with each person's rating in its mode: "ann
+    /// 1512 vs bob (new) vs volley-bot (bot)".
+    async fn roster(&self, info: &RoomInfo) -> String {
+        let mut seats = Vec::new();
+        for seat in &info.players {
+            let rating = if seat.bot {
+                "(bot)".to_string()
+            } else {
+                match self.rating_of(&seat.player, info.mode).await {
+                    Some(rating) => format!("{rating:.0}"),
+                    None => "(new)".to_string(),
+                }
+            };
+            seats.push(format!("{} {rating}", seat.name));
+        }
+        seats.join(" vs ")
+    }
+
+    /// `player`'s rating in `mode`, asked for once per page.
+    async fn rating_of(&self, player: &str, mode: Mode) -> Option<f64> {
+        let key = (player.to_string(), mode);
+        if let Some(seen) = self.state.borrow().ratings_seen.get(&key) {
+            return *seen;
+        }
+        let rating = http::get::<PlayerModes>(&format!("/api/players/{player}"))
+            .await
+            .ok()
+            .and_then(|modes| {
+                modes
+                    .modes
+                    .into_iter()
+                    .find(|record| record.mode == Some(mode))
+                    .map(|record| record.rating)
+            });
+        self.state.borrow_mut().ratings_seen.insert(key, rating);
+        rating
     }
 
     async fn show_board(&self) {

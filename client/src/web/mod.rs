@@ -106,6 +106,10 @@ struct State {
     board_mode: Mode,
     /// Sound effects, off unless chosen.
     sound: sound::Sound,
+    /// Players' ratings as first read for the live games, by player id
+    /// and mode (`None`: not yet rated); kept for the page's life, so each
+    /// player is asked for once.
+    ratings_seen: std::collections::BTreeMap<(String, Mode), Option<f64>>,
 }
 
 /// The page.
@@ -139,6 +143,7 @@ pub fn start() -> Result<(), JsValue> {
             rating: String::new(),
             board_mode: Mode::Duel,
             sound: sound::Sound::load(),
+            ratings_seen: std::collections::BTreeMap::new(),
         })),
         document,
     };
@@ -205,7 +210,8 @@ pub fn start() -> Result<(), JsValue> {
     {
         let app = app.clone();
         let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-            if app.on_key(&e.key(), e.shift_key()) {
+            // A focused button, link or field keeps its own keys.
+            if !app.focus_in_a_control() && app.on_key(&e.key(), e.shift_key()) {
                 e.prevent_default();
             }
         });
@@ -302,6 +308,17 @@ impl App {
             let (action, help) = self.state.borrow().play.labels();
             self.set_text("fire", action);
             self.set_text("help", help);
+        }
+        // The keyboard's focus goes where the new screen is used from:
+        // the board (its keys play), Cancel, Play again.
+        let first = match screen {
+            Screen::Home => None,
+            Screen::Queue => Some("cancel"),
+            Screen::Game => Some("board"),
+            Screen::Over => Some("again"),
+        };
+        if let Some(element) = first.and_then(|id| self.element(id)) {
+            let _ = element.focus();
         }
         self.update_status();
     }
@@ -466,6 +483,16 @@ impl App {
         self.update_status();
     }
 
+    /// Whether the keyboard's focus is on a button, link or field.
+    fn focus_in_a_control(&self) -> bool {
+        self.document.active_element().is_some_and(|focused| {
+            matches!(
+                focused.tag_name().as_str(),
+                "BUTTON" | "A" | "INPUT" | "SELECT" | "TEXTAREA"
+            )
+        })
+    }
+
     /// A key on the game screen. Returns whether the key was used.
     fn on_key(&self, key: &str, fast: bool) -> bool {
         let mut state = self.state.borrow_mut();
@@ -474,7 +501,7 @@ impl App {
         }
         let used = matches!(
             key,
-            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Tab" | " " | "Enter"
+            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | " " | "Enter"
         );
         let version = state.room_inbox.version().unwrap_or(PROTOCOL_VERSION);
         if let Some(bytes) = state.play.on_key(key, fast, version, now_ms())

@@ -60,6 +60,10 @@ impl<U: GameUi> Playing<U> {
             _ => None,
         };
         Ok(Read {
+            ack: self
+                .session
+                .take_ack()
+                .and_then(|ack| wire::encode_room(&ack, version).ok()),
             outcome: match update {
                 Update::GameOver(outcome) => Some(outcome),
                 _ => None,
@@ -108,6 +112,9 @@ impl<U: GameUi> Playing<U> {
 
 /// What one room frame meant to the page.
 pub struct Read {
+    /// The acknowledgement of this player's move, to send back, when this
+    /// frame was its first event.
+    pub ack: Option<Vec<u8>>,
     /// How the game ended, if this frame ended it.
     pub outcome: Option<Outcome>,
     /// The sound it is worth, if any.

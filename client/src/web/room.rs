@@ -103,6 +103,9 @@ impl App {
                 return;
             }
         };
+        if let (Some(ack), Some(room)) = (&read.ack, &state.room) {
+            room.send_bytes(ack);
+        }
         if let Some(cue) = read.cue {
             state.sound.play(cue);
         }

@@ -8,6 +8,7 @@
 //!   Durable Objects cannot serve RPC).
 //! - [`players`]: what the shards and the player objects exchange
 //!   (ratings, settled games, leaderboard lines).
+//! - [`tallies`]: the counts a room hands its shard for the dashboard.
 //!
 //! Messages are bincode ([`crate::blob`], with a size limit), so 64-bit ids
 //! and seeds cross intact. Each message's layout is a format: during a
@@ -21,6 +22,7 @@
 
 pub mod link;
 pub mod players;
+pub mod tallies;
 
 use crate::blob::{self, BlobError, Kind, UNTAGGED, Versioned};
 use serde::{Deserialize, Serialize};

@@ -22,6 +22,7 @@
 //! - [`hooks`]: test hooks (`VOLLEY_TEST_HOOKS`).
 
 mod admission;
+mod counts;
 mod hooks;
 mod matching;
 mod private;
@@ -36,9 +37,11 @@ use crate::error::{Result, ServerError, respond};
 use crate::flood::FloodGuard;
 use crate::http;
 use crate::internal::players::{LEADER_PATH, LeaderLine};
+use crate::internal::tallies::{RoomTallies, TALLIES_PATH};
 use crate::internal::{self, GameResult, RESULT_PATH};
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
+use crate::tally::Tally;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use volley_shared::api::{CreatedRoom, LEADERBOARD_SIZE, Leaderboard, ShardStats};
@@ -72,6 +75,8 @@ pub struct Matchmaker {
     rating_reads: admission::RatingReads,
     /// What the test hooks hold.
     holds: hooks::Holds,
+    /// The minute counts older than the hour were last forgotten in.
+    tallies_pruned: Cell<u64>,
 }
 
 impl DurableObject for Matchmaker {
@@ -86,6 +91,7 @@ impl DurableObject for Matchmaker {
             withdrawals: withdrawn::Withdrawals::default(),
             rating_reads: admission::RatingReads::default(),
             holds: hooks::Holds::default(),
+            tallies_pruned: Cell::new(0),
         }
     }
 
@@ -100,6 +106,7 @@ impl DurableObject for Matchmaker {
     ) -> worker::Result<()> {
         if let Err(err) = self.on_message(&ws, message).await {
             crate::build::log_error!("ticket message failed: {err}");
+            self.tally(Tally::Error(volley_shared::ErrorCode::Internal));
             tickets::send_error(
                 &ws,
                 volley_shared::ErrorCode::Internal,
@@ -160,6 +167,11 @@ impl Matchmaker {
                 mode: Self::mode(&req)?,
                 leaders: self.storage()?.leaders(LEADERBOARD_SIZE)?,
             })?),
+            TALLIES_PATH => {
+                let tallies: RoomTallies = internal::link::read(&mut req).await?;
+                self.take_room_tallies(&tallies)?;
+                Ok(Response::ok("counted")?)
+            }
             RESULT_PATH => {
                 let result: GameResult = internal::link::read(&mut req).await?;
                 Ok(Response::ok(self.report_result(result).await?)?)

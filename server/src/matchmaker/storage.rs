@@ -17,6 +17,7 @@
 //! | `pending` | ticket sockets with no valid first frame yet, and when their time is up ([`pending`]) |
 //! | `arrivals` | in a regional shard, tickets that arrived in each of the last two minutes, to tell whether it is quiet ([`arrivals`]) |
 //! | `players_seen` | when each player last played; players unseen for the retention are forgotten ([`seen`]) |
+//! | `tallies` | the last hour's counts for the dashboard, the shard's own and its rooms', by `minute` and `name` ([`crate::tally`]) |
 //!
 //! The queue is in SQLite, not in memory, so an evicted or restarted
 //! coordinator keeps it. A ticket is deleted in the same synchronous step
@@ -38,6 +39,7 @@ use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{blob, from_blob, integer, played_match, real, text, unsigned};
+use crate::tally::table::{TALLIES_TABLE, Tallies};
 use serde::{Deserialize, Serialize};
 use volley_shared::PlayerId;
 use volley_shared::api::{Leader, PlayerRecord};
@@ -101,7 +103,13 @@ impl Storage {
         sql.exec(arrivals::ARRIVALS_TABLE, None)?;
         sql.exec(rooms::ROOMS_TABLES, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
+        sql.exec(TALLIES_TABLE, None)?;
         Ok(Storage { sql })
+    }
+
+    /// The last hour's counts for the dashboard.
+    pub fn tallies(&self) -> Tallies<'_> {
+        Tallies::new(&self.sql)
     }
 
     /// Opens tables that [`Storage::open`] already created in this

@@ -17,12 +17,15 @@
 //! - [`sockets`]: accepting sockets, their attachments, who is admitted.
 //! - [`carry`]: carrying out effects: storage first, then frames, then the
 //!   result report.
+//! - [`counts`]: what the room counts for the operators' dashboard, and
+//!   handing it to its shard.
 //! - [`public`]: what anyone may ask over HTTP: facts, replay, a spectator
 //!   token.
 //! - [`hooks`]: test and benchmark hooks (`VOLLEY_TEST_HOOKS`,
 //!   `VOLLEY_BENCH`).
 
 mod carry;
+mod counts;
 mod hooks;
 mod public;
 mod sockets;
@@ -40,6 +43,7 @@ use crate::internal::{
 };
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
+use crate::tally::{Limit, Tally};
 use crate::token::TokenError;
 use sockets::Gate;
 use std::cell::{Cell, RefCell};
@@ -77,6 +81,9 @@ pub struct GameRoom {
     /// refill.
     closed_guards:
         RefCell<std::collections::HashMap<volley_shared::Seat, crate::flood::FloodGuard>>,
+    /// Each seat's last move not yet acknowledged: its first event and
+    /// when it arrived ([`counts`]). Lost with the instance.
+    moves_sent: RefCell<std::collections::HashMap<volley_shared::Seat, (u64, u64)>>,
 }
 
 impl DurableObject for GameRoom {
@@ -92,6 +99,7 @@ impl DurableObject for GameRoom {
             schema: Schema::default(),
             record: RefCell::new(None),
             closed_guards: RefCell::default(),
+            moves_sent: RefCell::default(),
         }
     }
 
@@ -110,6 +118,7 @@ impl DurableObject for GameRoom {
             match sockets::load(&ws) {
                 // An admitted socket has its version: tell it, it stays.
                 Ok(Some(attached)) if attached.caller() != Caller::Pending => {
+                    self.tally(now_ms(), Tally::Error(ErrorCode::Internal));
                     sockets::send_error(
                         &ws,
                         ErrorCode::Internal,
@@ -119,6 +128,7 @@ impl DurableObject for GameRoom {
                 // Before its hello is done the client may not know which
                 // version a frame would be in: close instead.
                 _ => {
+                    self.tally(now_ms(), Tally::Closed(close::INTERNAL));
                     let _ = ws.close(Some(close::INTERNAL), Some("the room failed; try again"));
                 }
             }
@@ -228,11 +238,17 @@ impl GameRoom {
             return Ok(());
         };
         let caller = attached.caller();
-        if let Gate::Refused = sockets::check_rate(ws, &mut attached, now)? {
+        if let Gate::Refused(cut) = sockets::check_rate(ws, &mut attached, now)? {
+            self.tally(now, Tally::Refused(Limit::Frames));
+            self.tally(now, Tally::Error(ErrorCode::RateLimited));
+            if cut {
+                self.tally(now, Tally::Closed(close::RATE_LIMITED));
+            }
             return Ok(());
         }
         let WebSocketIncomingMessage::Binary(bytes) = message else {
             sockets::store(ws, &attached)?;
+            self.tally(now, Tally::Error(ErrorCode::MalformedFrame));
             sockets::send_error_in(
                 ws,
                 ErrorCode::MalformedFrame,
@@ -254,6 +270,7 @@ impl GameRoom {
                 None => return Err(TokenError::Malformed.into()),
             };
             if grant.role == Role::Spectator && self.spectators() >= max_spectators {
+                self.tally(now, Tally::Refused(Limit::Spectators));
                 return Err(Denied::Full(format!(
                     "this room admits at most {max_spectators} spectators; try again later"
                 )));

@@ -1,4 +1,4 @@
-//! How a room is stored: four tables in the room's own SQLite database.
+//! How a room is stored: five tables in the room's own SQLite database.
 //!
 //! | table | rows | written |
 //! |---|---|---|
@@ -6,6 +6,7 @@
 //! | `actions` | the action log: `number`, `at_ms`, `action` (bincode) | once per accepted action, append-only |
 //! | `events` | the event log: `seq`, `frame` (the `Event` frame in protocol version 1) | with its action, append-only |
 //! | `timers` | at most one per kind: `kind`, `due_ms`, `epoch` | when the room sets or cancels a timer |
+//! | `tallies` | what the room counted for the dashboard, by `minute` and `name` ([`crate::tally`]) | when it counts; emptied once its shard has them |
 //!
 //! SQLite storage is synchronous and a Durable Object's writes between two
 //! awaits are committed together, so an action, its events and the room
@@ -27,6 +28,7 @@ use super::record::RoomRecord;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{blob, bytes, from_blob, integer, text, unsigned};
+use crate::tally::table::{TALLIES_TABLE, Tallies};
 use volley_shared::Game;
 use volley_shared::protocol::v1;
 use volley_shared::replay::{Action, LoggedAction};
@@ -53,6 +55,7 @@ impl Storage {
     pub fn open(sql: SqlStorage) -> Result<Storage> {
         sql.exec(SCHEMA, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
+        sql.exec(TALLIES_TABLE, None)?;
         Ok(Storage { sql })
     }
 
@@ -75,6 +78,11 @@ impl Storage {
     /// are gone).
     pub fn existing(sql: SqlStorage) -> Storage {
         Storage { sql }
+    }
+
+    /// What the room counts for the dashboard, until its shard has it.
+    pub fn tallies(&self) -> Tallies<'_> {
+        Tallies::new(&self.sql)
     }
 
     /// Reads the room's record, if it has been initialised.

@@ -108,3 +108,34 @@ pub enum RoomServerFrame<G: Game> {
         nonce: u64,
     },
 }
+
+/// Acknowledging a move: when the first event of its own move arrives, a
+/// client sends `Ping` with this nonce (`seq` is that event's number, with
+/// the top bit set). The room answers with a `Pong`, as to any ping, and
+/// counts the time from the move's arrival as the move's round trip, for
+/// the operators' dashboard. A client that does not acknowledge loses
+/// nothing; a liveness ping never has the top bit set.
+pub mod move_ack {
+    /// The bit that marks an acknowledgement.
+    pub const MARK: u64 = 1 << 63;
+
+    /// The nonce acknowledging event `seq`.
+    pub fn nonce(seq: u64) -> u64 {
+        MARK | seq
+    }
+
+    /// The event a nonce acknowledges, if it is an acknowledgement.
+    pub fn seq(nonce: u64) -> Option<u64> {
+        (nonce & MARK != 0).then_some(nonce & !MARK)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn an_acknowledgement_names_its_event_and_a_liveness_ping_none() {
+            assert_eq!(super::seq(super::nonce(42)), Some(42));
+            assert_eq!(super::seq(7), None);
+            assert_eq!(super::seq(0), None);
+        }
+    }
+}

@@ -39,8 +39,20 @@ pub async fn against_a_bot(
         .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
         .await
         .context("the game never loaded")?;
+    browser.audit_accessibility("home").await?;
     browser.type_into("name", "person").await?;
     browser.click(button).await?;
+    // Alone in the queue until the bot comes.
+    browser
+        .wait_status("data-screen", |s| s == "queue", Duration::from_secs(10))
+        .await?;
+    let queue = repo_root().join(format!("target/e2e/screens/queue-{button}.png"));
+    browser.screenshot(&queue).await?;
+    browser.audit_accessibility("queue").await?;
+    ensure!(
+        browser.focused().await? == "cancel",
+        "Cancel lacks the focus"
+    );
     let bot = tokio::spawn({
         let base = base.clone();
         async move {
@@ -83,14 +95,25 @@ pub async fn outcome_agrees(
     Ok(outcome)
 }
 
-/// Watches the replay from the game-over screen to its end; returns the
-/// result it shows.
-pub async fn watch_the_replay(browser: &Browser) -> Result<String> {
+/// Watches the replay from the game-over screen to its end (saving a
+/// screenshot a few events in, `replay-{game}.png`); returns the result
+/// it shows.
+pub async fn watch_the_replay(browser: &Browser, game: &str) -> Result<String> {
     browser.click("watch-replay").await?;
     browser
         .wait_status("data-screen", |s| s == "game", Duration::from_secs(10))
         .await
         .context("the replay did not start")?;
+    // A few events in, for the screenshot.
+    browser
+        .wait_status(
+            "data-seq",
+            |s| s.parse::<u64>().is_ok_and(|seq| seq >= 4),
+            Duration::from_secs(30),
+        )
+        .await?;
+    let replay = repo_root().join(format!("target/e2e/screens/replay-{game}.png"));
+    browser.screenshot(&replay).await?;
     browser
         .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
         .await
@@ -103,6 +126,19 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     let playing = repo_root().join("target/e2e/screens/quick-duel-playing.png");
     browser.screenshot(&playing).await?;
     browser.board_is_sharp_and_announced().await?;
+    browser.audit_accessibility("game").await?;
+    // By keyboard: the board has the focus as the game begins; Tab moves
+    // it on to Fire (the game does not keep Tab), Shift+Tab back.
+    ensure!(
+        browser.focused().await? == "board",
+        "the board lacks the focus"
+    );
+    browser.press_focused("\u{E004}").await?;
+    let next = browser.focused().await?;
+    ensure!(next == "fire", "Tab from the board went to {next:?}");
+    browser.press_focused("\u{E008}\u{E004}").await?;
+    let back = browser.focused().await?;
+    ensure!(back == "board", "Shift+Tab from Fire went to {back:?}");
     // Sound is off until asked for; then the game's events are heard.
     let pressed = "return document.getElementById('sound').getAttribute('aria-pressed');";
     ensure!(
@@ -140,6 +176,13 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         ensure!(shots < 100, "the game does not end");
     }
     let outcome = outcome_agrees(browser, bot).await?;
+    let over = repo_root().join("target/e2e/screens/game-over.png");
+    browser.screenshot(&over).await?;
+    browser.audit_accessibility("game over").await?;
+    ensure!(
+        browser.focused().await? == "again",
+        "Play again lacks the focus"
+    );
     // The bot cannot destroy a tank in one shot: the person had a turn.
     ensure!(shots > 0, "the person never fired ({outcome})");
     // The page shows the rating change the coordinator made (a fresh
@@ -159,7 +202,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     );
 
     // The replay plays the same game again, to the same end.
-    let replayed = watch_the_replay(browser).await?;
+    let replayed = watch_the_replay(browser, "duel").await?;
     let expected = match outcome.as_str() {
         "won" => "person won.",
         "lost" => "volley-bot won.",
@@ -201,6 +244,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     ensure!(me.contains("Duel") && me.contains("(1 game)"), "{me:?}");
     let home = repo_root().join("target/e2e/screens/home.png");
     browser.screenshot(&home).await?;
+    browser.audit_accessibility("home, after a game").await?;
     let sounds: u32 = browser.status("data-sounds").await?.parse()?;
     ensure!(sounds >= 2, "{sounds} sounds for a shot and a game's end");
     // A fresh profile loaded the page cold: when it first painted.
@@ -286,6 +330,7 @@ async fn private_game(host: &Browser, friend: &Browser, base: &Url) -> Result<()
     );
     // A phone's screen has two or three pixels per CSS pixel.
     friend.board_is_sharp_and_announced().await?;
+    friend.audit_accessibility("game at 360 px").await?;
     // Four shots, whoever's turn it is; both pages follow the same events.
     let mut shots = 0;
     while shots < 4 {

@@ -103,7 +103,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     );
     // The replay plays the same game again, to the same end.
     let result = browser.text("result").await?;
-    let replayed = watch_the_replay(browser).await?;
+    let replayed = watch_the_replay(browser, "connect4").await?;
     if outcome == "lost" {
         ensure!(
             replayed == result,

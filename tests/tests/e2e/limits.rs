@@ -223,6 +223,19 @@ pub async fn a_room_admits_only_so_many_spectators(base: Url) -> Result<()> {
 }
 
 pub async fn a_flooding_ticket_socket_is_cut_off(base: Url) -> Result<()> {
+    let (pongs, limited, closed) = flood_a_ticket(&base).await?;
+    eprintln!("ticket flood: {pongs} pongs, {limited} refusals, then closed {closed}");
+    ensure!(
+        pongs < 400 && limited > 0,
+        "{pongs} pongs, {limited} refusals"
+    );
+    ensure!(closed.starts_with("4008"), "closed with {closed}");
+    Ok(())
+}
+
+/// Sends 400 pings at once on a duel ticket socket in the global pool,
+/// and reads until it is closed: the pongs, the refusals, the close.
+pub(crate) async fn flood_a_ticket(base: &Url) -> Result<(u32, u32, String)> {
     let tickets = ws_url(&base.join("/api/matchmake?mode=duel")?)?;
     let mut flood = Connection::open(&tickets).await?;
     let ping =
@@ -248,13 +261,7 @@ pub async fn a_flooding_ticket_socket_is_cut_off(base: Url) -> Result<()> {
             Err(err) => bail!("flooding ticket: {err}"),
         }
     };
-    eprintln!("ticket flood: {pongs} pongs, {limited} refusals, then closed {closed}");
-    ensure!(
-        pongs < 400 && limited > 0,
-        "{pongs} pongs, {limited} refusals"
-    );
-    ensure!(closed.starts_with("4008"), "closed with {closed}");
-    Ok(())
+    Ok((pongs, limited, closed))
 }
 
 pub async fn names_that_hide_or_impersonate_are_refused(base: Url) -> Result<()> {

@@ -1,12 +1,16 @@
 //! The operators' dashboard: `GET /api/ops` answers only with the key,
-//! and shows a match made this minute in its mode's hour; the page is
-//! served.
+//! and shows a match made this minute in its mode's hour, the room alive
+//! by its build while it plays, the moves' round trips its room measured
+//! once it is over, and closes and refusals by kind (a flooding ticket
+//! socket's among them); the page draws it all.
 
 use anyhow::{Context, Result, ensure};
 use std::time::Duration;
 use url::Url;
-use volley_client::native::matchmake;
+use volley_client::bot::Strategy;
+use volley_client::native::{Client, PlayStyle, matchmake};
 use volley_shared::Mode;
+use volley_shared::api::OpsMode;
 use volley_shared::api::OpsReport;
 use volley_tests::browser::in_browser;
 use volley_tests::{get_text, get_text_with};
@@ -27,27 +31,63 @@ fn ops(base: &Url, key: Option<&str>) -> Result<(u16, String)> {
     get_text_with(&base.join("/api/ops?mode=duel")?, &headers)
 }
 
+/// The duel's hour, with the key.
+fn duel_hour(base: &Url) -> Result<OpsMode> {
+    let (status, body) = ops(base, Some(KEY))?;
+    ensure!(status == 200, "with the key: {status} {body}");
+    let report: OpsReport = serde_json::from_str(&body)?;
+    report
+        .modes
+        .into_iter()
+        .find(|m| m.mode == Mode::Duel)
+        .context("no duel in the report")
+}
+
+/// How many of `name` the hour counted.
+fn counted(duel: &OpsMode, name: &str) -> u64 {
+    duel.kinds
+        .iter()
+        .find(|k| k.name == name)
+        .map_or(0, |k| k.total)
+}
+
 pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Result<()> {
     for key in [None, Some("not-the-key")] {
         let (status, body) = ops(&base, key)?;
         ensure!(status == 403, "{key:?} read the dashboard: {status} {body}");
     }
+    let before = duel_hour(&base)?;
     // A match now, in the global pool (no continent).
     let (a, b) = tokio::join!(
         matchmake(&base, Mode::Duel, "ops-a"),
         matchmake(&base, Mode::Duel, "ops-b")
     );
-    ensure!(a?.room == b?.room, "matched apart");
+    let (a, b) = (a?, b?);
+    ensure!(a.room == b.room, "matched apart");
+    crate::limits::flood_a_ticket(&base).await?;
 
-    let (status, body) = ops(&base, Some(KEY))?;
-    ensure!(status == 200, "with the key: {status} {body}");
-    let report: OpsReport = serde_json::from_str(&body)?;
-    let duel = report
-        .modes
-        .iter()
-        .find(|m| m.mode == Mode::Duel)
-        .context("no duel in the report")?;
+    let duel = duel_hour(&base)?;
     ensure!(duel.all.len() == 60, "{} minutes", duel.all.len());
+    ensure!(
+        duel.rooms_alive_per_build.values().sum::<u64>() >= 1,
+        "the room playing is not alive: {:?}",
+        duel.rooms_alive_per_build
+    );
+    // Each matched socket is closed normally; the flood is refused, then
+    // cut. (Other tests share the server: counts only grow.)
+    for (name, at_least) in [
+        ("close:1000", 2),
+        ("refused:FRAMES_PER_SECOND", 1),
+        ("error:RateLimited", 1),
+        ("close:4008", 1),
+    ] {
+        ensure!(
+            counted(&duel, name) >= counted(&before, name) + at_least,
+            "{name}: {} before, {} after",
+            counted(&before, name),
+            counted(&duel, name)
+        );
+    }
     // The match may have been made just before the minute turned.
     let recent = &duel.all[58..];
     ensure!(
@@ -67,14 +107,82 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
     ensure!(duel.pools.len() == 7, "{} pools answered", duel.pools.len());
     ensure!(!duel.rooms_per_build.is_empty(), "no builds: {duel:?}");
 
+    // The room says who plays in it, and the home page lists the game
+    // live with their names (a phone's width); each bot thinks 2 s, so
+    // the game is still on when the page looks.
+    let info = volley_tests::get_json(&base.join(&format!("/api/rooms/{}", a.room))?)?;
+    let names: Vec<&str> = info["players"]
+        .as_array()
+        .context("no players in the room's info")?
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    ensure!(
+        names == ["ops-a", "ops-b"] || names == ["ops-b", "ops-a"],
+        "{info}"
+    );
+    let style = PlayStyle {
+        think: Duration::from_secs(2),
+        ..PlayStyle::new(Strategy::BEST)
+    };
+    let game = {
+        let (base, style) = (base.clone(), style.clone());
+        tokio::spawn(async move {
+            let client = Client::new(base);
+            let (ra, rb) = tokio::join!(client.play_any(&a, &style), client.play_any(&b, &style));
+            anyhow::Ok(ra?.shots + rb?.shots)
+        })
+    };
+    let home = base.clone();
+    in_browser("home-live-360px", 360, async |browser| {
+        browser.goto(home.as_str()).await?;
+        let live = browser
+            .wait_text(
+                "live-games",
+                |t| t.contains("ops-a") && t.contains("ops-b"),
+                WAIT,
+            )
+            .await
+            .context("the live game is not listed with its players")?;
+        ensure!(live.contains(" vs ") && live.contains("Watch"), "{live:?}");
+        browser.audit_accessibility("home at 360 px").await?;
+        Ok(())
+    })
+    .await?;
+
+    // Played to the end, the room hands over what it measured: each
+    // move acknowledged is a round trip.
+    let measured = |duel: &OpsMode| duel.all.iter().map(|m| m.moves_measured).sum::<u64>();
+    let moves = game.await.context("the game's task")??;
+    let after = duel_hour(&base)?;
+    ensure!(
+        measured(&after) >= measured(&duel) + moves as u64,
+        "{moves} moves played, round trips measured: {} before, {} after",
+        measured(&duel),
+        measured(&after)
+    );
+    ensure!(
+        after.all[58..].iter().any(|m| m.rtt_ms_p99.is_some()),
+        "no round trip in the last minutes"
+    );
+
     let (status, page) = get_text(&base.join("/ops.html")?)?;
     ensure!(
         status == 200 && page.contains("ops.js"),
         "/ops.html: {status}"
     );
-    // In a browser: asked for the key, then every mode's charts.
+    // In a browser, on a desktop and on a phone: asked for the key, then
+    // every mode's charts.
     let url = base.join("/ops.html")?;
-    in_browser("ops", 1024, async |browser| {
+    for width in [1024, 360] {
+        dashboard_in_browser(&url, width).await?;
+    }
+    Ok(())
+}
+
+async fn dashboard_in_browser(url: &Url, width: u32) -> Result<()> {
+    let name = if width < 600 { "ops-360px" } else { "ops" };
+    in_browser(name, width, async |browser| {
         browser.goto(url.as_str()).await?;
         browser
             .wait_text("ops-state", |t| t.contains("OPS_SECRET"), WAIT)
@@ -85,9 +193,17 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
             .wait_text("ops-state", |t| t.starts_with("Last hour"), WAIT)
             .await?;
         let charts = browser
-            .eval("return document.querySelectorAll('#charts canvas[aria-label]').length;")
+            .eval("return document.querySelectorAll('#charts .chart canvas[aria-label]').length;")
             .await?;
-        ensure!(charts == 8, "{charts} charts drawn, two per mode expected");
+        ensure!(charts == 12, "{charts} charts drawn, three per mode expected");
+        let kinds = browser
+            .eval("return [...document.querySelectorAll('.kinds td')].map(td => td.textContent).join('|');")
+            .await?;
+        ensure!(
+            kinds.as_str().is_some_and(|k| k.contains("closed 1000 (normal)")),
+            "the closes are not listed: {kinds}"
+        );
+        browser.audit_accessibility("dashboard").await?;
         Ok(())
     })
     .await

@@ -13,6 +13,7 @@ use crate::attachment;
 use crate::error::Result;
 use crate::flood::{FloodGuard, SLOW_DOWN, Verdict};
 use crate::http::now_ms;
+use crate::tally::{Limit, Tally};
 use volley_shared::PlayerId;
 use volley_shared::protocol::{ErrorCode, close};
 use worker::WebSocket;
@@ -65,6 +66,8 @@ impl Matchmaker {
         if verdict == Verdict::Allow {
             return Ok(true);
         }
+        self.tally(Tally::Refused(Limit::Frames));
+        self.tally(Tally::Error(ErrorCode::RateLimited));
         tickets::send(
             ws,
             volley_shared::protocol::LobbyServerFrame::Error {
@@ -75,6 +78,7 @@ impl Matchmaker {
         );
         if verdict == Verdict::Cut {
             self.forget_guard(ws);
+            self.tally(Tally::Closed(close::RATE_LIMITED));
             let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
         }
         Ok(false)

@@ -15,6 +15,7 @@ use crate::matchmaker::seating;
 use crate::matchmaker::storage::Storage;
 use crate::residency::Placement;
 use crate::settings::JOIN_TOKEN_TTL_MS;
+use crate::tally::{Limit, Tally};
 use crate::token::{Grant, JoinKey};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -150,6 +151,8 @@ impl Matchmaker {
                         },
                         seated.version,
                     );
+                    self.tally(Tally::Error(ErrorCode::Internal));
+                    self.tally(Tally::Closed(close::INTERNAL));
                     let _ = seated
                         .ws
                         .close(Some(close::INTERNAL), Some("room creation failed"));
@@ -176,6 +179,8 @@ impl Matchmaker {
         }
         storage.delete_ticket(ticket.id)?;
         for (ws, _, _) in sockets {
+            self.tally(Tally::Refused(Limit::TicketTime));
+            self.tally(Tally::Closed(close::TICKET_CANCELLED));
             let _ = ws.close(
                 Some(close::TICKET_CANCELLED),
                 Some(format!(
@@ -211,6 +216,8 @@ impl Matchmaker {
                 if let Ok(Some(TicketState::Connected { .. })) =
                     attachment::load::<TicketState>(&ws)
                 {
+                    self.tally(Tally::Refused(Limit::Hello));
+                    self.tally(Tally::Closed(close::PROTOCOL_VIOLATION));
                     let _ = ws.close(
                         Some(close::PROTOCOL_VIOLATION),
                         Some(format!("no FindMatch within {} s", hello_ms / 1_000)),
@@ -266,6 +273,7 @@ impl Matchmaker {
                 token: seat_token(key, &room, seat, seated.player),
             };
             tickets::send(&seated.ws, matched, seated.version);
+            self.tally(Tally::Closed(close::NORMAL));
             let _ = seated.ws.close(Some(close::NORMAL), Some("matched"));
         }
         Ok(())

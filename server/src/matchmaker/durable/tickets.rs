@@ -18,6 +18,7 @@ use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
 use crate::matchmaker::queue::{DEFAULT_RATING, Member, Ticket};
 use crate::matchmaker::shards::{self, Pool};
 use crate::matchmaker::storage::StoredTicket;
+use crate::tally::{Limit, Tally};
 use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close, v1};
 use volley_shared::{Mode, PlayerId, codec};
@@ -225,6 +226,7 @@ impl Matchmaker {
         }
         let limits = settings.limits;
         if self.ticket_sockets_full(limits.ticket_sockets) {
+            self.tally(Tally::Refused(Limit::TicketSockets));
             return Err(ServerError::Full(format!(
                 "this coordinator holds at most {} tickets; try again later",
                 limits.ticket_sockets
@@ -235,12 +237,14 @@ impl Matchmaker {
         if let Some(Pool::Regional(_)) = pool {
             tags.push(REGIONAL_TAG.to_string());
         }
-        tags.extend(http::address_tag_within(
+        let address = http::address_tag_within(
             &self.state,
             req,
             limits.ticket_sockets_per_address,
             "tickets",
-        )?);
+        )
+        .inspect_err(|_| self.tally(Tally::Refused(Limit::TicketSocketsPerAddress)))?;
+        tags.extend(address);
         let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &tags);

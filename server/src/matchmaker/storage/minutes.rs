@@ -1,13 +1,21 @@
 //! A shard's last hour for the operators' dashboard, read from what it
-//! keeps anyway: `rooms_created` (with `room_builds`), listed while a room
-//! may report, and `waits`, the latest thousand matched tickets' waits.
-//! No table of its own, so nothing more to write per match.
+//! keeps anyway: `rooms_created` (with `room_builds` and `results`),
+//! listed while a room may report, and `waits`, the latest thousand
+//! matched tickets' waits; and from `tallies`, its own and its rooms'
+//! counts ([`crate::tally`]), kept for the hour.
 
 use super::Storage;
 use crate::error::Result;
 use crate::matchmaker::ops::{SHARD_HOUR_FORMAT, ShardHour};
 use crate::sql::{integer, text, unsigned};
 use worker::SqlStorageValue;
+
+/// The most counts a shard tells in its hour (sixty minutes of about
+/// forty names).
+const MAX_TALLIES: u64 = 3_000;
+
+/// How long after its creation a room not reported over counts as alive.
+const ALIVE_FOR_MS: u64 = 24 * 3_600_000;
 
 impl Storage {
     /// Rooms created and tickets' waits since `since_ms`, by minute.
@@ -27,11 +35,27 @@ impl Storage {
             since_ms,
             |value| Ok(text(value).unwrap_or_default()),
         )?;
+        // Rooms made in the last day and not yet reported over, by build:
+        // those alive (a game lasts minutes; one lost without a report
+        // shows here for a day).
+        let alive_per_build = self.pairs(
+            "SELECT b.build, COUNT(*) FROM rooms_created c JOIN room_builds b ON b.room_id = c.room_id LEFT JOIN results r ON r.room_id = c.room_id WHERE r.room_id IS NULL AND c.created_at_ms >= ? GROUP BY 1",
+            since_ms.saturating_sub(ALIVE_FOR_MS),
+            |value| Ok(text(value).unwrap_or_default()),
+        )?;
+        let tallies = self
+            .tallies()
+            .since(since_ms / 60_000, MAX_TALLIES)?
+            .into_iter()
+            .map(|c| (c.minute, c.name, c.n))
+            .collect();
         Ok(ShardHour {
             format: SHARD_HOUR_FORMAT,
             matches,
             waits,
             per_build,
+            alive_per_build,
+            tallies,
         })
     }
 

@@ -13,10 +13,12 @@ use crate::internal::{GameResult, RESULT_PATH, link};
 use crate::room::effects::{Effect, TimerKind};
 use crate::room::inbound::Caller;
 use crate::room::outbound::{self, Encoded};
+use crate::room::phase::Phase;
 use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
+use crate::tally::Tally;
 use std::time::Duration;
-use volley_shared::protocol::Answer;
+use volley_shared::protocol::{Answer, Role, RoomServerFrame};
 use volley_shared::{Game, Outcome, codec};
 use worker::WebSocket;
 
@@ -35,6 +37,9 @@ impl GameRoom {
         let mut reports = Vec::new();
         let mut timers_changed = false;
         let mut deleted = false;
+        // A round trip counted (the last move's comes after the game is
+        // over, and is handed over then).
+        let mut measured = false;
         // Who the caller turns out to be: written to its socket only once
         // storage is done, just before the frames go out, so a socket is
         // never admitted without its answer and welcome.
@@ -58,6 +63,15 @@ impl GameRoom {
                     outbox.push(Outgoing::ToCaller(codec::encode_answer(&answer)?));
                 }
                 Effect::Reply(frame) => {
+                    match (&frame, caller_role) {
+                        (RoomServerFrame::Error { code, .. }, _) => {
+                            self.tally(now, Tally::Error(*code));
+                        }
+                        (RoomServerFrame::Pong { nonce }, Some(Role::Player(seat))) => {
+                            measured |= self.note_ping(seat, *nonce, now);
+                        }
+                        _ => {}
+                    }
                     outbox.push(Outgoing::ToCaller(outbound::encode_for(&frame, version)?));
                 }
                 Effect::Admit(role) => {
@@ -88,6 +102,13 @@ impl GameRoom {
                         .collect::<Result<Vec<_>>>()?;
                     storage.append(&commit.action, &events)?;
                     storage.save(record)?;
+                    // A player's move: its round trip ends when they
+                    // acknowledge its first event.
+                    if let (Some(Role::Player(seat)), Some((seq, _))) =
+                        (caller_role, events.first())
+                    {
+                        self.note_move(seat, *seq, now);
+                    }
                     outbox.extend(
                         events
                             .into_iter()
@@ -109,10 +130,19 @@ impl GameRoom {
                     storage.cancel_timer(kind)?;
                     timers_changed = true;
                 }
-                Effect::Close { code, reason } => outbox.push(Outgoing::CloseCaller(code, reason)),
-                Effect::CloseAll { code, reason } => outbox.push(Outgoing::CloseAll(code, reason)),
+                Effect::Close { code, reason } => {
+                    self.tally(now, Tally::Closed(code));
+                    outbox.push(Outgoing::CloseCaller(code, reason));
+                }
+                Effect::CloseAll { code, reason } => {
+                    let sockets = self.state.get_websockets().len();
+                    self.tally_times(now, Tally::Closed(code), sockets);
+                    outbox.push(Outgoing::CloseAll(code, reason));
+                }
                 Effect::ReportResult(outcome) => reports.push(outcome),
                 Effect::DeleteAll => {
+                    // What it counted goes first, or never.
+                    self.hand_over_tallies(storage, record).await;
                     // Also deletes the alarm (compatibility date >= 2026-02-24);
                     // deleted explicitly too, for older dates.
                     self.state.storage().delete_all().await?;
@@ -135,8 +165,13 @@ impl GameRoom {
             self.admit(ws, role, version)?;
         }
         self.send(caller, outbox);
+        let reported = !reports.is_empty();
         for outcome in reports {
             self.report(storage, record, outcome, now).await?;
+        }
+        let over = matches!(record.room.phase(), Phase::Finished { .. });
+        if reported || (measured && over && !deleted) {
+            self.hand_over_tallies(storage, record).await;
         }
         Ok(deleted)
     }

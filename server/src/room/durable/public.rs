@@ -8,7 +8,7 @@ use crate::http::now_ms;
 use crate::room::any::AnyRoom;
 use crate::settings::JOIN_TOKEN_TTL_MS;
 use crate::token::Grant;
-use volley_shared::api::{RoomInfo, SpectatorGrant};
+use volley_shared::api::{RoomInfo, RoomSeat, SpectatorGrant};
 use volley_shared::{PlayerId, Role};
 use worker::Response;
 
@@ -30,6 +30,15 @@ impl GameRoom {
             connections: self.state.get_websockets().len(),
             instance: format!("{:016x}", self.instance),
             build: crate::build::BUILD.to_string(),
+            players: room
+                .seats()
+                .iter()
+                .map(|seat| RoomSeat {
+                    name: seat.name.clone(),
+                    player: seat.player.to_string(),
+                    bot: seat.bot,
+                })
+                .collect(),
         })?)
     }
 

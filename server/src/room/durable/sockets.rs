@@ -21,6 +21,7 @@ use crate::flood::{FloodGuard, SLOW_DOWN, Verdict};
 use crate::http::{self, now_ms};
 use crate::room::inbound::Caller;
 use crate::room::outbound::{self, Encoded};
+use crate::tally::{Limit, Tally};
 use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{ErrorCode, Role, close, v1};
 use worker::{Request, Response, WebSocket, WebSocketPair};
@@ -93,8 +94,8 @@ pub fn store(ws: &WebSocket, attached: &Attachment) -> Result<()> {
 pub enum Gate {
     /// Under the rate limit.
     Pass,
-    /// Over it: refused (and the socket cut if it keeps on).
-    Refused,
+    /// Over it: refused, and the socket cut (`true`) if it kept on.
+    Refused(bool),
 }
 
 /// Counts a frame against the socket's rate limit; a refused frame is
@@ -107,10 +108,11 @@ pub fn check_rate(ws: &WebSocket, attached: &mut Attachment, now: u64) -> Result
     store(ws, attached)?;
     let version = attached.caller().version();
     send_error_in(ws, ErrorCode::RateLimited, SLOW_DOWN, version);
-    if verdict == Verdict::Cut {
+    let cut = verdict == Verdict::Cut;
+    if cut {
         let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
     }
-    Ok(Gate::Refused)
+    Ok(Gate::Refused(cut))
 }
 
 /// Sends an `Error` frame in `version`; the connection stays open.
@@ -163,18 +165,21 @@ impl GameRoom {
         // Counted before accepting: the runtime's own limit must never be
         // reached, since the accept call would panic (crate::limits).
         if self.state.get_websockets().len() >= limits.room_sockets {
+            self.tally(now, Tally::Refused(Limit::RoomSockets));
             return Err(ServerError::Full(format!(
                 "this room holds at most {} connections; try again later",
                 limits.room_sockets
             )));
         }
         let mut tags = vec![format!("{ACCEPTED_AT}{now}")];
-        tags.extend(http::address_tag_within(
+        let address = http::address_tag_within(
             &self.state,
             req,
             limits.room_sockets_per_address,
             "connections to one room",
-        )?);
+        )
+        .inspect_err(|_| self.tally(now, Tally::Refused(Limit::RoomSocketsPerAddress)))?;
+        tags.extend(address);
         let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &tags);
@@ -209,6 +214,8 @@ impl GameRoom {
             };
             let due = accepted.saturating_add(hello_ms);
             if due <= now {
+                self.tally(now, Tally::Refused(Limit::Hello));
+                self.tally(now, Tally::Closed(close::PROTOCOL_VIOLATION));
                 let _ = ws.close(
                     Some(close::PROTOCOL_VIOLATION),
                     Some(format!("no hello within {} s", hello_ms / 1_000)),
@@ -259,6 +266,7 @@ impl GameRoom {
                         guard = guard.stricter(previous.guard, now);
                     }
                     // Best effort: the old socket may already be gone.
+                    self.tally(now, Tally::Closed(close::REPLACED));
                     let _ = old.close(
                         Some(close::REPLACED),
                         Some("another connection took this seat"),

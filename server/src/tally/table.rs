@@ -1,0 +1,92 @@
+//! The `tallies` table, in a room's database and in a coordinator shard's:
+//! one row per minute and name, its count. A room keeps its rows until
+//! its shard has them; a shard keeps an hour of its own and its rooms'.
+
+use super::{Count, MAX_NAME_LEN, Tally};
+use crate::error::Result;
+use crate::sql::{integer, text, unsigned};
+use worker::SqlStorage;
+
+/// The table; part of the room's and the shard's schema.
+pub const TALLIES_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS tallies (minute INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (minute, name));
+";
+
+/// An object's counts.
+pub struct Tallies<'a> {
+    sql: &'a SqlStorage,
+}
+
+impl<'a> Tallies<'a> {
+    /// The counts in `sql`, whose schema has [`TALLIES_TABLE`].
+    pub fn new(sql: &'a SqlStorage) -> Self {
+        Tallies { sql }
+    }
+
+    /// Counts `tally` once, at `now_ms`.
+    pub fn add(&self, now_ms: u64, tally: Tally) -> Result<()> {
+        self.add_n(now_ms / 60_000, &tally.name(), 1)
+    }
+
+    /// Adds `counts` (another object's); names over [`MAX_NAME_LEN`]
+    /// are left out.
+    pub fn add_counts(&self, counts: &[Count]) -> Result<()> {
+        for count in counts.iter().filter(|c| c.name.len() <= MAX_NAME_LEN) {
+            self.add_n(count.minute, &count.name, count.n)?;
+        }
+        Ok(())
+    }
+
+    fn add_n(&self, minute: u64, name: &str, n: u64) -> Result<()> {
+        self.sql.exec(
+            "INSERT INTO tallies (minute, name, n) VALUES (?, ?, ?) ON CONFLICT(minute, name) DO UPDATE SET n = n + excluded.n",
+            vec![integer(minute)?, name.into(), integer(n)?],
+        )?;
+        Ok(())
+    }
+
+    /// The counts from `minute` on, at most `most`, oldest first.
+    pub fn since(&self, minute: u64, most: u64) -> Result<Vec<Count>> {
+        self.sql
+            .exec(
+                "SELECT minute, name, n FROM tallies WHERE minute >= ? ORDER BY minute LIMIT ?",
+                vec![integer(minute)?, integer(most)?],
+            )?
+            .raw()
+            .map(|row| {
+                let mut values = row?.into_iter();
+                Ok(Count {
+                    minute: unsigned(values.next())?,
+                    name: text(values.next()).unwrap_or_default(),
+                    n: unsigned(values.next())?,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes `counts` off (they were handed on); rows counted up
+    /// meanwhile keep the difference.
+    pub fn subtract(&self, counts: &[Count]) -> Result<()> {
+        for count in counts {
+            self.sql.exec(
+                "UPDATE tallies SET n = n - ? WHERE minute = ? AND name = ?",
+                vec![
+                    integer(count.n)?,
+                    integer(count.minute)?,
+                    count.name.as_str().into(),
+                ],
+            )?;
+        }
+        self.sql.exec("DELETE FROM tallies WHERE n <= 0", None)?;
+        Ok(())
+    }
+
+    /// Forgets the minutes before `minute`.
+    pub fn forget_before(&self, minute: u64) -> Result<()> {
+        self.sql.exec(
+            "DELETE FROM tallies WHERE minute < ?",
+            vec![integer(minute)?],
+        )?;
+        Ok(())
+    }
+}
