@@ -100,6 +100,13 @@ impl FloodGuard {
         }
     }
 
+    /// Whether the frame just refused came before the connection was cut
+    /// or was the one that cut it: worth counting. (Frames still arriving
+    /// after the cut are refused too, and not counted again.)
+    pub fn refused_before_cut(&self) -> bool {
+        (1..=REFUSALS_TO_CUT).contains(&self.refusals)
+    }
+
     /// Whether a live aim arriving at `now_ms` should be relayed.
     pub fn live(&mut self, now_ms: u64) -> bool {
         let due = self
@@ -115,6 +122,25 @@ impl FloodGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_worth_counting_until_the_cut_and_not_after() {
+        let mut guard = FloodGuard::new(0);
+        let mut counted = 0;
+        let mut cuts = 0;
+        for _ in 0..(BURST + 100) {
+            let verdict = guard.frame(0);
+            if verdict != Verdict::Allow && guard.refused_before_cut() {
+                counted += 1;
+            }
+            if verdict == Verdict::Cut {
+                cuts += 1;
+            }
+        }
+        assert_eq!(counted, REFUSALS_TO_CUT);
+        assert_eq!(cuts, 100 - REFUSALS_TO_CUT + 1);
+        assert!(!guard.refused_before_cut());
+    }
 
     #[test]
     fn a_reconnect_does_not_refill_the_bucket() {

@@ -99,3 +99,15 @@ pub fn address_tag_within(
     }
     Ok(Some(tag))
 }
+
+/// Whether a socket is still open: not yet closed by either side (the
+/// runtime's `readyState` is `OPEN`). Frames that arrive after the server
+/// closed a socket are still delivered; this tells them apart.
+pub fn still_open(ws: &worker::WebSocket) -> bool {
+    const OPEN: f64 = 1.0;
+    let web: &worker::web_sys::WebSocket = ws.as_ref();
+    js_sys::Reflect::get(web, &"readyState".into())
+        .ok()
+        .and_then(|state| state.as_f64())
+        == Some(OPEN)
+}

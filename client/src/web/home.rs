@@ -143,22 +143,21 @@ impl App {
         seats.join(" vs ")
     }
 
-    /// `player`'s rating in `mode`, asked for once per page.
+    /// `player`'s rating in `mode` (`None` before their first rated
+    /// game there), asked for once per page; a failed read is asked
+    /// again at the next refresh.
     async fn rating_of(&self, player: &str, mode: Mode) -> Option<f64> {
         let key = (player.to_string(), mode);
         if let Some(seen) = self.state.borrow().ratings_seen.get(&key) {
             return *seen;
         }
-        let rating = http::get::<PlayerModes>(&format!("/api/players/{player}"))
-            .await
-            .ok()
-            .and_then(|modes| {
-                modes
-                    .modes
-                    .into_iter()
-                    .find(|record| record.mode == Some(mode))
-                    .map(|record| record.rating)
-            });
+        let path = format!("/api/players/{player}?mode={}", mode.as_str());
+        let modes = http::get::<PlayerModes>(&path).await.ok()?;
+        let rating = modes
+            .modes
+            .into_iter()
+            .find(|record| record.mode.is_none_or(|m| m == mode))
+            .map(|record| record.rating);
         self.state.borrow_mut().ratings_seen.insert(key, rating);
         rating
     }

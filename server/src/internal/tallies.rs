@@ -1,11 +1,13 @@
 //! What a room hands its coordinator shard for the operators' dashboard:
 //! the counts it kept ([`crate::tally`]), posted to [`TALLIES_PATH`] when
-//! its game ends and before it deletes itself. A shard of the release
-//! before this message answers 404, and the room lets the counts go.
+//! its game ends, and when it deletes itself (`ended`, so the shard stops
+//! counting it alive). A shard of the release before this message answers
+//! 404, and the room lets the counts go.
 
 use crate::blob::Versioned;
 use crate::tally::Count;
 use serde::{Deserialize, Serialize};
+use volley_shared::RoomId;
 
 /// Where a room posts [`RoomTallies`], on its coordinator.
 pub const TALLIES_PATH: &str = "/internal/tallies";
@@ -19,6 +21,10 @@ pub const MAX_COUNTS: usize = 1_000;
 pub struct RoomTallies {
     /// The counts, oldest minute first.
     pub counts: Vec<Count>,
+    /// The room.
+    pub room: RoomId,
+    /// The room is deleting itself.
+    pub ended: bool,
 }
 
 impl Versioned for RoomTallies {
@@ -46,6 +52,8 @@ mod tests {
                     n: 1,
                 },
             ],
+            room: RoomId("ab".repeat(32)),
+            ended: true,
         };
         assert_eq!(
             blob::decode::<RoomTallies>(Kind::Message, &bytes).unwrap(),

@@ -238,9 +238,11 @@ impl GameRoom {
             return Ok(());
         };
         let caller = attached.caller();
-        if let Gate::Refused(cut) = sockets::check_rate(ws, &mut attached, now)? {
-            self.tally(now, Tally::Refused(Limit::Frames));
-            self.tally(now, Tally::Error(ErrorCode::RateLimited));
+        if let Gate::Refused { counted, cut } = sockets::check_rate(ws, &mut attached, now)? {
+            if counted {
+                self.tally(now, Tally::Refused(Limit::Frames));
+                self.tally(now, Tally::Error(ErrorCode::RateLimited));
+            }
             if cut {
                 self.tally(now, Tally::Closed(close::RATE_LIMITED));
             }

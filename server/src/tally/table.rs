@@ -23,9 +23,12 @@ impl<'a> Tallies<'a> {
         Tallies { sql }
     }
 
-    /// Counts `tally` once, at `now_ms`.
-    pub fn add(&self, now_ms: u64, tally: Tally) -> Result<()> {
-        self.add_n(now_ms / 60_000, &tally.name(), 1)
+    /// Counts `tally` `times` times, at `now_ms`.
+    pub fn add(&self, now_ms: u64, tally: Tally, times: u64) -> Result<()> {
+        if times == 0 {
+            return Ok(());
+        }
+        self.add_n(now_ms / 60_000, &tally.name(), times)
     }
 
     /// Adds `counts` (another object's); names over [`MAX_NAME_LEN`]
@@ -45,13 +48,38 @@ impl<'a> Tallies<'a> {
         Ok(())
     }
 
-    /// The counts from `minute` on, at most `most`, oldest first.
+    /// The counts from `minute` on, at most `most`, the newest minutes
+    /// first (so a limit cuts the oldest).
     pub fn since(&self, minute: u64, most: u64) -> Result<Vec<Count>> {
+        self.read(
+            "SELECT minute, name, n FROM tallies WHERE minute >= ? ORDER BY minute DESC, name LIMIT ?",
+            minute,
+            most,
+        )
+    }
+
+    /// Takes out the oldest counts, at most `most`, to hand on: read and
+    /// deleted in one synchronous step, so a hand-over that overlaps
+    /// another (other events run during its await) never sends a count
+    /// twice. One that fails puts them back ([`Tallies::add_counts`]).
+    pub fn take_oldest(&self, most: u64) -> Result<Vec<Count>> {
+        let counts = self.read(
+            "SELECT minute, name, n FROM tallies WHERE minute >= ? ORDER BY minute, name LIMIT ?",
+            0,
+            most,
+        )?;
+        for count in &counts {
+            self.sql.exec(
+                "DELETE FROM tallies WHERE minute = ? AND name = ?",
+                vec![integer(count.minute)?, count.name.as_str().into()],
+            )?;
+        }
+        Ok(counts)
+    }
+
+    fn read(&self, query: &str, minute: u64, most: u64) -> Result<Vec<Count>> {
         self.sql
-            .exec(
-                "SELECT minute, name, n FROM tallies WHERE minute >= ? ORDER BY minute LIMIT ?",
-                vec![integer(minute)?, integer(most)?],
-            )?
+            .exec(query, vec![integer(minute)?, integer(most)?])?
             .raw()
             .map(|row| {
                 let mut values = row?.into_iter();
@@ -62,23 +90,6 @@ impl<'a> Tallies<'a> {
                 })
             })
             .collect()
-    }
-
-    /// Takes `counts` off (they were handed on); rows counted up
-    /// meanwhile keep the difference.
-    pub fn subtract(&self, counts: &[Count]) -> Result<()> {
-        for count in counts {
-            self.sql.exec(
-                "UPDATE tallies SET n = n - ? WHERE minute = ? AND name = ?",
-                vec![
-                    integer(count.n)?,
-                    integer(count.minute)?,
-                    count.name.as_str().into(),
-                ],
-            )?;
-        }
-        self.sql.exec("DELETE FROM tallies WHERE n <= 0", None)?;
-        Ok(())
     }
 
     /// Forgets the minutes before `minute`.

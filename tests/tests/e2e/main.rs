@@ -111,6 +111,7 @@ fn main() -> ExitCode {
         "each_region_matches_its_own_and_a_quiet_one_hands_over",
         "european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_elsewhere",
         "the_dashboard_shows_the_last_hour_behind_its_key",
+        "the_dashboard_counts_exactly_what_happened",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -375,6 +376,10 @@ fn main() -> ExitCode {
             &base,
             ops::the_dashboard_shows_the_last_hour_behind_its_key,
         ),
+        trial(names[57], &base, {
+            let secret = secret.clone();
+            move |_| ops::the_dashboard_counts_exactly_what_happened(secret)
+        }),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

@@ -13,7 +13,7 @@ use volley_shared::Mode;
 use volley_shared::api::OpsMode;
 use volley_shared::api::OpsReport;
 use volley_tests::browser::in_browser;
-use volley_tests::{get_text, get_text_with};
+use volley_tests::{WranglerDev, get_text, get_text_with, post_text};
 
 /// How long the page may take to show something.
 const WAIT: Duration = Duration::from_secs(15);
@@ -153,10 +153,14 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
     // Played to the end, the room hands over what it measured: each
     // move acknowledged is a round trip.
     let measured = |duel: &OpsMode| duel.all.iter().map(|m| m.moves_measured).sum::<u64>();
-    let moves = game.await.context("the game's task")??;
-    let after = duel_hour(&base)?;
+    let moves = u64::from(game.await.context("the game's task")??);
+    // The last move's acknowledgement may still be on its way: wait for
+    // every move, then check none was counted twice (no other game acks a
+    // move meanwhile: the tests run one at a time).
+    let expected = measured(&duel) + moves;
+    let after = until(&base, |duel| measured(duel) >= expected).await?;
     ensure!(
-        measured(&after) >= measured(&duel) + moves as u64,
+        measured(&after) == expected,
         "{moves} moves played, round trips measured: {} before, {} after",
         measured(&duel),
         measured(&after)
@@ -204,7 +208,96 @@ async fn dashboard_in_browser(url: &Url, width: u32) -> Result<()> {
             "the closes are not listed: {kinds}"
         );
         browser.audit_accessibility("dashboard").await?;
+        // The last screen saved shows the newest panels.
+        browser
+            .eval("document.querySelector('.chart:nth-of-type(3)').scrollIntoView(); return true;")
+            .await?;
         Ok(())
     })
     .await
+}
+
+/// On a server of its own, so nothing else happens meanwhile: the
+/// dashboard counts exactly what the test did. A room nobody comes to is
+/// alive until it deletes itself; a flooding ticket socket's refusals are
+/// counted up to its cut, not once per frame; each move of a game played
+/// to the end has its round trip counted once, however many times its
+/// room hands its counts over.
+pub async fn the_dashboard_counts_exactly_what_happened(secret: String) -> Result<()> {
+    let server = WranglerDev::start(&[
+        ("JOIN_SECRET", &secret),
+        ("VOLLEY_TEST_HOOKS", "1"),
+        ("OPS_SECRET", KEY),
+    ])?;
+    let base = server.base().clone();
+    let alive = |duel: &OpsMode| duel.rooms_alive_per_build.values().sum::<u64>();
+    let measured = |duel: &OpsMode| duel.all.iter().map(|m| m.moves_measured).sum::<u64>();
+
+    // A match nobody comes to: alive, until its seats' reservation runs
+    // out (the alarm, rung as if late) and the room deletes itself.
+    let (a, b) = tokio::join!(
+        matchmake(&base, Mode::Duel, "nobody-a"),
+        matchmake(&base, Mode::Duel, "nobody-b")
+    );
+    let (a, _) = (a?, b?);
+    ensure!(alive(&duel_hour(&base)?) == 1, "the new room is not alive");
+    let ring = base.join(&format!(
+        "/api/rooms/{}/debug/alarm?late_ms=3600000",
+        a.room
+    ))?;
+    let (status, body) = post_text(&ring)?;
+    ensure!(status == 200, "the alarm hook: {status} {body}");
+    let gone = until(&base, |duel| alive(duel) == 0).await?;
+    ensure!(alive(&gone) == 0, "a room nobody came to is still alive");
+
+    // A flood is counted up to the cut: each refusal the socket was sent
+    // before it, and the cut, not the frames still arriving after it.
+    let (_, refusals, _) = crate::limits::flood_a_ticket(&base).await?;
+    let refusals = u64::from(refusals);
+    let flooded = duel_hour(&base)?;
+    let counts = [
+        "refused:FRAMES_PER_SECOND",
+        "error:RateLimited",
+        "close:4008",
+    ]
+    .map(|name| counted(&flooded, name));
+    ensure!(
+        counts == [refusals, refusals, 1] && refusals < 340,
+        "a flood of 400 frames counted {counts:?}: {:?}",
+        flooded.kinds
+    );
+
+    // A game to the end: each move's round trip once.
+    let (c, d) = tokio::join!(
+        matchmake(&base, Mode::Duel, "counted-c"),
+        matchmake(&base, Mode::Duel, "counted-d")
+    );
+    let (c, d) = (c?, d?);
+    let style = PlayStyle::new(Strategy::BEST);
+    let client = Client::new(base.clone());
+    let (rc, rd) = tokio::join!(client.play_any(&c, &style), client.play_any(&d, &style));
+    let moves = u64::from(rc?.shots + rd?.shots);
+    let played = until(&base, |duel| measured(duel) >= moves).await?;
+    ensure!(
+        measured(&played) == moves && alive(&played) == 0,
+        "{moves} moves, {} round trips counted, {} rooms alive",
+        measured(&played),
+        alive(&played)
+    );
+    // Four tickets matched, four sockets closed normally by the shard.
+    ensure!(counted(&played, "close:1000") == 4, "{:?}", played.kinds);
+    Ok(())
+}
+
+/// The duel's hour once `ok` holds of it, or the last one read after
+/// [`WAIT`].
+async fn until(base: &Url, ok: impl Fn(&OpsMode) -> bool) -> Result<OpsMode> {
+    let started = std::time::Instant::now();
+    loop {
+        let duel = duel_hour(base)?;
+        if ok(&duel) || started.elapsed() > WAIT {
+            return Ok(duel);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

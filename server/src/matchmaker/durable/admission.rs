@@ -52,22 +52,25 @@ impl Matchmaker {
         };
         let now = now_ms();
         let limit = self.settings()?.limits.ticket_sockets;
-        let verdict = {
+        let (verdict, counted) = {
             let mut guards = self.guards.borrow_mut();
             if guards.len() >= limit {
                 // Guards of sockets long closed: start again rather than grow.
                 guards.clear();
             }
-            guards
-                .entry(id)
-                .or_insert_with(|| FloodGuard::new(now))
-                .frame(now)
+            let guard = guards.entry(id).or_insert_with(|| FloodGuard::new(now));
+            (guard.frame(now), guard.refused_before_cut())
         };
         if verdict == Verdict::Allow {
             return Ok(true);
         }
-        self.tally(Tally::Refused(Limit::Frames));
-        self.tally(Tally::Error(ErrorCode::RateLimited));
+        // Frames still arriving once the socket is being closed are
+        // refused but not counted again.
+        let counted = counted && crate::http::still_open(ws);
+        if counted {
+            self.tally(Tally::Refused(Limit::Frames));
+            self.tally(Tally::Error(ErrorCode::RateLimited));
+        }
         tickets::send(
             ws,
             volley_shared::protocol::LobbyServerFrame::Error {
@@ -77,8 +80,12 @@ impl Matchmaker {
             version,
         );
         if verdict == Verdict::Cut {
-            self.forget_guard(ws);
-            self.tally(Tally::Closed(close::RATE_LIMITED));
+            // The guard stays until the socket's close is handled: frames
+            // still arriving meanwhile are refused, not given a fresh
+            // bucket, and the cut is counted once.
+            if counted {
+                self.tally(Tally::Closed(close::RATE_LIMITED));
+            }
             let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
         }
         Ok(false)

@@ -17,7 +17,7 @@ impl Matchmaker {
     pub(super) fn tally(&self, tally: Tally) {
         let now = now_ms();
         let counted = self.storage().and_then(|storage| {
-            storage.tallies().add(now, tally)?;
+            storage.tallies().add(now, tally, 1)?;
             self.forget_old_tallies(&storage, now)
         });
         if let Err(err) = counted {
@@ -30,6 +30,9 @@ impl Matchmaker {
         let storage = self.storage()?;
         let counts = tallies.counts.get(..MAX_COUNTS).unwrap_or(&tallies.counts);
         storage.tallies().add_counts(counts)?;
+        if tallies.ended {
+            storage.note_room_ended(&tallies.room.0)?;
+        }
         self.forget_old_tallies(&storage, now_ms())
     }
 

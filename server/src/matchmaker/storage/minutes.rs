@@ -14,8 +14,9 @@ use worker::SqlStorageValue;
 /// forty names).
 const MAX_TALLIES: u64 = 3_000;
 
-/// How long after its creation a room not reported over counts as alive.
-const ALIVE_FOR_MS: u64 = 24 * 3_600_000;
+/// How long after its creation a room not reported over counts as alive
+/// at most.
+const ALIVE_FOR_MS: u64 = 3 * 3_600_000;
 
 impl Storage {
     /// Rooms created and tickets' waits since `since_ms`, by minute.
@@ -35,11 +36,12 @@ impl Storage {
             since_ms,
             |value| Ok(text(value).unwrap_or_default()),
         )?;
-        // Rooms made in the last day and not yet reported over, by build:
-        // those alive (a game lasts minutes; one lost without a report
-        // shows here for a day).
+        // Rooms made in the last hours that have neither reported a result
+        // nor said they deleted themselves, by build: those alive. (A
+        // game lasts minutes; a room of a release before the notice that
+        // never began shows until the window passes it.)
         let alive_per_build = self.pairs(
-            "SELECT b.build, COUNT(*) FROM rooms_created c JOIN room_builds b ON b.room_id = c.room_id LEFT JOIN results r ON r.room_id = c.room_id WHERE r.room_id IS NULL AND c.created_at_ms >= ? GROUP BY 1",
+            "SELECT b.build, COUNT(*) FROM rooms_created c JOIN room_builds b ON b.room_id = c.room_id LEFT JOIN results r ON r.room_id = c.room_id LEFT JOIN rooms_ended e ON e.room_id = c.room_id WHERE r.room_id IS NULL AND e.room_id IS NULL AND c.created_at_ms >= ? GROUP BY 1",
             since_ms.saturating_sub(ALIVE_FOR_MS),
             |value| Ok(text(value).unwrap_or_default()),
         )?;

@@ -25,6 +25,7 @@ INSERT INTO room_counts (key, n)
     WHERE NOT EXISTS (SELECT 1 FROM room_counts WHERE key LIKE 'build:%') GROUP BY 1;
 CREATE INDEX IF NOT EXISTS rooms_created_at ON rooms_created (created_at_ms);
 CREATE INDEX IF NOT EXISTS results_at ON results (at_ms);
+CREATE TABLE IF NOT EXISTS rooms_ended (room_id TEXT PRIMARY KEY);
 ";
 
 /// Old rows deleted at most per room created: more than one, so pruning
@@ -86,12 +87,27 @@ impl Storage {
     /// with their build and ticket count.
     fn forget_rooms_before(&self, cutoff_ms: u64) -> Result<()> {
         let old = "SELECT room_id FROM rooms_created WHERE created_at_ms < ? ORDER BY created_at_ms LIMIT ?";
-        for table in ["room_builds", "match_tickets", "rooms_created"] {
+        for table in [
+            "room_builds",
+            "match_tickets",
+            "rooms_ended",
+            "rooms_created",
+        ] {
             self.sql.exec(
                 &format!("DELETE FROM {table} WHERE room_id IN ({old})"),
                 vec![integer(cutoff_ms)?, integer(PRUNED_PER_ROOM)?],
             )?;
         }
+        Ok(())
+    }
+
+    /// Notes that a room this shard made deleted itself (it said so when
+    /// it handed its last counts over), so it no longer counts as alive.
+    pub fn note_room_ended(&self, room_id: &str) -> Result<()> {
+        self.sql.exec(
+            "INSERT OR IGNORE INTO rooms_ended (room_id) SELECT room_id FROM rooms_created WHERE room_id = ?",
+            vec![room_id.into()],
+        )?;
         Ok(())
     }
 

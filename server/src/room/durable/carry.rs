@@ -40,6 +40,8 @@ impl GameRoom {
         // A round trip counted (the last move's comes after the game is
         // over, and is handed over then).
         let mut measured = false;
+        // A room deleting itself: its last counts.
+        let mut last_counts = None;
         // Who the caller turns out to be: written to its socket only once
         // storage is done, just before the frames go out, so a socket is
         // never admitted without its answer and welcome.
@@ -141,8 +143,9 @@ impl GameRoom {
                 }
                 Effect::ReportResult(outcome) => reports.push(outcome),
                 Effect::DeleteAll => {
-                    // What it counted goes first, or never.
-                    self.hand_over_tallies(storage, record).await;
+                    // What it counted is taken out first, sent once the
+                    // room is gone (an event meanwhile finds no room).
+                    last_counts = Some(self.take_last_tallies(storage));
                     // Also deletes the alarm (compatibility date >= 2026-02-24);
                     // deleted explicitly too, for older dates.
                     self.state.storage().delete_all().await?;
@@ -172,6 +175,9 @@ impl GameRoom {
         let over = matches!(record.room.phase(), Phase::Finished { .. });
         if reported || (measured && over && !deleted) {
             self.hand_over_tallies(storage, record).await;
+        }
+        if let Some(counts) = last_counts {
+            self.hand_over_last(record, counts).await;
         }
         Ok(deleted)
     }

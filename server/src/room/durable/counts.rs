@@ -1,7 +1,8 @@
 //! What a room counts for the operators' dashboard ([`crate::tally`]):
 //! closes, error frames, refusals and moves' round trips, kept in its
 //! `tallies` table and handed to the shard that made it when its game
-//! ends and before it deletes itself.
+//! ends, after the last move's round trip, and when it deletes itself
+//! (which also tells the shard the room is gone).
 //!
 //! Counting never fails a handler: a count that cannot be written is
 //! logged and lost.
@@ -12,7 +13,7 @@ use crate::internal::link;
 use crate::internal::tallies::{MAX_COUNTS, RoomTallies, TALLIES_PATH};
 use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
-use crate::tally::Tally;
+use crate::tally::{Count, Tally};
 use volley_shared::Seat;
 use volley_shared::protocol::room::move_ack;
 
@@ -24,10 +25,7 @@ impl GameRoom {
                 return Ok(());
             }
             let storage = self.storage()?;
-            for _ in 0..times {
-                storage.tallies().add(now, tally)?;
-            }
-            Ok(())
+            storage.tallies().add(now, tally, times as u64)
         })();
         if let Err(err) = counted {
             crate::build::log_warn!("room could not count {}: {err}", tally.name());
@@ -69,29 +67,77 @@ impl GameRoom {
         false
     }
 
-    /// Hands what the room counted to the shard that made it. Counts
-    /// stay for next time if the shard cannot be reached; a shard of a
-    /// release before the counts (404) is not asked again.
+    /// Hands what the room counted to the shard that made it; `ended`
+    /// when the room is deleting itself, so the shard no longer counts it
+    /// alive. Counts are taken out before the await; if the shard cannot
+    /// take them they are put back for next time (a shard of a release
+    /// before the counts answers 404, and they are let go).
     pub(super) async fn hand_over_tallies(&self, storage: &Storage, record: &RoomRecord) {
-        if let Err(err) = self.try_hand_over(storage, record).await {
-            crate::build::log_warn!("room could not hand its counts over: {err}");
+        let counts = match storage.tallies().take_oldest(MAX_COUNTS as u64) {
+            Ok(counts) => counts,
+            Err(err) => {
+                crate::build::log_warn!("room could not read its counts: {err}");
+                return;
+            }
+        };
+        if counts.is_empty() {
+            return;
+        }
+        if let Some(unsent) = self.send_tallies(record, counts, false).await
+            && let Err(err) = storage.tallies().add_counts(&unsent)
+        {
+            crate::build::log_warn!("room lost {} counts: {err}", unsent.len());
         }
     }
 
-    async fn try_hand_over(&self, storage: &Storage, record: &RoomRecord) -> Result<()> {
-        let counts = storage.tallies().since(0, MAX_COUNTS as u64)?;
-        if counts.is_empty() {
-            return Ok(());
+    /// What a room about to delete itself has counted, taken out before
+    /// its storage goes; [`GameRoom::hand_over_last`] sends it after.
+    pub(super) fn take_last_tallies(&self, storage: &Storage) -> Vec<Count> {
+        storage
+            .tallies()
+            .take_oldest(MAX_COUNTS as u64)
+            .unwrap_or_else(|err| {
+                crate::build::log_warn!("room could not read its counts: {err}");
+                Vec::new()
+            })
+    }
+
+    /// Tells the shard the room is gone, with its last counts (lost if
+    /// the shard cannot take them now: nothing is left to keep them in).
+    pub(super) async fn hand_over_last(&self, record: &RoomRecord, counts: Vec<Count>) {
+        if let Some(unsent) = self.send_tallies(record, counts, true).await {
+            crate::build::log_warn!("a deleted room lost {} counts", unsent.len());
         }
-        let message = RoomTallies { counts };
-        let response = link::coordinator_by_id(&self.env, &record.created_by)?
-            .fetch_with_request(link::post_message(TALLIES_PATH, &message)?)
-            .await?;
-        match response.status_code() {
-            200..=299 | 404 => storage.tallies().subtract(&message.counts),
-            status => {
+    }
+
+    /// Posts `counts` to the room's shard; gives them back if it failed.
+    async fn send_tallies(
+        &self,
+        record: &RoomRecord,
+        counts: Vec<Count>,
+        ended: bool,
+    ) -> Option<Vec<Count>> {
+        let message = RoomTallies {
+            counts,
+            room: self.room_id(),
+            ended,
+        };
+        let sent = async {
+            let request = link::post_message(TALLIES_PATH, &message)?;
+            let response = link::coordinator_by_id(&self.env, &record.created_by)?
+                .fetch_with_request(request)
+                .await?;
+            Ok::<u16, crate::error::ServerError>(response.status_code())
+        };
+        match sent.await {
+            Ok(200..=299 | 404) => None,
+            Ok(status) => {
                 crate::build::log_warn!("the shard answered {status} to the room's counts");
-                Ok(())
+                Some(message.counts)
+            }
+            Err(err) => {
+                crate::build::log_warn!("room could not hand its counts over: {err}");
+                Some(message.counts)
             }
         }
     }

@@ -94,8 +94,13 @@ pub fn store(ws: &WebSocket, attached: &Attachment) -> Result<()> {
 pub enum Gate {
     /// Under the rate limit.
     Pass,
-    /// Over it: refused, and the socket cut (`true`) if it kept on.
-    Refused(bool),
+    /// Over it: refused (and the socket cut if it kept on).
+    Refused {
+        /// The refusal is worth counting: before the cut, or the cut.
+        counted: bool,
+        /// This frame cut the socket.
+        cut: bool,
+    },
 }
 
 /// Counts a frame against the socket's rate limit; a refused frame is
@@ -108,11 +113,14 @@ pub fn check_rate(ws: &WebSocket, attached: &mut Attachment, now: u64) -> Result
     store(ws, attached)?;
     let version = attached.caller().version();
     send_error_in(ws, ErrorCode::RateLimited, SLOW_DOWN, version);
-    let cut = verdict == Verdict::Cut;
-    if cut {
+    // Frames still arriving once the socket is being closed are refused
+    // but not counted again.
+    let counted = http::still_open(ws) && attached.guard.refused_before_cut();
+    let cut = verdict == Verdict::Cut && counted;
+    if verdict == Verdict::Cut {
         let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
     }
-    Ok(Gate::Refused(cut))
+    Ok(Gate::Refused { counted, cut })
 }
 
 /// Sends an `Error` frame in `version`; the connection stays open.
