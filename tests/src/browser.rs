@@ -42,6 +42,8 @@ pub async fn in_browser<T>(
 pub struct Browser {
     client: Option<Client>,
     driver: Child,
+    /// The window's width in CSS pixels.
+    width: u32,
 }
 
 impl Browser {
@@ -70,6 +72,7 @@ impl Browser {
         let mut browser = Browser {
             client: None,
             driver,
+            width,
         };
         let _ = std::fs::remove_dir_all(profile);
         let mut capabilities = serde_json::Map::new();
@@ -233,6 +236,19 @@ impl Browser {
         within: Duration,
     ) -> Result<String> {
         wait_until(&format!("#{id}"), async || self.text(id).await, ok, within).await
+    }
+
+    /// Saves a screenshot of the screen shown now as
+    /// `target/e2e/screens/{name}.png`, or `{name}-360px.png` (its width)
+    /// on a phone-sized window.
+    pub async fn shot(&self, name: &str) -> Result<()> {
+        let size = if self.width < 500 {
+            format!("-{}px", self.width)
+        } else {
+            String::new()
+        };
+        let path = crate::repo_root().join(format!("target/e2e/screens/{name}{size}.png"));
+        self.screenshot(&path).await
     }
 
     /// Saves a screenshot (PNG).

@@ -24,6 +24,17 @@ pub async fn a_person_plays_a_quick_duel_against_a_bot(base: Url) -> Result<()> 
     Ok(())
 }
 
+/// The same on a phone (360 px): every screen audited and saved at that
+/// width too.
+pub async fn a_person_plays_a_quick_duel_on_a_phone(base: Url) -> Result<()> {
+    let outcome = in_browser("quick-duel-360px", 360, async |browser| {
+        play_in_browser(browser, &base).await
+    })
+    .await?;
+    println!("phone {outcome}");
+    Ok(())
+}
+
 /// A person named "person" opens the page and presses `button` to queue
 /// for `mode`; `volley-bot` queues too and plays with `strategy`. Returns
 /// once the page shows the game begun, with the bot's game as a task.
@@ -46,8 +57,7 @@ pub async fn against_a_bot(
     browser
         .wait_status("data-screen", |s| s == "queue", Duration::from_secs(10))
         .await?;
-    let queue = repo_root().join(format!("target/e2e/screens/queue-{button}.png"));
-    browser.screenshot(&queue).await?;
+    browser.shot(&format!("queue-{button}")).await?;
     browser.audit_accessibility("queue").await?;
     ensure!(
         browser.focused().await? == "cancel",
@@ -112,8 +122,7 @@ pub async fn watch_the_replay(browser: &Browser, game: &str) -> Result<String> {
             Duration::from_secs(30),
         )
         .await?;
-    let replay = repo_root().join(format!("target/e2e/screens/replay-{game}.png"));
-    browser.screenshot(&replay).await?;
+    browser.shot(&format!("replay-{game}")).await?;
     browser
         .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
         .await
@@ -123,8 +132,7 @@ pub async fn watch_the_replay(browser: &Browser, game: &str) -> Result<String> {
 
 async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     let bot = against_a_bot(browser, base, "play-duel", Mode::Duel, Strategy::BEST).await?;
-    let playing = repo_root().join("target/e2e/screens/quick-duel-playing.png");
-    browser.screenshot(&playing).await?;
+    browser.shot("quick-duel-playing").await?;
     browser.board_is_sharp_and_announced().await?;
     browser.audit_accessibility("game").await?;
     // By keyboard: the board has the focus as the game begins; Tab moves
@@ -176,8 +184,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         ensure!(shots < 100, "the game does not end");
     }
     let outcome = outcome_agrees(browser, bot).await?;
-    let over = repo_root().join("target/e2e/screens/game-over.png");
-    browser.screenshot(&over).await?;
+    browser.shot("game-over").await?;
     browser.audit_accessibility("game over").await?;
     ensure!(
         browser.focused().await? == "again",
@@ -242,8 +249,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         )
         .await?;
     ensure!(me.contains("Duel") && me.contains("(1 game)"), "{me:?}");
-    let home = repo_root().join("target/e2e/screens/home.png");
-    browser.screenshot(&home).await?;
+    browser.shot("home").await?;
     browser.audit_accessibility("home, after a game").await?;
     let sounds: u32 = browser.status("data-sounds").await?.parse()?;
     ensure!(sounds >= 2, "{sounds} sounds for a shot and a game's end");

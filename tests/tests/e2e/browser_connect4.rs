@@ -15,7 +15,7 @@ use volley_shared::artillery::ai::Skill;
 use volley_shared::connect_four::ConnectFour;
 use volley_shared::replay::{Action, Replay};
 use volley_tests::browser::{Browser, in_browser};
-use volley_tests::{get_body, repo_root};
+use volley_tests::get_body;
 
 pub async fn a_person_plays_connect_four_against_a_bot(base: Url) -> Result<()> {
     let summary = in_browser("connect4", 1024, async |browser| {
@@ -23,6 +23,16 @@ pub async fn a_person_plays_connect_four_against_a_bot(base: Url) -> Result<()> 
     })
     .await?;
     println!("browser {summary}; screenshot target/e2e/screens/connect4.png");
+    Ok(())
+}
+
+/// The same on a phone (360 px).
+pub async fn a_person_plays_connect_four_on_a_phone(base: Url) -> Result<()> {
+    let summary = in_browser("connect4-360px", 360, async |browser| {
+        play_in_browser(browser, &base).await
+    })
+    .await?;
+    println!("phone {summary}");
     Ok(())
 }
 
@@ -78,8 +88,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
             drop_disc(browser, discs).await?;
             discs += 1;
             if discs == 3 {
-                let playing = repo_root().join("target/e2e/screens/connect4-playing.png");
-                browser.screenshot(&playing).await?;
+                browser.shot("connect4-playing").await?;
             }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -112,6 +112,8 @@ fn main() -> ExitCode {
         "european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_elsewhere",
         "the_dashboard_shows_the_last_hour_behind_its_key",
         "the_dashboard_counts_exactly_what_happened",
+        "a_person_plays_a_quick_duel_on_a_phone",
+        "a_person_plays_connect_four_on_a_phone",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -380,6 +382,16 @@ fn main() -> ExitCode {
             let secret = secret.clone();
             move |_| ops::the_dashboard_counts_exactly_what_happened(secret)
         }),
+        trial(
+            names[58],
+            &base,
+            browser::a_person_plays_a_quick_duel_on_a_phone,
+        ),
+        trial(
+            names[59],
+            &base,
+            browser_connect4::a_person_plays_connect_four_on_a_phone,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
