@@ -84,6 +84,10 @@ pub struct GameRoom {
     /// Each seat's last move not yet acknowledged: its first event and
     /// when it arrived ([`counts`]). Lost with the instance.
     moves_sent: RefCell<std::collections::HashMap<volley_shared::Seat, (u64, u64)>>,
+    /// Round trips measured and not yet written, as (when, ms): written
+    /// with the room's next write ([`counts`]). Lost with the instance,
+    /// which is evicted only after an idle spell.
+    round_trips: RefCell<Vec<(u64, u64)>>,
 }
 
 impl DurableObject for GameRoom {
@@ -100,6 +104,7 @@ impl DurableObject for GameRoom {
             record: RefCell::new(None),
             closed_guards: RefCell::default(),
             moves_sent: RefCell::default(),
+            round_trips: RefCell::default(),
         }
     }
 

@@ -104,6 +104,7 @@ impl GameRoom {
                         .collect::<Result<Vec<_>>>()?;
                     storage.append(&commit.action, &events)?;
                     storage.save(record)?;
+                    self.write_round_trips(storage);
                     // A player's move: its round trip ends when they
                     // acknowledge its first event.
                     if let (Some(Role::Player(seat)), Some((seq, _))) =

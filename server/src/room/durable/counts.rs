@@ -55,16 +55,26 @@ impl GameRoom {
             && seq == acked
         {
             moves.remove(&seat);
-            drop(moves);
-            self.tally(
-                now,
-                Tally::MoveRoundTrip {
-                    ms: now.saturating_sub(arrived),
-                },
-            );
+            // Written with the room's next write, not on its own: an
+            // acknowledgement then costs no write of its own (whose commit
+            // the next move's frames would wait for).
+            self.round_trips
+                .borrow_mut()
+                .push((now, now.saturating_sub(arrived)));
             return true;
         }
         false
+    }
+
+    /// Writes the round trips kept in memory ([`GameRoom::note_ping`])
+    /// with whatever else this event writes.
+    pub(super) fn write_round_trips(&self, storage: &Storage) {
+        let round_trips = std::mem::take(&mut *self.round_trips.borrow_mut());
+        for (at, ms) in round_trips {
+            if let Err(err) = storage.tallies().add(at, Tally::MoveRoundTrip { ms }, 1) {
+                crate::build::log_warn!("room could not count a round trip: {err}");
+            }
+        }
     }
 
     /// Hands what the room counted to the shard that made it; `ended`
@@ -73,6 +83,7 @@ impl GameRoom {
     /// take them they are put back for next time (a shard of a release
     /// before the counts answers 404, and they are let go).
     pub(super) async fn hand_over_tallies(&self, storage: &Storage, record: &RoomRecord) {
+        self.write_round_trips(storage);
         let counts = match storage.tallies().take_oldest(MAX_COUNTS as u64) {
             Ok(counts) => counts,
             Err(err) => {
@@ -93,6 +104,7 @@ impl GameRoom {
     /// What a room about to delete itself has counted, taken out before
     /// its storage goes; [`GameRoom::hand_over_last`] sends it after.
     pub(super) fn take_last_tallies(&self, storage: &Storage) -> Vec<Count> {
+        self.write_round_trips(storage);
         storage
             .tallies()
             .take_oldest(MAX_COUNTS as u64)
