@@ -260,8 +260,7 @@ impl<G: ClientGame> GameSession<G> {
                 self.state = Some(view);
                 self.deadline_ms = deadline_ms;
                 // A move sent before a reconnection may never have arrived.
-                self.moved_in_turn = None;
-                self.awaiting_event = false;
+                self.forget_move_in_flight();
                 Ok(Update::Welcomed)
             }
             RoomServerFrame::Event {
@@ -299,8 +298,7 @@ impl<G: ClientGame> GameSession<G> {
                 self.role = Some(role);
                 self.waiting = waiting;
                 self.deadline_ms = deadline_ms;
-                self.moved_in_turn = None;
-                self.awaiting_event = false;
+                self.forget_move_in_flight();
                 Ok(Update::Resumed)
             }
             RoomServerFrame::Live { seat, live } => Ok(Update::Live { seat, live }),
@@ -316,12 +314,18 @@ impl<G: ClientGame> GameSession<G> {
             }
             RoomServerFrame::Error { code, message } => {
                 // A refused move leaves the turn to make another.
-                self.moved_in_turn = None;
-                self.awaiting_event = false;
+                self.forget_move_in_flight();
                 Ok(Update::Refused { code, message })
             }
             RoomServerFrame::Pong { .. } => Ok(Update::Nothing),
         }
+    }
+
+    /// The move sent this turn may never have arrived (a reconnection) or
+    /// was refused: the turn may move again, and nothing is acknowledged.
+    fn forget_move_in_flight(&mut self) {
+        self.moved_in_turn = None;
+        self.awaiting_event = false;
     }
 
     /// Applies an event to the local view, after checking it against the

@@ -123,6 +123,13 @@ pub struct Count {
 /// The longest name a count may have; longer ones are not kept.
 pub const MAX_NAME_LEN: usize = 48;
 
+/// The rank (from 1) of the `p`-th percentile (0 to 100) among `count`
+/// values by the nearest-rank method: ceil(p/100 * count), at least 1.
+/// The one rule for waits' percentiles and round trips'.
+pub fn nearest_rank(p: u64, count: u64) -> u64 {
+    (p.min(100) * count).div_ceil(100).max(1)
+}
+
 /// The `p`-th percentile (0 to 100) of round trips counted as
 /// (bucket, count), by the nearest-rank method: the bucket's upper bound.
 pub fn rtt_percentile(buckets: &[(u64, u64)], p: u64) -> Option<u64> {
@@ -132,7 +139,7 @@ pub fn rtt_percentile(buckets: &[(u64, u64)], p: u64) -> Option<u64> {
     }
     let mut sorted = buckets.to_vec();
     sorted.sort_unstable();
-    let rank = (p.min(100) * total).div_ceil(100).max(1);
+    let rank = nearest_rank(p, total);
     let mut seen = 0;
     sorted.into_iter().find_map(|(bound, n)| {
         seen += n;
@@ -140,12 +147,10 @@ pub fn rtt_percentile(buckets: &[(u64, u64)], p: u64) -> Option<u64> {
     })
 }
 
-/// The round-trip buckets among `counts`, as (bucket, count).
-pub fn rtt_buckets<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Vec<(u64, u64)> {
-    counts
-        .into_iter()
-        .filter_map(|(name, n)| Some((name.strip_prefix(RTT_PREFIX)?.parse().ok()?, n)))
-        .collect()
+/// The round-trip bucket a count's name is of (`rtt:12` is 12), if it is
+/// a round trip's.
+pub fn rtt_bucket_of(name: &str) -> Option<u64> {
+    name.strip_prefix(RTT_PREFIX)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -203,7 +208,7 @@ mod tests {
 
     #[test]
     fn only_round_trip_counts_are_buckets() {
-        let counts = [("rtt:4", 3), ("close:1000", 9), ("rtt:x", 1), ("rtt:16", 1)];
-        assert_eq!(rtt_buckets(counts), vec![(4, 3), (16, 1)]);
+        let names = ["rtt:4", "close:1000", "rtt:x", "rtt:16"];
+        assert_eq!(names.map(rtt_bucket_of), [Some(4), None, None, Some(16)]);
     }
 }

@@ -49,7 +49,7 @@ pub struct ShardHour {
 
 /// The first millisecond of the hour that ends with `now_minute`.
 pub fn hour_start_ms(now_minute: u64) -> u64 {
-    now_minute.saturating_sub(HOUR_MINUTES - 1) * 60_000
+    Hour::ending(now_minute).first * 60_000
 }
 
 /// The hour's minutes, oldest first.
@@ -104,9 +104,11 @@ pub fn minutes(now_minute: u64, hours: &[&ShardHour]) -> Vec<OpsMinute> {
         }
     }
     for (minute, name, n) in hours.iter().flat_map(|h| &h.tallies) {
-        let buckets = tally::rtt_buckets([(name.as_str(), *n)]);
-        if let Some(gathered) = hour.slot(*minute).and_then(|i| minutes.get_mut(i)) {
-            gathered.round_trips.extend(buckets);
+        if let (Some(bucket), Some(gathered)) = (
+            tally::rtt_bucket_of(name),
+            hour.slot(*minute).and_then(|i| minutes.get_mut(i)),
+        ) {
+            gathered.round_trips.push((bucket, *n));
         }
     }
     (hour.first..=hour.now)

@@ -1,6 +1,7 @@
 //! Statistics for `GET /api/stats`, as pure functions: wait percentiles,
 //! and a mode's shards summed into one answer.
 
+use crate::tally::nearest_rank;
 use volley_shared::api::ShardStats;
 
 /// The `p`-th percentile (0 to 100) of `values` by the nearest-rank method;
@@ -11,10 +12,7 @@ pub fn percentile(values: &[u64], p: u32) -> Option<u64> {
     }
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
-    let p = u64::from(p.min(100));
-    let count = sorted.len() as u64;
-    // Nearest rank: ceil(p/100 * n), at least 1.
-    let rank = (p * count).div_ceil(100).max(1);
+    let rank = nearest_rank(u64::from(p), sorted.len() as u64);
     sorted.get(usize::try_from(rank - 1).ok()?).copied()
 }
 

@@ -16,22 +16,27 @@ use volley_tests::{WranglerDev, get_json, post_json, repo_root};
 const PAGE_LOAD: Duration = Duration::from_secs(30);
 
 pub async fn a_person_plays_a_quick_duel_against_a_bot(base: Url) -> Result<()> {
-    let outcome = in_browser("quick-duel", 1024, async |browser| {
-        play_in_browser(browser, &base).await
-    })
-    .await?;
-    println!("browser {outcome}; screenshot target/e2e/screens/quick-duel.png");
-    Ok(())
+    quick_duel(&base, 1024).await
 }
 
 /// The same on a phone (360 px): every screen audited and saved at that
 /// width too.
 pub async fn a_person_plays_a_quick_duel_on_a_phone(base: Url) -> Result<()> {
-    let outcome = in_browser("quick-duel-360px", 360, async |browser| {
-        play_in_browser(browser, &base).await
+    quick_duel(&base, 360).await
+}
+
+/// A quick duel in a browser `width` CSS pixels wide.
+async fn quick_duel(base: &Url, width: u32) -> Result<()> {
+    let name = if width < 500 {
+        "quick-duel-360px"
+    } else {
+        "quick-duel"
+    };
+    let outcome = in_browser(name, width, async |browser| {
+        play_in_browser(browser, base).await
     })
     .await?;
-    println!("phone {outcome}");
+    println!("browser {outcome}; screenshot target/e2e/screens/{name}.png");
     Ok(())
 }
 

@@ -18,21 +18,26 @@ use volley_tests::browser::{Browser, in_browser};
 use volley_tests::get_body;
 
 pub async fn a_person_plays_connect_four_against_a_bot(base: Url) -> Result<()> {
-    let summary = in_browser("connect4", 1024, async |browser| {
-        play_in_browser(browser, &base).await
-    })
-    .await?;
-    println!("browser {summary}; screenshot target/e2e/screens/connect4.png");
-    Ok(())
+    connect_four(&base, 1024).await
 }
 
 /// The same on a phone (360 px).
 pub async fn a_person_plays_connect_four_on_a_phone(base: Url) -> Result<()> {
-    let summary = in_browser("connect4-360px", 360, async |browser| {
-        play_in_browser(browser, &base).await
+    connect_four(&base, 360).await
+}
+
+/// Connect Four in a browser `width` CSS pixels wide.
+async fn connect_four(base: &Url, width: u32) -> Result<()> {
+    let name = if width < 500 {
+        "connect4-360px"
+    } else {
+        "connect4"
+    };
+    let summary = in_browser(name, width, async |browser| {
+        play_in_browser(browser, base).await
     })
     .await?;
-    println!("phone {summary}");
+    println!("browser {summary}; screenshot target/e2e/screens/{name}.png");
     Ok(())
 }
 

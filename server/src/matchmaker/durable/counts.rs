@@ -15,9 +15,14 @@ use crate::tally::Tally;
 impl Matchmaker {
     /// Counts `tally` now.
     pub(super) fn tally(&self, tally: Tally) {
+        self.tally_times(tally, 1);
+    }
+
+    /// Counts `tally` `times` times now, in one write.
+    pub(super) fn tally_times(&self, tally: Tally, times: u64) {
         let now = now_ms();
         let counted = self.storage().and_then(|storage| {
-            storage.tallies().add(now, tally, 1)?;
+            storage.tallies().add(now, tally, times)?;
             self.forget_old_tallies(&storage, now)
         });
         if let Err(err) = counted {

@@ -261,6 +261,7 @@ impl Matchmaker {
             now_ms(),
             keep_ms,
         )?;
+        let mut closed = 0;
         for seated in players {
             let Some(index) = seats.iter().position(|s| s.player == seated.player) else {
                 continue;
@@ -273,9 +274,11 @@ impl Matchmaker {
                 token: seat_token(key, &room, seat, seated.player),
             };
             tickets::send(&seated.ws, matched, seated.version);
-            self.tally(Tally::Closed(close::NORMAL));
             let _ = seated.ws.close(Some(close::NORMAL), Some("matched"));
+            closed += 1;
         }
+        // One write for the match's closes, not one per socket.
+        self.tally_times(Tally::Closed(close::NORMAL), closed);
         Ok(())
     }
 

@@ -146,7 +146,7 @@ impl GameRoom {
                 Effect::DeleteAll => {
                     // What it counted is taken out first, sent once the
                     // room is gone (an event meanwhile finds no room).
-                    last_counts = Some(self.take_last_tallies(storage));
+                    last_counts = Some(self.take_tallies(storage));
                     // Also deletes the alarm (compatibility date >= 2026-02-24);
                     // deleted explicitly too, for older dates.
                     self.state.storage().delete_all().await?;

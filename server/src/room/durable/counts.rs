@@ -83,14 +83,7 @@ impl GameRoom {
     /// take them they are put back for next time (a shard of a release
     /// before the counts answers 404, and they are let go).
     pub(super) async fn hand_over_tallies(&self, storage: &Storage, record: &RoomRecord) {
-        self.write_round_trips(storage);
-        let counts = match storage.tallies().take_oldest(MAX_COUNTS as u64) {
-            Ok(counts) => counts,
-            Err(err) => {
-                crate::build::log_warn!("room could not read its counts: {err}");
-                return;
-            }
-        };
+        let counts = self.take_tallies(storage);
         if counts.is_empty() {
             return;
         }
@@ -101,9 +94,11 @@ impl GameRoom {
         }
     }
 
-    /// What a room about to delete itself has counted, taken out before
-    /// its storage goes; [`GameRoom::hand_over_last`] sends it after.
-    pub(super) fn take_last_tallies(&self, storage: &Storage) -> Vec<Count> {
+    /// What the room has counted (its round trips in memory included),
+    /// taken out to hand on. A room about to delete itself takes them
+    /// before its storage goes; [`GameRoom::hand_over_last`] sends them
+    /// after.
+    pub(super) fn take_tallies(&self, storage: &Storage) -> Vec<Count> {
         self.write_round_trips(storage);
         storage
             .tallies()
