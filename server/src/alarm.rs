@@ -17,7 +17,7 @@
 
 mod noted;
 
-pub use noted::{ALARM_TABLE, note_ms, noted_ms};
+pub use noted::{ALARM_TABLE, Noted};
 
 /// What to do with the alarm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -38,7 +38,7 @@ use futures_util::future::try_join_all;
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
 use volley_shared::{Mode, RoomId};
-use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, event};
+use worker::{Context, Env, Method, Request, RequestInit, Response, event};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -110,7 +110,7 @@ async fn to_coordinator(req: Request, env: &Env, path: &str) -> Result<Response>
 /// `POST /api/coordinator/debug/{hook}?mode=..`: a coordinator's test hook,
 /// with the request's query.
 async fn coordinator_hook(req: &Request, env: &Env, hook: &str) -> Result<Response> {
-    if !Settings::from_env(env)?.test_hooks {
+    if !settings::test_hooks(env) {
         return Err(ServerError::NotFound(
             "test hooks are off (VOLLEY_TEST_HOOKS)".into(),
         ));
@@ -186,8 +186,7 @@ struct Place {
 }
 
 fn place(req: &Request, env: &Env) -> Result<Place> {
-    let test_hooks = Settings::from_env(env)?.test_hooks;
-    Ok(match http::test_continent(req, test_hooks) {
+    Ok(match http::test_continent(req, settings::test_hooks(env)) {
         // Tests say where a client is; only the continent, then.
         Some(continent) => Place {
             continent: Some(continent),
@@ -246,12 +245,10 @@ impl Forward {
         if let Some(continent) = &place.continent {
             url.query_pairs_mut().append_pair("continent", continent);
         }
-        let headers = Headers::new();
-        for (name, value) in req.headers().entries() {
-            headers.set(&name, &value)?;
-        }
         let mut init = RequestInit::new();
-        init.with_method(req.method()).with_headers(headers);
+        // A copy made in one call (`new Headers(..)`), not one per header.
+        init.with_method(req.method())
+            .with_headers(req.headers().clone());
         Ok(Forward {
             url,
             init,

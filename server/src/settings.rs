@@ -111,8 +111,8 @@ impl Settings {
                 u32::try_from(n).unwrap_or(u32::MAX)
             }),
             wind_secret: var("WIND_SECRET").is_some_and(|v| v.trim() == "1"),
-            test_hooks: var("VOLLEY_TEST_HOOKS").is_some_and(|v| v.trim() == "1"),
-            bench: var("VOLLEY_BENCH").is_some_and(|v| v.trim() == "1"),
+            test_hooks: is_on(var(TEST_HOOKS)),
+            bench: is_on(var("VOLLEY_BENCH")),
         })
     }
 
@@ -132,6 +132,21 @@ impl Settings {
             .find(|(m, _)| *m == mode)
             .map_or(Some(DEFAULT_BOT_FILL_AFTER_MS), |(_, ms)| *ms)
     }
+}
+
+/// The variable that turns the test hooks on.
+const TEST_HOOKS: &str = "VOLLEY_TEST_HOOKS";
+
+/// Whether a flag variable is on (`1`).
+fn is_on(value: Option<String>) -> bool {
+    value.is_some_and(|v| v.trim() == "1")
+}
+
+/// Whether the test hooks are on, read alone: the Worker asks at every
+/// ticket (where a test says a client is), and parsing every setting
+/// for it would cost one crossing into JavaScript per variable.
+pub fn test_hooks(env: &Env) -> bool {
+    is_on(env.var(TEST_HOOKS).ok().map(|v| v.to_string()))
 }
 
 /// The settings and the join-token key of one object instance, read at

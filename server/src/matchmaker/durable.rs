@@ -64,6 +64,8 @@ pub struct Matchmaker {
     settings: settings::Cached,
     /// Whether the tables exist (created or checked once per instance).
     schema: Schema,
+    /// When the alarm was last set to ring, once read.
+    alarm: crate::alarm::Noted,
     /// Ticket sockets accepted, at least (closed ones are only noticed by
     /// counting again, which happens at the limit); `None` until counted.
     ticket_sockets: Cell<Option<usize>>,
@@ -86,6 +88,7 @@ impl DurableObject for Matchmaker {
             env,
             settings: settings::Cached::default(),
             schema: Schema::default(),
+            alarm: crate::alarm::Noted::default(),
             ticket_sockets: Cell::new(None),
             guards: RefCell::new(HashMap::new()),
             withdrawals: withdrawn::Withdrawals::default(),
@@ -137,7 +140,7 @@ impl DurableObject for Matchmaker {
     async fn alarm(&self) -> worker::Result<Response> {
         let ran = async {
             // It rang: whatever time was noted, none is pending now.
-            self.storage()?.note_alarm_ms(None)?;
+            self.storage()?.note_alarm_ms(&self.alarm, None)?;
             self.run_matching(Sweep::All).await
         };
         // An error makes the runtime retry the alarm.

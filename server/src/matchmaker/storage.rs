@@ -63,8 +63,12 @@ CREATE TABLE IF NOT EXISTS player_matches (player TEXT NOT NULL, room_id TEXT NO
 /// Games listed per player.
 const RECENT_MATCHES: u64 = 20;
 
-/// The waits kept for the statistics.
+/// The waits kept for the statistics (up to [`WAITS_PRUNED_EVERY`] more
+/// between two prunings).
 const WAITS_KEPT: u64 = 1_000;
+
+/// How many waits are noted between two prunings of the older ones.
+const WAITS_PRUNED_EVERY: u64 = 64;
 
 /// A ticket as stored: complete, or a party still gathering its members.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,13 +124,13 @@ impl Storage {
     }
 
     /// When the alarm this shard last set rings (or rang).
-    pub fn alarm_ms(&self) -> Result<Option<u64>> {
-        alarm::noted_ms(&self.sql)
+    pub fn alarm_ms(&self, noted: &alarm::Noted) -> Result<Option<u64>> {
+        noted.get(&self.sql)
     }
 
     /// Notes the time the alarm was set to, or that none is pending.
-    pub fn note_alarm_ms(&self, at_ms: Option<u64>) -> Result<()> {
-        alarm::note_ms(&self.sql, at_ms)
+    pub fn note_alarm_ms(&self, noted: &alarm::Noted, at_ms: Option<u64>) -> Result<()> {
+        noted.set(&self.sql, at_ms)
     }
 
     /// Writes a ticket, new or changed.
@@ -176,18 +180,17 @@ impl Storage {
         .map(|mut found| found.pop())
     }
 
-    /// Every complete ticket, the queue proper.
-    pub fn queue(&self) -> Result<Vec<Ticket>> {
-        Ok(self
-            .records("SELECT record FROM tickets WHERE complete = 1", vec![])?
+    /// Every complete ticket (the queue proper) and the parties still
+    /// forming, in one read.
+    pub fn tickets(&self) -> Result<(Vec<Ticket>, Vec<StoredTicket>)> {
+        let (complete, forming): (Vec<_>, Vec<_>) = self
+            .records("SELECT record FROM tickets", vec![])?
             .into_iter()
-            .map(|stored| stored.ticket)
-            .collect())
-    }
-
-    /// The parties still forming.
-    pub fn forming(&self) -> Result<Vec<StoredTicket>> {
-        self.records("SELECT record FROM tickets WHERE complete = 0", vec![])
+            .partition(StoredTicket::complete);
+        Ok((
+            complete.into_iter().map(|stored| stored.ticket).collect(),
+            forming,
+        ))
     }
 
     /// Tickets in the queue and parties still forming.
@@ -207,14 +210,25 @@ impl Storage {
     /// Notes how long a matched ticket waited, keeping the latest
     /// [`WAITS_KEPT`].
     pub fn record_wait(&self, wait_ms: u64, now_ms: u64) -> Result<()> {
-        self.sql.exec(
-            "INSERT INTO waits (wait_ms, at_ms) VALUES (?, ?)",
-            vec![integer(wait_ms)?, integer(now_ms)?],
-        )?;
-        self.sql.exec(
-            "DELETE FROM waits WHERE id <= (SELECT MAX(id) FROM waits) - ?",
-            vec![integer(WAITS_KEPT)?],
-        )?;
+        let id = self
+            .sql
+            .exec(
+                "INSERT INTO waits (wait_ms, at_ms) VALUES (?, ?) RETURNING id",
+                vec![integer(wait_ms)?, integer(now_ms)?],
+            )?
+            .raw()
+            .next()
+            .map(|row| unsigned(row?.into_iter().next()))
+            .transpose()?
+            .unwrap_or(0);
+        // Older ones go in batches, not at every wait: a statement saved
+        // per matched ticket, for at most a batch more rows.
+        if id % WAITS_PRUNED_EVERY == 0 {
+            self.sql.exec(
+                "DELETE FROM waits WHERE id <= ?",
+                vec![integer(id.saturating_sub(WAITS_KEPT))?],
+            )?;
+        }
         Ok(())
     }
 

@@ -68,6 +68,8 @@ pub struct GameRoom {
     counting: Cell<Option<bool>>,
     /// Whether the tables exist (created or checked once per instance).
     schema: Schema,
+    /// When the alarm was last set to ring, once read.
+    alarm: crate::alarm::Noted,
     /// The room record as last written to storage by this instance, so a
     /// frame does not read and decode it again (nor rebuild the terrain).
     /// Taken out while a handler works on it and put back once its writes
@@ -101,6 +103,7 @@ impl DurableObject for GameRoom {
             fresh: Cell::new(true),
             counting: Cell::new(None),
             schema: Schema::default(),
+            alarm: crate::alarm::Noted::default(),
             record: RefCell::new(None),
             closed_guards: RefCell::default(),
             moves_sent: RefCell::default(),
@@ -314,7 +317,7 @@ impl GameRoom {
         self.record.replace(Some(record));
         // The alarm has rung (or the test hook stands in for it): whatever
         // time was noted, none is pending now.
-        storage.note_alarm_ms(None)?;
+        storage.note_alarm_ms(&self.alarm, None)?;
         let next_hello = self.close_silent_sockets(now, self.settings()?.limits.hello_ms);
         let due = storage.due_timers(now)?;
         for timer in &due {

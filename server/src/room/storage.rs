@@ -239,13 +239,13 @@ impl Storage {
 
     /// When the alarm this room last set rings (or rang); `None` if it
     /// never set one or deleted it.
-    pub fn alarm_ms(&self) -> Result<Option<u64>> {
-        alarm::noted_ms(&self.sql)
+    pub fn alarm_ms(&self, noted: &alarm::Noted) -> Result<Option<u64>> {
+        noted.get(&self.sql)
     }
 
     /// Notes the time the alarm was set to, or that it was deleted.
-    pub fn note_alarm_ms(&self, at_ms: Option<u64>) -> Result<()> {
-        alarm::note_ms(&self.sql, at_ms)
+    pub fn note_alarm_ms(&self, noted: &alarm::Noted, at_ms: Option<u64>) -> Result<()> {
+        noted.set(&self.sql, at_ms)
     }
 
     /// When the earliest pending timer is due.

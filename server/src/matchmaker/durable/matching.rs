@@ -42,10 +42,14 @@ impl Matchmaker {
         let rules = self.rules()?;
         let now = now_ms();
         let ticket_ms = self.settings()?.limits.ticket_ms;
-        self.close_silent_sockets(&storage, now)?;
+        // Silent sockets are the alarm's: each one's opening made it ring
+        // by its deadline, so a ticket's arrival need not look for them.
+        if sweep == Sweep::All {
+            self.close_silent_sockets(&storage, now)?;
+        }
         // The sockets of the tickets checked, found once: the sweep needs
         // them, and so does seating a match.
-        let mut queue = storage.queue()?;
+        let (mut queue, forming) = storage.tickets()?;
         let mut sockets = HashMap::new();
         if sweep == Sweep::All {
             let mut live = Vec::with_capacity(queue.len());
@@ -58,7 +62,7 @@ impl Matchmaker {
             queue = live;
         }
         let mut forming_expiry: Option<u64> = None;
-        for party in storage.forming()? {
+        for party in forming {
             if sweep == Sweep::Matched
                 || self
                     .sweep(&storage, &party.ticket, now, ticket_ms)?
@@ -119,14 +123,14 @@ impl Matchmaker {
             .map(|t| t.queued_at_ms.saturating_add(ticket_ms))
             .chain(forming_expiry)
             .min();
-        let next = [
-            next_wakeup_ms(&waiting, now, &rules),
-            expiry,
-            storage.next_pending_due()?,
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let silent_due = match sweep {
+            Sweep::All => storage.next_pending_due()?,
+            Sweep::Matched => None,
+        };
+        let next = [next_wakeup_ms(&waiting, now, &rules), expiry, silent_due]
+            .into_iter()
+            .flatten()
+            .min();
         if let Some(next) = next {
             self.ring_by(&storage, now, next).await?;
         }
@@ -195,8 +199,8 @@ impl Matchmaker {
     /// Makes the alarm ring by `at`, as seen at `now` (it only ever moves
     /// earlier: [`crate::alarm`]).
     pub(super) async fn ring_by(&self, storage: &Storage, now: u64, at: u64) -> Result<()> {
-        if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), storage.alarm_ms()?) {
-            storage.note_alarm_ms(Some(at))?;
+        if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), storage.alarm_ms(&self.alarm)?) {
+            storage.note_alarm_ms(&self.alarm, Some(at))?;
             let offset = Duration::from_millis(at.saturating_sub(now));
             self.state.storage().set_alarm(offset).await?;
         }

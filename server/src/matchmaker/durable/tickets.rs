@@ -418,7 +418,14 @@ impl Matchmaker {
         };
         let now = now_ms();
         let storage = self.storage()?;
-        if let Some(held) = storage.ticket_of(player)? {
+        // A player id drawn just now holds no ticket: only a known one is
+        // looked up.
+        let known = place.player.is_some();
+        if let Some(held) = known
+            .then(|| storage.ticket_of(player))
+            .transpose()?
+            .flatten()
+        {
             if self.sockets_of(held)?.is_empty() {
                 // Its sockets are gone (the runtime restarted under a
                 // forming party): it can never be told of a match.

@@ -16,40 +16,37 @@ CREATE TABLE IF NOT EXISTS arrivals (minute INTEGER PRIMARY KEY, n INTEGER NOT N
 
 impl Storage {
     /// Counts a ticket arriving at `now_ms`; returns the tickets of the
-    /// last minute before it.
+    /// last minute before it. Two statements: the count, then every row
+    /// (two minutes, a third at a minute's turn, when the older go).
     pub fn note_arrival(&self, now_ms: u64) -> Result<u32> {
-        let before = self.arrivals_last_minute(now_ms)?;
         let minute = now_ms / 60_000;
         self.sql.exec(
             "INSERT INTO arrivals (minute, n) VALUES (?, 1) ON CONFLICT(minute) DO UPDATE SET n = n + 1",
             vec![integer(minute)?],
         )?;
-        self.sql.exec(
-            "DELETE FROM arrivals WHERE minute < ?",
-            vec![integer(minute.saturating_sub(1))?],
-        )?;
-        Ok(before)
-    }
-
-    /// The tickets that arrived in the last minute, as of `now_ms`.
-    pub fn arrivals_last_minute(&self, now_ms: u64) -> Result<u32> {
-        let minute = now_ms / 60_000;
-        let count = |m: u64| -> Result<u32> {
-            let row = self
-                .sql
-                .exec("SELECT n FROM arrivals WHERE minute = ?", vec![integer(m)?])?
-                .raw()
-                .next();
-            match row {
-                Some(row) => {
-                    Ok(u32::try_from(unsigned(row?.into_iter().next())?).unwrap_or(u32::MAX))
-                }
-                None => Ok(0),
+        let (mut current, mut previous, mut stale) = (0, 0, false);
+        for row in self.sql.exec("SELECT minute, n FROM arrivals", None)?.raw() {
+            let mut values = row?.into_iter();
+            let (at, n) = (unsigned(values.next())?, unsigned(values.next())?);
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            if at == minute {
+                current = n;
+            } else if at.saturating_add(1) == minute {
+                previous = n;
+            } else {
+                stale |= at < minute;
             }
-        };
+        }
+        if stale {
+            self.sql.exec(
+                "DELETE FROM arrivals WHERE minute < ?",
+                vec![integer(minute.saturating_sub(1))?],
+            )?;
+        }
+        // This ticket is not one of those before it.
         Ok(shards::last_minute(
-            count(minute)?,
-            count(minute.saturating_sub(1))?,
+            current.saturating_sub(1),
+            previous,
             now_ms,
         ))
     }

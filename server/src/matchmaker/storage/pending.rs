@@ -31,17 +31,12 @@ impl Storage {
     /// Takes (reads and deletes) the sockets whose time was up at `now`, at
     /// most a batch of them.
     pub fn take_due_pending(&self, now: u64) -> Result<Vec<String>> {
-        let due = self.texts(
-            "SELECT socket FROM pending WHERE due_ms <= ? ORDER BY due_ms LIMIT ?",
+        self.texts(
+            "DELETE FROM pending WHERE socket IN \
+             (SELECT socket FROM pending WHERE due_ms <= ? ORDER BY due_ms LIMIT ?) \
+             RETURNING socket",
             vec![integer(now)?, integer(SWEEP_BATCH)?],
-        )?;
-        for socket in &due {
-            self.sql.exec(
-                "DELETE FROM pending WHERE socket = ?",
-                vec![socket.as_str().into()],
-            )?;
-        }
-        Ok(due)
+        )
     }
 
     /// When the next pending socket's time is up.

@@ -152,6 +152,7 @@ impl GameRoom {
                     self.state.storage().delete_all().await?;
                     self.state.storage().delete_alarm().await?;
                     self.schema.forget();
+                    self.alarm.forget();
                     self.record.take();
                     deleted = true;
                 }
@@ -238,15 +239,15 @@ impl GameRoom {
             (Some(due), Some(also)) => Some(due.min(also)),
             (due, also) => due.or(also),
         };
-        match alarm::plan(now, earliest, storage.alarm_ms()?) {
+        match alarm::plan(now, earliest, storage.alarm_ms(&self.alarm)?) {
             AlarmPlan::Keep => Ok(()),
             AlarmPlan::Set(due_ms) => {
-                storage.note_alarm_ms(Some(due_ms))?;
+                storage.note_alarm_ms(&self.alarm, Some(due_ms))?;
                 let offset = Duration::from_millis(due_ms.saturating_sub(now));
                 Ok(self.state.storage().set_alarm(offset).await?)
             }
             AlarmPlan::Delete => {
-                storage.note_alarm_ms(None)?;
+                storage.note_alarm_ms(&self.alarm, None)?;
                 Ok(self.state.storage().delete_alarm().await?)
             }
         }
