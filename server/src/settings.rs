@@ -8,7 +8,9 @@
 use crate::error::ServerError;
 use crate::limits::Limits;
 use crate::token::{JoinKey, MIN_SECRET_LEN};
+use std::cell::OnceCell;
 use std::ops::RangeInclusive;
+use std::rc::Rc;
 use volley_shared::Mode;
 use worker::Env;
 
@@ -149,33 +151,58 @@ pub fn test_hooks(env: &Env) -> bool {
     is_on(env.var(TEST_HOOKS).ok().map(|v| v.to_string()))
 }
 
+thread_local! {
+    /// The settings and the join-token key as this isolate made them:
+    /// every object and request an isolate runs belongs to one Worker
+    /// version, with one environment, so a new object (a room per match)
+    /// takes them from here instead of reading every variable again.
+    static ISOLATE: (OnceCell<Rc<Settings>>, OnceCell<Rc<JoinKey>>) = Default::default();
+}
+
 /// The settings and the join-token key of one object instance, read at
 /// first use and kept (an instance lives until it is evicted; a changed
-/// var or secret takes effect in new instances).
+/// var or secret takes effect in new isolates, which a new version gets).
 #[derive(Default)]
 pub struct Cached {
-    settings: std::cell::OnceCell<Settings>,
-    key: std::cell::OnceCell<JoinKey>,
+    settings: OnceCell<Rc<Settings>>,
+    key: OnceCell<Rc<JoinKey>>,
 }
 
 impl Cached {
-    /// The settings, parsed from `env` the first time.
+    /// The settings, parsed from `env` the first time in this isolate.
     pub fn get(&self, env: &Env) -> Result<&Settings, ServerError> {
         if let Some(settings) = self.settings.get() {
             return Ok(settings);
         }
-        let parsed = Settings::from_env(env)?;
-        Ok(self.settings.get_or_init(|| parsed))
+        let shared = isolate_wide(|(settings, _)| settings, || Settings::from_env(env))?;
+        Ok(self.settings.get_or_init(|| shared))
     }
 
-    /// The join-token key, made from `JOIN_SECRET` the first time.
+    /// The join-token key, made from `JOIN_SECRET` the first time in this
+    /// isolate.
     pub fn key(&self, env: &Env) -> Result<&JoinKey, ServerError> {
         if let Some(key) = self.key.get() {
             return Ok(key);
         }
-        let made = join_key(env)?;
-        Ok(self.key.get_or_init(|| made))
+        let shared = isolate_wide(|(_, key)| key, || join_key(env))?;
+        Ok(self.key.get_or_init(|| shared))
     }
+}
+
+/// The isolate's value in the cell `pick` chooses, made with `make` the
+/// first time (an error is not kept: the next call tries again).
+fn isolate_wide<T>(
+    pick: impl Fn(&(OnceCell<Rc<Settings>>, OnceCell<Rc<JoinKey>>)) -> &OnceCell<Rc<T>>,
+    make: impl FnOnce() -> Result<T, ServerError>,
+) -> Result<Rc<T>, ServerError> {
+    ISOLATE.with(|cells| {
+        let cell = pick(cells);
+        if let Some(value) = cell.get() {
+            return Ok(Rc::clone(value));
+        }
+        let made = Rc::new(make()?);
+        Ok(Rc::clone(cell.get_or_init(|| made)))
+    })
 }
 
 /// The join-token key from the `JOIN_SECRET` secret.

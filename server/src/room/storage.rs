@@ -53,9 +53,11 @@ pub struct Storage {
 impl Storage {
     /// Opens the tables, creating them if this is a new room.
     pub fn open(sql: SqlStorage) -> Result<Storage> {
-        sql.exec(SCHEMA, None)?;
-        sql.exec(alarm::ALARM_TABLE, None)?;
-        sql.exec(TALLIES_TABLE, None)?;
+        // One statement list, one call: a room is opened once per match.
+        sql.exec(
+            &format!("{SCHEMA}{}{TALLIES_TABLE}", alarm::ALARM_TABLE),
+            None,
+        )?;
         Ok(Storage { sql })
     }
 
