@@ -8,10 +8,12 @@
 //! - [`client`]: a [`Client`] of one server: tickets, private rooms, room
 //!   sockets, HTTP.
 //! - [`play`]: playing a whole game as a bot, with its [`GameReport`].
+//! - [`thinking`]: the bot's search, on a thread of the lowest priority.
 
 mod client;
 mod connection;
 mod play;
+mod thinking;
 
 pub use client::{
     Client, PrivateRoom, http_body, http_json, matchmake, matchmake_with, open_room, open_ticket,

@@ -312,13 +312,12 @@ impl Client {
                     continue;
                 };
                 // The AI searches for milliseconds: off the runtime's
-                // threads, so other bots' frames are read (and timed) meanwhile.
+                // threads and below them, so other bots' frames are read
+                // (and timed) meanwhile ([`thinking`]).
                 let (mut thinker, state) = (bot.clone(), state.clone());
                 let turn = state.turn();
                 let (decided, thinker) =
-                    tokio::task::spawn_blocking(move || (thinker.decide(&state, seat), thinker))
-                        .await
-                        .map_err(|e| ClientError::Bot(e.to_string()))?;
+                    super::thinking::think(move || (thinker.decide(&state, seat), thinker)).await?;
                 bot = thinker;
                 if let Some(mv) = decided {
                     thinking = Some(Thinking::new(mv, style, turn));

@@ -42,11 +42,10 @@ impl Matchmaker {
         let rules = self.rules()?;
         let now = now_ms();
         let ticket_ms = self.settings()?.limits.ticket_ms;
-        // Silent sockets are the alarm's: each one's opening made it ring
-        // by its deadline, so a ticket's arrival need not look for them.
-        if sweep == Sweep::All {
-            self.close_silent_sockets(&storage, now)?;
-        }
+        // Every run, not only the alarm's: a silent socket is closed by
+        // the first event after its deadline even if the alarm that
+        // should have rung for it did not (a restart in between).
+        self.close_silent_sockets(&storage, now)?;
         // The sockets of the tickets checked, found once: the sweep needs
         // them, and so does seating a match.
         let (mut queue, forming) = storage.tickets()?;
@@ -123,14 +122,14 @@ impl Matchmaker {
             .map(|t| t.queued_at_ms.saturating_add(ticket_ms))
             .chain(forming_expiry)
             .min();
-        let silent_due = match sweep {
-            Sweep::All => storage.next_pending_due()?,
-            Sweep::Matched => None,
-        };
-        let next = [next_wakeup_ms(&waiting, now, &rules), expiry, silent_due]
-            .into_iter()
-            .flatten()
-            .min();
+        let next = [
+            next_wakeup_ms(&waiting, now, &rules),
+            expiry,
+            storage.next_pending_due()?,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         if let Some(next) = next {
             self.ring_by(&storage, now, next).await?;
         }
