@@ -21,12 +21,12 @@ pub(super) async fn run(
         "bench: matchmaking ({} at once, {} s each)",
         args.match_concurrency, args.match_seconds
     );
-    let cycles = echo::connect_cycles(
+    let (cycles, echo_server_cpu) = with_server_cpu(echo::connect_cycles(
         &echo_object_url(server, "connect", &[])?,
         payload,
         args.match_concurrency,
         duration,
-    )
+    ))
     .await;
     let (volley, server_cpu) = with_server_cpu(load::run(with_progress(
         LoadConfig {
@@ -45,6 +45,12 @@ pub(super) async fn run(
     let echo_rate = cycles.rate();
     Ok((
         MatchmakingBench {
+            echo_cpu_us_per_cycle: cpu_per_unit_us(echo_server_cpu.workerd_cores, echo_rate),
+            volley_cpu_us_per_player: cpu_per_unit_us(
+                server_cpu.workerd_cores,
+                volley.matched_per_second,
+            ),
+            echo_server_cpu,
             concurrency: args.match_concurrency,
             echo_cycles_per_second: echo_rate,
             echo_cycle: cycles.latency.summary(),
@@ -56,4 +62,26 @@ pub(super) async fn run(
         },
         volley.error_count() + cycles.errors,
     ))
+}
+
+/// workerd's CPU per unit of work, in µs: the cores it kept busy over the
+/// units done per second (`None` if either is unknown or nothing was done).
+fn cpu_per_unit_us(cores: Option<f64>, per_second: f64) -> Option<f64> {
+    cores
+        .filter(|_| per_second > 0.0)
+        .map(|cores| cores / per_second * 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_per_unit_is_cores_over_rate() {
+        // 1.2 cores for 400 cycles a second: 3 ms of CPU per cycle.
+        let us = cpu_per_unit_us(Some(1.2), 400.0).expect("a figure");
+        assert!((us - 3_000.0).abs() < 1e-6, "{us}");
+        assert_eq!(cpu_per_unit_us(None, 400.0), None);
+        assert_eq!(cpu_per_unit_us(Some(1.2), 0.0), None);
+    }
 }

@@ -65,6 +65,13 @@ pub fn summary(report: &BenchReport) -> String {
             verdict(m.ratio, 0.8, false),
             m.server_cpu
         ));
+        let us = |v: Option<f64>| v.map_or("?".into(), |v| format!("{v:.0} µs"));
+        lines.push(format!(
+            "   workerd CPU: {} per echo cycle ({}), {} per player matched",
+            us(m.echo_cpu_us_per_cycle),
+            m.echo_server_cpu,
+            us(m.volley_cpu_us_per_player)
+        ));
     }
     if let Some(s) = &report.saturation {
         lines.push("3. saturation".to_string());

@@ -76,6 +76,12 @@ pub struct MatchmakingBench {
     pub ratio: f64,
     /// Cores the server kept busy during the Volley run.
     pub server_cpu: ServerCpu,
+    /// Cores the server kept busy during the echo run.
+    pub echo_server_cpu: ServerCpu,
+    /// workerd's CPU per echo cycle, in µs.
+    pub echo_cpu_us_per_cycle: Option<f64>,
+    /// workerd's CPU per player matched, in µs.
+    pub volley_cpu_us_per_player: Option<f64>,
     /// Cores the load tool kept busy during the Volley run.
     pub generator_cores: f64,
 }
