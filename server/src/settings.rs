@@ -11,6 +11,7 @@ use crate::token::{JoinKey, MIN_SECRET_LEN};
 use std::cell::OnceCell;
 use std::ops::RangeInclusive;
 use std::rc::Rc;
+use std::thread::LocalKey;
 use volley_shared::Mode;
 use worker::Env;
 
@@ -156,7 +157,8 @@ thread_local! {
     /// every object and request an isolate runs belongs to one Worker
     /// version, with one environment, so a new object (a room per match)
     /// takes them from here instead of reading every variable again.
-    static ISOLATE: (OnceCell<Rc<Settings>>, OnceCell<Rc<JoinKey>>) = Default::default();
+    static SETTINGS: OnceCell<Rc<Settings>> = const { OnceCell::new() };
+    static KEY: OnceCell<Rc<JoinKey>> = const { OnceCell::new() };
 }
 
 /// The settings and the join-token key of one object instance, read at
@@ -171,38 +173,35 @@ pub struct Cached {
 impl Cached {
     /// The settings, parsed from `env` the first time in this isolate.
     pub fn get(&self, env: &Env) -> Result<&Settings, ServerError> {
-        if let Some(settings) = self.settings.get() {
-            return Ok(settings);
-        }
-        let shared = isolate_wide(|(settings, _)| settings, || Settings::from_env(env))?;
-        Ok(self.settings.get_or_init(|| shared))
+        kept(&self.settings, &SETTINGS, || Settings::from_env(env))
     }
 
     /// The join-token key, made from `JOIN_SECRET` the first time in this
     /// isolate.
     pub fn key(&self, env: &Env) -> Result<&JoinKey, ServerError> {
-        if let Some(key) = self.key.get() {
-            return Ok(key);
-        }
-        let shared = isolate_wide(|(_, key)| key, || join_key(env))?;
-        Ok(self.key.get_or_init(|| shared))
+        kept(&self.key, &KEY, || join_key(env))
     }
 }
 
-/// The isolate's value in the cell `pick` chooses, made with `make` the
-/// first time (an error is not kept: the next call tries again).
-fn isolate_wide<T>(
-    pick: impl Fn(&(OnceCell<Rc<Settings>>, OnceCell<Rc<JoinKey>>)) -> &OnceCell<Rc<T>>,
+/// The value in `mine`; the first time, the isolate's (in `isolate`),
+/// made with `make` if the isolate has none yet. An error is kept
+/// nowhere: the next call tries again.
+fn kept<'a, T>(
+    mine: &'a OnceCell<Rc<T>>,
+    isolate: &'static LocalKey<OnceCell<Rc<T>>>,
     make: impl FnOnce() -> Result<T, ServerError>,
-) -> Result<Rc<T>, ServerError> {
-    ISOLATE.with(|cells| {
-        let cell = pick(cells);
+) -> Result<&'a T, ServerError> {
+    if let Some(value) = mine.get() {
+        return Ok(value);
+    }
+    let shared = isolate.with(|cell| {
         if let Some(value) = cell.get() {
             return Ok(Rc::clone(value));
         }
         let made = Rc::new(make()?);
-        Ok(Rc::clone(cell.get_or_init(|| made)))
-    })
+        Ok::<_, ServerError>(Rc::clone(cell.get_or_init(|| made)))
+    })?;
+    Ok(mine.get_or_init(|| shared))
 }
 
 /// The join-token key from the `JOIN_SECRET` secret.

@@ -18,6 +18,20 @@ use std::time::{Duration, Instant};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// Windows narrower than this are phones: emulated (a headless window is
+/// at least this wide) and named with their width.
+const PHONE_BELOW: u32 = 500;
+
+/// `name` for a window `width` CSS pixels wide: as it is, or
+/// `{name}-{width}px` on a phone (`quick-duel-360px`).
+pub fn sized_name(name: &str, width: u32) -> String {
+    if width < PHONE_BELOW {
+        format!("{name}-{width}px")
+    } else {
+        name.to_string()
+    }
+}
+
 /// Runs `scenario` in a fresh browser (profile under
 /// `target/e2e/chromium-{name}`, `width` CSS pixels wide), saves its last
 /// screen to `target/e2e/screens/{name}.png` whether it passed or not, and
@@ -83,10 +97,10 @@ impl Browser {
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
                 format!("--user-data-dir={}", profile.display()),
-                format!("--window-size={},900", width.max(500)),
+                format!("--window-size={},900", width.max(PHONE_BELOW)),
             ],
         });
-        if width < 500 {
+        if width < PHONE_BELOW {
             // Headless windows are at least 500 px wide; a phone's viewport
             // is emulated instead.
             options["mobileEmulation"] = serde_json::json!({
@@ -242,12 +256,8 @@ impl Browser {
     /// `target/e2e/screens/{name}.png`, or `{name}-360px.png` (its width)
     /// on a phone-sized window.
     pub async fn shot(&self, name: &str) -> Result<()> {
-        let size = if self.width < 500 {
-            format!("-{}px", self.width)
-        } else {
-            String::new()
-        };
-        let path = crate::repo_root().join(format!("target/e2e/screens/{name}{size}.png"));
+        let name = sized_name(name, self.width);
+        let path = crate::repo_root().join(format!("target/e2e/screens/{name}.png"));
         self.screenshot(&path).await
     }
 

@@ -10,7 +10,7 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::native::{GameReport, matchmake, play};
 use volley_shared::{Mode, Outcome};
-use volley_tests::browser::{Browser, in_browser};
+use volley_tests::browser::{Browser, in_browser, sized_name};
 use volley_tests::{WranglerDev, get_json, post_json, repo_root};
 
 const PAGE_LOAD: Duration = Duration::from_secs(30);
@@ -27,12 +27,8 @@ pub async fn a_person_plays_a_quick_duel_on_a_phone(base: Url) -> Result<()> {
 
 /// A quick duel in a browser `width` CSS pixels wide.
 async fn quick_duel(base: &Url, width: u32) -> Result<()> {
-    let name = if width < 500 {
-        "quick-duel-360px"
-    } else {
-        "quick-duel"
-    };
-    let outcome = in_browser(name, width, async |browser| {
+    let name = sized_name("quick-duel", width);
+    let outcome = in_browser(&name, width, async |browser| {
         play_in_browser(browser, base).await
     })
     .await?;
@@ -297,11 +293,8 @@ pub async fn two_browsers_share_a_private_room(base: Url) -> Result<()> {
     let friend = Browser::start(&work.join("chromium-friend"), 360).await?;
     let result = private_game(&host, &friend, &base).await;
     let shots = (
-        host.screenshot(&work.join("screens/private-host.png"))
-            .await,
-        friend
-            .screenshot(&work.join("screens/private-friend-360px.png"))
-            .await,
+        host.shot("private-host").await,
+        friend.shot("private-friend").await,
     );
     host.close().await;
     friend.close().await;

@@ -14,7 +14,7 @@ use volley_shared::Seat;
 use volley_shared::artillery::ai::Skill;
 use volley_shared::connect_four::ConnectFour;
 use volley_shared::replay::{Action, Replay};
-use volley_tests::browser::{Browser, in_browser};
+use volley_tests::browser::{Browser, in_browser, sized_name};
 use volley_tests::get_body;
 
 pub async fn a_person_plays_connect_four_against_a_bot(base: Url) -> Result<()> {
@@ -28,12 +28,8 @@ pub async fn a_person_plays_connect_four_on_a_phone(base: Url) -> Result<()> {
 
 /// Connect Four in a browser `width` CSS pixels wide.
 async fn connect_four(base: &Url, width: u32) -> Result<()> {
-    let name = if width < 500 {
-        "connect4-360px"
-    } else {
-        "connect4"
-    };
-    let summary = in_browser(name, width, async |browser| {
+    let name = sized_name("connect4", width);
+    let summary = in_browser(&name, width, async |browser| {
         play_in_browser(browser, base).await
     })
     .await?;

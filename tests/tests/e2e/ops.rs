@@ -12,7 +12,7 @@ use volley_client::native::{Client, PlayStyle, matchmake};
 use volley_shared::Mode;
 use volley_shared::api::OpsMode;
 use volley_shared::api::OpsReport;
-use volley_tests::browser::in_browser;
+use volley_tests::browser::{in_browser, sized_name};
 use volley_tests::{WranglerDev, get_text, get_text_with, post_text};
 
 /// How long the page may take to show something.
@@ -141,7 +141,7 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
         })
     };
     let home = base.clone();
-    in_browser("home-live-360px", 360, async |browser| {
+    in_browser(&sized_name("home-live", 360), 360, async |browser| {
         browser.goto(home.as_str()).await?;
         let live = browser
             .wait_text(
@@ -192,8 +192,8 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
 }
 
 async fn dashboard_in_browser(url: &Url, width: u32) -> Result<()> {
-    let name = if width < 600 { "ops-360px" } else { "ops" };
-    in_browser(name, width, async |browser| {
+    let name = sized_name("ops", width);
+    in_browser(&name, width, async |browser| {
         browser.goto(url.as_str()).await?;
         browser
             .wait_text("ops-state", |t| t.contains("OPS_SECRET"), WAIT)
