@@ -65,6 +65,12 @@ pub struct Settings {
     /// previous release cannot replay such a game; the next release turns
     /// it on (ARCHITECTURE.md, "The wind's secret").
     pub wind_secret: bool,
+    /// Public matches are made without calling their room: its set-up is
+    /// signed into its players' join tokens, and the room sets itself up
+    /// at the first `Hello` (`ROOM_CHARTER=1`; [`crate::internal::charter`]).
+    /// Off by default in this release, whose previous release's rooms
+    /// cannot read such tokens; the next release turns it on (DEPLOY.md).
+    pub room_charter: bool,
     /// Test-only routes (`VOLLEY_TEST_HOOKS=1`, which only the end-to-end
     /// tests pass to `wrangler dev`; never in `wrangler.jsonc`).
     pub test_hooks: bool,
@@ -114,6 +120,7 @@ impl Settings {
                 u32::try_from(n).unwrap_or(u32::MAX)
             }),
             wind_secret: var("WIND_SECRET").is_some_and(|v| v.trim() == "1"),
+            room_charter: is_on(var("ROOM_CHARTER")),
             test_hooks: is_on(var(TEST_HOOKS)),
             bench: is_on(var("VOLLEY_BENCH")),
         })
@@ -279,6 +286,7 @@ mod tests {
         assert_eq!(settings.player_retention_ms, DEFAULT_PLAYER_RETENTION_MS);
         assert_eq!(settings.private_code_ttl_ms, DEFAULT_PRIVATE_CODE_TTL_MS);
         assert!(!settings.test_hooks && !settings.bench && !settings.wind_secret);
+        assert!(!settings.room_charter);
     }
 
     #[test]
@@ -290,13 +298,14 @@ mod tests {
             ("BOT_FILL_AFTER_MS_FFA4", "off"),
             ("VOLLEY_TEST_HOOKS", " 1 "),
             ("WIND_SECRET", "1"),
+            ("ROOM_CHARTER", "1"),
         ])
         .unwrap();
         assert_eq!(settings.turn_timeout_ms(Mode::Duel), 5_000);
         assert_eq!(settings.turn_timeout_ms(Mode::ConnectFour), 20_000);
         assert_eq!(settings.bot_fill_after_ms(Mode::Duel), Some(1_000));
         assert_eq!(settings.bot_fill_after_ms(Mode::Ffa4), None);
-        assert!(settings.test_hooks && settings.wind_secret);
+        assert!(settings.test_hooks && settings.wind_secret && settings.room_charter);
     }
 
     #[test]

@@ -5,7 +5,15 @@
 //! Worker and the rooms share. Its text form is
 //! `{seat or "s"}.{player:016x}.{expires_ms}.{mac:hex}`; the room id is signed
 //! but not carried, so a token shown to another room fails to verify.
+//!
+//! A chartered room's player tokens carry the room's charter
+//! ([`crate::internal::charter`]) as a fifth field, in unpadded URL-safe
+//! base64 before the MAC, which then covers it too:
+//! `{seat}.{player:016x}.{expires_ms}.{charter}.{mac:hex}`. A room of the
+//! previous release refuses such a token as malformed.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use thiserror::Error;
@@ -15,6 +23,10 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// The role field of a spectator token.
 const SPECTATOR: &str = "s";
+
+/// What precedes a charter's bytes under a chartered token's MAC, so no
+/// charter can pass for a plain token's text or the other way round.
+const CHARTER_DOMAIN: &[u8] = b"|charter|";
 
 /// What a valid token grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,17 +95,46 @@ impl JoinKey {
         )
     }
 
-    /// Checks a token for a room at time `now_ms`.
+    /// Signs a grant for a chartered room's seat, with its charter's bytes.
+    pub fn sign_chartered(&self, room: &RoomId, grant: Grant, charter: &[u8]) -> String {
+        let mut hmac = self.hmac(room, grant);
+        hmac.update(CHARTER_DOMAIN);
+        hmac.update(charter);
+        format!(
+            "{}.{}.{}.{}.{}",
+            role_text(grant.role),
+            grant.player,
+            grant.expires_ms,
+            URL_SAFE_NO_PAD.encode(charter),
+            hex::encode(hmac.finalize().into_bytes())
+        )
+    }
+
+    /// Checks a token for a room at time `now_ms` (a chartered room's
+    /// token too; its charter is not read).
     pub fn verify(&self, room: &RoomId, token: &str, now_ms: u64) -> Result<Grant, TokenError> {
-        let mut parts = token.split('.');
-        let (Some(seat), Some(player), Some(expires), Some(mac), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(TokenError::Malformed);
+        self.verify_chartered(room, token, now_ms)
+            .map(|(grant, _)| grant)
+    }
+
+    /// Checks a token for a room at time `now_ms`, and returns the charter's
+    /// bytes it carries, if it carries one.
+    pub fn verify_chartered(
+        &self,
+        room: &RoomId,
+        token: &str,
+        now_ms: u64,
+    ) -> Result<(Grant, Option<Vec<u8>>), TokenError> {
+        let parts: Vec<&str> = token.splitn(6, '.').collect();
+        let (seat, player, expires, charter, mac) = match parts.as_slice() {
+            [seat, player, expires, mac] => (*seat, *player, *expires, None, *mac),
+            [seat, player, expires, charter, mac] => {
+                let charter = URL_SAFE_NO_PAD
+                    .decode(charter)
+                    .map_err(|_| TokenError::Malformed)?;
+                (*seat, *player, *expires, Some(charter), *mac)
+            }
+            _ => return Err(TokenError::Malformed),
         };
         let role = match seat {
             SPECTATOR => Role::Spectator,
@@ -104,14 +145,21 @@ impl JoinKey {
             player: PlayerId(u64::from_str_radix(player, 16).map_err(|_| TokenError::Malformed)?),
             expires_ms: expires.parse().map_err(|_| TokenError::Malformed)?,
         };
+        if charter.is_some() && grant.role == Role::Spectator {
+            return Err(TokenError::Malformed);
+        }
         let mac = hex::decode(mac).map_err(|_| TokenError::Malformed)?;
-        self.hmac(room, grant)
-            .verify_slice(&mac)
+        let mut hmac = self.hmac(room, grant);
+        if let Some(charter) = &charter {
+            hmac.update(CHARTER_DOMAIN);
+            hmac.update(charter);
+        }
+        hmac.verify_slice(&mac)
             .map_err(|_| TokenError::BadSignature)?;
         if now_ms >= grant.expires_ms {
             return Err(TokenError::Expired);
         }
-        Ok(grant)
+        Ok((grant, charter))
     }
 
     fn hmac(&self, room: &RoomId, grant: Grant) -> HmacSha256 {
@@ -327,5 +375,62 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_chartered_token_carries_its_charter_under_its_signature() {
+        let key = key();
+        let charter = b"the room's set-up".to_vec();
+        let token = key.sign_chartered(&room('a'), grant(), &charter);
+        assert_eq!(token.split('.').count(), 5, "{token}");
+        assert_eq!(
+            key.verify_chartered(&room('a'), &token, 0),
+            Ok((grant(), Some(charter.clone())))
+        );
+        assert_eq!(key.verify(&room('a'), &token, 0), Ok(grant()));
+        assert_eq!(
+            key.verify_chartered(&room('a'), &key.sign(&room('a'), grant()), 0),
+            Ok((grant(), None))
+        );
+        // Another charter under the same MAC, or the charter dropped.
+        let parts: Vec<&str> = token.split('.').collect();
+        let other = URL_SAFE_NO_PAD.encode(b"another set-up");
+        let swapped = [parts[0], parts[1], parts[2], &other, parts[4]].join(".");
+        let dropped = [parts[0], parts[1], parts[2], parts[4]].join(".");
+        for forged in [swapped, dropped] {
+            assert_eq!(
+                key.verify_chartered(&room('a'), &forged, 0),
+                Err(TokenError::BadSignature),
+                "{forged}"
+            );
+        }
+        assert_eq!(
+            key.verify(&room('b'), &token, 0),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            key.verify(&room('a'), &token, 10_000),
+            Err(TokenError::Expired)
+        );
+        let spectating = Grant {
+            role: Role::Spectator,
+            ..grant()
+        };
+        let watching = key.sign_chartered(&room('a'), spectating, &charter);
+        assert_eq!(
+            key.verify(&room('a'), &watching, 0),
+            Err(TokenError::Malformed)
+        );
+    }
+
+    /// A chartered token as this release writes it (a committed fixture:
+    /// the release after it must still read it).
+    #[test]
+    fn a_chartered_token_of_this_release_still_verifies() {
+        let token = include_str!("fixtures/chartered-token-v1.txt").trim();
+        assert_eq!(
+            key().verify_chartered(&room('a'), token, 9_999),
+            Ok((grant(), Some(b"the room's set-up".to_vec())))
+        );
     }
 }

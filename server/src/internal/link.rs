@@ -2,6 +2,7 @@
 //! binding and shard names, stubs, and messages posted over Durable Object
 //! `fetch`.
 
+use super::charter::Address;
 use super::players::{PLAYER_RATING_PATH, PLAYER_RESULT_PATH, PlayerResult, Standing};
 use crate::blob::{self, Kind, Versioned};
 use crate::error::{Result, ServerError};
@@ -9,7 +10,7 @@ use crate::matchmaker::shards::Pool;
 use crate::residency::{self, Jurisdiction, Placement, Residency};
 use volley_shared::{Mode, PlayerId, RoomId};
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{Env, Method, ObjectNamespace, Request, RequestInit, Stub};
+use worker::{Env, Method, ObjectId, ObjectNamespace, Request, RequestInit, Stub};
 
 /// The `wrangler.jsonc` binding of the room namespace.
 pub const ROOM_BINDING: &str = "ROOMS";
@@ -105,18 +106,19 @@ fn js_message(thrown: &JsValue) -> String {
         .unwrap_or_else(|| format!("{thrown:?}"))
 }
 
-/// An existing room. A malformed id is the caller's mistake.
+/// A room by its address: its id, or a chartered room's address, whose
+/// hint the object is got with ([`Address`]). A malformed address is the
+/// caller's mistake.
 pub fn room(env: &Env, room: &RoomId) -> Result<Stub> {
-    if !room.is_well_formed() {
-        return Err(ServerError::BadRequest(
-            "a room id is 64 lowercase hex digits".into(),
-        ));
-    }
+    let address = Address::parse(&room.0).map_err(|e| ServerError::BadRequest(e.to_string()))?;
     let namespace = env.durable_object(ROOM_BINDING)?;
     let id = namespace
-        .id_from_string(&room.0)
-        .map_err(|_| ServerError::NotFound(format!("no room {room}")))?;
-    Ok(id.get_stub()?)
+        .id_from_string(&address.room.0)
+        .map_err(|_| ServerError::NotFound(format!("no room {}", address.room)))?;
+    Ok(match address.hint {
+        Some(hint) => id.get_stub_with_location_hint(hint)?,
+        None => id.get_stub()?,
+    })
 }
 
 /// A new room with `unique_id()` where `placement` says: near a hint
@@ -124,18 +126,29 @@ pub fn room(env: &Env, room: &RoomId) -> Result<Stub> {
 /// jurisdiction (`unique_id_with_jurisdiction`, which takes no hint).
 pub fn new_room(env: &Env, placement: Placement) -> Result<(RoomId, Stub)> {
     let namespace = env.durable_object(ROOM_BINDING)?;
-    let id = match placement {
-        Placement::Within(jurisdiction) => namespace
-            .unique_id_with_jurisdiction(jurisdiction.as_str())
-            .map_err(|e| refusal(jurisdiction, e.to_string()))?,
-        Placement::Near(_) => namespace.unique_id()?,
-    };
+    let id = unique_room(&namespace, placement)?;
     let room = RoomId(id.to_string());
     let stub = match placement.hint() {
         Some(hint) => id.get_stub_with_location_hint(hint)?,
         None => id.get_stub()?,
     };
     Ok((room, stub))
+}
+
+/// A new room's id with `unique_id()` where `placement` says, for a
+/// chartered room: its object is made at its first player's request.
+pub fn new_room_id(env: &Env, placement: Placement) -> Result<RoomId> {
+    let namespace = env.durable_object(ROOM_BINDING)?;
+    Ok(RoomId(unique_room(&namespace, placement)?.to_string()))
+}
+
+fn unique_room(namespace: &ObjectNamespace, placement: Placement) -> Result<ObjectId<'_>> {
+    Ok(match placement {
+        Placement::Within(jurisdiction) => namespace
+            .unique_id_with_jurisdiction(jurisdiction.as_str())
+            .map_err(|e| refusal(jurisdiction, e.to_string()))?,
+        Placement::Near(_) => namespace.unique_id()?,
+    })
 }
 
 /// A POST request carrying an encoded message to `path` on another object.

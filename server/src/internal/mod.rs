@@ -3,6 +3,8 @@
 //!
 //! - this file: the messages (pure types): a room's set-up, [`InitRoom`],
 //!   [`ClaimSeat`] and [`GameResult`], and the paths they are posted to.
+//! - [`charter`]: a public room's set-up signed into its players' tokens,
+//!   so the room sets itself up at the first `Hello`.
 //! - [`link`]: how to reach the other side: binding and shard names, stubs,
 //!   and posting and reading a message over Durable Object `fetch` (Rust
 //!   Durable Objects cannot serve RPC).
@@ -20,6 +22,7 @@
 //! (any game) at [`INIT_ROOM_V2_PATH`], which a first-release room answers
 //! with an error instead of misreading.
 
+pub mod charter;
 pub mod link;
 pub mod players;
 pub mod tallies;

@@ -38,13 +38,14 @@ use super::storage::Storage;
 use super::wakeups::Wakeup;
 use crate::error::{Result, ServerError, respond};
 use crate::http::now_ms;
+use crate::internal::charter::Charter;
 use crate::internal::{
     self, BUILD_HEADER, CLAIM_PATH, ClaimSeat, INIT_ROOM_PATH, INIT_ROOM_V2_PATH, InitRoom,
 };
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
 use crate::tally::{Limit, Tally};
-use crate::token::TokenError;
+use crate::token::{JoinKey, TokenError};
 use sockets::Gate;
 use std::cell::{Cell, RefCell};
 use volley_shared::RoomId;
@@ -177,6 +178,11 @@ impl DurableObject for GameRoom {
     }
 }
 
+/// A random 64-bit number (a seed, a secret).
+fn random_u64() -> Result<u64> {
+    getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))
+}
+
 impl GameRoom {
     async fn route(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
@@ -275,7 +281,7 @@ impl GameRoom {
         let room_id = self.room_id();
         let max_spectators = self.settings()?.limits.spectators;
         let verify = |token: &str| {
-            let grant = match &key {
+            let grant = match key {
                 Some(key) => key.verify(&room_id, token, now)?,
                 None => return Err(TokenError::Malformed.into()),
             };
@@ -287,8 +293,14 @@ impl GameRoom {
             }
             Ok(grant)
         };
-        let storage = self.storage()?;
-        let Some(mut record) = self.take_record(&storage)? else {
+        let found = match self.holds_room()? {
+            true => {
+                let storage = self.storage()?;
+                self.take_record(&storage)?.map(|record| (storage, record))
+            }
+            false => self.set_up_from_charter(caller, &bytes, key, now).await?,
+        };
+        let Some((storage, mut record)) = found else {
             ws.close(Some(close::ROOM_CLOSED), Some("the room is gone"))?;
             return Ok(());
         };
@@ -308,6 +320,15 @@ impl GameRoom {
     /// happens. An error (a reset included) is returned, so the runtime
     /// retries the alarm; timers not yet fired are still in the table then.
     async fn on_alarm(&self, now: u64) -> Result<usize> {
+        let hello_ms = self.settings()?.limits.hello_ms;
+        if !self.holds_room()? {
+            // Sockets that came to a chartered address and said nothing:
+            // closed, with no tables made for a room that does not exist.
+            if let Some(next) = self.close_silent_sockets(now, hello_ms) {
+                self.ring_before_set_up(now, next).await?;
+            }
+            return Ok(0);
+        }
         let storage = self.storage()?;
         let Some(record) = self.take_record(&storage)? else {
             return Ok(0);
@@ -318,7 +339,7 @@ impl GameRoom {
         // The alarm has rung (or the test hook stands in for it): whatever
         // time was noted, none is pending now.
         storage.note_alarm_ms(&self.alarm, None)?;
-        let next_hello = self.close_silent_sockets(now, self.settings()?.limits.hello_ms);
+        let next_hello = self.close_silent_sockets(now, hello_ms);
         let due = storage.due_timers(now)?;
         for timer in &due {
             let Some(mut record) = self.take_record(&storage)? else {
@@ -345,23 +366,77 @@ impl GameRoom {
         if self.record.borrow().is_some() || storage.load()?.is_some() {
             return Err(ServerError::Conflict("room already initialised".into()));
         }
-        let now = now_ms();
+        self.set_up(&storage, init, now_ms()).await?;
+        let response = Response::ok("initialised")?.with_status(201);
+        response.headers().set(BUILD_HEADER, crate::build::BUILD)?;
+        Ok(response)
+    }
+
+    /// Sets the room up as `init` says, at `now`; the record is then in
+    /// memory.
+    async fn set_up(&self, storage: &Storage, init: InitRoom, now: u64) -> Result<()> {
         // Only once no release that cannot replay such a game serves
         // (WIND_SECRET; ARCHITECTURE.md, "The wind's secret").
         let secret = match self.settings()?.wind_secret {
-            true => Some(
-                getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))?,
-            ),
+            true => Some(random_u64()?),
             false => None,
         };
         let (room, effects) = AnyRoom::new(init.setup, secret, now)
             .map_err(|err| ServerError::BadRequest(err.to_string()))?;
         let mut record = RoomRecord::new(room, init.created_by, init.location_hint, now);
-        self.carry_out_any(&storage, &mut record, None, now, effects)
-            .await?;
-        let response = Response::ok("initialised")?.with_status(201);
-        response.headers().set(BUILD_HEADER, crate::build::BUILD)?;
-        Ok(response)
+        self.carry_out_any(storage, &mut record, None, now, effects)
+            .await
+            .map(drop)
+    }
+
+    /// Whether this object holds a room (set up, or being read): neither
+    /// a fresh chartered address nor a deleted room does.
+    fn holds_room(&self) -> Result<bool> {
+        Ok(self.record.borrow().is_some()
+            || self.schema.is_ready()
+            || Storage::holds_a_room(&self.state.storage().sql())?)
+    }
+
+    /// A room not set up yet sets itself up from the charter in a first
+    /// frame's token, if the token is valid and carries one
+    /// ([`crate::internal::charter`]); its storage and record, or nothing
+    /// (the caller then closes the socket: there is no room).
+    async fn set_up_from_charter(
+        &self,
+        caller: Caller,
+        bytes: &[u8],
+        key: Option<&JoinKey>,
+        now: u64,
+    ) -> Result<Option<(Storage, RoomRecord)>> {
+        let (Caller::Pending, Some(key)) = (caller, key) else {
+            return Ok(None);
+        };
+        let Some(token) = super::inbound::joining_token(bytes) else {
+            return Ok(None);
+        };
+        let Ok((_, Some(charter))) = key.verify_chartered(&self.room_id(), &token, now) else {
+            return Ok(None);
+        };
+        let init = Charter::decode(&charter)?.into_init(random_u64()?);
+        let storage = self.storage()?;
+        self.set_up(&storage, init, now).await?;
+        // Other sockets may wait for their hello: the set-up's alarm must
+        // not pass their deadline.
+        let next_hello = self.close_silent_sockets(now, self.settings()?.limits.hello_ms);
+        self.reschedule_by(&storage, now, next_hello).await?;
+        Ok(self.take_record(&storage)?.map(|record| (storage, record)))
+    }
+
+    /// Makes the alarm of a room not set up yet ring by `at` (there is no
+    /// table to note it in).
+    async fn ring_before_set_up(&self, now: u64, at: u64) -> Result<()> {
+        let storage = self.state.storage();
+        let rings_by = storage.get_alarm().await?.map(|ms| ms.max(0) as u64);
+        if rings_by.is_none_or(|ms| ms > at) {
+            let offset = std::time::Duration::from_millis(at.saturating_sub(now));
+            storage.set_alarm(offset).await?;
+        }
+        Ok(())
     }
 
     async fn claim(&self, claim: ClaimSeat) -> Result<Response> {

@@ -13,6 +13,7 @@ use super::refusals::Denied;
 use crate::flood::FloodGuard;
 use crate::handshake::{self, Offered, Refusal};
 use crate::token::Grant;
+use volley_shared::artillery::Artillery;
 use volley_shared::codec::{self, CodecError};
 use volley_shared::protocol::{ErrorCode, Hello, Role, RoomClientFrame, Versions, close, v1};
 use volley_shared::{Game, protocol};
@@ -118,6 +119,28 @@ fn first_frame<G: Game>(
         }
     };
     room.hello(now_ms, greeting, verify)
+}
+
+/// The join token in a socket's first frame, if it is a `Hello` to a room
+/// in any version: what a room not set up yet reads its charter from
+/// ([`crate::internal::charter`]). The frame is read again, in full, once
+/// the room exists.
+pub fn joining_token(bytes: &[u8]) -> Option<String> {
+    let hello = match codec::decode_opening(bytes) {
+        Ok(Some(opening)) => opening.hello,
+        Ok(None) => match codec::decode_client::<v1::ClientFrame<Artillery>>(bytes) {
+            Ok(frame) => match frame.sort() {
+                v1::Sorted::Hello(_, hello) => hello,
+                _ => return None,
+            },
+            Err(_) => return None,
+        },
+        Err(_) => return None,
+    };
+    match hello {
+        Hello::Join { token, .. } => Some(token),
+        Hello::FindMatch { .. } => None,
+    }
 }
 
 /// A later frame, in the socket's version.

@@ -145,7 +145,7 @@ pub async fn a_socket_that_never_says_hello_is_closed(base: Url) -> Result<()> {
 /// Opens a socket that sends no valid first frame (nothing, or a few
 /// unreadable frames) and waits for the server to close it with 4002,
 /// not before its deadline; returns how long that took.
-async fn closed_at_deadline(url: &Url, garbage: bool) -> Result<Duration> {
+pub(crate) async fn closed_at_deadline(url: &Url, garbage: bool) -> Result<Duration> {
     let mut conn = Connection::open(url)
         .await?
         .with_timeout(Duration::from_millis(HELLO_MS * 6));

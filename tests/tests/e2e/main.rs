@@ -10,6 +10,7 @@
 
 mod browser;
 mod browser_connect4;
+mod charter;
 mod coordinator;
 mod durability;
 mod echo;
@@ -114,6 +115,8 @@ fn main() -> ExitCode {
         "the_dashboard_counts_exactly_what_happened",
         "a_person_plays_a_quick_duel_on_a_phone",
         "a_person_plays_connect_four_on_a_phone",
+        "a_chartered_room_sets_itself_up_at_its_first_hello",
+        "a_chartered_address_holds_no_room_until_a_valid_charter_comes",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -391,6 +394,16 @@ fn main() -> ExitCode {
             names[59],
             &base,
             browser_connect4::a_person_plays_connect_four_on_a_phone,
+        ),
+        trial(
+            names[60],
+            &base,
+            charter::a_chartered_room_sets_itself_up_at_its_first_hello,
+        ),
+        trial(
+            names[61],
+            &base,
+            charter::a_chartered_address_holds_no_room_until_a_valid_charter_comes,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

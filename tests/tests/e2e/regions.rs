@@ -44,30 +44,38 @@ fn traveller(base: &Url, continent: &str) -> Result<(String, String, Client)> {
     Ok((id, token, client))
 }
 
-/// Two guests of `continent` matched and played, the first aiming and the
-/// second idle; returns the winner's id and token and the room, once both
-/// are rated.
-async fn rated_pair(base: &Url, continent: &str) -> Result<(String, String, Matched)> {
-    let (winner, w_token, w_client) = traveller(base, continent)?;
-    let (loser, l_token, l_client) = traveller(base, continent)?;
-    let token = w_token.clone();
-    let w = tokio::spawn(async move {
+/// A guest's id, guest token and match.
+pub(crate) type Guest = (String, String, Matched);
+
+/// Two guests of `continent` matched.
+pub(crate) async fn matched_pair(base: &Url, continent: &str) -> Result<(Guest, Guest)> {
+    let (first, f_token, f_client) = traveller(base, continent)?;
+    let (second, s_token, s_client) = traveller(base, continent)?;
+    let (f_guest, s_guest) = (f_token.clone(), s_token.clone());
+    let f = tokio::spawn(async move {
         let opening = lobby::find_match(Mode::Duel, "winner");
-        w_client
-            .matchmake_with(Mode::Duel, Some(&w_token), &opening)
+        f_client
+            .matchmake_with(Mode::Duel, Some(&f_token), &opening)
             .await
     });
-    let l = tokio::spawn(async move {
+    let s = tokio::spawn(async move {
         let opening = lobby::find_match(Mode::Duel, "loser");
-        l_client
-            .matchmake_with(Mode::Duel, Some(&l_token), &opening)
+        s_client
+            .matchmake_with(Mode::Duel, Some(&s_token), &opening)
             .await
     });
-    let (w, l) = (w.await??, l.await??);
+    let (f, s) = (f.await??, s.await??);
     ensure!(
-        w.room == l.room,
+        f.room == s.room,
         "the two of {continent} were matched apart"
     );
+    Ok(((first, f_guest, f), (second, s_guest, s)))
+}
+
+/// Two guests of `continent` matched and played, the first aiming and the
+/// second idle; returns the winner, once both are rated.
+pub(crate) async fn rated_pair(base: &Url, continent: &str) -> Result<Guest> {
+    let ((winner, token, w), (loser, _, l)) = matched_pair(base, continent).await?;
     let (result, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
     ensure!(result.won(), "the aiming player should win: {result:?}");
     wait_for_games(base, &[(&winner, 1), (&loser, 1)]).await?;
@@ -90,7 +98,7 @@ async fn wait_for_games(base: &Url, players: &[(&str, u64)]) -> Result<()> {
 }
 
 /// The coordinator that created `room`.
-fn created_by(base: &Url, room: &Matched) -> Result<String> {
+pub(crate) fn created_by(base: &Url, room: &Matched) -> Result<String> {
     let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", room.room))?)?;
     Ok(info.created_by)
 }

@@ -10,6 +10,9 @@
 //!   is asked to set itself up) until released;
 //! - `fail-rooms?count=N`: the next N rooms get a setup they cannot read,
 //!   so they refuse it, as a failing room would;
+//! - `charter-rooms[?on=0]`: this instance makes its matches' rooms
+//!   chartered (or not), as `ROOM_CHARTER=1` would
+//!   ([`crate::internal::charter`]);
 //! - `hold-results?room=ID` / `release-results?room=ID`: that room's
 //!   result reports wait until released;
 //! - `legacy-player?player=&name=&rating=&games=`: a rating as the first
@@ -48,6 +51,8 @@ pub(super) struct Holds {
     results: RefCell<HashSet<String>>,
     /// Rooms still to be given a setup they cannot read.
     failing_rooms: Cell<u32>,
+    /// Matches are made with chartered rooms, whatever `ROOM_CHARTER` says.
+    charter_rooms: Cell<bool>,
 }
 
 impl Holds {
@@ -57,12 +62,18 @@ impl Holds {
         self.failing_rooms.set(failing.saturating_sub(1));
         failing > 0
     }
+
+    /// Whether a test turned chartered rooms on in this instance.
+    pub(super) fn charter_rooms(&self) -> bool {
+        self.charter_rooms.get()
+    }
 }
 
 /// The answer of every hook.
 #[derive(Serialize)]
 struct Held {
     rooms: bool,
+    charter_rooms: bool,
     results: Vec<String>,
     failing_rooms: u32,
     left_while_matching: usize,
@@ -89,6 +100,10 @@ impl Matchmaker {
                     .unwrap_or(1);
                 self.holds.failing_rooms.set(count);
             }
+            "charter-rooms" => self
+                .holds
+                .charter_rooms
+                .set(http::query_param(req, "on").as_deref() != Some("0")),
             "hold-results" => {
                 self.holds.results.borrow_mut().insert(room()?);
             }
@@ -109,6 +124,7 @@ impl Matchmaker {
         results.sort();
         Ok(Response::from_json(&Held {
             rooms: self.holds.rooms.get(),
+            charter_rooms: self.holds.charter_rooms.get(),
             results,
             failing_rooms: self.holds.failing_rooms.get(),
             left_while_matching: self.withdrawals.count(),

@@ -8,6 +8,7 @@ use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
 use crate::error::{Result, ServerError};
 use crate::http::now_ms;
+use crate::internal::charter::{Address, CHARTERED_BUILD, Charter};
 use crate::internal::{AnySetup, BUILD_HEADER, InitRoom, SeatSetup, Terms, UNKNOWN_BUILD, link};
 use crate::location::hint_for_match;
 use crate::matchmaker::queue::{Match, MatchRules, Ticket, next_wakeup_ms, take_matches};
@@ -244,16 +245,28 @@ impl Matchmaker {
             .collect::<Result<Vec<_>>>()?;
         let seats = seating::seats_for(found, bot_ids);
         let reservation_ms = self.settings()?.seat_reservation_ms;
-        let making = self.withdrawals.begin();
-        let (room, build) = self
-            .create_room(found.mode, seats.clone(), placement, reservation_ms)
-            .await?;
-        if players.iter().any(|p| self.has_left(p)) {
-            self.requeue(storage, found, players).await?;
+        let (room, build, charter) = if self.charters_rooms()? {
+            // Nothing awaited: nobody can leave meanwhile.
+            let (room, charter) =
+                self.charter_room(found.mode, seats.clone(), placement, reservation_ms)?;
+            (room, CHARTERED_BUILD.to_string(), Some(charter))
+        } else {
+            let making = self.withdrawals.begin();
+            let (room, build) = self
+                .create_room(found.mode, seats.clone(), placement, reservation_ms)
+                .await?;
+            if players.iter().any(|p| self.has_left(p)) {
+                self.requeue(storage, found, players).await?;
+                drop(making);
+                return Ok(());
+            }
             drop(making);
-            return Ok(());
-        }
-        drop(making);
+            (room, build, None)
+        };
+        let address = match charter {
+            Some(_) => Address::chartered(&room, placement.hint()),
+            None => room.clone(),
+        };
         // A room is listed for as long as it may still report its result.
         let keep_ms = self.settings()?.room_retention_ms.saturating_add(DAY_MS);
         storage.record_room(
@@ -270,11 +283,16 @@ impl Matchmaker {
                 continue;
             };
             let seat = Seat(u8::try_from(index).unwrap_or(u8::MAX));
+            let grant = seat_grant(seat, seated.player);
+            let token = match &charter {
+                Some(charter) => key.sign_chartered(&room, grant, charter),
+                None => key.sign(&room, grant),
+            };
             let matched = LobbyServerFrame::Matched {
-                room: room.clone(),
+                room: address.clone(),
                 game: found.mode.game(),
                 seat,
-                token: seat_token(key, &room, seat, seated.player),
+                token,
             };
             tickets::send(&seated.ws, matched, seated.version);
             let _ = seated.ws.close(Some(close::NORMAL), Some("matched"));
@@ -283,6 +301,36 @@ impl Matchmaker {
         // One write for the match's closes, not one per socket.
         self.tally_times(Tally::Closed(close::NORMAL), closed);
         Ok(())
+    }
+
+    /// Whether matches are made with chartered rooms (`ROOM_CHARTER`, or
+    /// the test hook `charter-rooms`).
+    fn charters_rooms(&self) -> Result<bool> {
+        Ok(self.settings()?.room_charter || self.holds.charter_rooms())
+    }
+
+    /// A new room id with `unique_id()` where `placement` says, and the
+    /// charter its players' tokens carry: the room is not called
+    /// ([`crate::internal::charter`]).
+    fn charter_room(
+        &self,
+        mode: Mode,
+        seats: Vec<SeatSetup>,
+        placement: Placement,
+        reservation_ms: u64,
+    ) -> Result<(RoomId, Vec<u8>)> {
+        let settings = self.settings()?;
+        let room = link::new_room_id(&self.env, placement)?;
+        let charter = Charter {
+            mode,
+            seats,
+            turn_timeout_ms: settings.turn_timeout_ms(mode),
+            reservation_ms,
+            retention_ms: settings.room_retention_ms,
+            created_by: self.state.id().to_string(),
+            location_hint: placement.hint().map(str::to_string),
+        };
+        Ok((room, charter.encode()?))
     }
 
     /// Creates a room with `unique_id()` where `placement` says and
@@ -330,14 +378,16 @@ impl Matchmaker {
     }
 }
 
+/// A player's grant of a seat, valid for the join-token lifetime.
+fn seat_grant(seat: Seat, player: PlayerId) -> Grant {
+    Grant {
+        role: Role::Player(seat),
+        player,
+        expires_ms: now_ms().saturating_add(JOIN_TOKEN_TTL_MS),
+    }
+}
+
 /// A join token for a player's seat, valid for the join-token lifetime.
 pub(super) fn seat_token(key: &JoinKey, room: &RoomId, seat: Seat, player: PlayerId) -> String {
-    key.sign(
-        room,
-        Grant {
-            role: Role::Player(seat),
-            player,
-            expires_ms: now_ms().saturating_add(JOIN_TOKEN_TTL_MS),
-        },
-    )
+    key.sign(room, seat_grant(seat, player))
 }

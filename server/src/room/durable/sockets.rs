@@ -19,6 +19,7 @@ use crate::attachment;
 use crate::error::{Result, ServerError};
 use crate::flood::{FloodGuard, SLOW_DOWN, Verdict};
 use crate::http::{self, now_ms};
+use crate::internal::charter::names_a_charter;
 use crate::room::inbound::Caller;
 use crate::room::outbound::{self, Encoded};
 use crate::tally::{Limit, Tally};
@@ -163,7 +164,15 @@ impl GameRoom {
     /// Accepts a socket within the room's limits; its first frame must be
     /// its hello, before the hello deadline, which the alarm enforces.
     pub(super) async fn accept(&self, req: &Request) -> Result<Response> {
-        self.load_record()?;
+        // A chartered room's first socket comes before the room exists: it
+        // sets the room up with its hello ([`GameRoom::on_message`]).
+        let set_up = match names_a_charter(&req.path()) {
+            true => self.holds_room()?,
+            false => {
+                self.load_record()?;
+                true
+            }
+        };
         if !http::is_websocket_upgrade(req) {
             return Err(ServerError::UpgradeRequired);
         }
@@ -192,9 +201,14 @@ impl GameRoom {
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &tags);
         store(&pair.server, &Attachment::new(now))?;
-        let storage = self.storage()?;
-        self.reschedule_by(&storage, now, Some(now.saturating_add(limits.hello_ms)))
-            .await?;
+        let hello_by = now.saturating_add(limits.hello_ms);
+        match set_up {
+            true => {
+                let storage = self.storage()?;
+                self.reschedule_by(&storage, now, Some(hello_by)).await?;
+            }
+            false => self.ring_before_set_up(now, hello_by).await?,
+        }
         Ok(crate::guest::websocket_response(req, pair.client)?)
     }
 

@@ -245,3 +245,35 @@ fn live_frames_over_their_rate_are_dropped_quietly() {
     let second = super::receive(&mut room, 110, PLAYER_0_V1, &live, &mut guard, grant);
     assert_eq!(second, vec![]);
 }
+
+#[test]
+fn a_join_token_is_found_in_a_first_frame_of_either_version() {
+    let v1_hello = v1_bytes(v1::ClientFrame::Hello {
+        protocol: 1,
+        token: "seat-0".into(),
+        last_seq: 3,
+    });
+    let opening = codec::encode_opening(&Opening {
+        versions: Versions { min: 2, max: 4 },
+        hello: Hello::Join {
+            token: "seat-0".into(),
+            last_seq: 0,
+        },
+    })
+    .unwrap();
+    assert_eq!(joining_token(&v1_hello).as_deref(), Some("seat-0"));
+    assert_eq!(joining_token(&opening).as_deref(), Some("seat-0"));
+    let find_match = codec::encode_opening(&Opening {
+        versions: Versions { min: 2, max: 4 },
+        hello: Hello::FindMatch {
+            mode: Mode::Duel,
+            name: "ann".into(),
+            party: None,
+        },
+    })
+    .unwrap();
+    let ping = v1_bytes(v1::ClientFrame::Ping { nonce: 1 });
+    for not_a_join in [find_match, ping, vec![0xFE; 40], Vec::new()] {
+        assert_eq!(joining_token(&not_a_join), None, "{not_a_join:?}");
+    }
+}
