@@ -27,7 +27,7 @@
 use crate::build;
 use crate::echo;
 use crate::error::{Result, ServerError, respond};
-use crate::http;
+use crate::http::{self, Query};
 use crate::internal::link;
 use crate::location::hint_for_place;
 use crate::matchmaker::codes::parse_code;
@@ -146,7 +146,7 @@ async fn forward_to_coordinator(
     mode: Mode,
     path: &str,
 ) -> Result<Response> {
-    let forwarded = Forward::new(&req, env, mode, path)?.to(Pool::Global)?;
+    let forwarded = Forward::new(&req, &Query::of(&req), env, mode, path)?.to(Pool::Global)?;
     Ok(link::coordinator(env, mode)?
         .fetch_with_request(forwarded)
         .await?)
@@ -157,9 +157,10 @@ async fn forward_to_coordinator(
 /// unknown continent. A quiet regional shard answers with a hand-over, and
 /// the upgrade goes to the global pool instead ([`shards`]).
 async fn matchmake(req: Request, env: &Env) -> Result<Response> {
-    let mode = http::mode_param(&req)?;
-    let forward = Forward::new(&req, env, mode, "/api/matchmake")?;
-    let pool = match http::query_param(&req, "party") {
+    let query = Query::of(&req);
+    let mode = query.mode()?;
+    let forward = Forward::new(&req, &query, env, mode, "/api/matchmake")?;
+    let pool = match query.get("party") {
         Some(_) => Pool::Global,
         None => Pool::for_continent(forward.continent.as_deref()),
     };
@@ -215,13 +216,13 @@ struct Forward {
 }
 
 impl Forward {
-    fn new(req: &Request, env: &Env, mode: Mode, path: &str) -> Result<Forward> {
+    fn new(req: &Request, query: &Query, env: &Env, mode: Mode, path: &str) -> Result<Forward> {
         let mut url = worker::Url::parse(&format!("https://volley.internal{path}"))
             .map_err(|e| ServerError::Config(format!("internal URL: {e}")))?;
         url.query_pairs_mut().append_pair("mode", mode.as_str());
         for name in ["name", "code"] {
-            if let Some(value) = http::query_param(req, name) {
-                url.query_pairs_mut().append_pair(name, &value);
+            if let Some(value) = query.get(name) {
+                url.query_pairs_mut().append_pair(name, value);
             }
         }
         if let Some(guest) = crate::guest::token(req) {

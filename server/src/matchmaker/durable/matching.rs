@@ -46,7 +46,7 @@ impl Matchmaker {
         // Every run, not only the alarm's: a silent socket is closed by
         // the first event after its deadline even if the alarm that
         // should have rung for it did not (a restart in between).
-        self.close_silent_sockets(&storage, now)?;
+        let pending_due = self.close_silent_sockets(&storage, now)?;
         // The sockets of the tickets checked, found once: the sweep needs
         // them, and so does seating a match.
         let (mut queue, forming) = storage.tickets()?;
@@ -123,14 +123,10 @@ impl Matchmaker {
             .map(|t| t.queued_at_ms.saturating_add(ticket_ms))
             .chain(forming_expiry)
             .min();
-        let next = [
-            next_wakeup_ms(&waiting, now, &rules),
-            expiry,
-            storage.next_pending_due()?,
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let next = [next_wakeup_ms(&waiting, now, &rules), expiry, pending_due]
+            .into_iter()
+            .flatten()
+            .min();
         if let Some(next) = next {
             self.ring_by(&storage, now, next).await?;
         }
@@ -208,8 +204,14 @@ impl Matchmaker {
     }
 
     /// Closes the ticket sockets whose time for a first frame is up and
-    /// that are still silent (no `FindMatch` taken: `LIMIT_HELLO_MS`).
-    fn close_silent_sockets(&self, storage: &Storage, now: u64) -> Result<()> {
+    /// that are still silent (no `FindMatch` taken: `LIMIT_HELLO_MS`);
+    /// returns when the next one's time is up. Most runs find none due:
+    /// one indexed read.
+    fn close_silent_sockets(&self, storage: &Storage, now: u64) -> Result<Option<u64>> {
+        let due = storage.next_pending_due()?;
+        if due.is_none_or(|due| due > now) {
+            return Ok(due);
+        }
         let hello_ms = self.settings()?.limits.hello_ms;
         for id in storage.take_due_pending(now)? {
             self.rating_reads.closed(&id);
@@ -229,7 +231,7 @@ impl Matchmaker {
                 }
             }
         }
-        Ok(())
+        storage.next_pending_due()
     }
 
     /// Creates and initialises the room for a match, then tells its

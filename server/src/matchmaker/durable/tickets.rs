@@ -218,9 +218,10 @@ impl Matchmaker {
         if !http::is_websocket_upgrade(req) {
             return Err(ServerError::UpgradeRequired);
         }
-        let mode = Self::mode(req)?;
+        let query = http::Query::of(req);
+        let mode = query.mode()?;
         let settings = self.settings()?;
-        let pool = http::query_param(req, "pool").and_then(|code| Pool::from_code(&code));
+        let pool = query.get("pool").and_then(Pool::from_code);
         if let Some(answer) = self.hand_over_if_quiet(pool, settings.quiet_tickets_per_minute)? {
             return Ok(answer);
         }
@@ -254,11 +255,12 @@ impl Matchmaker {
             &pair.server,
             &TicketState::Connected {
                 mode,
-                continent: http::query_param(req, "continent"),
-                hint: http::query_param(req, "hint"),
+                continent: query.get("continent").map(str::to_string),
+                hint: query.get("hint").map(str::to_string),
                 // Only the Worker sets this, after verifying a guest token.
-                player: http::query_param(req, "player")
-                    .and_then(|hex| u64::from_str_radix(&hex, 16).ok())
+                player: query
+                    .get("player")
+                    .and_then(|hex| u64::from_str_radix(hex, 16).ok())
                     .map(PlayerId),
             },
         )?;

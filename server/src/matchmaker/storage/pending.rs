@@ -1,8 +1,13 @@
 //! The `pending` table: ticket sockets (by the id in their tags) that have
 //! not yet sent a valid first frame, with when their time is up
 //! (`LIMIT_HELLO_MS`). The alarm closes the ones still silent when it
-//! rings, found by index instead of by reading every socket. A row lives
-//! until its socket's deadline passes, whatever the socket did meanwhile.
+//! rings, found by index instead of by reading every socket. A row goes
+//! when its socket's ticket is noted in `members` (its `FindMatch` was
+//! taken; a trigger deletes it in the same statement), or when its
+//! deadline passes. So the rows due are the silent sockets alone, and a
+//! ticket's arrival costs no extra statement for them. (The first
+//! releases with this table left every row until its deadline; their
+//! rows simply go then.)
 
 use super::Storage;
 use crate::error::Result;
@@ -12,6 +17,8 @@ use crate::sql::{integer, unsigned};
 pub(super) const PENDING_TABLE: &str = "
 CREATE TABLE IF NOT EXISTS pending (socket TEXT PRIMARY KEY, due_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS pending_by_due ON pending (due_ms);
+CREATE TRIGGER IF NOT EXISTS pending_ends_with_a_ticket AFTER INSERT ON members
+BEGIN DELETE FROM pending WHERE socket = NEW.socket; END;
 ";
 
 /// The most sockets one alarm closes; the rest wait for the next ring.
