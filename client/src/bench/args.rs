@@ -38,6 +38,11 @@ pub struct BenchArgs {
     /// Seconds of the matchmaking benchmark and its baseline.
     #[arg(long, default_value_t = 10.0)]
     pub(super) match_seconds: f64,
+    /// Seconds of each unmeasured warm-up run before the matchmaking
+    /// benchmark (the echo, then Volley): without it the echo, measured
+    /// first, ran on a cold isolate and a CPU just out of the build.
+    #[arg(long, default_value_t = 3.0)]
+    pub(super) match_warmup_seconds: f64,
     /// Rooms at each saturation step.
     #[arg(long, value_delimiter = ',', default_values_t = [4, 16, 32, 64, 128, 256])]
     pub(super) rooms: Vec<u32>,

@@ -17,27 +17,30 @@ pub(super) async fn run(
     payload: &[u8],
 ) -> Result<(MatchmakingBench, u64)> {
     let duration = secs(args.match_seconds)?;
+    let warmup = secs(args.match_warmup_seconds)?;
     eprintln!(
-        "bench: matchmaking ({} at once, {} s each)",
-        args.match_concurrency, args.match_seconds
+        "bench: matchmaking ({} at once, {} s each, after {} s of each unmeasured)",
+        args.match_concurrency, args.match_seconds, args.match_warmup_seconds
     );
+    let echo_url = echo_object_url(server, "connect", &[])?;
+    let matching = |stop| LoadConfig {
+        arrival_rate: 0.0,
+        workload: Workload::MatchOnly,
+        ..LoadConfig::standard(server.clone(), args.match_concurrency, stop)
+    };
+    if !warmup.is_zero() {
+        echo::connect_cycles(&echo_url, payload, args.match_concurrency, warmup).await;
+        load::run(matching(Stop::After(warmup))).await;
+    }
     let (cycles, echo_server_cpu) = with_server_cpu(echo::connect_cycles(
-        &echo_object_url(server, "connect", &[])?,
+        &echo_url,
         payload,
         args.match_concurrency,
         duration,
     ))
     .await;
     let (volley, server_cpu) = with_server_cpu(load::run(with_progress(
-        LoadConfig {
-            arrival_rate: 0.0,
-            workload: Workload::MatchOnly,
-            ..LoadConfig::standard(
-                server.clone(),
-                args.match_concurrency,
-                Stop::After(duration),
-            )
-        },
+        matching(Stop::After(duration)),
         args,
     )))
     .await;

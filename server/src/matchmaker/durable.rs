@@ -141,7 +141,7 @@ impl DurableObject for Matchmaker {
         let ran = async {
             // It rang: whatever time was noted, none is pending now.
             self.storage()?.note_alarm_ms(&self.alarm, None)?;
-            self.run_matching(Sweep::All).await
+            self.run_matching(Sweep::All, None).await
         };
         // An error makes the runtime retry the alarm.
         ran.await

@@ -1,7 +1,7 @@
 //! Running the matcher and seating each match in a new room.
 
 use super::admission::MemberSocket;
-use super::tickets::{self, TicketState};
+use super::tickets::{self, Arrival, TicketState};
 use super::withdrawn::Seated;
 use super::{Matchmaker, SOCKET_ID, Sweep, random_u64};
 use crate::alarm::{self, AlarmPlan};
@@ -38,7 +38,12 @@ impl Matchmaker {
     /// the tickets it would seat ([`Sweep::Matched`]), so it costs one
     /// read of the queue and matching in memory, not a socket lookup per
     /// waiting ticket.
-    pub(super) async fn run_matching(&self, sweep: Sweep) -> Result<()> {
+    ///
+    /// A lone player's ticket that has just arrived comes as `arrival`,
+    /// not yet stored: it is matched in memory with the stored queue, and
+    /// stored only if it must wait, so a ticket that completes a match at
+    /// once costs its shard no row ([`Arrival`]).
+    pub(super) async fn run_matching(&self, sweep: Sweep, arrival: Option<Arrival>) -> Result<()> {
         let storage = self.storage()?;
         let rules = self.rules()?;
         let now = now_ms();
@@ -51,9 +56,21 @@ impl Matchmaker {
         // them, and so does seating a match.
         let (mut queue, forming) = storage.tickets()?;
         let mut sockets = HashMap::new();
+        let arriving = arrival.as_ref().map(|a| a.stored.ticket.id);
+        if let Some(arrival) = &arrival {
+            queue.push(arrival.stored.ticket.clone());
+            sockets.insert(
+                arrival.stored.ticket.id,
+                vec![(arrival.ws.clone(), arrival.player, arrival.version)],
+            );
+        }
         if sweep == Sweep::All {
             let mut live = Vec::with_capacity(queue.len());
             for ticket in queue {
+                if Some(ticket.id) == arriving {
+                    live.push(ticket);
+                    continue;
+                }
                 if let Some(found) = self.sweep(&storage, &ticket, now, ticket_ms)? {
                     sockets.insert(ticket.id, found);
                     live.push(ticket);
@@ -94,13 +111,21 @@ impl Matchmaker {
             }
             queue.retain(|t| !gone.contains(&t.id));
         };
+        if let Some(arrival) = &arrival {
+            match waiting.iter().any(|t| t.id == arrival.stored.ticket.id) {
+                true => arrival.store(&storage)?,
+                false => arrival.matched_at_once(&storage)?,
+            }
+        }
         // Take every matched ticket out of the queue before the first await:
         // awaiting opens the input gate, and a ticket must never match twice.
         let mut seated = Vec::new();
         for found in matches {
             let mut players = Vec::new();
             for ticket in &found.tickets {
-                storage.delete_ticket(ticket.id)?;
+                if Some(ticket.id) != arriving {
+                    storage.delete_ticket(ticket.id)?;
+                }
                 storage.record_wait(now.saturating_sub(ticket.queued_at_ms), now)?;
                 for (ws, player, version) in sockets.remove(&ticket.id).unwrap_or_default() {
                     attachment::store(&ws, &TicketState::matching(version))?;

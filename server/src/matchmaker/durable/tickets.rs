@@ -17,7 +17,7 @@ use crate::internal::link;
 use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
 use crate::matchmaker::queue::{DEFAULT_RATING, Member, Ticket};
 use crate::matchmaker::shards::{self, Pool};
-use crate::matchmaker::storage::StoredTicket;
+use crate::matchmaker::storage::{Storage, StoredTicket};
 use crate::tally::{Limit, Tally};
 use serde::{Deserialize, Serialize};
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close, v1};
@@ -201,6 +201,38 @@ pub(super) fn party_left(ws: &WebSocket, version: u16) {
         Some(close::TICKET_CANCELLED),
         Some("a member of your party left"),
     );
+}
+
+/// A lone player's complete ticket, just arrived and not yet stored.
+pub(super) struct Arrival {
+    /// The ticket.
+    pub stored: StoredTicket,
+    /// Its socket, and the id in the socket's tags.
+    pub ws: WebSocket,
+    pub socket: Option<String>,
+    /// The player, and the version their socket speaks.
+    pub player: PlayerId,
+    pub version: u16,
+}
+
+impl Arrival {
+    /// Its socket said hello: its deadline for that goes, as a stored
+    /// ticket's does when its socket is noted (`pending`).
+    pub(super) fn matched_at_once(&self, storage: &Storage) -> Result<()> {
+        match &self.socket {
+            Some(socket) => storage.forget_pending(socket),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores the ticket and notes its socket, as any ticket that waits.
+    pub(super) fn store(&self, storage: &Storage) -> Result<()> {
+        storage.put_ticket(&self.stored)?;
+        if let Some(socket) = &self.socket {
+            storage.add_member(socket, self.stored.ticket.id, self.player)?;
+        }
+        Ok(())
+    }
 }
 
 fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
@@ -474,10 +506,6 @@ impl Matchmaker {
         stored.ticket.members.push(member.clone());
         // A party queues when its last member arrives.
         stored.ticket.queued_at_ms = now;
-        storage.put_ticket(&stored)?;
-        if let Some(socket) = self.socket_id(ws) {
-            storage.add_member(&socket, stored.ticket.id, member.player)?;
-        }
         attachment::store(
             ws,
             &TicketState::queued(stored.ticket.id, member.player, version),
@@ -489,8 +517,21 @@ impl Matchmaker {
             },
             version,
         );
-        if stored.complete() {
-            self.run_matching(Sweep::Matched).await?;
+        let (complete, alone) = (stored.complete(), stored.party.is_none());
+        let arrival = Arrival {
+            stored,
+            ws: ws.clone(),
+            socket: self.socket_id(ws),
+            player: member.player,
+            version,
+        };
+        if complete && alone {
+            // Stored only if it must wait (`run_matching`).
+            return self.run_matching(Sweep::Matched, Some(arrival)).await;
+        }
+        arrival.store(&storage)?;
+        if complete {
+            self.run_matching(Sweep::Matched, None).await?;
         }
         Ok(())
     }

@@ -3,7 +3,8 @@
 //! (`LIMIT_HELLO_MS`). The alarm closes the ones still silent when it
 //! rings, found by index instead of by reading every socket. A row goes
 //! when its socket's ticket is noted in `members` (its `FindMatch` was
-//! taken; a trigger deletes it in the same statement), or when its
+//! taken; a trigger deletes it in the same statement; a ticket matched as
+//! it arrived, never noted there, forgets its row itself), or when its
 //! deadline passes. So the rows due are the silent sockets alone, and a
 //! ticket's arrival costs no extra statement for them. (The first
 //! releases with this table left every row until its deadline; their
@@ -32,6 +33,14 @@ impl Storage {
             "INSERT OR REPLACE INTO pending (socket, due_ms) VALUES (?, ?)",
             vec![socket.into(), integer(due_ms)?],
         )?;
+        Ok(())
+    }
+
+    /// Forgets the deadline of a socket whose `FindMatch` was taken
+    /// without noting it in `members` (a ticket matched as it arrived).
+    pub fn forget_pending(&self, socket: &str) -> Result<()> {
+        self.sql
+            .exec("DELETE FROM pending WHERE socket = ?", vec![socket.into()])?;
         Ok(())
     }
 
