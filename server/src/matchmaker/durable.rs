@@ -9,11 +9,15 @@
 //! while tickets wait (their rating windows widen, continents relax, bot
 //! fill falls due), the coordinator runs the pure matcher. For each match it
 //! creates a `GameRoom` with `unique_id()` and a location hint near the
-//! players, initialises it over `fetch`, sends every player a `Matched`
-//! frame with a signed join token, and closes the ticket sockets.
+//! players, initialises it over `fetch` (or, with `ROOM_CHARTER=1`, signs
+//! the room's set-up into the tokens instead: [`crate::internal::charter`]),
+//! sends every player a `Matched` frame with a signed join token, and
+//! closes the ticket sockets.
 //!
 //! - this file: the object, its routes, and its statistics.
 //! - [`tickets`]: ticket sockets: opening one, `FindMatch`, cancelling.
+//! - [`queueing`]: a checked `FindMatch` becomes a ticket (or is matched
+//!   as it arrives).
 //! - [`matching`]: running the matcher and seating each match in a new room.
 //! - [`private`]: private rooms by join code.
 //! - [`results`]: rooms' results, settled and given to the player objects;
@@ -26,6 +30,7 @@ mod counts;
 mod hooks;
 mod matching;
 mod private;
+mod queueing;
 mod results;
 mod tickets;
 mod withdrawn;

@@ -1,7 +1,8 @@
 //! Running the matcher and seating each match in a new room.
 
 use super::admission::MemberSocket;
-use super::tickets::{self, Arrival, TicketState};
+use super::queueing::Arrival;
+use super::tickets::{self, TicketState};
 use super::withdrawn::Seated;
 use super::{Matchmaker, SOCKET_ID, Sweep, random_u64};
 use crate::alarm::{self, AlarmPlan};

@@ -38,6 +38,31 @@ fn grant(token: &str) -> Result<Grant, Denied> {
     }
 }
 
+/// A protocol `min`..=`max` opening that joins with `token`.
+fn join_opening(min: u16, max: u16, token: &str) -> Vec<u8> {
+    codec::encode_opening(&Opening {
+        versions: Versions { min, max },
+        hello: Hello::Join {
+            token: token.into(),
+            last_seq: 0,
+        },
+    })
+    .unwrap()
+}
+
+/// A protocol `min`..=`max` opening that asks for a duel (a lobby's).
+fn find_match_opening(min: u16, max: u16) -> Vec<u8> {
+    codec::encode_opening(&Opening {
+        versions: Versions { min, max },
+        hello: Hello::FindMatch {
+            mode: Mode::Duel,
+            name: "x".into(),
+            party: None,
+        },
+    })
+    .unwrap()
+}
+
 fn v1_bytes(frame: v1::ClientFrame<Artillery>) -> Vec<u8> {
     codec::encode(&frame).unwrap()
 }
@@ -94,14 +119,7 @@ fn a_version_1_hello_is_admitted_without_an_answer() {
 #[test]
 fn an_opening_is_answered_then_admitted() {
     let mut room = room();
-    let opening = codec::encode_opening(&Opening {
-        versions: Versions { min: 2, max: 4 },
-        hello: Hello::Join {
-            token: "seat-0".into(),
-            last_seq: 0,
-        },
-    })
-    .unwrap();
+    let opening = join_opening(2, 4, "seat-0");
     let effects = receive(&mut room, Caller::Pending, &opening);
     assert!(matches!(
         effects.first(),
@@ -109,14 +127,7 @@ fn an_opening_is_answered_then_admitted() {
     ));
     assert!(effects.contains(&Effect::Admit(Role::Player(Seat(0)))));
     // A forged token after an agreed opening.
-    let forged = codec::encode_opening(&Opening {
-        versions: Versions { min: 2, max: 2 },
-        hello: Hello::Join {
-            token: "forged".into(),
-            last_seq: 0,
-        },
-    })
-    .unwrap();
+    let forged = join_opening(2, 2, "forged");
     let effects = receive(&mut room, Caller::Pending, &forged);
     assert_eq!(error_code(&effects), Some(ErrorCode::BadToken));
 }
@@ -137,15 +148,7 @@ fn a_first_frame_that_is_not_a_hello_closes_the_socket() {
             ..
         })
     ));
-    let lobby = codec::encode_opening(&Opening {
-        versions: Versions { min: 2, max: 2 },
-        hello: Hello::FindMatch {
-            mode: Mode::Duel,
-            name: "x".into(),
-            party: None,
-        },
-    })
-    .unwrap();
+    let lobby = find_match_opening(2, 2);
     let effects = receive(&mut room, Caller::Pending, &lobby);
     assert!(matches!(
         effects.last(),
@@ -253,25 +256,10 @@ fn a_join_token_is_found_in_a_first_frame_of_either_version() {
         token: "seat-0".into(),
         last_seq: 3,
     });
-    let opening = codec::encode_opening(&Opening {
-        versions: Versions { min: 2, max: 4 },
-        hello: Hello::Join {
-            token: "seat-0".into(),
-            last_seq: 0,
-        },
-    })
-    .unwrap();
+    let opening = join_opening(2, 4, "seat-0");
     assert_eq!(joining_token(&v1_hello).as_deref(), Some("seat-0"));
     assert_eq!(joining_token(&opening).as_deref(), Some("seat-0"));
-    let find_match = codec::encode_opening(&Opening {
-        versions: Versions { min: 2, max: 4 },
-        hello: Hello::FindMatch {
-            mode: Mode::Duel,
-            name: "ann".into(),
-            party: None,
-        },
-    })
-    .unwrap();
+    let find_match = find_match_opening(2, 4);
     let ping = v1_bytes(v1::ClientFrame::Ping { nonce: 1 });
     for not_a_join in [find_match, ping, vec![0xFE; 40], Vec::new()] {
         assert_eq!(joining_token(&not_a_join), None, "{not_a_join:?}");
