@@ -20,6 +20,7 @@
 //! | `POST /api/rooms/{room_id}/spectate` | that room: a spectator token |
 //! | `POST /api/rooms/{room_id}/debug/alarm[?late_ms=N]` | that room's alarm handler, run now (or as if it rang `N` ms late); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST /api/rooms/{room_id}/debug/report` | that room reports its result again; only with `VOLLEY_TEST_HOOKS=1` |
+//! | `POST /api/rooms/{room_id}/debug/tables` | whether that room's object holds a room's tables (`tables` or `none`), read without making them; only with `VOLLEY_TEST_HOOKS=1` |
 //! | (any coordinator route, header `X-Volley-Test-Continent: EU`) | the coordinator sees the client on that continent instead of `request.cf`'s; only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST /api/coordinator/debug/{hook}?mode=duel[&pool=eu][&room=..][&count=..]` | a coordinator shard's test hooks (`matchmaker::durable::hooks`; the global shard without `pool`); only with `VOLLEY_TEST_HOOKS=1` |
 //! | `POST`/`GET /api/rooms/{room_id}/debug/wakeups` | that room starts counting its wake-ups / reads the counts; only with `VOLLEY_BENCH=1` |
@@ -77,7 +78,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         | (
             Method::Post,
             ["api", "rooms", room, "spectate"]
-            | ["api", "rooms", room, "debug", "alarm" | "report"],
+            | ["api", "rooms", room, "debug", "alarm" | "report" | "tables"],
         ) => to_room(req, env, room).await,
         (_, ["api", ..]) => Err(ServerError::NotFound(format!(
             "no route for {} {path}",

@@ -8,7 +8,8 @@
 //!   by clients, so the room draws its seed itself. The game's config is
 //!   the mode's default, as the coordinator always gives it.
 //! - It travels inside the token ([`crate::token`]) and is covered by the
-//!   token's signature, so only the coordinator can write one.
+//!   token's signature, so only the coordinator can write one. It sets a
+//!   room up only until the seats' reservation would have ended.
 //! - A chartered room's address, as `Matched` names it, is
 //!   `{room id}~{location hint}` (the hint may be empty). The Worker gets
 //!   the room's stub with that hint, which Cloudflare honours at the
@@ -51,6 +52,11 @@ pub struct Charter {
     pub created_by: String,
     /// The location hint the room's address carries, if any.
     pub location_hint: Option<String>,
+    /// The last moment the room may be set up, in ms since the Unix epoch:
+    /// the match's time plus the seats' reservation. A token still valid
+    /// after it sets no room up, so a room nobody came to is not made (or,
+    /// once it deleted itself, made again) by a late one.
+    pub set_up_by_ms: u64,
 }
 
 impl Versioned for Charter {
@@ -66,6 +72,11 @@ impl Charter {
     /// Reads a charter's bytes.
     pub fn decode(bytes: &[u8]) -> Result<Charter, BlobError> {
         blob::decode(Kind::Message, bytes)
+    }
+
+    /// Whether the room may still be set up from this charter at `now_ms`.
+    pub fn open_at(&self, now_ms: u64) -> bool {
+        now_ms <= self.set_up_by_ms
     }
 
     /// The room's set-up, with the seed the room drew.
@@ -168,7 +179,16 @@ mod tests {
             retention_ms: 86_400_000,
             created_by: "c0ffee".repeat(10) + "c0ff",
             location_hint: Some("weur".into()),
+            set_up_by_ms: 1_764_600_000_000,
         }
+    }
+
+    #[test]
+    fn a_room_is_set_up_only_while_its_seats_are_reserved() {
+        let charter = charter(Mode::Duel, 2);
+        assert!(charter.open_at(charter.set_up_by_ms - 60_000));
+        assert!(charter.open_at(charter.set_up_by_ms));
+        assert!(!charter.open_at(charter.set_up_by_ms + 1));
     }
 
     /// The committed fixtures: format 1 (what this release writes) and

@@ -222,7 +222,7 @@ impl Matchmaker {
         let storage = self.storage()?;
         let (waiting, forming) = storage.counts()?;
         let waits = storage.waits()?;
-        let rooms = storage.rooms()?;
+        let rooms = storage.rooms(crate::http::now_ms())?;
         Ok(Response::from_json(&ShardStats {
             coordinator_id: self.state.id().to_string(),
             mode: Self::mode(req)?,

@@ -293,12 +293,18 @@ impl GameRoom {
             }
             Ok(grant)
         };
-        let found = match self.holds_room()? {
+        let held = match self.holds_room()? {
             true => {
                 let storage = self.storage()?;
                 self.take_record(&storage)?.map(|record| (storage, record))
             }
-            false => self.set_up_from_charter(caller, &bytes, key, now).await?,
+            false => None,
+        };
+        // No room (not set up yet, or a set-up that failed midway left
+        // tables without a record): a chartered hello may set it up.
+        let found = match held {
+            Some(found) => Some(found),
+            None => self.set_up_from_charter(caller, &bytes, key, now).await?,
         };
         let Some((storage, mut record)) = found else {
             ws.close(Some(close::ROOM_CLOSED), Some("the room is gone"))?;
@@ -417,12 +423,18 @@ impl GameRoom {
         let Ok((_, Some(charter))) = key.verify_chartered(&self.room_id(), &token, now) else {
             return Ok(None);
         };
-        let init = Charter::decode(&charter)?.into_init(random_u64()?);
+        let charter = Charter::decode(&charter)?;
+        if !charter.open_at(now) {
+            // Too late: nobody came while the seats were reserved.
+            return Ok(None);
+        }
         let storage = self.storage()?;
-        self.set_up(&storage, init, now).await?;
+        self.set_up(&storage, charter.into_init(random_u64()?), now)
+            .await?;
         // Other sockets may wait for their hello: the set-up's alarm must
-        // not pass their deadline.
-        let next_hello = self.close_silent_sockets(now, self.settings()?.limits.hello_ms);
+        // not pass their deadline. (None is closed here: this socket is
+        // one of them until its hello is read.)
+        let next_hello = self.hello_deadline(self.settings()?.limits.hello_ms);
         self.reschedule_by(&storage, now, next_hello).await?;
         Ok(self.take_record(&storage)?.map(|record| (storage, record)))
     }

@@ -57,6 +57,10 @@ pub async fn a_chartered_room_sets_itself_up_at_its_first_hello(base: Url) -> Re
         get_status(&base.join(&format!("/api/rooms/{room}"))?)? == 404,
         "the room exists before anyone said hello"
     );
+    ensure!(
+        tables(&base, &room)? == "none",
+        "the room has tables already"
+    );
 
     // Played to the end, and rated once, like any room.
     let (_, _, played) = rated_pair(&base, CONTINENT).await?;
@@ -67,6 +71,8 @@ pub async fn a_chartered_room_sets_itself_up_at_its_first_hello(base: Url) -> Re
         "created by {}, not the Asian shard",
         info.created_by
     );
+    // The hint the room was set up with is its address's (where the
+    // object itself runs, only a real account shows).
     ensure!(
         info.location_hint.as_deref() == Some(hint.as_str()),
         "{info:?}"
@@ -89,10 +95,14 @@ pub async fn a_chartered_address_holds_no_room_until_a_valid_charter_comes(
         .map_err(|()| anyhow::anyhow!("no ws URL for {ws}"))?;
 
     // A socket that says nothing is closed at its deadline, and leaves
-    // no room behind.
+    // no room behind: no record, and no tables either.
     let waited = closed_at_deadline(&ws, false).await?;
     eprintln!("a silent socket on a chartered address closed after {waited:?}");
     ensure!(get_status(&info_url)? == 404, "a silent socket made a room");
+    ensure!(
+        tables(&base, &room)? == "none",
+        "a silent socket made tables"
+    );
 
     // The token with another charter under its signature: no room.
     let parts: Vec<&str> = matched.token.split('.').collect();
@@ -109,12 +119,25 @@ pub async fn a_chartered_address_holds_no_room_until_a_valid_charter_comes(
         get_status(&info_url)? == 404,
         "a forged charter made a room"
     );
+    ensure!(
+        tables(&base, &room)? == "none",
+        "a forged charter made tables"
+    );
 
     // The real token sets the room up and is welcomed.
     let answer = hello(&ws, &matched.token).await?;
     ensure!(answer.starts_with("frame"), "the real token: {answer}");
     ensure!(get_status(&info_url)? == 200, "the room was not set up");
+    ensure!(tables(&base, &room)? == "tables", "the room has no tables");
     Ok(())
+}
+
+/// Whether `room`'s object holds a room's tables (`tables` or `none`),
+/// by the room's test hook, which reads without making them.
+fn tables(base: &Url, room: &str) -> Result<String> {
+    let (status, body) = post_text(&base.join(&format!("/api/rooms/{room}/debug/tables"))?)?;
+    ensure!(status == 200, "tables hook: {status} {body}");
+    Ok(body)
 }
 
 /// Sends a protocol 2 `Hello` with `token` on a new socket to `ws`: what

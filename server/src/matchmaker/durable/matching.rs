@@ -357,6 +357,7 @@ impl Matchmaker {
             retention_ms: settings.room_retention_ms,
             created_by: self.state.id().to_string(),
             location_hint: placement.hint().map(str::to_string),
+            set_up_by_ms: now_ms().saturating_add(reservation_ms),
         };
         Ok((room, charter.encode()?))
     }

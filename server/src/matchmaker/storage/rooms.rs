@@ -11,6 +11,7 @@
 
 use super::Storage;
 use crate::error::Result;
+use crate::internal::charter::CHARTERED_BUILD;
 use crate::sql::{integer, text, unsigned};
 
 /// The counters and the index the listing is pruned by; part of the
@@ -31,6 +32,10 @@ CREATE TABLE IF NOT EXISTS rooms_ended (room_id TEXT PRIMARY KEY);
 /// Old rows deleted at most per room created: more than one, so pruning
 /// keeps up with any rate of new rooms, and few, so its cost is bounded.
 const PRUNED_PER_ROOM: u64 = 16;
+
+/// How long after its match a chartered room stays out of the latest
+/// rooms listed (its players connect within moments).
+pub const CHARTERED_UNLISTED_MS: u64 = 10_000;
 
 /// Old rooms are looked for at every this many rooms created (by the new
 /// row's rowid), not at each: a statement less for most matches.
@@ -141,8 +146,12 @@ impl Storage {
     }
 
     /// Rooms created, per location hint (`none` for no hint) and per
-    /// build, and the latest few.
-    pub fn rooms(&self) -> Result<RoomCounts> {
+    /// build, and the latest few as of `now_ms`. A chartered room is
+    /// listed only [`CHARTERED_UNLISTED_MS`] after its match: its object
+    /// is made where its first request comes from, which is then its
+    /// players', not a stranger's who read its id here
+    /// ([`crate::internal::charter`]).
+    pub fn rooms(&self, now_ms: u64) -> Result<RoomCounts> {
         let counted = |prefix: &str| -> Result<Vec<(String, u64)>> {
             self.sql
                 .exec(
@@ -161,8 +170,14 @@ impl Storage {
         let recent = self
             .sql
             .exec(
-                "SELECT room_id, location_hint, created_at_ms FROM rooms_created ORDER BY created_at_ms DESC LIMIT 20",
-                None,
+                "SELECT r.room_id, r.location_hint, r.created_at_ms FROM rooms_created r \
+                 LEFT JOIN room_builds b ON b.room_id = r.room_id \
+                 WHERE b.build IS NOT ? OR r.created_at_ms <= ? \
+                 ORDER BY r.created_at_ms DESC LIMIT 20",
+                vec![
+                    CHARTERED_BUILD.into(),
+                    integer(now_ms.saturating_sub(CHARTERED_UNLISTED_MS))?,
+                ],
             )?
             .raw()
             .map(|row| {

@@ -6,6 +6,9 @@
 //!   it rang `N` ms late (so several timers are due in one alarm, as after
 //!   the runtime was down); answers how many timers were due.
 //! - `POST /debug/report`: report a finished room's result again.
+//! - `POST /debug/tables`: whether this object holds a room's tables
+//!   (`tables` or `none`), read without making them: a chartered address
+//!   a room was not set up at must hold none.
 //! - `POST`/`GET /debug/wakeups`: count this room's handler runs / read the
 //!   counts ([`crate::room::wakeups`]).
 
@@ -13,6 +16,7 @@ use super::GameRoom;
 use crate::error::{Result, ServerError};
 use crate::http::{now_ms, query_param};
 use crate::room::engine::Phase;
+use crate::room::storage::Storage;
 use crate::room::wakeups::{self, Wakeup};
 use worker::{Method, Request, Response};
 
@@ -62,7 +66,8 @@ impl GameRoom {
         }
     }
 
-    /// `POST /debug/alarm[?late_ms=N]` and `POST /debug/report`.
+    /// `POST /debug/alarm[?late_ms=N]`, `POST /debug/report` and
+    /// `POST /debug/tables`.
     pub(super) async fn test_hook(&self, req: &Request, path: &str) -> Result<Response> {
         if !self.settings()?.test_hooks {
             return Err(ServerError::NotFound(
@@ -80,6 +85,10 @@ impl GameRoom {
             return Ok(Response::ok(format!(
                 "alarm handler ran: {fired} timer(s) due"
             ))?);
+        }
+        if path.ends_with("/debug/tables") {
+            let held = Storage::holds_a_room(&self.state.storage().sql())?;
+            return Ok(Response::ok(if held { "tables" } else { "none" })?);
         }
         if path.ends_with("/debug/report") {
             let storage = self.storage()?;

@@ -214,27 +214,9 @@ impl GameRoom {
 
     /// Closes every socket that has said no valid hello within `hello_ms`
     /// of being accepted, and returns when the next one's time is up.
-    /// (Sockets accepted by a release before the tags have none, and are
-    /// left alone.)
     pub(super) fn close_silent_sockets(&self, now: u64, hello_ms: u64) -> Option<u64> {
         let mut next: Option<u64> = None;
-        for ws in self.state.get_websockets() {
-            let pending = load(&ws)
-                .ok()
-                .flatten()
-                .is_some_and(|a| a.caller() == Caller::Pending);
-            if !pending {
-                continue;
-            }
-            let Some(accepted) = self
-                .state
-                .get_tags(&ws)
-                .iter()
-                .find_map(|tag| tag.strip_prefix(ACCEPTED_AT)?.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            let due = accepted.saturating_add(hello_ms);
+        for (ws, due) in self.silent_sockets(hello_ms) {
             if due <= now {
                 self.tally(now, Tally::Refused(Limit::Hello));
                 self.tally(now, Tally::Closed(close::PROTOCOL_VIOLATION));
@@ -247,6 +229,38 @@ impl GameRoom {
             }
         }
         next
+    }
+
+    /// When the first socket still to say hello must have said it.
+    pub(super) fn hello_deadline(&self, hello_ms: u64) -> Option<u64> {
+        self.silent_sockets(hello_ms)
+            .into_iter()
+            .map(|(_, due)| due)
+            .min()
+    }
+
+    /// The sockets that have said no valid hello yet, each with when it
+    /// must have. (Sockets accepted by a release before the tags have
+    /// none, and are left out.)
+    fn silent_sockets(&self, hello_ms: u64) -> Vec<(WebSocket, u64)> {
+        self.state
+            .get_websockets()
+            .into_iter()
+            .filter(|ws| {
+                load(ws)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|a| a.caller() == Caller::Pending)
+            })
+            .filter_map(|ws| {
+                let accepted = self
+                    .state
+                    .get_tags(&ws)
+                    .iter()
+                    .find_map(|tag| tag.strip_prefix(ACCEPTED_AT)?.parse::<u64>().ok())?;
+                Some((ws, accepted.saturating_add(hello_ms)))
+            })
+            .collect()
     }
 
     /// How many spectators are admitted.
