@@ -14,6 +14,8 @@
 //! stays the truth, and the constructor does no I/O.
 //!
 //! - this file: the object, its handlers and routes, and loading the room.
+//! - [`setup`]: setting the room up: from the coordinator's `InitRoom`, or
+//!   from the charter in a first `Hello` ([`crate::internal::charter`]).
 //! - [`sockets`]: accepting sockets, their attachments, who is admitted.
 //! - [`carry`]: carrying out effects: storage first, then frames, then the
 //!   result report.
@@ -28,9 +30,10 @@ mod carry;
 mod counts;
 mod hooks;
 mod public;
+mod setup;
 mod sockets;
 
-use super::any::{AnyEffects, AnyRoom};
+use super::any::AnyEffects;
 use super::inbound::Caller;
 use super::record::RoomRecord;
 use super::refusals::Denied;
@@ -38,14 +41,11 @@ use super::storage::Storage;
 use super::wakeups::Wakeup;
 use crate::error::{Result, ServerError, respond};
 use crate::http::now_ms;
-use crate::internal::charter::Charter;
-use crate::internal::{
-    self, BUILD_HEADER, CLAIM_PATH, ClaimSeat, INIT_ROOM_PATH, INIT_ROOM_V2_PATH, InitRoom,
-};
+use crate::internal::{self, CLAIM_PATH, ClaimSeat, INIT_ROOM_PATH, INIT_ROOM_V2_PATH, InitRoom};
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
 use crate::tally::{Limit, Tally};
-use crate::token::{JoinKey, TokenError};
+use crate::token::TokenError;
 use sockets::Gate;
 use std::cell::{Cell, RefCell};
 use volley_shared::RoomId;
@@ -176,11 +176,6 @@ impl DurableObject for GameRoom {
             .map_err(|e| worker::Error::RustError(e.to_string()))?;
         Response::ok("alarm handled")
     }
-}
-
-/// A random 64-bit number (a seed, a secret).
-fn random_u64() -> Result<u64> {
-    getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))
 }
 
 impl GameRoom {
@@ -365,90 +360,6 @@ impl GameRoom {
         }
         self.reschedule_by(&storage, now, next_hello).await?;
         Ok(due.len())
-    }
-
-    async fn init(&self, init: InitRoom) -> Result<Response> {
-        let storage = self.storage()?;
-        if self.record.borrow().is_some() || storage.load()?.is_some() {
-            return Err(ServerError::Conflict("room already initialised".into()));
-        }
-        self.set_up(&storage, init, now_ms()).await?;
-        let response = Response::ok("initialised")?.with_status(201);
-        response.headers().set(BUILD_HEADER, crate::build::BUILD)?;
-        Ok(response)
-    }
-
-    /// Sets the room up as `init` says, at `now`; the record is then in
-    /// memory.
-    async fn set_up(&self, storage: &Storage, init: InitRoom, now: u64) -> Result<()> {
-        // Only once no release that cannot replay such a game serves
-        // (WIND_SECRET; ARCHITECTURE.md, "The wind's secret").
-        let secret = match self.settings()?.wind_secret {
-            true => Some(random_u64()?),
-            false => None,
-        };
-        let (room, effects) = AnyRoom::new(init.setup, secret, now)
-            .map_err(|err| ServerError::BadRequest(err.to_string()))?;
-        let mut record = RoomRecord::new(room, init.created_by, init.location_hint, now);
-        self.carry_out_any(storage, &mut record, None, now, effects)
-            .await
-            .map(drop)
-    }
-
-    /// Whether this object holds a room (set up, or being read): neither
-    /// a fresh chartered address nor a deleted room does.
-    fn holds_room(&self) -> Result<bool> {
-        Ok(self.record.borrow().is_some()
-            || self.schema.is_ready()
-            || Storage::holds_a_room(&self.state.storage().sql())?)
-    }
-
-    /// A room not set up yet sets itself up from the charter in a first
-    /// frame's token, if the token is valid and carries one
-    /// ([`crate::internal::charter`]); its storage and record, or nothing
-    /// (the caller then closes the socket: there is no room).
-    async fn set_up_from_charter(
-        &self,
-        caller: Caller,
-        bytes: &[u8],
-        key: Option<&JoinKey>,
-        now: u64,
-    ) -> Result<Option<(Storage, RoomRecord)>> {
-        let (Caller::Pending, Some(key)) = (caller, key) else {
-            return Ok(None);
-        };
-        let Some(token) = super::inbound::joining_token(bytes) else {
-            return Ok(None);
-        };
-        let Ok((_, Some(charter))) = key.verify_chartered(&self.room_id(), &token, now) else {
-            return Ok(None);
-        };
-        let charter = Charter::decode(&charter)?;
-        if !charter.open_at(now) {
-            // Too late: nobody came while the seats were reserved.
-            return Ok(None);
-        }
-        let storage = self.storage()?;
-        self.set_up(&storage, charter.into_init(random_u64()?), now)
-            .await?;
-        // Other sockets may wait for their hello: the set-up's alarm must
-        // not pass their deadline. (None is closed here: this socket is
-        // one of them until its hello is read.)
-        let next_hello = self.hello_deadline(self.settings()?.limits.hello_ms);
-        self.reschedule_by(&storage, now, next_hello).await?;
-        Ok(self.take_record(&storage)?.map(|record| (storage, record)))
-    }
-
-    /// Makes the alarm of a room not set up yet ring by `at` (there is no
-    /// table to note it in).
-    async fn ring_before_set_up(&self, now: u64, at: u64) -> Result<()> {
-        let storage = self.state.storage();
-        let rings_by = storage.get_alarm().await?.map(|ms| ms.max(0) as u64);
-        if rings_by.is_none_or(|ms| ms > at) {
-            let offset = std::time::Duration::from_millis(at.saturating_sub(now));
-            storage.set_alarm(offset).await?;
-        }
-        Ok(())
     }
 
     async fn claim(&self, claim: ClaimSeat) -> Result<Response> {

@@ -1,0 +1,109 @@
+//! Setting a room up: from the coordinator's `InitRoom` (`/internal/init`),
+//! or, for a chartered room, from the charter in its first player's token
+//! ([`crate::internal::charter`]), with no tables made until a valid one
+//! comes.
+
+use super::GameRoom;
+use crate::error::{Result, ServerError};
+use crate::http::now_ms;
+use crate::internal::charter::Charter;
+use crate::internal::{BUILD_HEADER, InitRoom};
+use crate::room::any::AnyRoom;
+use crate::room::inbound::{self, Caller};
+use crate::room::record::RoomRecord;
+use crate::room::storage::Storage;
+use crate::token::JoinKey;
+use worker::Response;
+
+/// A random 64-bit number (a seed, a secret).
+fn random_u64() -> Result<u64> {
+    getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))
+}
+
+impl GameRoom {
+    /// `POST /internal/init`: sets a new room up as its coordinator says
+    /// (once; a second init is a conflict).
+    pub(super) async fn init(&self, init: InitRoom) -> Result<Response> {
+        let storage = self.storage()?;
+        if self.record.borrow().is_some() || storage.load()?.is_some() {
+            return Err(ServerError::Conflict("room already initialised".into()));
+        }
+        self.set_up(&storage, init, now_ms()).await?;
+        let response = Response::ok("initialised")?.with_status(201);
+        response.headers().set(BUILD_HEADER, crate::build::BUILD)?;
+        Ok(response)
+    }
+
+    /// Sets the room up as `init` says, at `now`; the record is then in
+    /// memory.
+    async fn set_up(&self, storage: &Storage, init: InitRoom, now: u64) -> Result<()> {
+        // Only once no release that cannot replay such a game serves
+        // (WIND_SECRET; ARCHITECTURE.md, "The wind's secret").
+        let secret = match self.settings()?.wind_secret {
+            true => Some(random_u64()?),
+            false => None,
+        };
+        let (room, effects) = AnyRoom::new(init.setup, secret, now)
+            .map_err(|err| ServerError::BadRequest(err.to_string()))?;
+        let mut record = RoomRecord::new(room, init.created_by, init.location_hint, now);
+        self.carry_out_any(storage, &mut record, None, now, effects)
+            .await
+            .map(drop)
+    }
+
+    /// Whether this object holds a room (set up, or being read): neither
+    /// a fresh chartered address nor a deleted room does.
+    pub(super) fn holds_room(&self) -> Result<bool> {
+        Ok(self.record.borrow().is_some()
+            || self.schema.is_ready()
+            || Storage::holds_a_room(&self.state.storage().sql())?)
+    }
+
+    /// A room not set up yet sets itself up from the charter in a first
+    /// frame's token, if the token is valid and carries one
+    /// ([`crate::internal::charter`]); its storage and record, or nothing
+    /// (the caller then closes the socket: there is no room).
+    pub(super) async fn set_up_from_charter(
+        &self,
+        caller: Caller,
+        bytes: &[u8],
+        key: Option<&JoinKey>,
+        now: u64,
+    ) -> Result<Option<(Storage, RoomRecord)>> {
+        let (Caller::Pending, Some(key)) = (caller, key) else {
+            return Ok(None);
+        };
+        let Some(token) = inbound::joining_token(bytes) else {
+            return Ok(None);
+        };
+        let Ok((_, Some(charter))) = key.verify_chartered(&self.room_id(), &token, now) else {
+            return Ok(None);
+        };
+        let charter = Charter::decode(&charter)?;
+        if !charter.open_at(now) {
+            // Too late: nobody came while the seats were reserved.
+            return Ok(None);
+        }
+        let storage = self.storage()?;
+        self.set_up(&storage, charter.into_init(random_u64()?), now)
+            .await?;
+        // Other sockets may wait for their hello: the set-up's alarm must
+        // not pass their deadline. (None is closed here: this socket is
+        // one of them until its hello is read.)
+        let next_hello = self.hello_deadline(self.settings()?.limits.hello_ms);
+        self.reschedule_by(&storage, now, next_hello).await?;
+        Ok(self.take_record(&storage)?.map(|record| (storage, record)))
+    }
+
+    /// Makes the alarm of a room not set up yet ring by `at` (there is no
+    /// table to note it in).
+    pub(super) async fn ring_before_set_up(&self, now: u64, at: u64) -> Result<()> {
+        let storage = self.state.storage();
+        let rings_by = storage.get_alarm().await?.map(|ms| ms.max(0) as u64);
+        if rings_by.is_none_or(|ms| ms > at) {
+            let offset = std::time::Duration::from_millis(at.saturating_sub(now));
+            storage.set_alarm(offset).await?;
+        }
+        Ok(())
+    }
+}
