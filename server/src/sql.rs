@@ -8,7 +8,7 @@
 use crate::blob::{self, BlobError, Kind, Versioned};
 use crate::error::{Result, ServerError};
 use std::cell::Cell;
-use worker::{SqlStorage, SqlStorageValue};
+use worker::{SqlCursor, SqlStorage, SqlStorageValue};
 
 /// Whether an object's tables exist, so that they are created (or checked)
 /// once per instance instead of at every event.
@@ -81,6 +81,16 @@ pub fn unsigned(value: Option<SqlStorageValue>) -> Result<u64> {
         }
         other => Err(stored(format!("expected a whole number, found {other:?}"))),
     }
+}
+
+/// The first column of a query's first row as a whole number; `None` if
+/// the query returned no row.
+pub fn first_unsigned(cursor: SqlCursor) -> Result<Option<u64>> {
+    cursor
+        .raw()
+        .next()
+        .map(|row| unsigned(row?.into_iter().next()))
+        .transpose()
 }
 
 /// A number from a REAL column.

@@ -4,7 +4,7 @@
 //! the pure plan is unit-tested.
 
 use crate::error::Result;
-use crate::sql::{integer, unsigned};
+use crate::sql::{first_unsigned, integer};
 use std::cell::Cell;
 use worker::SqlStorage;
 
@@ -50,11 +50,7 @@ pub const ALARM_TABLE: &str = "CREATE TABLE IF NOT EXISTS alarm (id INTEGER PRIM
 /// When the alarm this object last set rings (or rang); `None` if it
 /// never set one or deleted it.
 pub fn noted_ms(sql: &SqlStorage) -> Result<Option<u64>> {
-    let cursor = sql.exec("SELECT at_ms FROM alarm WHERE id = 1", None)?;
-    match cursor.raw().next() {
-        Some(row) => unsigned(row?.into_iter().next()).map(Some),
-        None => Ok(None),
-    }
+    first_unsigned(sql.exec("SELECT at_ms FROM alarm WHERE id = 1", None)?)
 }
 
 /// Notes the time the alarm was set to, or that none is pending.

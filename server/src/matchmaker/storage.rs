@@ -39,7 +39,7 @@ use super::codes::{GUESS_WINDOW_MS, Guesses};
 use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
-use crate::sql::{blob, from_blob, integer, played_match, real, text, unsigned};
+use crate::sql::{blob, first_unsigned, from_blob, integer, played_match, real, text, unsigned};
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use serde::{Deserialize, Serialize};
 use volley_shared::PlayerId;
@@ -210,17 +210,11 @@ impl Storage {
     /// Notes how long a matched ticket waited, keeping the latest
     /// [`WAITS_KEPT`].
     pub fn record_wait(&self, wait_ms: u64, now_ms: u64) -> Result<()> {
-        let id = self
-            .sql
-            .exec(
-                "INSERT INTO waits (wait_ms, at_ms) VALUES (?, ?) RETURNING id",
-                vec![integer(wait_ms)?, integer(now_ms)?],
-            )?
-            .raw()
-            .next()
-            .map(|row| unsigned(row?.into_iter().next()))
-            .transpose()?
-            .unwrap_or(0);
+        let id = first_unsigned(self.sql.exec(
+            "INSERT INTO waits (wait_ms, at_ms) VALUES (?, ?) RETURNING id",
+            vec![integer(wait_ms)?, integer(now_ms)?],
+        )?)?
+        .unwrap_or(0);
         // Older ones go in batches, not at every wait: a statement saved
         // per matched ticket, for at most a batch more rows.
         if id % WAITS_PRUNED_EVERY == 0 {
@@ -312,16 +306,11 @@ impl Storage {
     /// release did not note (private rooms, and matches the previous
     /// release made) count as two, so they are rated as before.
     pub fn match_tickets(&self, room_id: &str) -> Result<usize> {
-        let cursor = self.sql.exec(
+        let tickets = first_unsigned(self.sql.exec(
             "SELECT tickets FROM match_tickets WHERE room_id = ?",
             vec![room_id.into()],
-        )?;
-        match cursor.raw().next() {
-            Some(row) => {
-                Ok(usize::try_from(unsigned(row?.into_iter().next())?).unwrap_or(usize::MAX))
-            }
-            None => Ok(2),
-        }
+        )?)?;
+        Ok(tickets.map_or(2, |n| usize::try_from(n).unwrap_or(usize::MAX)))
     }
 
     /// Registers a private room's join code, its first seat taken.

@@ -11,7 +11,7 @@
 
 use crate::error::Result;
 use crate::internal::players::{PlayerResult, Standing};
-use crate::sql::{integer, played_match, real, text, unsigned};
+use crate::sql::{first_unsigned, integer, played_match, real, text, unsigned};
 use volley_shared::api::{PlayedMatch, PlayerRecord};
 use volley_shared::{Mode, PlayerId};
 use worker::{SqlStorage, SqlStorageValue};
@@ -229,14 +229,10 @@ impl Storage {
 
     /// When the player's latest game ended, in any mode (0 for none).
     pub fn last_ms(&self) -> Result<u64> {
-        let row = self
-            .sql
-            .exec("SELECT COALESCE(MAX(last_ms), 0) FROM standings", None)?
-            .raw()
-            .next();
-        match row {
-            Some(row) => unsigned(row?.into_iter().next()),
-            None => Ok(0),
-        }
+        let last = first_unsigned(
+            self.sql
+                .exec("SELECT COALESCE(MAX(last_ms), 0) FROM standings", None)?,
+        )?;
+        Ok(last.unwrap_or(0))
     }
 }

@@ -9,7 +9,7 @@
 //! once per construction and does nothing more.
 
 use crate::error::Result;
-use crate::sql::unsigned;
+use crate::sql::{first_unsigned, unsigned};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use worker::SqlStorage;
@@ -63,14 +63,11 @@ pub fn enable(sql: &SqlStorage) -> Result<()> {
 
 /// Whether this room counts.
 pub fn enabled(sql: &SqlStorage) -> Result<bool> {
-    let cursor = sql.exec(
+    let tables = first_unsigned(sql.exec(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'wakeups'",
         None,
-    )?;
-    match cursor.raw().next() {
-        Some(row) => Ok(unsigned(row?.into_iter().next())? > 0),
-        None => Ok(false),
-    }
+    )?)?;
+    Ok(tables.is_some_and(|n| n > 0))
 }
 
 /// Counts one handler run; `constructed` when it is the first since the

@@ -13,9 +13,10 @@ use std::time::Duration;
 use url::Url;
 use volley_client::lobby::Matched;
 use volley_client::native::{ClientError, Connection};
+use volley_client::session::GameSession;
 use volley_shared::api::RoomInfo;
+use volley_shared::artillery::Artillery;
 use volley_shared::codec;
-use volley_shared::protocol::{Hello, Opening, Versions};
 use volley_tests::{get_body, get_status, post_text};
 
 /// The continent whose shard makes chartered rooms here, and the location
@@ -140,20 +141,14 @@ fn tables(base: &Url, room: &str) -> Result<String> {
     Ok(body)
 }
 
-/// Sends a protocol 2 `Hello` with `token` on a new socket to `ws`: what
-/// came back first (a frame, or the close).
+/// Sends the client's first frame (`GameSession::hello`) with `token` on a
+/// new socket to `ws`: what came back first (a frame, or the close).
 async fn hello(ws: &Url, token: &str) -> Result<String> {
     let mut conn = Connection::open(ws)
         .await?
         .with_timeout(Duration::from_secs(10));
-    let opening = codec::encode_opening(&Opening {
-        versions: Versions { min: 2, max: 2 },
-        hello: Hello::Join {
-            token: token.to_string(),
-            last_seq: 0,
-        },
-    })?;
-    conn.send_raw(opening).await?;
+    let opening = GameSession::<Artillery>::new().hello(token);
+    conn.send_raw(codec::encode_opening(&opening)?).await?;
     Ok(match conn.recv_raw().await {
         Ok(bytes) => format!("frame of {} bytes", bytes.len()),
         Err(ClientError::Closed(reason)) => format!("closed: {reason}"),

@@ -8,7 +8,7 @@
 
 use super::Storage;
 use crate::error::Result;
-use crate::sql::{integer, unsigned};
+use crate::sql::{first_unsigned, integer};
 use volley_shared::PlayerId;
 
 /// The table and its indexes; part of the shard's schema.
@@ -43,16 +43,12 @@ impl Storage {
     /// The ticket `player` is in (queued, or in a forming party), if any.
     pub fn ticket_of(&self, player: PlayerId) -> Result<Option<u64>> {
         let key = player.to_string();
-        let row = self
-            .sql
-            .exec(
-                "SELECT ticket FROM members WHERE player = ? LIMIT 1",
-                vec![key.as_str().into()],
-            )?
-            .raw()
-            .next();
-        if let Some(row) = row {
-            return Ok(Some(unsigned(row?.into_iter().next())?));
+        let found = first_unsigned(self.sql.exec(
+            "SELECT ticket FROM members WHERE player = ? LIMIT 1",
+            vec![key.as_str().into()],
+        )?)?;
+        if found.is_some() {
+            return Ok(found);
         }
         // Tickets with no member rows, from before the table: few or none.
         Ok(self

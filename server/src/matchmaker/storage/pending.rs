@@ -12,7 +12,7 @@
 
 use super::Storage;
 use crate::error::Result;
-use crate::sql::{integer, unsigned};
+use crate::sql::{first_unsigned, integer};
 
 /// The table and its index; part of the shard's schema.
 pub(super) const PENDING_TABLE: &str = "
@@ -57,11 +57,9 @@ impl Storage {
 
     /// When the next pending socket's time is up.
     pub fn next_pending_due(&self) -> Result<Option<u64>> {
-        self.sql
-            .exec("SELECT due_ms FROM pending ORDER BY due_ms LIMIT 1", None)?
-            .raw()
-            .next()
-            .map(|row| unsigned(row?.into_iter().next()))
-            .transpose()
+        first_unsigned(
+            self.sql
+                .exec("SELECT due_ms FROM pending ORDER BY due_ms LIMIT 1", None)?,
+        )
     }
 }

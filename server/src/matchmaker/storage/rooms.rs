@@ -12,7 +12,7 @@
 use super::Storage;
 use crate::error::Result;
 use crate::internal::charter::CHARTERED_BUILD;
-use crate::sql::{integer, text, unsigned};
+use crate::sql::{first_unsigned, integer, text, unsigned};
 
 /// The counters and the index the listing is pruned by; part of the
 /// shard's schema. The counters are seeded once, from the listing.
@@ -39,7 +39,7 @@ pub const CHARTERED_UNLISTED_MS: u64 = 10_000;
 
 /// Old rooms are looked for at every this many rooms created (by the new
 /// row's rowid), not at each: a statement less for most matches.
-const PRUNE_EVERY: i64 = 8;
+const PRUNE_EVERY: u64 = 8;
 
 /// Rooms created by one shard.
 pub struct RoomCounts {
@@ -64,22 +64,16 @@ impl Storage {
         now_ms: u64,
         keep_ms: u64,
     ) -> Result<()> {
-        let rowid = self
-            .sql
-            .exec(
-                "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?) RETURNING rowid",
-                vec![
-                    room_id.into(),
-                    hint.map(str::to_string).into(),
-                    integer(now_ms)?,
-                ],
-            )?
-            .raw()
-            .next()
-            .map(|row| unsigned(row?.into_iter().next()))
-            .transpose()?
-            .unwrap_or_default();
-        if i64::try_from(rowid).unwrap_or_default() % PRUNE_EVERY == 0 {
+        let rowid = first_unsigned(self.sql.exec(
+            "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?) RETURNING rowid",
+            vec![
+                room_id.into(),
+                hint.map(str::to_string).into(),
+                integer(now_ms)?,
+            ],
+        )?)?
+        .unwrap_or_default();
+        if rowid % PRUNE_EVERY == 0 {
             self.forget_rooms_before(now_ms.saturating_sub(keep_ms))?;
         }
         self.sql.exec(
@@ -126,10 +120,7 @@ impl Storage {
         ] {
             self.sql.exec(
                 &format!("DELETE FROM {table} WHERE room_id IN ({old})"),
-                vec![
-                    integer(cutoff_ms)?,
-                    integer(PRUNED_PER_ROOM * PRUNE_EVERY.unsigned_abs())?,
-                ],
+                vec![integer(cutoff_ms)?, integer(PRUNED_PER_ROOM * PRUNE_EVERY)?],
             )?;
         }
         Ok(())

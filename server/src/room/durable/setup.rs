@@ -4,6 +4,7 @@
 //! comes.
 
 use super::GameRoom;
+use crate::alarm::{self, AlarmPlan};
 use crate::error::{Result, ServerError};
 use crate::http::now_ms;
 use crate::internal::charter::Charter;
@@ -99,8 +100,12 @@ impl GameRoom {
     /// table to note it in).
     pub(super) async fn ring_before_set_up(&self, now: u64, at: u64) -> Result<()> {
         let storage = self.state.storage();
-        let rings_by = storage.get_alarm().await?.map(|ms| ms.max(0) as u64);
-        if rings_by.is_none_or(|ms| ms > at) {
+        let rings_at = storage
+            .get_alarm()
+            .await?
+            .and_then(|ms| u64::try_from(ms).ok());
+        // The rule every alarm here follows: it only moves earlier.
+        if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), rings_at) {
             let offset = std::time::Duration::from_millis(at.saturating_sub(now));
             storage.set_alarm(offset).await?;
         }
