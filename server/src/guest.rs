@@ -4,15 +4,11 @@
 //! whose headers a browser cannot set, as the subprotocol
 //! `volley-guest.<token>` beside [`SUBPROTOCOL`], which the server answers
 //! with (a browser fails a handshake that offered subprotocols and got
-//! none back). This release reads all three; RELIABILITY.md says when
-//! pages stop using the query.
+//! none back). Pages of this release send only the last two; the query is
+//! still read for pages and bots of earlier releases.
 
+use volley_shared::api::{GUEST_SUBPROTOCOL as GUEST_PREFIX, SUBPROTOCOL};
 use worker::{Request, Response, WebSocket};
-
-/// The subprotocol a Volley WebSocket answers with when offered.
-pub const SUBPROTOCOL: &str = "volley";
-/// What a guest token is prefixed with among the offered subprotocols.
-const GUEST_PREFIX: &str = "volley-guest.";
 
 /// The request's guest token, from wherever it is (the query first).
 pub fn token(req: &Request) -> Option<String> {

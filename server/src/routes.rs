@@ -4,7 +4,8 @@
 //! |---|---|
 //! | `GET /api/health` | answered here |
 //! | `/api/bench/echo[/ws]?shard=N` | an echo Durable Object, the benchmarks' baseline; only with `VOLLEY_BENCH=1` |
-//! | `POST /api/guests` | answered here: a new guest identity (player id and signed token; with `EU_JURISDICTION=1`, a guest from Europe gets an id whose data stays in the EU) |
+//! | `POST /api/guests` | answered here: a new guest identity (player id and a signed token that expires in 90 days; with `EU_JURISDICTION=1`, a guest from Europe gets an id whose data stays in the EU) |
+//! | `POST /api/guests/renew` (`Authorization: Bearer TOKEN`) | answered here: a fresh token of the same guest, for a valid one (`g.` tokens of the first releases too) |
 //! | `GET /api/matchmake?mode=duel[&guest=TOKEN][&party=1]` (WebSocket) | the coordinator shard of the mode and the client's continent (`coordinator:duel:eu`), or, for a party, an unknown continent or a quiet region's hand-over, the mode's global pool (`coordinator:duel`); as that guest if the token is valid |
 //! | `POST /api/rooms?mode=duel&name=..[&guest=..]` | the mode's global shard: a private room, its join code and the first seat |
 //! | `POST /api/rooms/join?code=..&name=..[&guest=..]` | the global shard of the mode the code names: the next free seat |
@@ -35,6 +36,7 @@ use crate::matchmaker::codes::parse_code;
 use crate::matchmaker::shards::{self, Pool};
 use crate::matchmaker::stats;
 use crate::settings::{self, Settings};
+use crate::token::GUEST_TOKEN_TTL_MS;
 use futures_util::future::try_join_all;
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
@@ -52,6 +54,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     match (req.method(), segments.as_slice()) {
         (Method::Get, ["api", "health"]) => health(env),
         (Method::Post, ["api", "guests"]) => new_guest(&req, env),
+        (Method::Post, ["api", "guests", "renew"]) => renew_guest(&req, env),
         (_, ["api", "bench", "echo"] | ["api", "bench", "echo", "ws"]) => {
             echo::route(req, env).await
         }
@@ -273,12 +276,35 @@ fn new_guest(req: &Request, env: &Env) -> Result<Response> {
     let random =
         getrandom::u64().map_err(|e| ServerError::Config(format!("no randomness: {e}")))?;
     let player = link::residency(env).new_player(random, place(req, env)?.continent.as_deref());
-    let token = settings::join_key(env)?.sign_guest(player);
+    let token = settings::join_key(env)?.sign_guest_until(player, guest_expiry());
     Ok(Response::from_json(&Guest {
         player: player.to_string(),
         token,
     })?
     .with_status(201))
+}
+
+/// `POST /api/guests/renew`: the same guest with a token that lasts
+/// [`GUEST_TOKEN_TTL_MS`] from now, for a valid token in
+/// `Authorization: Bearer` (or wherever [`crate::guest::token`] looks). A
+/// first release's token that never expires is traded for one that does.
+fn renew_guest(req: &Request, env: &Env) -> Result<Response> {
+    let token = crate::guest::token(req).ok_or_else(|| {
+        ServerError::BadRequest("which guest? (Authorization: Bearer <token>)".into())
+    })?;
+    let key = settings::join_key(env)?;
+    let player = key
+        .verify_guest(&token, http::now_ms())
+        .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))?;
+    Ok(Response::from_json(&Guest {
+        player: player.to_string(),
+        token: key.sign_guest_until(player, guest_expiry()),
+    })?)
+}
+
+/// When a guest token issued now expires.
+fn guest_expiry() -> u64 {
+    http::now_ms().saturating_add(GUEST_TOKEN_TTL_MS)
 }
 
 /// `GET /api/players/{id}[?mode=]`: rating and recent games in one mode or

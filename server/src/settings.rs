@@ -61,15 +61,17 @@ pub struct Settings {
     /// (`QUIET_TICKETS_PER_MINUTE`, 120; 0: never quiet).
     pub quiet_tickets_per_minute: u32,
     /// New rooms draw a secret for their game's chance, which no view
-    /// shows (`WIND_SECRET=1`). Off by default in this release, whose
-    /// previous release cannot replay such a game; the next release turns
-    /// it on (ARCHITECTURE.md, "The wind's secret").
+    /// shows (`WIND_SECRET`, on unless `0`; ARCHITECTURE.md, "The wind's
+    /// secret"). The previous release reads such rooms; the one before it
+    /// could not replay their games, which is why it was off in the
+    /// release that brought it.
     pub wind_secret: bool,
     /// Public matches are made without calling their room: its set-up is
     /// signed into its players' join tokens, and the room sets itself up
-    /// at the first `Hello` (`ROOM_CHARTER=1`; [`crate::internal::charter`]).
-    /// Off by default in this release, whose previous release's rooms
-    /// cannot read such tokens; the next release turns it on (DEPLOY.md).
+    /// at the first `Hello` (`ROOM_CHARTER`, on unless `0`;
+    /// [`crate::internal::charter`]). The previous release's rooms read such
+    /// tokens; it was off in that release, whose own previous release's
+    /// rooms could not (DEPLOY.md).
     pub room_charter: bool,
     /// Test-only routes (`VOLLEY_TEST_HOOKS=1`, which only the end-to-end
     /// tests pass to `wrangler dev`; never in `wrangler.jsonc`).
@@ -119,8 +121,8 @@ impl Settings {
             .map_or(crate::matchmaker::shards::QUIET_TICKETS_PER_MINUTE, |n| {
                 u32::try_from(n).unwrap_or(u32::MAX)
             }),
-            wind_secret: var("WIND_SECRET").is_some_and(|v| v.trim() == "1"),
-            room_charter: is_on(var("ROOM_CHARTER")),
+            wind_secret: switch(var("WIND_SECRET"), "WIND_SECRET", true)?,
+            room_charter: switch(var("ROOM_CHARTER"), "ROOM_CHARTER", true)?,
             test_hooks: is_on(var(TEST_HOOKS)),
             bench: is_on(var("VOLLEY_BENCH")),
         })
@@ -150,6 +152,19 @@ const TEST_HOOKS: &str = "VOLLEY_TEST_HOOKS";
 /// Whether a flag variable is on (`1`).
 fn is_on(value: Option<String>) -> bool {
     value.is_some_and(|v| v.trim() == "1")
+}
+
+/// A switch: `1` on, `0` off, `default` when unset; anything else an
+/// error that names it (a typo must not turn a protection off unseen).
+fn switch(value: Option<String>, name: &str, default: bool) -> Result<bool, ServerError> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1") => Ok(true),
+        Some("0") => Ok(false),
+        Some(other) => Err(ServerError::Config(format!(
+            "{name} must be 1 (on) or 0 (off), not {other:?}"
+        ))),
+    }
 }
 
 /// Whether the test hooks are on, read alone: the Worker asks at every
@@ -285,8 +300,8 @@ mod tests {
         assert_eq!(settings.room_retention_ms, DEFAULT_ROOM_RETENTION_MS);
         assert_eq!(settings.player_retention_ms, DEFAULT_PLAYER_RETENTION_MS);
         assert_eq!(settings.private_code_ttl_ms, DEFAULT_PRIVATE_CODE_TTL_MS);
-        assert!(!settings.test_hooks && !settings.bench && !settings.wind_secret);
-        assert!(!settings.room_charter);
+        assert!(!settings.test_hooks && !settings.bench);
+        assert!(settings.wind_secret && settings.room_charter);
     }
 
     #[test]
@@ -297,15 +312,15 @@ mod tests {
             ("BOT_FILL_AFTER_MS", "1000"),
             ("BOT_FILL_AFTER_MS_FFA4", "off"),
             ("VOLLEY_TEST_HOOKS", " 1 "),
-            ("WIND_SECRET", "1"),
-            ("ROOM_CHARTER", "1"),
+            ("WIND_SECRET", "0"),
+            ("ROOM_CHARTER", " 0 "),
         ])
         .unwrap();
         assert_eq!(settings.turn_timeout_ms(Mode::Duel), 5_000);
         assert_eq!(settings.turn_timeout_ms(Mode::ConnectFour), 20_000);
         assert_eq!(settings.bot_fill_after_ms(Mode::Duel), Some(1_000));
         assert_eq!(settings.bot_fill_after_ms(Mode::Ffa4), None);
-        assert!(settings.test_hooks && settings.wind_secret && settings.room_charter);
+        assert!(settings.test_hooks && !settings.wind_secret && !settings.room_charter);
     }
 
     #[test]
@@ -321,6 +336,18 @@ mod tests {
             let text = err.to_string();
             assert!(
                 text.contains(name) && text.contains("milliseconds"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_switch_is_one_or_zero_and_says_so_otherwise() {
+        for name in ["WIND_SECRET", "ROOM_CHARTER"] {
+            let err = parse(&[(name, "yes")]).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(name) && text.contains("1 (on) or 0 (off)"),
                 "{text}"
             );
         }

@@ -10,7 +10,10 @@
 //! ([`crate::internal::charter`]) as a fifth field, in unpadded URL-safe
 //! base64 before the MAC, which then covers it too:
 //! `{seat}.{player:016x}.{expires_ms}.{charter}.{mac:hex}`. A room of the
-//! previous release refuses such a token as malformed.
+//! release before the previous one refused such a token as malformed.
+//!
+//! Guest identity tokens are signed with the same key (`g2.` tokens that
+//! expire, and the first releases' `g.` tokens, still read).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,6 +23,11 @@ use thiserror::Error;
 use volley_shared::{PlayerId, Role, RoomId, Seat};
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// How long a guest identity token lasts: 90 days from when it was issued
+/// or last renewed (`POST /api/guests/renew`, which the page calls on
+/// load).
+pub const GUEST_TOKEN_TTL_MS: u64 = 90 * 24 * 60 * 60 * 1_000;
 
 /// The role field of a spectator token.
 const SPECTATOR: &str = "s";
@@ -177,18 +185,19 @@ impl JoinKey {
         mac
     }
 
-    /// Signs a guest identity: `g.{player:016x}.{mac}`. Guests need no
-    /// account; whoever holds the token plays as that player id. It never
-    /// expires; [`JoinKey::sign_guest_until`] signs one that does.
+    /// Signs a guest identity as the first releases did:
+    /// `g.{player:016x}.{mac}`, which never expires. Only tests sign these
+    /// now (pages still hold them, and [`JoinKey::verify_guest`] reads
+    /// them); the Worker issues [`JoinKey::sign_guest_until`]'s.
     pub fn sign_guest(&self, player: PlayerId) -> String {
         let mac = self.guest_hmac(player).finalize().into_bytes();
         format!("g.{player}.{}", hex::encode(mac))
     }
 
     /// Signs a guest identity that expires at `expires_ms`:
-    /// `g2.{player:016x}.{expires_ms:x}.{mac}`. This release reads it; the
-    /// next one issues it (RELIABILITY.md, "Still open": the previous
-    /// release reads only `g.` tokens).
+    /// `g2.{player:016x}.{expires_ms:x}.{mac}`. Guests need no account;
+    /// whoever holds the token plays as that player id, until it expires
+    /// ([`GUEST_TOKEN_TTL_MS`] after it was issued or last renewed).
     pub fn sign_guest_until(&self, player: PlayerId, expires_ms: u64) -> String {
         let mac = self
             .expiring_guest_hmac(player, expires_ms)

@@ -46,8 +46,12 @@ pub struct ErrorBody {
     pub error: String,
 }
 
-/// `POST /api/guests`: a guest identity. The token is the identity; pass it
-/// as `?guest=` to be rated.
+/// `POST /api/guests` (a new guest identity) and `POST /api/guests/renew`
+/// (the same one, with a fresh token): the token is the identity and
+/// expires 90 days after it was issued. Send it in `Authorization: Bearer`
+/// or, on a WebSocket, as the subprotocol [`GUEST_SUBPROTOCOL`]`<token>`
+/// beside [`SUBPROTOCOL`] to be rated (`?guest=` is still read, for
+/// clients of the first releases, but URLs get logged).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guest {
     /// The player id, 16 hex digits.
@@ -55,6 +59,12 @@ pub struct Guest {
     /// The signed guest token.
     pub token: String,
 }
+
+/// The subprotocol a Volley WebSocket answers with when it is offered.
+pub const SUBPROTOCOL: &str = "volley";
+/// What a guest token is prefixed with among a WebSocket's offered
+/// subprotocols (`volley, volley-guest.<token>`).
+pub const GUEST_SUBPROTOCOL: &str = "volley-guest.";
 
 /// `POST /api/rooms` (a private room, for its creator) and
 /// `POST /api/rooms/join` (a friend's seat): a seat and how to take it.

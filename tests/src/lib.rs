@@ -75,6 +75,26 @@ pub fn build_previous() -> Result<PathBuf> {
     Ok(PathBuf::from(dir))
 }
 
+/// The previous release's build id (what its objects report as their
+/// build): its commit, as `scripts/build-previous` bakes it in.
+pub fn previous_build() -> Result<String> {
+    let root = repo_root();
+    let previous = std::fs::read_to_string(root.join("release/PREVIOUS"))?;
+    let output = Command::new("git")
+        .args(["rev-parse", "--short=12", previous.trim()])
+        .current_dir(&root)
+        .output()
+        .context("could not run git rev-parse")?;
+    if !output.status.success() {
+        bail!(
+            "git rev-parse {} failed ({})",
+            previous.trim(),
+            output.status
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_string())
+}
+
 /// How many ports a start tries when wrangler exits at once (the port
 /// was taken between choosing it and binding it).
 const START_ATTEMPTS: u32 = 3;

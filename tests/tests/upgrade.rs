@@ -5,14 +5,14 @@
 //! the other build.
 //!
 //! 1. **Upgrade.** The previous build serves; duels start (this release's
-//!    bots, which fall back to protocol version 1 against it, and one player
+//!    bots, in the newest protocol version it speaks, and one player
 //!    who never moves, so a turn deadline is pending). Mid-game the server
 //!    switches to this build on the same storage; the bots rejoin and every
 //!    game finishes. Then previous-release bots (its own `volley-bot`) play
-//!    whole games against this build, in version 1.
-//! 2. **Rollback.** This build serves new duels (version 2); mid-game the
-//!    server switches back to the previous build, over what this one wrote;
-//!    the bots fall back to version 1 and every game finishes.
+//!    whole games against this build.
+//! 2. **Rollback.** This build serves new duels; mid-game the server
+//!    switches back to the previous build, over what this one wrote; the
+//!    bots rejoin in the newest version it speaks and every game finishes.
 //! 3. **Forward again**: a new game on this build.
 //! 4. **Both at once**, each way round: two Workers in one `wrangler dev`
 //!    (`-c` twice), the coordinator and routes of one build and the rooms of
@@ -33,11 +33,13 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::lobby::Matched;
 use volley_client::native::{Client, GameReport, PlayStyle};
-use volley_shared::api::{RoomInfo, ShardStats};
+use volley_shared::api::{Health, RoomInfo, ShardStats};
 use volley_shared::artillery::Artillery;
 use volley_shared::replay::{Action, Replay};
 use volley_shared::{Mode, Seat};
-use volley_tests::{WranglerDev, build_previous, build_worker, get_body, repo_root};
+use volley_tests::{
+    WranglerDev, build_previous, build_worker, get_body, previous_build, repo_root,
+};
 
 /// Long enough for a reset and a rejoin within one turn.
 const TURN_TIMEOUT_MS: &str = "8000";
@@ -186,11 +188,14 @@ fn config(
         "durable_objects": { "bindings": [
             binding("COORDINATOR", "Matchmaker", coordinator_in),
             binding("ROOMS", "GameRoom", rooms_in),
+            // Ratings go with the coordinator, which settles results.
+            binding("PLAYERS", "Player", coordinator_in),
             binding("ECHO", "EchoRoom", None),
         ] },
         "migrations": [
             { "tag": "v1", "new_sqlite_classes": ["Matchmaker", "GameRoom"] },
             { "tag": "v2", "new_sqlite_classes": ["EchoRoom"] },
+            { "tag": "v3", "new_sqlite_classes": ["Player"] },
         ],
         "vars": vars,
     })
@@ -238,27 +243,26 @@ fn mixed(
         }
         play_all(&client, duels).await
     })?;
+    let previous_build = previous_build()?;
     for reports in reports {
-        // The previous release reports no build; this one does.
+        // Each object names the build it runs: the previous release's is
+        // its commit.
         let room: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", reports[0].room))?)?;
         let shard: ShardStats = get_body(&base.join("/api/stats?mode=duel")?)?;
-        let rooms_current = !room.build.is_empty();
-        let coordinator_current = !shard.build.is_empty();
         ensure!(
-            rooms_current != coordinator_current && rooms_current == (back == repo_root()),
+            !room.build.is_empty() && !shard.build.is_empty(),
             "{phase}: the room runs {:?}, the coordinator {:?}",
             room.build,
             shard.build
         );
-        if coordinator_current {
-            // A coordinator of this release counts the rooms of a release
-            // before build ids as such.
-            ensure!(
-                shard.rooms_per_build.get("before build ids").copied() > Some(0),
-                "{phase}: rooms per build {:?}",
-                shard.rooms_per_build
-            );
-        }
+        let rooms_current = room.build != previous_build;
+        let coordinator_current = shard.build != previous_build;
+        ensure!(
+            rooms_current != coordinator_current && rooms_current == (back == repo_root()),
+            "{phase}: the room runs {:?}, the coordinator {:?} (the previous release is {previous_build})",
+            room.build,
+            shard.build
+        );
         check(&base, &Played { phase, reports }, tally)?;
     }
     previous_bots_play(previous, &base, "old-mixed")?;
@@ -280,13 +284,13 @@ struct Switch<'a> {
 impl Switch<'_> {
     /// Starts a duel per pair of strategies, switches the server to the
     /// build in `root` mid-game, and checks every game once it is over:
-    /// each bot that had to rejoin speaks `version` afterwards.
+    /// each bot that had to rejoin speaks the newest version that build
+    /// speaks.
     fn games_across(
         &mut self,
         phase: &'static str,
         duels: &[[Strategy; 2]],
         root: &Path,
-        version: u16,
     ) -> Result<()> {
         let client = self.client.clone();
         let strategies = duels.to_vec();
@@ -304,6 +308,8 @@ impl Switch<'_> {
         // still going (each move takes two seconds of thought).
         std::thread::sleep(Duration::from_secs(3));
         self.server.switch_to(root)?;
+        let health: Health = get_body(&self.base.join("/api/health")?)?;
+        let version = health.protocol;
         for reports in self.runtime.block_on(games)?? {
             ensure!(
                 reports
@@ -417,13 +423,13 @@ fn games_survive_an_upgrade_and_a_rollback() -> Result<()> {
     let mut duels = vec![[Strategy::BEST, Strategy::BEST]; 3];
     // One player never moves: its turn deadlines are pending across the switch.
     duels.push([Strategy::BEST, Strategy::Idle]);
-    switch.games_across("upgrade", &duels, &current, 2)?;
-    // The previous release's bots keep playing, in version 1.
+    switch.games_across("upgrade", &duels, &current)?;
+    // The previous release's bots keep playing.
     previous_bots_play(&previous, &base, "old-on-new")?;
     switch.tally.games += 1;
     // 2. Rollback: games begun on this build finish on the previous one.
     let duels = vec![[Strategy::BEST, Strategy::BEST]; 2];
-    switch.games_across("rollback", &duels, &previous_src, 1)?;
+    switch.games_across("rollback", &duels, &previous_src)?;
 
     // 3. Forward again.
     server.switch_to(&current)?;

@@ -109,19 +109,24 @@ impl Client {
         if party {
             url.query_pairs_mut().append_pair("party", "1");
         }
-        if let Some(guest) = guest {
-            url.query_pairs_mut().append_pair("guest", guest);
+        // The guest token in a header, not the URL (which servers log).
+        let bearer = guest.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = [
+            bearer.as_deref().map(|b| ("Authorization", b)),
+            self.continent
+                .as_deref()
+                .map(|continent| (TEST_CONTINENT_HEADER, continent)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if headers.is_empty() {
+            return self.connect_url(&url).await;
         }
-        match &self.continent {
-            Some(continent) => Ok(Connection::open_with_headers(
-                &url,
-                &[(TEST_CONTINENT_HEADER, continent.as_str())],
-            )
+        Ok(Connection::open_with_headers(&url, &headers)
             .await?
             .with_timeout(self.frame_timeout)
-            .counted_in(self.traffic.clone())),
-            None => self.connect_url(&url).await,
-        }
+            .counted_in(self.traffic.clone()))
     }
 
     /// Opens a ticket with `opening` ([`lobby::find_match`] or

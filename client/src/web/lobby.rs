@@ -7,7 +7,9 @@ use super::socket::{Socket, SocketEvent};
 use super::{App, Screen, now_ms};
 use crate::lobby::{self, LobbyUpdate, Matched};
 use crate::wire::{self, Accepted, Inbox};
-use volley_shared::api::{Guest, PlayerModes, START_RATING, SeatGrant, SpectatorGrant};
+use volley_shared::api::{
+    GUEST_SUBPROTOCOL, Guest, PlayerModes, START_RATING, SUBPROTOCOL, SeatGrant, SpectatorGrant,
+};
 use volley_shared::protocol::v1;
 use volley_shared::{Mode, Seat, codec};
 
@@ -52,14 +54,19 @@ impl App {
             return;
         };
         self.state.borrow_mut().mode = mode;
-        let url = self.ws_url(&format!(
-            "/api/matchmake?mode={}{}",
-            mode.as_str(),
-            self.guest_param()
-        ));
+        let url = self.ws_url(&format!("/api/matchmake?mode={}", mode.as_str()));
         let app = self.clone();
         let handler = move |event| app.on_ticket(event, mode, &name);
-        match Socket::open(&url, handler) {
+        // The guest token goes as a subprotocol, beside the one the server
+        // answers with (a browser sets no other header on a WebSocket).
+        let offered = match self.guest_token() {
+            Some(token) => vec![
+                SUBPROTOCOL.to_string(),
+                format!("{GUEST_SUBPROTOCOL}{token}"),
+            ],
+            None => Vec::new(),
+        };
+        match Socket::open_offering(&url, &offered, handler) {
             Ok(ticket) => {
                 let mut state = self.state.borrow_mut();
                 state.ticket = Some(ticket);
@@ -153,15 +160,15 @@ impl App {
         wasm_bindgen_futures::spawn_local(async move {
             self.guest_ready().await;
             let name = js_sys::encode_uri_component(&name);
-            let guest = self.guest_param();
             let path = match &code {
-                None => format!("/api/rooms?mode={}&name={name}{guest}", mode.as_str()),
+                None => format!("/api/rooms?mode={}&name={name}", mode.as_str()),
                 Some(code) => format!(
-                    "/api/rooms/join?code={}&name={name}{guest}",
+                    "/api/rooms/join?code={}&name={name}",
                     js_sys::encode_uri_component(code.trim())
                 ),
             };
-            match http::post::<SeatGrant>(&path).await {
+            let token = self.guest_token();
+            match http::post_as::<SeatGrant>(&path, token.as_deref()).await {
                 Ok(grant) => {
                     let invite = Some(grant.code.clone()).filter(|_| code.is_none());
                     self.state.borrow_mut().mode = grant.mode;
@@ -212,18 +219,17 @@ impl App {
         }
     }
 
-    /// `&guest=TOKEN` for the Worker, when this browser has a guest identity.
-    fn guest_param(&self) -> String {
-        self.state
-            .borrow()
-            .guest
-            .as_ref()
-            .map_or(String::new(), |(_, token)| {
-                format!("&guest={}", js_sys::encode_uri_component(token))
-            })
+    /// This browser's guest token, when it has a guest identity. It goes
+    /// in a header or a subprotocol, never in a URL.
+    fn guest_token(&self) -> Option<String> {
+        let state = self.state.borrow();
+        state.guest.as_ref().map(|(_, token)| token.clone())
     }
 
-    /// Loads this browser's guest identity, or asks the Worker for one.
+    /// Loads this browser's guest identity and renews its token (tokens
+    /// expire 90 days after they were issued or renewed), or asks the
+    /// Worker for a new identity when there is none or the Worker refuses
+    /// the stored token (expired, or signed with another secret).
     pub(super) fn spawn_guest(self) {
         let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
         let stored = storage.as_ref().and_then(|s| {
@@ -232,23 +238,35 @@ impl App {
                 s.get_item("volley-guest-token").ok()??,
             ))
         });
-        if let Some(guest) = stored {
-            self.state.borrow_mut().guest = Some(guest);
-            return;
-        }
+        let keep = move |guest: &Guest| {
+            if let Some(storage) = &storage {
+                let _ = storage.set_item("volley-guest-player", &guest.player);
+                let _ = storage.set_item("volley-guest-token", &guest.token);
+            }
+        };
         self.state.borrow_mut().guest_pending = true;
         wasm_bindgen_futures::spawn_local(async move {
-            let answer = http::post::<Guest>("/api/guests").await;
+            let mut answer = None;
+            if let Some((player, token)) = stored {
+                self.state.borrow_mut().guest = Some((player.clone(), token.clone()));
+                match http::post_as_or_refused::<Guest>("/api/guests/renew", &token).await {
+                    Ok(renewed) => answer = Some(renewed),
+                    // Refused (expired, or another secret's): a new
+                    // identity, below; none meanwhile.
+                    Err(Some(_)) => self.state.borrow_mut().guest = None,
+                    // A Worker without renewal, or none reached: keep it.
+                    Err(None) => answer = Some(Guest { player, token }),
+                }
+            }
+            if answer.is_none() {
+                answer = http::post::<Guest>("/api/guests").await.ok();
+            }
             let mut state = self.state.borrow_mut();
             state.guest_pending = false;
-            let Ok(Guest { player, token }) = answer else {
-                return;
-            };
-            if let Some(storage) = storage {
-                let _ = storage.set_item("volley-guest-player", &player);
-                let _ = storage.set_item("volley-guest-token", &token);
+            if let Some(guest) = answer {
+                keep(&guest);
+                state.guest = Some((guest.player, guest.token));
             }
-            state.guest = Some((player, token));
         });
     }
 

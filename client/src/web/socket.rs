@@ -32,7 +32,23 @@ impl Socket {
         url: &str,
         handler: impl Fn(SocketEvent) + Clone + 'static,
     ) -> Result<Socket, JsValue> {
-        let ws = WebSocket::new(url)?;
+        Socket::open_offering(url, &[], handler)
+    }
+
+    /// [`Socket::open`], offering these subprotocols (a page's guest token
+    /// travels as one, never in the URL, which servers log).
+    pub fn open_offering(
+        url: &str,
+        subprotocols: &[String],
+        handler: impl Fn(SocketEvent) + Clone + 'static,
+    ) -> Result<Socket, JsValue> {
+        let ws = if subprotocols.is_empty() {
+            WebSocket::new(url)?
+        } else {
+            let offered: js_sys::Array =
+                subprotocols.iter().map(|p| JsValue::from_str(p)).collect();
+            WebSocket::new_with_str_sequence(url, &offered)?
+        };
         ws.set_binary_type(BinaryType::Arraybuffer);
         let on_open = {
             let handler = handler.clone();

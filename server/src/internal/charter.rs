@@ -17,10 +17,11 @@
 //!   and the `~` tells the room that a socket may arrive before it is set
 //!   up. The room id signed in the token is the bare id.
 //!
-//! Chartered rooms are a format a room of the previous release cannot
-//! read (its tokens have four fields), so a coordinator makes them only
-//! with `ROOM_CHARTER=1`, off by default until the release after the one
-//! that reads them (DEPLOY.md, "Contract steps").
+//! Chartered rooms are a format a room of the first release could not read
+//! (its tokens have four fields), so `ROOM_CHARTER` was off by default in
+//! the release that brought them (`96e0c65`) and is on from the next one
+//! (DEPLOY.md, "Contract steps"). A room tells its shard when it has set
+//! itself up ([`crate::internal::set_up`]).
 
 use super::{AnySetup, InitRoom, SeatSetup, Terms};
 use crate::blob::{self, BlobError, Kind, Versioned};

@@ -25,6 +25,7 @@
 pub mod charter;
 pub mod link;
 pub mod players;
+pub mod set_up;
 pub mod tallies;
 
 use crate::blob::{self, BlobError, Kind, UNTAGGED, Versioned};

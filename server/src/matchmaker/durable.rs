@@ -9,8 +9,9 @@
 //! while tickets wait (their rating windows widen, continents relax, bot
 //! fill falls due), the coordinator runs the pure matcher. For each match it
 //! creates a `GameRoom` with `unique_id()` and a location hint near the
-//! players, initialises it over `fetch` (or, with `ROOM_CHARTER=1`, signs
-//! the room's set-up into the tokens instead: [`crate::internal::charter`]),
+//! players, signs the room's set-up into the tokens (a charter, with
+//! `ROOM_CHARTER` on, the default: [`crate::internal::charter`]) or
+//! initialises it over `fetch`,
 //! sends every player a `Matched` frame with a signed join token, and
 //! closes the ticket sockets.
 //!
@@ -42,6 +43,7 @@ use crate::error::{Result, ServerError, respond};
 use crate::flood::FloodGuard;
 use crate::http;
 use crate::internal::players::{LEADER_PATH, LeaderLine};
+use crate::internal::set_up::{MAX_BUILD_LEN, SET_UP_PATH, SetUpNotice};
 use crate::internal::tallies::{RoomTallies, TALLIES_PATH};
 use crate::internal::{self, GameResult, RESULT_PATH};
 use crate::settings::{self, Settings};
@@ -167,14 +169,23 @@ impl Matchmaker {
             "/api/private/join" => self.join_private(&req).await,
             "/api/stats" => self.stats(&req),
             OPS_HOUR_PATH => {
-                let now_minute = crate::http::now_ms() / 60_000;
-                let since = ops::hour_start_ms(now_minute);
-                Ok(Response::from_json(&self.storage()?.hour(since)?)?)
+                let now = crate::http::now_ms();
+                let since = ops::hour_start_ms(now / 60_000);
+                let chartered_since = now.saturating_sub(self.settings()?.seat_reservation_ms);
+                Ok(Response::from_json(
+                    &self.storage()?.hour(since, chartered_since)?,
+                )?)
             }
             "/api/leaderboard" => Ok(Response::from_json(&Leaderboard {
                 mode: Self::mode(&req)?,
                 leaders: self.storage()?.leaders(LEADERBOARD_SIZE)?,
             })?),
+            SET_UP_PATH => {
+                let notice: SetUpNotice = internal::link::read(&mut req).await?;
+                let build: String = notice.build.chars().take(MAX_BUILD_LEN).collect();
+                self.storage()?.note_room_set_up(&notice.room.0, &build)?;
+                Ok(Response::ok("noted")?)
+            }
             TALLIES_PATH => {
                 let tallies: RoomTallies = internal::link::read(&mut req).await?;
                 self.take_room_tallies(&tallies)?;

@@ -46,6 +46,7 @@ use crate::settings::{self, Settings};
 use crate::sql::Schema;
 use crate::tally::{Limit, Tally};
 use crate::token::TokenError;
+use setup::Unset;
 use sockets::Gate;
 use std::cell::{Cell, RefCell};
 use volley_shared::RoomId;
@@ -297,21 +298,40 @@ impl GameRoom {
         };
         // No room (not set up yet, or a set-up that failed midway left
         // tables without a record): a chartered hello may set it up.
-        let found = match held {
-            Some(found) => Some(found),
-            None => self.set_up_from_charter(caller, &bytes, key, now).await?,
-        };
-        let Some((storage, mut record)) = found else {
-            ws.close(Some(close::ROOM_CLOSED), Some("the room is gone"))?;
-            return Ok(());
+        let mut set_up_for = None;
+        let (storage, mut record) = match held {
+            Some(found) => found,
+            None => match self.set_up_from_charter(caller, &bytes, key, now).await? {
+                Unset::SetUp {
+                    storage,
+                    record,
+                    shard,
+                } => {
+                    set_up_for = Some(shard);
+                    (storage, *record)
+                }
+                // Said in the close alone: no version is settled, and no
+                // room exists to settle one.
+                Unset::Refused(err) => {
+                    ws.close(Some(close::BAD_TOKEN), Some(&err.to_string()))?;
+                    return Ok(());
+                }
+                Unset::NoRoom => {
+                    ws.close(Some(close::ROOM_CLOSED), Some("the room is gone"))?;
+                    return Ok(());
+                }
+            },
         };
         let effects = record
             .room
             .receive(now, caller, &bytes, &mut attached.guard, verify);
         sockets::store(ws, &attached)?;
         self.carry_out_any(&storage, &mut record, Some((ws, caller)), now, effects)
-            .await
-            .map(drop)
+            .await?;
+        if let Some(shard) = set_up_for {
+            self.tell_shard_set_up(&shard).await;
+        }
+        Ok(())
     }
 
     /// Fires every timer that is due at `now` (the time the alarm rang;

@@ -89,11 +89,6 @@ pub async fn run(config: &SoakConfig) -> Result<SoakReport> {
             ("LIMIT_HELLO_MS", &hello),
             ("JOIN_SECRET", &secret),
             ("VOLLEY_TEST_HOOKS", "1"),
-            ("WIND_SECRET", "1"),
-            // Rooms set themselves up from their players' tokens, as the
-            // next release's will by default (server/src/internal/charter.rs):
-            // the faults then hit rooms made that way.
-            ("ROOM_CHARTER", "1"),
             // No shard is quiet: the bots (of `wrangler dev`'s default
             // continent) queue in their regional shard, not the global
             // pool, so the soak covers a regional shard.

@@ -260,7 +260,15 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
         .parse()
         .with_context(|| format!("no first frame time: {first_frame:?}"))?;
     ensure!(first_frame > 0.0, "first frame at {first_frame} ms");
-    // The page remembers that sound is on.
+    // The page remembers that sound is on, and the guest, whose token it
+    // renews as it loads (tokens expire 90 days after they were issued or
+    // renewed).
+    let guest = "return [localStorage.getItem('volley-guest-player'), localStorage.getItem('volley-guest-token')];";
+    let before = browser.eval(guest).await?;
+    ensure!(
+        before[1].as_str().is_some_and(|t| t.starts_with("g2.")),
+        "the page holds no expiring guest token: {before}"
+    );
     browser.goto(base.as_str()).await?;
     browser
         .wait_status("data-screen", |s| s == "home", PAGE_LOAD)
@@ -268,6 +276,18 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     ensure!(
         browser.eval(pressed).await? == "true",
         "the sound choice was forgotten"
+    );
+    let mut after = browser.eval(guest).await?;
+    for _ in 0..50 {
+        if after[1] != before[1] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = browser.eval(guest).await?;
+    }
+    ensure!(
+        after[0] == before[0] && after[1] != before[1],
+        "the reloaded page did not renew its guest's token: {before} then {after}"
     );
     Ok(format!(
         "{outcome} after {shots} shots, {rating}, replayed, ranked; cold load: first frame {first_frame:.0} ms after navigation"

@@ -82,7 +82,11 @@ pub async fn a_party_of_two_joins_a_four_player_game_together(base: Url) -> Resu
     let party_seats: BTreeSet<u8> = matched.iter().map(|m| m.seat.0).collect();
     matched.extend(solos);
     one_room(&matched)?;
+    // The first hello sets the (chartered) room up.
+    let mut first = crate::rooms::Client::join(&base, &matched[0]).await?;
+    first.next().await?;
     let info = get_json(&base.join(&format!("/api/rooms/{}/replay", matched[0].room))?)?;
+    first.conn.close().await;
     let names = info["names"].as_array().context("no names")?;
     for seat in &party_seats {
         let name = names
@@ -153,6 +157,8 @@ pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
 
 pub async fn a_lone_player_gets_bots_after_the_wait(base: Url) -> Result<()> {
     let matched = matchmake(&base, Mode::Ffa3, "lonely").await?;
+    let report = play(&base, &matched, Strategy::BEST).await?;
+    ensure!(report.shots > 0, "the player never fired: {report:?}");
     let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", matched.room))?)?;
     let names: Vec<&str> = replay["names"]
         .as_array()
@@ -161,9 +167,6 @@ pub async fn a_lone_player_gets_bots_after_the_wait(base: Url) -> Result<()> {
         .filter_map(|n| n.as_str())
         .collect();
     ensure!(names == ["lonely", "bot 1", "bot 2"], "roster {names:?}");
-    let report = play(&base, &matched, Strategy::BEST).await?;
-    ensure!(report.shots > 0, "the player never fired: {report:?}");
-    let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", matched.room))?)?;
     let bot_moves = replay["actions"]
         .as_array()
         .context("no actions")?
@@ -229,7 +232,40 @@ pub async fn other_protocol_versions_are_refused(base: Url) -> Result<()> {
     Ok(())
 }
 
+/// Runs `test` with the duel shard calling each room it makes, not
+/// chartering it (`ROOM_CHARTER=0`, as the test hook `charter-rooms`
+/// sets it): room creation can then be held or failed, and the room
+/// answers with its build at match time. The shard follows `ROOM_CHARTER`
+/// again afterwards, whatever happened.
+pub(crate) async fn with_called_rooms(
+    base: &Url,
+    test: impl Future<Output = Result<()>>,
+) -> Result<()> {
+    let hook = |on: &str| {
+        post_json(&base.join(&format!(
+            "/api/coordinator/debug/charter-rooms?mode=duel&on={on}"
+        ))?)
+    };
+    let set = hook("0")?;
+    ensure!(
+        set["charter_rooms"] == false,
+        "rooms still chartered: {set}"
+    );
+    let outcome = test.await;
+    hook("setting")?;
+    outcome
+}
+
+/// A match counts once in the shard's statistics, with its wait, its
+/// room's location hint and the build the room answered with (a room the
+/// shard calls at match time; a chartered one is counted as such, see
+/// [`crate::charter`]).
 pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
+    with_called_rooms(&base, called_room_stats(&base)).await
+}
+
+async fn called_room_stats(base: &Url) -> Result<()> {
+    let base = base.clone();
     let health: Health = get_body(&base.join("/api/health")?)?;
     // Earlier tests raised the counters: this match must raise each by one.
     let before: ShardStats = get_body(&base.join("/api/stats?mode=duel")?)?;
@@ -271,6 +307,94 @@ pub async fn stats_count_waits_and_location_hints(base: Url) -> Result<()> {
 pub(crate) fn guest(base: &Url) -> Result<(String, String)> {
     let guest: Guest = post_body(&base.join("/api/guests")?)?;
     Ok((guest.player, guest.token))
+}
+
+/// Queues `ticket` as `name` and checks it is queued as `player` (the
+/// guest its token names); closes it.
+async fn queued_as(mut ticket: Connection, name: &str, player: &str) -> Result<()> {
+    ticket
+        .open_with(&lobby::find_match(Mode::Duel, name))
+        .await?;
+    match ticket.recv_lobby().await? {
+        LobbyServerFrame::Queued { player: queued } => ensure!(
+            queued.to_string() == player,
+            "queued as {queued}, the guest is {player}"
+        ),
+        other => bail!("not queued: {other:?}"),
+    }
+    ticket.close().await;
+    Ok(())
+}
+
+/// `token` with the last digit of its signature changed.
+fn forge(token: &str) -> String {
+    let (signed, last) = token.split_at(token.len() - 1);
+    format!("{signed}{}", if last == "0" { "1" } else { "0" })
+}
+
+/// `POST /api/guests/renew` with `token` as the bearer: the status and body.
+fn renew(base: &Url, token: &str) -> Result<(u16, String)> {
+    let mut response = ureq::post(base.join("/api/guests/renew")?.as_str())
+        .header("Authorization", &format!("Bearer {token}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_empty()?;
+    let status = response.status().as_u16();
+    Ok((status, response.body_mut().read_to_string()?))
+}
+
+/// A guest token expires (`g2.`, 90 days) and is renewed for the same
+/// player; a forged one, or none, is refused; and a first release's `g.`
+/// token that never expires is traded for one that does.
+pub async fn a_guest_token_expires_and_is_renewed_for_the_same_player(base: Url) -> Result<()> {
+    let (player, token) = guest(&base)?;
+    let fields: Vec<&str> = token.split('.').collect();
+    ensure!(
+        fields.len() == 4 && fields[0] == "g2",
+        "issued {token}, not an expiring token"
+    );
+    let expires_ms = u64::from_str_radix(fields[2], 16)?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as u64;
+    let days = expires_ms.saturating_sub(now_ms) as f64 / 86_400_000.0;
+    ensure!((89.9..=90.0).contains(&days), "expires in {days} days");
+
+    let (status, body) = renew(&base, &token)?;
+    ensure!(status == 200, "renewal: {status} {body}");
+    let renewed: Guest = serde_json::from_str(&body)?;
+    ensure!(
+        renewed.player == player && renewed.token.starts_with("g2."),
+        "renewed as {renewed:?}, the guest is {player}"
+    );
+    // The renewed token plays as the same guest.
+    let ticket = open_ticket(&base, Mode::Duel, Some(&renewed.token)).await?;
+    queued_as(ticket, "renewed", &player).await?;
+
+    let (status, body) = renew(&base, &forge(&token))?;
+    ensure!(status == 403, "a forged token was renewed: {status} {body}");
+    let (status, body) = post_text(&base.join("/api/guests/renew")?)?;
+    ensure!(status == 400, "a renewal without a token: {status} {body}");
+
+    // A first release's token (the test hooks sign one with the server's
+    // secret) is renewed into one that expires.
+    let (status, legacy) = post_text(&base.join("/api/coordinator/debug/legacy-guest?mode=duel")?)?;
+    ensure!(
+        status == 200 && legacy.starts_with("g."),
+        "legacy guest: {status} {legacy}"
+    );
+    let (status, body) = renew(&base, legacy.trim())?;
+    ensure!(
+        status == 200,
+        "renewing a first release's token: {status} {body}"
+    );
+    let renewed: Guest = serde_json::from_str(&body)?;
+    ensure!(
+        renewed.token.starts_with("g2.") && legacy.contains(&renewed.player),
+        "a first release's token {legacy} renewed as {renewed:?}"
+    );
+    Ok(())
 }
 
 /// Two new guests, named so, matched into one duel: each one's player id
@@ -370,7 +494,7 @@ pub async fn ratings_are_updated_once_per_game(base: Url) -> Result<()> {
 
     // A forged guest token is refused before any socket opens.
     let (_, token) = guest(&base)?;
-    let forged = token.replacen("g.", "g.f", 1);
+    let forged = forge(&token);
     match open_ticket(&base, Mode::Duel, Some(&forged)).await {
         Err(ClientError::WebSocket(err)) => {
             ensure!(err.to_string().contains("403"), "forged guest token: {err}")
@@ -487,22 +611,12 @@ pub async fn a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header(base: U
     let (player, token) = guest(&base)?;
     let url = volley_client::native::ws_url(&base, "/api/matchmake?mode=duel")?;
     let offer = format!("volley, volley-guest.{token}");
-    let mut ticket = volley_client::native::Connection::open_with_headers(
+    let ticket = volley_client::native::Connection::open_with_headers(
         &url,
         &[("Sec-WebSocket-Protocol", &offer)],
     )
     .await?;
-    ticket
-        .open_with(&lobby::find_match(Mode::Duel, "sub"))
-        .await?;
-    match ticket.recv_lobby().await? {
-        LobbyServerFrame::Queued { player: queued } => ensure!(
-            queued.to_string() == player,
-            "queued as {queued}, the guest is {player}"
-        ),
-        other => bail!("not queued: {other:?}"),
-    }
-    ticket.close().await;
+    queued_as(ticket, "sub", &player).await?;
 
     let create = base.join("/api/rooms?mode=duel&name=host")?;
     let send = |bearer: String| {
@@ -521,7 +635,7 @@ pub async fn a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header(base: U
         send(token.clone())()? == 201,
         "a bearer guest could not create a room"
     );
-    let forged = token.replacen("g.", "g.f", 1);
+    let forged = forge(&token);
     ensure!(send(forged)()? == 403, "a forged bearer token was accepted");
     Ok(())
 }
@@ -565,7 +679,10 @@ pub async fn players_are_matched_on_their_own_continent_first(base: Url) -> Resu
 async fn matched_together_near(base: &Url, [a, b]: [&mut Connection; 2], hint: &str) -> Result<()> {
     let room = matched_room(a).await?;
     ensure!(matched_room(b).await? == room, "matched into two rooms");
-    let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{room}"))?)?;
-    ensure!(info.location_hint.as_deref() == Some(hint), "{info:?}");
+    let placed = crate::room_hint(base, &room)?;
+    ensure!(
+        placed.as_deref() == Some(hint),
+        "{room} is placed at {placed:?}"
+    );
     Ok(())
 }

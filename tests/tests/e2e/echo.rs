@@ -7,12 +7,12 @@ use url::Url;
 use volley_client::lobby;
 use volley_client::native::{Connection, ws_url};
 use volley_shared::Mode;
-use volley_shared::api::{RoomInfo, TEST_CONTINENT_HEADER};
+use volley_shared::api::TEST_CONTINENT_HEADER;
 use volley_shared::artillery::Artillery;
 use volley_shared::codec;
 use volley_shared::protocol::LobbyServerFrame;
 use volley_shared::protocol::v1::ServerFrame;
-use volley_tests::{WranglerDev, get_body, get_status, post_status};
+use volley_tests::{WranglerDev, get_status, post_status};
 
 pub async fn the_echo_baseline_echoes_and_test_routes_are_off_by_default(
     base: Url,
@@ -68,10 +68,11 @@ pub async fn the_echo_baseline_echoes_and_test_routes_are_off_by_default(
         }
     }
     ensure!(matched[0] == matched[1], "matched into two rooms");
-    let info: RoomInfo = get_body(&plain.base().join(&format!("/api/rooms/{}", matched[0]))?)?;
+    let placed = crate::room_hint(plain.base(), &matched[0])?;
     ensure!(
-        info.location_hint.as_deref() == Some("enam"),
-        "the test continent header was honoured: {info:?}"
+        placed.as_deref() == Some("enam"),
+        "the test continent header was honoured: {} is placed at {placed:?}",
+        matched[0]
     );
     Ok(())
 }

@@ -10,10 +10,9 @@ use url::Url;
 use volley_client::bot::Strategy;
 use volley_client::native::{Client, PlayStyle, matchmake};
 use volley_shared::Mode;
-use volley_shared::api::OpsMode;
-use volley_shared::api::OpsReport;
+use volley_shared::api::{Health, OpsMode, OpsReport};
 use volley_tests::browser::{in_browser, sized_name};
-use volley_tests::{WranglerDev, get_text, get_text_with, post_text};
+use volley_tests::{WranglerDev, get_body, get_text, get_text_with};
 
 /// How long the page may take to show something.
 const WAIT: Duration = Duration::from_secs(15);
@@ -64,6 +63,7 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
     );
     let (a, b) = (a?, b?);
     ensure!(a.room == b.room, "matched apart");
+    let room = a.room.clone();
     // The flood is cut (4008), or, when the server reads its frames slower
     // than the bucket refills (a loaded machine), refused until its first
     // frame's deadline closes it (4002): whichever close it got is counted.
@@ -114,20 +114,6 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
     ensure!(duel.pools.len() == 7, "{} pools answered", duel.pools.len());
     ensure!(!duel.rooms_per_build.is_empty(), "no builds: {duel:?}");
 
-    // The room says who plays in it, and the home page lists the game
-    // live with their names (a phone's width); each bot thinks 2 s, so
-    // the game is still on when the page looks.
-    let info = volley_tests::get_json(&base.join(&format!("/api/rooms/{}", a.room))?)?;
-    let names: Vec<&str> = info["players"]
-        .as_array()
-        .context("no players in the room's info")?
-        .iter()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
-    ensure!(
-        names == ["ops-a", "ops-b"] || names == ["ops-b", "ops-a"],
-        "{info}"
-    );
     let style = PlayStyle {
         think: Duration::from_secs(2),
         ..PlayStyle::new(Strategy::BEST)
@@ -140,6 +126,21 @@ pub async fn the_dashboard_shows_the_last_hour_behind_its_key(base: Url) -> Resu
             anyhow::Ok(ra?.shots + rb?.shots)
         })
     };
+    // The room (set up by its players' first hello) says who plays in it,
+    // and the home page lists the game live with their names (a phone's
+    // width); each bot thinks 2 s, so the game is still on when the page
+    // looks.
+    let info = crate::room_info_once_set_up(&base, &room).await?;
+    let names: Vec<&str> = info["players"]
+        .as_array()
+        .context("no players in the room's info")?
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    ensure!(
+        names == ["ops-a", "ops-b"] || names == ["ops-b", "ops-a"],
+        "{info}"
+    );
     let home = base.clone();
     in_browser(&sized_name("home-live", 360), 360, async |browser| {
         browser.goto(home.as_str()).await?;
@@ -225,8 +226,10 @@ async fn dashboard_in_browser(url: &Url, width: u32) -> Result<()> {
 }
 
 /// On a server of its own, so nothing else happens meanwhile: the
-/// dashboard counts exactly what the test did. A room nobody comes to is
-/// alive until it deletes itself; a flooding ticket socket's refusals are
+/// dashboard counts exactly what the test did. A (chartered) room nobody
+/// comes to is alive until its seats' reservation ends, and by build as
+/// `chartered`; a room its players set up counts by the build it says it
+/// runs; a flooding ticket socket's refusals are
 /// counted up to its cut, not once per frame; each move of a game played
 /// to the end has its round trip counted once, however many times its
 /// room hands its counts over.
@@ -235,25 +238,27 @@ pub async fn the_dashboard_counts_exactly_what_happened(secret: String) -> Resul
         ("JOIN_SECRET", &secret),
         ("VOLLEY_TEST_HOOKS", "1"),
         ("OPS_SECRET", KEY),
+        ("SEAT_RESERVATION_MS", "3000"),
     ])?;
     let base = server.base().clone();
     let alive = |duel: &OpsMode| duel.rooms_alive_per_build.values().sum::<u64>();
     let measured = |duel: &OpsMode| duel.all.iter().map(|m| m.moves_measured).sum::<u64>();
 
-    // A match nobody comes to: alive, until its seats' reservation runs
-    // out (the alarm, rung as if late) and the room deletes itself.
+    // A match nobody comes to: alive until its seats' reservation (3 s)
+    // runs out, and never made.
     let (a, b) = tokio::join!(
         matchmake(&base, Mode::Duel, "nobody-a"),
         matchmake(&base, Mode::Duel, "nobody-b")
     );
     let (a, _) = (a?, b?);
-    ensure!(alive(&duel_hour(&base)?) == 1, "the new room is not alive");
-    let ring = base.join(&format!(
-        "/api/rooms/{}/debug/alarm?late_ms=3600000",
-        a.room
-    ))?;
-    let (status, body) = post_text(&ring)?;
-    ensure!(status == 200, "the alarm hook: {status} {body}");
+    ensure!(a.room.0.contains('~'), "{} is not chartered", a.room);
+    let made = duel_hour(&base)?;
+    ensure!(alive(&made) == 1, "the new room is not alive");
+    ensure!(
+        made.rooms_per_build.get(CHARTERED) == Some(&1),
+        "{:?}",
+        made.rooms_per_build
+    );
     let gone = until(&base, |duel| alive(duel) == 0).await?;
     ensure!(alive(&gone) == 0, "a room nobody came to is still alive");
 
@@ -293,11 +298,24 @@ pub async fn the_dashboard_counts_exactly_what_happened(secret: String) -> Resul
     );
     // Four tickets matched, four sockets closed normally by the shard.
     ensure!(counted(&played, "close:1000") == 4, "{:?}", played.kinds);
+    // The room its players set up said which build it runs; the one
+    // nobody came to is still counted as chartered.
+    let health: Health = get_body(&base.join("/api/health")?)?;
+    ensure!(
+        played.rooms_per_build.get(&health.build) == Some(&1)
+            && played.rooms_per_build.get(CHARTERED) == Some(&1),
+        "rooms made by build: {:?} (this build is {})",
+        played.rooms_per_build,
+        health.build
+    );
     Ok(())
 }
 
 /// The duel's hour once `ok` holds of it, or the last one read after
 /// [`WAIT`].
+/// What a shard counts a chartered room's build as until the room says.
+const CHARTERED: &str = "chartered";
+
 async fn until(base: &Url, ok: impl Fn(&OpsMode) -> bool) -> Result<OpsMode> {
     let started = std::time::Instant::now();
     loop {

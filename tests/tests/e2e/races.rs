@@ -5,7 +5,7 @@
 //! runtime, so the rare interleaving happens every time; the timing of the
 //! events themselves is the runtime's.
 
-use crate::coordinator::{duel_rating, guests_in_a_duel};
+use crate::coordinator::{duel_rating, guests_in_a_duel, with_called_rooms};
 use crate::rooms::{Client, ServerFrame, join_both, shell};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
@@ -53,6 +53,11 @@ fn names(base: &Url, room: &RoomId) -> Result<Vec<String>> {
 pub async fn a_ticket_closed_while_its_room_is_made_leaves_the_other_queued(
     base: Url,
 ) -> Result<()> {
+    with_called_rooms(&base, closed_while_made(&base)).await
+}
+
+async fn closed_while_made(base: &Url) -> Result<()> {
+    let base = base.clone();
     let held = hook(&base, "hold-rooms", "")?;
     ensure!(held["rooms"] == true, "room creation not held: {held}");
     let outcome = async {
@@ -103,6 +108,11 @@ pub async fn a_ticket_closed_while_its_room_is_made_leaves_the_other_queued(
 pub async fn a_room_that_cannot_be_made_is_a_clear_error_and_both_may_queue_again(
     base: Url,
 ) -> Result<()> {
+    with_called_rooms(&base, cannot_be_made(&base)).await
+}
+
+async fn cannot_be_made(base: &Url) -> Result<()> {
+    let base = base.clone();
     let held = hook(&base, "fail-rooms", "&count=1")?;
     ensure!(held["failing_rooms"] == 1, "no failure armed: {held}");
     let mut first = queued(&base, "unlucky-a").await?;

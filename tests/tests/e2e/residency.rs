@@ -11,8 +11,8 @@ use anyhow::{Result, bail, ensure};
 use url::Url;
 use volley_client::native::Client;
 use volley_shared::Mode;
-use volley_shared::api::{Guest, RoomInfo, TEST_CONTINENT_HEADER};
-use volley_tests::{WranglerDev, get_body, get_text, post_text_with};
+use volley_shared::api::{Guest, TEST_CONTINENT_HEADER};
+use volley_tests::{WranglerDev, get_text, post_text_with};
 
 /// What workerd says when asked for a jurisdiction.
 const REFUSAL: &str = "Jurisdiction restrictions are not implemented";
@@ -104,10 +104,11 @@ pub async fn european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_else
     );
     let (a, b) = (a?, b?);
     ensure!(a.room == b.room, "the Americans were matched apart");
-    let info: RoomInfo = get_body(&base.join(&format!("/api/rooms/{}", a.room))?)?;
+    let placed = crate::room_hint(&base, &a.room)?;
     ensure!(
-        info.location_hint.as_deref() == Some("enam"),
-        "an American room: {info:?}"
+        placed.as_deref() == Some("enam"),
+        "an American room {} is placed at {placed:?}",
+        a.room
     );
     Ok(())
 }

@@ -193,7 +193,14 @@ pub async fn a_second_connection_replaces_the_first(base: Url) -> Result<()> {
     Ok(())
 }
 
+/// Spectators of a room that exists before its players come (the shard
+/// calls it at match time; a chartered room could not be watched before).
 pub async fn spectators_watch_but_cannot_act(base: Url) -> Result<()> {
+    crate::coordinator::with_called_rooms(&base, spectators_of_a_room(&base)).await
+}
+
+async fn spectators_of_a_room(base: &Url) -> Result<()> {
+    let base = base.clone();
     let (a, b) = match_two(&base).await?;
     let watch: SpectatorGrant = post_body(&base.join(&format!("/api/rooms/{}/spectate", a.room))?)?;
     ensure!(watch.room == a.room && watch.game == a.game, "{watch:?}");
@@ -334,9 +341,16 @@ pub async fn a_repeated_or_early_alarm_changes_nothing(base: Url) -> Result<()> 
     Ok(())
 }
 
+/// An expired token, at a room that exists (the shard calls it at match
+/// time).
 pub async fn expired_tokens_are_refused(base: Url, secret: String) -> Result<()> {
+    crate::coordinator::with_called_rooms(&base, expired_at_a_room(&base, &secret)).await
+}
+
+async fn expired_at_a_room(base: &Url, secret: &str) -> Result<()> {
+    let base = base.clone();
     let (a, _b) = match_two(&base).await?;
-    let key = JoinKey::new(&secret).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key = JoinKey::new(secret).map_err(|e| anyhow::anyhow!("{e}"))?;
     let expired = key.sign(
         &a.room,
         Grant {

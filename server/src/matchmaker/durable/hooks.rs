@@ -10,13 +10,18 @@
 //!   is asked to set itself up) until released;
 //! - `fail-rooms?count=N`: the next N rooms get a setup they cannot read,
 //!   so they refuse it, as a failing room would;
-//! - `charter-rooms[?on=0]`: this instance makes its matches' rooms
-//!   chartered (or not), as `ROOM_CHARTER=1` would
+//! - `charter-rooms[?on=0|1|setting]`: this instance makes its matches'
+//!   rooms chartered (or, with `on=0`, calls each room to set it up, which
+//!   `hold-rooms` and `fail-rooms` act on), whatever `ROOM_CHARTER` says;
+//!   `on=setting` follows `ROOM_CHARTER` again
 //!   ([`crate::internal::charter`]);
 //! - `hold-results?room=ID` / `release-results?room=ID`: that room's
 //!   result reports wait until released;
 //! - `legacy-player?player=&name=&rating=&games=`: a rating as the first
 //!   releases kept it in this shard, for a player object to adopt;
+//! - `legacy-guest`: a guest token as the first releases issued them
+//!   (`g.`, never expiring), signed with this deployment's secret, for a
+//!   test to renew;
 //! - `arrivals?count=N`: this shard took N tickets this minute, as demand
 //!   would make a regional shard busy (or quiet);
 //! - `holds`: what is held, and how many matched sockets closed while a
@@ -29,11 +34,13 @@
 use super::Matchmaker;
 use crate::error::{Result, ServerError};
 use crate::http::{self, now_ms};
+use crate::internal::charter::Address;
 use crate::internal::players::{LeaderLine, Standing};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::time::Duration;
+use volley_shared::PlayerId;
 use worker::{Delay, Request, Response};
 
 /// The longest a hold lasts unreleased.
@@ -51,8 +58,9 @@ pub(super) struct Holds {
     results: RefCell<HashSet<String>>,
     /// Rooms still to be given a setup they cannot read.
     failing_rooms: Cell<u32>,
-    /// Matches are made with chartered rooms, whatever `ROOM_CHARTER` says.
-    charter_rooms: Cell<bool>,
+    /// Whether matches are made with chartered rooms, whatever
+    /// `ROOM_CHARTER` says; `None` until a test says.
+    charter_rooms: Cell<Option<bool>>,
 }
 
 impl Holds {
@@ -63,8 +71,8 @@ impl Holds {
         failing > 0
     }
 
-    /// Whether a test turned chartered rooms on in this instance.
-    pub(super) fn charter_rooms(&self) -> bool {
+    /// Whether a test turned chartered rooms on or off in this instance.
+    pub(super) fn charter_rooms(&self) -> Option<bool> {
         self.charter_rooms.get()
     }
 }
@@ -73,7 +81,7 @@ impl Holds {
 #[derive(Serialize)]
 struct Held {
     rooms: bool,
-    charter_rooms: bool,
+    charter_rooms: Option<bool>,
     results: Vec<String>,
     failing_rooms: u32,
     left_while_matching: usize,
@@ -87,9 +95,14 @@ impl Matchmaker {
                 "test hooks are off (VOLLEY_TEST_HOOKS)".into(),
             ));
         }
+        // A room by its id, whether the test names it so or by a chartered
+        // address (which is what `Matched` gives).
         let room = || {
-            http::query_param(req, "room")
-                .ok_or_else(|| ServerError::BadRequest("which room? (?room=)".into()))
+            let named = http::query_param(req, "room")
+                .ok_or_else(|| ServerError::BadRequest("which room? (?room=)".into()))?;
+            Address::parse(&named)
+                .map(|address| address.room.0)
+                .map_err(|err| ServerError::BadRequest(format!("room {named:?}: {err}")))
         };
         match hook {
             "hold-rooms" => self.holds.rooms.set(true),
@@ -100,10 +113,15 @@ impl Matchmaker {
                     .unwrap_or(1);
                 self.holds.failing_rooms.set(count);
             }
-            "charter-rooms" => self
-                .holds
-                .charter_rooms
-                .set(http::query_param(req, "on").as_deref() != Some("0")),
+            "charter-rooms" => {
+                self.holds
+                    .charter_rooms
+                    .set(match http::query_param(req, "on").as_deref() {
+                        Some("setting") => None,
+                        Some("0") => Some(false),
+                        _ => Some(true),
+                    })
+            }
             "hold-results" => {
                 self.holds.results.borrow_mut().insert(room()?);
             }
@@ -111,6 +129,11 @@ impl Matchmaker {
                 self.holds.results.borrow_mut().remove(&room()?);
             }
             "legacy-player" => self.put_legacy_player(req)?,
+            "legacy-guest" => {
+                let player = PlayerId(super::random_u64()?);
+                let token = self.settings.key(&self.env)?.sign_guest(player);
+                return Ok(Response::ok(token)?);
+            }
             "arrivals" => {
                 let count = http::query_param(req, "count")
                     .and_then(|c| c.parse().ok())

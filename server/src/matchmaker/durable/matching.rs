@@ -331,10 +331,13 @@ impl Matchmaker {
         Ok(())
     }
 
-    /// Whether matches are made with chartered rooms (`ROOM_CHARTER`, or
-    /// the test hook `charter-rooms`).
+    /// Whether matches are made with chartered rooms (`ROOM_CHARTER`,
+    /// unless the test hook `charter-rooms` said otherwise).
     fn charters_rooms(&self) -> Result<bool> {
-        Ok(self.settings()?.room_charter || self.holds.charter_rooms())
+        match self.holds.charter_rooms() {
+            Some(on) => Ok(on),
+            None => Ok(self.settings()?.room_charter),
+        }
     }
 
     /// A new room id with `unique_id()` where `placement` says, and the

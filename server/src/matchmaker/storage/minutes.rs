@@ -6,6 +6,7 @@
 
 use super::Storage;
 use crate::error::Result;
+use crate::internal::charter::CHARTERED_BUILD;
 use crate::matchmaker::ops::{SHARD_HOUR_FORMAT, ShardHour};
 use crate::sql::{integer, text, unsigned};
 use worker::SqlStorageValue;
@@ -19,8 +20,11 @@ const MAX_TALLIES: u64 = 3_000;
 const ALIVE_FOR_MS: u64 = 3 * 3_600_000;
 
 impl Storage {
-    /// Rooms created and tickets' waits since `since_ms`, by minute.
-    pub fn hour(&self, since_ms: u64) -> Result<ShardHour> {
+    /// Rooms created and tickets' waits since `since_ms`, by minute. A
+    /// chartered room that has not said it was set up counts as alive only
+    /// if it was matched since `chartered_since_ms` (while its seats are
+    /// still reserved: after that nobody came, and it was never made).
+    pub fn hour(&self, since_ms: u64, chartered_since_ms: u64) -> Result<ShardHour> {
         let matches = self.pairs(
             "SELECT created_at_ms / 60000, COUNT(*) FROM rooms_created WHERE created_at_ms >= ? GROUP BY 1",
             since_ms,
@@ -40,9 +44,13 @@ impl Storage {
         // nor said they deleted themselves, by build: those alive. (A
         // game lasts minutes; a room of a release before the notice that
         // never began shows until the window passes it.)
-        let alive_per_build = self.pairs(
-            "SELECT b.build, COUNT(*) FROM rooms_created c JOIN room_builds b ON b.room_id = c.room_id LEFT JOIN results r ON r.room_id = c.room_id LEFT JOIN rooms_ended e ON e.room_id = c.room_id WHERE r.room_id IS NULL AND e.room_id IS NULL AND c.created_at_ms >= ? GROUP BY 1",
-            since_ms.saturating_sub(ALIVE_FOR_MS),
+        let alive_per_build = self.pairs_of(
+            "SELECT b.build, COUNT(*) FROM rooms_created c JOIN room_builds b ON b.room_id = c.room_id LEFT JOIN results r ON r.room_id = c.room_id LEFT JOIN rooms_ended e ON e.room_id = c.room_id WHERE r.room_id IS NULL AND e.room_id IS NULL AND c.created_at_ms >= ? AND (b.build <> ? OR c.created_at_ms >= ?) GROUP BY 1",
+            vec![
+                integer(since_ms.saturating_sub(ALIVE_FOR_MS))?,
+                CHARTERED_BUILD.into(),
+                integer(chartered_since_ms)?,
+            ],
             |value| Ok(text(value).unwrap_or_default()),
         )?;
         let tallies = self
@@ -69,8 +77,18 @@ impl Storage {
         since_ms: u64,
         first: impl Fn(Option<SqlStorageValue>) -> Result<T>,
     ) -> Result<Vec<(T, u64)>> {
+        self.pairs_of(query, vec![integer(since_ms)?], first)
+    }
+
+    /// [`Storage::pairs`] with any parameters.
+    fn pairs_of<T>(
+        &self,
+        query: &str,
+        params: Vec<SqlStorageValue>,
+        first: impl Fn(Option<SqlStorageValue>) -> Result<T>,
+    ) -> Result<Vec<(T, u64)>> {
         self.sql
-            .exec(query, vec![integer(since_ms)?])?
+            .exec(query, params)?
             .raw()
             .map(|row| {
                 let mut values = row?.into_iter();

@@ -126,6 +126,26 @@ impl Storage {
         Ok(())
     }
 
+    /// Notes the build a chartered room runs, as it said when it set itself
+    /// up ([`crate::internal::set_up`]): it was listed and counted as
+    /// [`CHARTERED_BUILD`] at its match, and moves to its build in both. A
+    /// room no longer listed, or told of twice, changes nothing.
+    pub fn note_room_set_up(&self, room_id: &str, build: &str) -> Result<()> {
+        let moved = first_unsigned(self.sql.exec(
+            "UPDATE room_builds SET build = ? WHERE room_id = ? AND build = ? RETURNING 1",
+            vec![build.into(), room_id.into(), CHARTERED_BUILD.into()],
+        )?)?
+        .is_some();
+        if moved {
+            let (to, from) = (format!("build:{build}"), format!("build:{CHARTERED_BUILD}"));
+            self.sql.exec(
+                "INSERT INTO room_counts (key, n) VALUES (?, 1), (?, -1) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n",
+                vec![to.as_str().into(), from.as_str().into()],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Notes that a room this shard made deleted itself (it said so when
     /// it handed its last counts over), so it no longer counts as alive.
     pub fn note_room_ended(&self, room_id: &str) -> Result<()> {

@@ -1,20 +1,40 @@
 //! Setting a room up: from the coordinator's `InitRoom` (`/internal/init`),
 //! or, for a chartered room, from the charter in its first player's token
 //! ([`crate::internal::charter`]), with no tables made until a valid one
-//! comes.
+//! comes; a chartered room then tells its shard it exists
+//! ([`crate::internal::set_up`]).
 
 use super::GameRoom;
 use crate::alarm::{self, AlarmPlan};
 use crate::error::{Result, ServerError};
 use crate::http::now_ms;
 use crate::internal::charter::Charter;
+use crate::internal::link;
+use crate::internal::set_up::{SET_UP_PATH, SetUpNotice};
 use crate::internal::{BUILD_HEADER, InitRoom};
 use crate::room::any::AnyRoom;
 use crate::room::inbound::{self, Caller};
 use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
-use crate::token::JoinKey;
+use crate::token::{JoinKey, TokenError};
 use worker::Response;
+
+/// What a first frame comes to at an object that holds no room.
+pub(super) enum Unset {
+    /// It set the room up from its token's charter; the room was made by
+    /// the coordinator with this id, which is to be told.
+    SetUp {
+        storage: Storage,
+        record: Box<RoomRecord>,
+        shard: String,
+    },
+    /// Its token is refused: forged, malformed, for another room, or
+    /// expired.
+    Refused(TokenError),
+    /// There is no room: not a first frame with a join token, a token
+    /// without a charter, or a charter come after the seats' reservation.
+    NoRoom,
+}
 
 /// A random 64-bit number (a seed, a secret).
 fn random_u64() -> Result<u64> {
@@ -62,29 +82,30 @@ impl GameRoom {
 
     /// A room not set up yet sets itself up from the charter in a first
     /// frame's token, if the token is valid and carries one
-    /// ([`crate::internal::charter`]); its storage and record, or nothing
-    /// (the caller then closes the socket: there is no room).
+    /// ([`crate::internal::charter`]).
     pub(super) async fn set_up_from_charter(
         &self,
         caller: Caller,
         bytes: &[u8],
         key: Option<&JoinKey>,
         now: u64,
-    ) -> Result<Option<(Storage, RoomRecord)>> {
+    ) -> Result<Unset> {
         let (Caller::Pending, Some(key)) = (caller, key) else {
-            return Ok(None);
+            return Ok(Unset::NoRoom);
         };
         let Some(token) = inbound::joining_token(bytes) else {
-            return Ok(None);
+            return Ok(Unset::NoRoom);
         };
-        let Ok((_, Some(charter))) = key.verify_chartered(&self.room_id(), &token, now) else {
-            return Ok(None);
+        let charter = match key.verify_chartered(&self.room_id(), &token, now) {
+            Ok((_, Some(charter))) => Charter::decode(&charter)?,
+            Ok((_, None)) => return Ok(Unset::NoRoom),
+            Err(err) => return Ok(Unset::Refused(err)),
         };
-        let charter = Charter::decode(&charter)?;
         if !charter.open_at(now) {
             // Too late: nobody came while the seats were reserved.
-            return Ok(None);
+            return Ok(Unset::NoRoom);
         }
+        let shard = charter.created_by.clone();
         let storage = self.storage()?;
         self.set_up(&storage, charter.into_init(random_u64()?), now)
             .await?;
@@ -93,7 +114,41 @@ impl GameRoom {
         // one of them until its hello is read.)
         let next_hello = self.hello_deadline(self.settings()?.limits.hello_ms);
         self.reschedule_by(&storage, now, next_hello).await?;
-        Ok(self.take_record(&storage)?.map(|record| (storage, record)))
+        Ok(match self.take_record(&storage)? {
+            Some(record) => Unset::SetUp {
+                storage,
+                record: Box::new(record),
+                shard,
+            },
+            None => Unset::NoRoom,
+        })
+    }
+
+    /// Tells the shard that chartered this room that it exists, and its
+    /// build. Best effort: a shard of a release before the notice answers
+    /// 404, and a failure only leaves the shard's count of the room's
+    /// build as `chartered` (it is logged).
+    pub(super) async fn tell_shard_set_up(&self, shard: &str) {
+        let notice = SetUpNotice {
+            room: self.room_id(),
+            build: crate::build::BUILD.to_string(),
+        };
+        let told = async {
+            let request = link::post_message(SET_UP_PATH, &notice)?;
+            let response = link::coordinator_by_id(&self.env, shard)?
+                .fetch_with_request(request)
+                .await?;
+            Ok::<u16, ServerError>(response.status_code())
+        };
+        match told.await {
+            Ok(200..=299 | 404) => {}
+            Ok(status) => {
+                crate::build::log_warn!("the shard answered {status} to the room's set-up")
+            }
+            Err(err) => {
+                crate::build::log_warn!("room could not tell its shard it is set up: {err}")
+            }
+        }
     }
 
     /// Makes the alarm of a room not set up yet ring by `at` (there is no
