@@ -41,7 +41,8 @@ use futures_util::future::try_join_all;
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
 use volley_shared::{Mode, RoomId};
-use worker::{Context, Env, Method, Request, RequestInit, Response, event};
+use wasm_bindgen::JsCast;
+use worker::{Context, Env, Method, Request, RequestInit, Response, event, web_sys};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -214,7 +215,8 @@ fn place(req: &Request, env: &Env) -> Result<Place> {
 /// request for a shard, so a hand-over does not verify the token again.
 struct Forward {
     url: worker::Url,
-    init: RequestInit,
+    /// The client's request.
+    original: web_sys::Request,
     /// The continent the client connects from, if known.
     continent: Option<String>,
 }
@@ -250,22 +252,28 @@ impl Forward {
         if let Some(continent) = &place.continent {
             url.query_pairs_mut().append_pair("continent", continent);
         }
-        let mut init = RequestInit::new();
-        // A copy made in one call (`new Headers(..)`), not one per header.
-        init.with_method(req.method())
-            .with_headers(req.headers().clone());
         Ok(Forward {
             url,
-            init,
+            // A second handle on the same object (not `Request.clone()`,
+            // which would copy it and tee its body).
+            original: Clone::clone(req.inner()),
             continent: place.continent,
         })
     }
 
-    /// The request for the shard of `pool`.
+    /// The request for the shard of `pool`: the client's (its method,
+    /// headers and body) at the Worker's URL, copied in one call
+    /// (`new Request(url, request)`, which reads a request as the options
+    /// of another), not a property at a time.
     fn to(&self, pool: Pool) -> Result<Request> {
         let mut url = self.url.clone();
         url.query_pairs_mut().append_pair("pool", pool.code());
-        Ok(Request::new_with_init(url.as_str(), &self.init)?)
+        let options: &web_sys::RequestInit = self.original.unchecked_ref();
+        let request =
+            web_sys::Request::new_with_str_and_init(url.as_str(), options).map_err(|err| {
+                ServerError::Upstream(format!("could not forward a request: {err:?}"))
+            })?;
+        Ok(Request::from(request))
     }
 }
 

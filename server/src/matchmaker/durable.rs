@@ -86,6 +86,8 @@ pub struct Matchmaker {
     holds: hooks::Holds,
     /// The minute counts older than the hour were last forgotten in.
     tallies_pruned: Cell<u64>,
+    /// When a silent ticket socket's time can be up, at the earliest.
+    pending_floor: crate::matchmaker::pending::PendingFloor,
 }
 
 impl DurableObject for Matchmaker {
@@ -102,6 +104,7 @@ impl DurableObject for Matchmaker {
             rating_reads: admission::RatingReads::default(),
             holds: hooks::Holds::default(),
             tallies_pruned: Cell::new(0),
+            pending_floor: Default::default(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod durable;
 pub mod lobby;
 pub mod ops;
+pub mod pending;
 pub mod queue;
 pub mod ratings;
 pub mod seating;

@@ -207,17 +207,31 @@ impl Storage {
         Ok((unsigned(values.next())?, unsigned(values.next())?))
     }
 
-    /// Notes how long a matched ticket waited, keeping the latest
+    /// Notes how long the tickets matched in one run waited, keeping the latest
     /// [`WAITS_KEPT`].
-    pub fn record_wait(&self, wait_ms: u64, now_ms: u64) -> Result<()> {
-        let id = first_unsigned(self.sql.exec(
-            "INSERT INTO waits (wait_ms, at_ms) VALUES (?, ?) RETURNING id",
-            vec![integer(wait_ms)?, integer(now_ms)?],
-        )?)?
-        .unwrap_or(0);
+    pub fn record_waits(&self, waits_ms: &[u64], now_ms: u64) -> Result<()> {
+        if waits_ms.is_empty() {
+            return Ok(());
+        }
+        // One statement for a run's matches, however many tickets.
+        let rows = vec!["(?, ?)"; waits_ms.len()].join(", ");
+        let mut values = Vec::with_capacity(waits_ms.len() * 2);
+        for wait_ms in waits_ms {
+            values.push(integer(*wait_ms)?);
+            values.push(integer(now_ms)?);
+        }
+        let ids = self
+            .sql
+            .exec(
+                &format!("INSERT INTO waits (wait_ms, at_ms) VALUES {rows} RETURNING id"),
+                values,
+            )?
+            .raw()
+            .map(|row| unsigned(row?.into_iter().next()))
+            .collect::<Result<Vec<u64>>>()?;
         // Older ones go in batches, not at every wait: a statement saved
         // per matched ticket, for at most a batch more rows.
-        if id % WAITS_PRUNED_EVERY == 0 {
+        if let Some(id) = ids.iter().find(|id| *id % WAITS_PRUNED_EVERY == 0) {
             self.sql.exec(
                 "DELETE FROM waits WHERE id <= ?",
                 vec![integer(id.saturating_sub(WAITS_KEPT))?],

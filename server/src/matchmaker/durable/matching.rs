@@ -121,13 +121,14 @@ impl Matchmaker {
         // Take every matched ticket out of the queue before the first await:
         // awaiting opens the input gate, and a ticket must never match twice.
         let mut seated = Vec::new();
+        let mut waits = Vec::new();
         for found in matches {
             let mut players = Vec::new();
             for ticket in &found.tickets {
                 if Some(ticket.id) != arriving {
                     storage.delete_ticket(ticket.id)?;
                 }
-                storage.record_wait(now.saturating_sub(ticket.queued_at_ms), now)?;
+                waits.push(now.saturating_sub(ticket.queued_at_ms));
                 for (ws, player, version) in sockets.remove(&ticket.id).unwrap_or_default() {
                     attachment::store(&ws, &TicketState::matching(version))?;
                     players.push(Seated {
@@ -140,6 +141,7 @@ impl Matchmaker {
             }
             seated.push((found, players));
         }
+        storage.record_waits(&waits, now)?;
         // Ring for the next widening or bot fill, and for the first ticket
         // or party to expire. The alarm only moves earlier (crate::alarm):
         // an alarm with nothing left to do rings once and finds nothing,
@@ -231,10 +233,15 @@ impl Matchmaker {
 
     /// Closes the ticket sockets whose time for a first frame is up and
     /// that are still silent (no `FindMatch` taken: `LIMIT_HELLO_MS`);
-    /// returns when the next one's time is up. Most runs find none due:
-    /// one indexed read.
+    /// returns when the next one's time is up (or, known from memory
+    /// without reading, a time before which none is). Most runs find none
+    /// due: no read, or one indexed read.
     fn close_silent_sockets(&self, storage: &Storage, now: u64) -> Result<Option<u64>> {
+        if let Some(next) = self.pending_floor.quiet_at(now) {
+            return Ok(next);
+        }
         let due = storage.next_pending_due()?;
+        self.pending_floor.read(due);
         if due.is_none_or(|due| due > now) {
             return Ok(due);
         }
@@ -257,7 +264,9 @@ impl Matchmaker {
                 }
             }
         }
-        storage.next_pending_due()
+        let next = storage.next_pending_due()?;
+        self.pending_floor.read(next);
+        Ok(next)
     }
 
     /// Creates and initialises the room for a match, then tells its

@@ -268,6 +268,7 @@ impl Matchmaker {
         let due = now.saturating_add(limits.hello_ms);
         let storage = self.storage()?;
         storage.add_pending(&id, due)?;
+        self.pending_floor.added(due);
         self.ring_by(&storage, now, due).await?;
         Ok(crate::guest::websocket_response(req, pair.client)?)
     }
