@@ -41,7 +41,6 @@ use futures_util::future::try_join_all;
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
 use volley_shared::{Mode, RoomId};
-use wasm_bindgen::JsCast;
 use worker::{Context, Env, Method, Request, RequestInit, Response, event, web_sys};
 
 #[event(fetch)]
@@ -215,8 +214,8 @@ fn place(req: &Request, env: &Env) -> Result<Place> {
 /// request for a shard, so a hand-over does not verify the token again.
 struct Forward {
     url: worker::Url,
-    /// The client's request.
-    original: web_sys::Request,
+    /// The client's method and headers.
+    options: web_sys::RequestInit,
     /// The continent the client connects from, if known.
     continent: Option<String>,
 }
@@ -252,25 +251,27 @@ impl Forward {
         if let Some(continent) = &place.continent {
             url.query_pairs_mut().append_pair("continent", continent);
         }
+        // The method and the client's headers (copied by the runtime as
+        // the request is made), never a body: no route forwarded here
+        // reads one, and a stream can be sent only once.
+        let options = web_sys::RequestInit::new();
+        options.set_method(req.inner().method().as_str());
+        options.set_headers(&req.inner().headers());
         Ok(Forward {
             url,
-            // A second handle on the same object (not `Request.clone()`,
-            // which would copy it and tee its body).
-            original: Clone::clone(req.inner()),
+            options,
             continent: place.continent,
         })
     }
 
-    /// The request for the shard of `pool`: the client's (its method,
-    /// headers and body) at the Worker's URL, copied in one call
-    /// (`new Request(url, request)`, which reads a request as the options
-    /// of another), not a property at a time.
+    /// The request for the shard of `pool`: the client's method and
+    /// headers at the Worker's URL, from options made once (a hand-over
+    /// makes a second request from them).
     fn to(&self, pool: Pool) -> Result<Request> {
         let mut url = self.url.clone();
         url.query_pairs_mut().append_pair("pool", pool.code());
-        let options: &web_sys::RequestInit = self.original.unchecked_ref();
-        let request =
-            web_sys::Request::new_with_str_and_init(url.as_str(), options).map_err(|err| {
+        let request = web_sys::Request::new_with_str_and_init(url.as_str(), &self.options)
+            .map_err(|err| {
                 ServerError::Upstream(format!("could not forward a request: {err:?}"))
             })?;
         Ok(Request::from(request))

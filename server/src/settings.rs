@@ -154,15 +154,18 @@ fn is_on(value: Option<String>) -> bool {
     value.is_some_and(|v| v.trim() == "1")
 }
 
-/// A switch: `1` on, `0` off, `default` when unset; anything else an
-/// error that names it (a typo must not turn a protection off unseen).
+/// A switch: `1` (or `true`, `on`, `yes`) on, `0` (or `false`, `off`,
+/// `no`) off, `default` when unset; anything else an error that names it
+/// (a typo must not turn a protection off unseen).
 fn switch(value: Option<String>, name: &str, default: bool) -> Result<bool, ServerError> {
-    match value.as_deref().map(str::trim) {
-        None => Ok(default),
-        Some("1") => Ok(true),
-        Some("0") => Ok(false),
-        Some(other) => Err(ServerError::Config(format!(
-            "{name} must be 1 (on) or 0 (off), not {other:?}"
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => Err(ServerError::Config(format!(
+            "{name} must be 1 (on) or 0 (off), not {text:?}"
         ))),
     }
 }
@@ -343,8 +346,17 @@ mod tests {
 
     #[test]
     fn a_switch_is_one_or_zero_and_says_so_otherwise() {
+        for (text, on) in [
+            ("true", true),
+            ("ON", true),
+            ("no", false),
+            (" off ", false),
+        ] {
+            let settings = parse(&[("WIND_SECRET", text)]).unwrap();
+            assert_eq!(settings.wind_secret, on, "{text:?}");
+        }
         for name in ["WIND_SECRET", "ROOM_CHARTER"] {
-            let err = parse(&[(name, "yes")]).unwrap_err();
+            let err = parse(&[(name, "maybe")]).unwrap_err();
             let text = err.to_string();
             assert!(
                 text.contains(name) && text.contains("1 (on) or 0 (off)"),

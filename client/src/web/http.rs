@@ -20,8 +20,9 @@ pub async fn post_as<T: DeserializeOwned>(path: &str, bearer: Option<&str>) -> R
     parse(&request("POST", path, bearer).await.map_err(|e| e.message)?)
 }
 
-/// [`post_as`], telling a refusal of the bearer token (403) from any
-/// other failure: `Err(Some(message))` for a refusal.
+/// [`post_as`], telling a refusal (403) from any other failure:
+/// `Err(Some(message))` for a refusal, with the server's message (an
+/// `{"error"}` body's), which says whose.
 pub async fn post_as_or_refused<T: DeserializeOwned>(
     path: &str,
     bearer: &str,

@@ -251,11 +251,15 @@ impl App {
                 self.state.borrow_mut().guest = Some((player.clone(), token.clone()));
                 match http::post_as_or_refused::<Guest>("/api/guests/renew", &token).await {
                     Ok(renewed) => answer = Some(renewed),
-                    // Refused (expired, or another secret's): a new
-                    // identity, below; none meanwhile.
-                    Err(Some(_)) => self.state.borrow_mut().guest = None,
-                    // A Worker without renewal, or none reached: keep it.
-                    Err(None) => answer = Some(Guest { player, token }),
+                    // The Worker refused the token (expired, or another
+                    // secret's): a new identity, below; none meanwhile.
+                    Err(Some(message)) if message.starts_with("guest token") => {
+                        self.state.borrow_mut().guest = None
+                    }
+                    // Refused by something else on the way (a 403 that is
+                    // not the Worker's), or the Worker without renewal, or
+                    // none reached: keep it.
+                    Err(_) => answer = Some(Guest { player, token }),
                 }
             }
             if answer.is_none() {

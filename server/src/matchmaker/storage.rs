@@ -69,6 +69,9 @@ const WAITS_KEPT: u64 = 1_000;
 
 /// How many waits are noted between two prunings of the older ones.
 const WAITS_PRUNED_EVERY: u64 = 64;
+/// The most waits one insert notes: two values each, and Durable Object
+/// SQLite binds at most 100 values a statement.
+const WAITS_PER_INSERT: usize = 40;
 
 /// A ticket as stored: complete, or a party still gathering its members.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -210,32 +213,32 @@ impl Storage {
     /// Notes how long the tickets matched in one run waited, keeping the latest
     /// [`WAITS_KEPT`].
     pub fn record_waits(&self, waits_ms: &[u64], now_ms: u64) -> Result<()> {
-        if waits_ms.is_empty() {
-            return Ok(());
-        }
-        // One statement for a run's matches, however many tickets.
-        let rows = vec!["(?, ?)"; waits_ms.len()].join(", ");
-        let mut values = Vec::with_capacity(waits_ms.len() * 2);
-        for wait_ms in waits_ms {
-            values.push(integer(*wait_ms)?);
-            values.push(integer(now_ms)?);
-        }
-        let ids = self
-            .sql
-            .exec(
-                &format!("INSERT INTO waits (wait_ms, at_ms) VALUES {rows} RETURNING id"),
-                values,
-            )?
-            .raw()
-            .map(|row| unsigned(row?.into_iter().next()))
-            .collect::<Result<Vec<u64>>>()?;
-        // Older ones go in batches, not at every wait: a statement saved
-        // per matched ticket, for at most a batch more rows.
-        if let Some(id) = ids.iter().find(|id| *id % WAITS_PRUNED_EVERY == 0) {
-            self.sql.exec(
-                "DELETE FROM waits WHERE id <= ?",
-                vec![integer(id.saturating_sub(WAITS_KEPT))?],
-            )?;
+        // One statement for a run's matches, or a few for a large run: a
+        // statement binds at most 100 values.
+        for chunk in waits_ms.chunks(WAITS_PER_INSERT) {
+            let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+            let mut values = Vec::with_capacity(chunk.len() * 2);
+            for wait_ms in chunk {
+                values.push(integer(*wait_ms)?);
+                values.push(integer(now_ms)?);
+            }
+            let ids = self
+                .sql
+                .exec(
+                    &format!("INSERT INTO waits (wait_ms, at_ms) VALUES {rows} RETURNING id"),
+                    values,
+                )?
+                .raw()
+                .map(|row| unsigned(row?.into_iter().next()))
+                .collect::<Result<Vec<u64>>>()?;
+            // Older ones go in batches, not at every wait: a statement
+            // saved per matched ticket, for at most a batch more rows.
+            if let Some(id) = ids.iter().find(|id| *id % WAITS_PRUNED_EVERY == 0) {
+                self.sql.exec(
+                    "DELETE FROM waits WHERE id <= ?",
+                    vec![integer(id.saturating_sub(WAITS_KEPT))?],
+                )?;
+            }
         }
         Ok(())
     }

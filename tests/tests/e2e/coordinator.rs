@@ -241,19 +241,27 @@ pub(crate) async fn with_called_rooms(
     base: &Url,
     test: impl Future<Output = Result<()>>,
 ) -> Result<()> {
-    let hook = |on: &str| {
-        post_json(&base.join(&format!(
-            "/api/coordinator/debug/charter-rooms?mode=duel&on={on}"
-        ))?)
-    };
-    let set = hook("0")?;
+    /// Sets the shard back to `ROOM_CHARTER` when dropped: also when the
+    /// test fails, or runs out of time and is dropped.
+    struct Restore(Url);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Ok(url) = self
+                .0
+                .join("/api/coordinator/debug/charter-rooms?mode=duel&on=setting")
+                && let Err(err) = post_json(&url)
+            {
+                eprintln!("could not set the duel shard back to ROOM_CHARTER: {err:#}");
+            }
+        }
+    }
+    let set = post_json(&base.join("/api/coordinator/debug/charter-rooms?mode=duel&on=0")?)?;
+    let _restore = Restore(base.clone());
     ensure!(
         set["charter_rooms"] == false,
         "rooms still chartered: {set}"
     );
-    let outcome = test.await;
-    hook("setting")?;
-    outcome
+    test.await
 }
 
 /// A match counts once in the shard's statistics, with its wait, its

@@ -238,13 +238,13 @@ pub async fn the_dashboard_counts_exactly_what_happened(secret: String) -> Resul
         ("JOIN_SECRET", &secret),
         ("VOLLEY_TEST_HOOKS", "1"),
         ("OPS_SECRET", KEY),
-        ("SEAT_RESERVATION_MS", "3000"),
+        ("SEAT_RESERVATION_MS", "8000"),
     ])?;
     let base = server.base().clone();
     let alive = |duel: &OpsMode| duel.rooms_alive_per_build.values().sum::<u64>();
     let measured = |duel: &OpsMode| duel.all.iter().map(|m| m.moves_measured).sum::<u64>();
 
-    // A match nobody comes to: alive until its seats' reservation (3 s)
+    // A match nobody comes to: alive until its seats' reservation (8 s)
     // runs out, and never made.
     let (a, b) = tokio::join!(
         matchmake(&base, Mode::Duel, "nobody-a"),
@@ -311,11 +311,11 @@ pub async fn the_dashboard_counts_exactly_what_happened(secret: String) -> Resul
     Ok(())
 }
 
-/// The duel's hour once `ok` holds of it, or the last one read after
-/// [`WAIT`].
 /// What a shard counts a chartered room's build as until the room says.
 const CHARTERED: &str = "chartered";
 
+/// The duel's hour once `ok` holds of it, or the last one read after
+/// [`WAIT`].
 async fn until(base: &Url, ok: impl Fn(&OpsMode) -> bool) -> Result<OpsMode> {
     let started = std::time::Instant::now();
     loop {

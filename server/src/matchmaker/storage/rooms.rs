@@ -138,9 +138,15 @@ impl Storage {
         .is_some();
         if moved {
             let (to, from) = (format!("build:{build}"), format!("build:{CHARTERED_BUILD}"));
+            // A room listed but not counted (made during a rollback by a
+            // release before the counters) must not take the count below 0.
             self.sql.exec(
-                "INSERT INTO room_counts (key, n) VALUES (?, 1), (?, -1) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n",
-                vec![to.as_str().into(), from.as_str().into()],
+                "UPDATE room_counts SET n = n - 1 WHERE key = ? AND n > 0",
+                vec![from.as_str().into()],
+            )?;
+            self.sql.exec(
+                "INSERT INTO room_counts (key, n) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1",
+                vec![to.as_str().into()],
             )?;
         }
         Ok(())
