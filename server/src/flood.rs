@@ -3,8 +3,12 @@
 //! Every frame takes a token from a bucket that refills at
 //! [`FRAMES_PER_SECOND`] up to [`BURST`]. A frame that finds the bucket
 //! empty is refused (the room answers `RateLimited` and drops it); a
-//! connection that keeps sending into an empty bucket for
-//! [`REFUSALS_TO_CUT`] frames in a row is cut off. Live aims have their own,
+//! connection that keeps sending into an empty bucket is cut off after
+//! [`REFUSALS_TO_CUT`] refused frames. Only a frame that leaves a token to
+//! spare ends such a run: a frame that merely takes the one token refilled
+//! meanwhile does not, so a flood the server reads slower than it is sent
+//! (as on a loaded server, where refills come between refusals) is cut
+//! all the same. Live aims have their own,
 //! gentler limit: at most one every [`LIVE_INTERVAL_MS`] is relayed, and the
 //! rest are dropped silently (a client may sample its aim at any rate).
 //!
@@ -43,7 +47,7 @@ pub struct FloodGuard {
     milli_tokens: u64,
     /// When the bucket was last refilled.
     refilled_ms: u64,
-    /// Frames refused in a row.
+    /// Frames refused since the connection last had a token to spare.
     refusals: u32,
     /// When the last live aim was relayed.
     last_live_ms: Option<u64>,
@@ -89,7 +93,9 @@ impl FloodGuard {
         self.refill(now_ms);
         if self.milli_tokens >= 1_000 {
             self.milli_tokens -= 1_000;
-            self.refusals = 0;
+            if self.milli_tokens >= 1_000 {
+                self.refusals = 0;
+            }
             return Verdict::Allow;
         }
         self.refusals = self.refusals.saturating_add(1);
@@ -225,6 +231,23 @@ mod tests {
         }
         assert_eq!(calmer.frame(100), Verdict::Allow, "refilled after a pause");
         assert_eq!(calmer.refusals, 0);
+    }
+
+    #[test]
+    fn a_flood_read_slowly_is_cut_off_though_refills_come_between() {
+        // 400 frames read one a millisecond: a token comes back every
+        // 33 ms, so no 40 refusals are ever in a row without an allowed
+        // frame between them; the flood is cut all the same.
+        let mut guard = FloodGuard::new(0);
+        let cut_at = (0..400u64).position(|ms| guard.frame(ms) == Verdict::Cut);
+        let cut_at = cut_at.expect("never cut");
+        assert!(cut_at < 150, "cut only at frame {cut_at}");
+        // A client just over the rate (31 frames a second) is refused now
+        // and then; after enough refusals it is cut too.
+        let mut guard = FloodGuard::new(0);
+        let verdicts: Vec<Verdict> = (0..31 * 120).map(|i| guard.frame(i * 1_000 / 31)).collect();
+        assert!(verdicts.contains(&Verdict::Refuse));
+        assert!(verdicts.contains(&Verdict::Cut));
     }
 
     #[test]

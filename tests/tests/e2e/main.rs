@@ -118,6 +118,7 @@ fn main() -> ExitCode {
         "a_chartered_room_sets_itself_up_at_its_first_hello",
         "a_chartered_address_holds_no_room_until_a_valid_charter_comes",
         "a_guest_token_expires_and_is_renewed_for_the_same_player",
+        "players_are_told_their_match_even_if_the_alarm_cannot_be_set",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -410,6 +411,11 @@ fn main() -> ExitCode {
             names[62],
             &base,
             coordinator::a_guest_token_expires_and_is_renewed_for_the_same_player,
+        ),
+        trial(
+            names[63],
+            &base,
+            races::players_are_told_their_match_even_if_the_alarm_cannot_be_set,
         ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);

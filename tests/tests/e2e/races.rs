@@ -153,6 +153,38 @@ async fn cannot_be_made(base: &Url) -> Result<()> {
     Ok(())
 }
 
+/// Setting the shard's alarm fails (a test hook) in the very run that
+/// matches two players: both are told their match all the same, not left
+/// waiting for a `Matched` that never comes.
+pub async fn players_are_told_their_match_even_if_the_alarm_cannot_be_set(base: Url) -> Result<()> {
+    // The first player waits (its run sets the alarm as usual); the
+    // second completes the match in a run whose alarm write fails.
+    let mut first = queued(&base, "alarmless-a").await?;
+    let held = hook(&base, "fail-alarm", "")?;
+    ensure!(held["failing_alarm"] == true, "no failure armed: {held}");
+    let outcome = async {
+        let mut second = queued(&base, "alarmless-b").await?;
+        let mut rooms = Vec::new();
+        for conn in [&mut first, &mut second] {
+            match conn.recv_lobby().await? {
+                LobbyServerFrame::Matched { room, .. } => rooms.push(room),
+                other => bail!("a player was told {other:?}, not the match"),
+            }
+        }
+        ensure!(rooms[0] == rooms[1], "matched into two rooms: {rooms:?}");
+        let held = hook(&base, "holds", "")?;
+        ensure!(
+            held["failing_alarm"] == false,
+            "the alarm was never set: {held}"
+        );
+        Ok(())
+    }
+    .await;
+    // Never leave a failure armed for the next test.
+    hook(&base, "fail-alarm", "&on=0")?;
+    outcome
+}
+
 /// A duel ends on the alarm (the idle player's third timeout) while the
 /// coordinator holds the room's result report. Meanwhile the winner's move
 /// is refused as out of play and the loser's rejoin is welcomed with the

@@ -10,6 +10,9 @@
 //!   is asked to set itself up) until released;
 //! - `fail-rooms?count=N`: the next N rooms get a setup they cannot read,
 //!   so they refuse it, as a failing room would;
+//! - `fail-alarm[?on=0]`: the next matching run's alarm write fails, as
+//!   a storage error would, after it took its matches out of the queue
+//!   (`on=0` disarms it);
 //! - `charter-rooms[?on=0|1|setting]`: this instance makes its matches'
 //!   rooms chartered (or, with `on=0`, calls each room to set it up, which
 //!   `hold-rooms` and `fail-rooms` act on), whatever `ROOM_CHARTER` says;
@@ -58,6 +61,8 @@ pub(super) struct Holds {
     results: RefCell<HashSet<String>>,
     /// Rooms still to be given a setup they cannot read.
     failing_rooms: Cell<u32>,
+    /// The next alarm write fails.
+    failing_alarm: Cell<bool>,
     /// Whether matches are made with chartered rooms, whatever
     /// `ROOM_CHARTER` says; `None` until a test says.
     charter_rooms: Cell<Option<bool>>,
@@ -69,6 +74,11 @@ impl Holds {
         let failing = self.failing_rooms.get();
         self.failing_rooms.set(failing.saturating_sub(1));
         failing > 0
+    }
+
+    /// Whether this alarm write is to fail (once).
+    pub(super) fn fail_alarm(&self) -> bool {
+        self.failing_alarm.replace(false)
     }
 
     /// Whether a test turned chartered rooms on or off in this instance.
@@ -84,6 +94,7 @@ struct Held {
     charter_rooms: Option<bool>,
     results: Vec<String>,
     failing_rooms: u32,
+    failing_alarm: bool,
     left_while_matching: usize,
 }
 
@@ -113,6 +124,10 @@ impl Matchmaker {
                     .unwrap_or(1);
                 self.holds.failing_rooms.set(count);
             }
+            "fail-alarm" => self
+                .holds
+                .failing_alarm
+                .set(http::query_param(req, "on").as_deref() != Some("0")),
             "charter-rooms" => {
                 self.holds
                     .charter_rooms
@@ -150,6 +165,7 @@ impl Matchmaker {
             charter_rooms: self.holds.charter_rooms.get(),
             results,
             failing_rooms: self.holds.failing_rooms.get(),
+            failing_alarm: self.holds.failing_alarm.get(),
             left_while_matching: self.withdrawals.count(),
         })?)
     }

@@ -155,9 +155,17 @@ impl Matchmaker {
             .into_iter()
             .flatten()
             .min();
-        if let Some(next) = next {
-            self.ring_by(&storage, now, next).await?;
-        }
+        // The matched tickets are out of the queue: their players are told
+        // even if the alarm cannot be set now (that error is returned after,
+        // and an alarm's run is then retried), or they would wait for a
+        // `Matched` that never comes.
+        let rung = match next {
+            Some(_) if self.holds.fail_alarm() => Err(ServerError::Upstream(
+                "the alarm could not be set (test hook fail-alarm)".into(),
+            )),
+            Some(next) => self.ring_by(&storage, now, next).await,
+            None => Ok(()),
+        };
         for (found, players) in seated {
             if let Err(err) = self.seat_match(&storage, &found, &players).await {
                 crate::build::log_error!("could not create a room: {err}");
@@ -187,7 +195,7 @@ impl Matchmaker {
                 }
             }
         }
-        Ok(())
+        rung
     }
 
     /// Drops a ticket nobody can be told about (its sockets are gone: the
@@ -224,9 +232,11 @@ impl Matchmaker {
     /// earlier: [`crate::alarm`]).
     pub(super) async fn ring_by(&self, storage: &Storage, now: u64, at: u64) -> Result<()> {
         if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), storage.alarm_ms(&self.alarm)?) {
-            storage.note_alarm_ms(&self.alarm, Some(at))?;
+            // Noted once set: a time noted for an alarm that failed to be
+            // set would keep later times from setting it.
             let offset = Duration::from_millis(at.saturating_sub(now));
             self.state.storage().set_alarm(offset).await?;
+            storage.note_alarm_ms(&self.alarm, Some(at))?;
         }
         Ok(())
     }
