@@ -411,6 +411,29 @@ impl Storage {
         Ok(true)
     }
 
+    /// For a test hook: moves every guess window `ms` into the past, and
+    /// says how many windows are kept and how many of them closed before
+    /// `now_ms` (which the next write forgets).
+    pub fn age_guesses(&self, ms: u64, now_ms: u64) -> Result<(u64, u64)> {
+        if ms > 0 {
+            self.sql.exec(
+                "UPDATE guesses SET window_start_ms = MAX(window_start_ms - ?, 0)",
+                vec![integer(ms)?],
+            )?;
+        }
+        let row = self.sql.exec(
+            "SELECT COUNT(*), COALESCE(SUM(window_start_ms < ?), 0) FROM guesses",
+            vec![integer(now_ms.saturating_sub(GUESS_WINDOW_MS))?],
+        )?;
+        let mut values = row
+            .raw()
+            .next()
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter();
+        Ok((unsigned(values.next())?, unsigned(values.next())?))
+    }
+
     /// Stores a client address's failed guesses (or any budget's count).
     pub fn put_guesses(&self, address: &str, guesses: Guesses) -> Result<()> {
         // Windows that have closed count for nothing: forget a few.

@@ -138,7 +138,7 @@ pub async fn a_chartered_address_holds_no_room_until_a_valid_charter_comes(
 
 /// Whether `room`'s object holds a room's tables (`tables` or `none`),
 /// by the room's test hook, which reads without making them.
-fn tables(base: &Url, room: &str) -> Result<String> {
+pub(crate) fn tables(base: &Url, room: &str) -> Result<String> {
     let (status, body) = post_text(&base.join(&format!("/api/rooms/{room}/debug/tables"))?)?;
     ensure!(status == 200, "tables hook: {status} {body}");
     Ok(body)

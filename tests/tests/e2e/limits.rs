@@ -470,3 +470,36 @@ pub async fn many_addresses_together_create_no_more_rooms_than_the_shard_allows(
     drop(server);
     Ok(())
 }
+
+/// A coordinator forgets wrong-code windows once they closed, as it writes
+/// new ones: its guess table does not grow with every address that ever
+/// guessed. (A test hook moves the windows a minute and more into the
+/// past, so the test needs no minute of clock.) In the three-player mode's
+/// shard, where no other test guesses.
+pub async fn closed_guess_windows_are_forgotten(base: Url) -> Result<()> {
+    let hook = |query: &str| {
+        volley_tests::post_json(
+            &base.join(&format!("/api/coordinator/debug/guesses?mode=ffa3{query}"))?,
+        )
+    };
+    let guess = |code: &str, address: &str| -> Result<()> {
+        let url = base.join(&format!("/api/rooms/join?code={code}"))?;
+        let (status, body) = post_text_from(&url, Some(address))?;
+        ensure!(status == 404, "wrong code {code}: {status} {body}");
+        Ok(())
+    };
+    guess("32222222Z", "198.51.100.201")?;
+    let aged = hook("&age_ms=120000")?;
+    ensure!(
+        aged["closed"].as_u64() >= Some(1) && aged["closed"] == aged["kept"],
+        "no window closed after two minutes: {aged}"
+    );
+    // The next wrong code, from another address, forgets the closed ones.
+    guess("32222222Y", "198.51.100.202")?;
+    let after = hook("")?;
+    ensure!(
+        after["closed"] == 0 && after["kept"].as_u64() >= Some(1),
+        "closed windows kept: {after} (before: {aged})"
+    );
+    Ok(())
+}

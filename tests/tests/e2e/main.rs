@@ -119,6 +119,8 @@ fn main() -> ExitCode {
         "a_chartered_address_holds_no_room_until_a_valid_charter_comes",
         "a_guest_token_expires_and_is_renewed_for_the_same_player",
         "players_are_told_their_match_even_if_the_alarm_cannot_be_set",
+        "a_deleted_room_is_read_without_being_made_again",
+        "closed_guess_windows_are_forgotten",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -417,6 +419,12 @@ fn main() -> ExitCode {
             &base,
             races::players_are_told_their_match_even_if_the_alarm_cannot_be_set,
         ),
+        trial(
+            names[64],
+            &base,
+            rooms::a_deleted_room_is_read_without_being_made_again,
+        ),
+        trial(names[65], &base, limits::closed_guess_windows_are_forgotten),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

@@ -442,3 +442,50 @@ pub async fn both_idle_players_of_a_duel_forfeit_in_turn(base: Url) -> Result<()
     );
     Ok(())
 }
+
+/// A room deletes itself (nobody came: the alarm, rung as if an hour
+/// late, ends the seats' reservation); reading its info or replay, or
+/// asking to watch it, answers 404 and makes no tables again. (Each read
+/// used to recreate the room's tables.) A room the shard calls at match
+/// time, which exists before anyone joins.
+pub async fn a_deleted_room_is_read_without_being_made_again(base: Url) -> Result<()> {
+    crate::coordinator::with_called_rooms(&base, reads_of_a_deleted_room(&base)).await
+}
+
+async fn reads_of_a_deleted_room(base: &Url) -> Result<()> {
+    use crate::charter::tables;
+    let (a, _b) = match_two(base).await?;
+    let room = a.room.0.as_str();
+    ensure!(
+        tables(base, room)? == "tables",
+        "the new room has no tables"
+    );
+    let ring = base.join(&format!("/api/rooms/{room}/debug/alarm?late_ms=3600000"))?;
+    let (status, body) = volley_tests::post_text(&ring)?;
+    ensure!(status == 200, "the alarm hook: {status} {body}");
+    for _ in 0..50 {
+        if tables(base, room)? == "none" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ensure!(
+        tables(base, room)? == "none",
+        "the room did not delete itself"
+    );
+    for path in ["", "/replay"] {
+        let url = base.join(&format!("/api/rooms/{room}{path}"))?;
+        let status = volley_tests::get_status(&url)?;
+        ensure!(status == 404, "GET {url} answered {status}");
+    }
+    let spectate = base.join(&format!("/api/rooms/{room}/spectate"))?;
+    ensure!(
+        post_status(&spectate)? == 404,
+        "a deleted room gave a spectator token"
+    );
+    ensure!(
+        tables(base, room)? == "none",
+        "reading the deleted room made its tables again"
+    );
+    Ok(())
+}

@@ -25,6 +25,9 @@
 //! - `legacy-guest`: a guest token as the first releases issued them
 //!   (`g.`, never expiring), signed with this deployment's secret, for a
 //!   test to renew;
+//! - `guesses[?age_ms=N]`: moves every wrong-code window N ms into the
+//!   past (none without `age_ms`); answers `{"kept", "closed"}`, the
+//!   windows kept and those already closed;
 //! - `arrivals?count=N`: this shard took N tickets this minute, as demand
 //!   would make a regional shard busy (or quiet);
 //! - `holds`: what is held, and how many matched sockets closed while a
@@ -154,6 +157,16 @@ impl Matchmaker {
                     .and_then(|c| c.parse().ok())
                     .ok_or_else(|| ServerError::BadRequest("how many? (?count=)".into()))?;
                 self.storage()?.set_arrivals(now_ms(), count)?;
+            }
+            "guesses" => {
+                let age_ms = http::query_param(req, "age_ms")
+                    .and_then(|ms| ms.parse().ok())
+                    .unwrap_or(0);
+                let (kept, closed) = self.storage()?.age_guesses(age_ms, now_ms())?;
+                return Ok(Response::from_json(&serde_json::json!({
+                    "kept": kept,
+                    "closed": closed,
+                }))?);
             }
             "holds" => {}
             _ => return Err(ServerError::NotFound("no such test hook".into())),
