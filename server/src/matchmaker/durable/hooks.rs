@@ -64,7 +64,7 @@ pub(super) struct Holds {
     results: RefCell<HashSet<String>>,
     /// Rooms still to be given a setup they cannot read.
     failing_rooms: Cell<u32>,
-    /// The next alarm write fails.
+    /// The next matching run's alarm write fails.
     failing_alarm: Cell<bool>,
     /// Whether matches are made with chartered rooms, whatever
     /// `ROOM_CHARTER` says; `None` until a test says.
@@ -79,7 +79,8 @@ impl Holds {
         failing > 0
     }
 
-    /// Whether this alarm write is to fail (once).
+    /// Whether this matching run's alarm write is to fail (once: asking
+    /// disarms it).
     pub(super) fn fail_alarm(&self) -> bool {
         self.failing_alarm.replace(false)
     }
