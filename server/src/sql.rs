@@ -93,6 +93,18 @@ pub fn first_unsigned(cursor: SqlCursor) -> Result<Option<u64>> {
         .transpose()
 }
 
+/// The first two columns of a query's first row as whole numbers: an
+/// aggregate's, which always has one row.
+pub fn first_two_unsigned(cursor: SqlCursor) -> Result<(u64, u64)> {
+    let mut values = cursor
+        .raw()
+        .next()
+        .transpose()?
+        .unwrap_or_default()
+        .into_iter();
+    Ok((unsigned(values.next())?, unsigned(values.next())?))
+}
+
 /// A number from a REAL column.
 pub fn real(value: Option<SqlStorageValue>) -> Result<f64> {
     match value {

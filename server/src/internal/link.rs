@@ -167,6 +167,21 @@ pub fn post_message<T: Versioned>(path: &str, message: &T) -> Result<Request> {
     post(path, &blob::encode(Kind::Message, message)?)
 }
 
+/// Posts `message` at `path` to the coordinator whose Durable Object id is
+/// `id` (as a room knows the one that made it); the status it answered.
+pub async fn post_to_coordinator<T: Versioned>(
+    env: &Env,
+    id: &str,
+    path: &str,
+    message: &T,
+) -> Result<u16> {
+    let request = post_message(path, message)?;
+    let response = coordinator_by_id(env, id)?
+        .fetch_with_request(request)
+        .await?;
+    Ok(response.status_code())
+}
+
 /// Reads a bincode message from a request body.
 pub async fn read<T: Versioned>(req: &mut Request) -> Result<T> {
     let bytes = req.bytes().await?;

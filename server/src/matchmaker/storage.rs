@@ -39,7 +39,10 @@ use super::codes::{GUESS_WINDOW_MS, Guesses};
 use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
-use crate::sql::{blob, first_unsigned, from_blob, integer, played_match, real, text, unsigned};
+use crate::sql::{
+    blob, first_two_unsigned, first_unsigned, from_blob, integer, played_match, real, text,
+    unsigned,
+};
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use serde::{Deserialize, Serialize};
 use volley_shared::PlayerId;
@@ -198,16 +201,10 @@ impl Storage {
 
     /// Tickets in the queue and parties still forming.
     pub fn counts(&self) -> Result<(u64, u64)> {
-        let rows: Vec<Vec<SqlStorageValue>> = self
-            .sql
-            .exec(
-                "SELECT COUNT(*) FILTER (WHERE complete = 1), COUNT(*) FILTER (WHERE complete = 0) FROM tickets",
-                None,
-            )?
-            .raw()
-            .collect::<worker::Result<_>>()?;
-        let mut values = rows.into_iter().flatten();
-        Ok((unsigned(values.next())?, unsigned(values.next())?))
+        first_two_unsigned(self.sql.exec(
+            "SELECT COUNT(*) FILTER (WHERE complete = 1), COUNT(*) FILTER (WHERE complete = 0) FROM tickets",
+            None,
+        )?)
     }
 
     /// Notes how long the tickets matched in one run waited, keeping the latest
@@ -421,17 +418,10 @@ impl Storage {
                 vec![integer(ms)?],
             )?;
         }
-        let row = self.sql.exec(
+        first_two_unsigned(self.sql.exec(
             "SELECT COUNT(*), COALESCE(SUM(window_start_ms < ?), 0) FROM guesses",
             vec![integer(now_ms.saturating_sub(GUESS_WINDOW_MS))?],
-        )?;
-        let mut values = row
-            .raw()
-            .next()
-            .transpose()?
-            .unwrap_or_default()
-            .into_iter();
-        Ok((unsigned(values.next())?, unsigned(values.next())?))
+        )?)
     }
 
     /// Stores a client address's failed guesses (or any budget's count).

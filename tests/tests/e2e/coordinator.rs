@@ -20,6 +20,7 @@ use volley_shared::protocol::{ErrorCode, LobbyServerFrame, Versions, v1};
 use volley_shared::{Mode, PROTOCOL_VERSION};
 use volley_tests::{
     WranglerDev, get_body, get_json, post_body, post_json, post_text, post_text_from,
+    post_text_with,
 };
 
 /// Opens tickets for every name at once and waits for all their matches.
@@ -335,21 +336,20 @@ async fn queued_as(mut ticket: Connection, name: &str, player: &str) -> Result<(
 }
 
 /// `token` with the last digit of its signature changed.
-fn forge(token: &str) -> String {
-    let (signed, last) = token.split_at(token.len() - 1);
+pub(crate) fn forge(token: &str) -> String {
+    let (signed, last) = token.split_at(token.len().saturating_sub(1));
     format!("{signed}{}", if last == "0" { "1" } else { "0" })
 }
 
 /// `POST /api/guests/renew` with `token` as the bearer: the status and body.
 fn renew(base: &Url, token: &str) -> Result<(u16, String)> {
-    let mut response = ureq::post(base.join("/api/guests/renew")?.as_str())
-        .header("Authorization", &format!("Bearer {token}"))
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .send_empty()?;
-    let status = response.status().as_u16();
-    Ok((status, response.body_mut().read_to_string()?))
+    post_as_bearer(&base.join("/api/guests/renew")?, token)
+}
+
+/// A `POST` to `url` with `token` in `Authorization: Bearer`: the status
+/// and body.
+fn post_as_bearer(url: &Url, token: &str) -> Result<(u16, String)> {
+    post_text_with(url, &[("Authorization", &format!("Bearer {token}"))])
 }
 
 /// A guest token expires (`g2.`, 90 days) and is renewed for the same
@@ -627,24 +627,16 @@ pub async fn a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header(base: U
     queued_as(ticket, "sub", &player).await?;
 
     let create = base.join("/api/rooms?mode=duel&name=host")?;
-    let send = |bearer: String| {
-        let create = create.clone();
-        move || -> Result<u16> {
-            let response = ureq::post(create.as_str())
-                .header("Authorization", &format!("Bearer {bearer}"))
-                .config()
-                .http_status_as_error(false)
-                .build()
-                .send_empty()?;
-            Ok(response.status().as_u16())
-        }
-    };
+    let (status, body) = post_as_bearer(&create, &token)?;
     ensure!(
-        send(token.clone())()? == 201,
-        "a bearer guest could not create a room"
+        status == 201,
+        "a bearer guest could not create a room: {status} {body}"
     );
-    let forged = forge(&token);
-    ensure!(send(forged)()? == 403, "a forged bearer token was accepted");
+    let (status, body) = post_as_bearer(&create, &forge(&token))?;
+    ensure!(
+        status == 403,
+        "a forged bearer token was accepted: {status} {body}"
+    );
     Ok(())
 }
 

@@ -201,17 +201,13 @@ impl GameRoom {
             outcome,
             at_ms: now,
         };
-        let coordinator = link::coordinator_by_id(&self.env, &record.created_by)?;
-        match coordinator
-            .fetch_with_request(link::post_message(RESULT_PATH, &result)?)
-            .await
-        {
-            Ok(response) if response.status_code() < 300 => {
+        match link::post_to_coordinator(&self.env, &record.created_by, RESULT_PATH, &result).await {
+            Ok(status) if status < 300 => {
                 storage.cancel_timer(TimerKind::ReportRetry)?;
                 self.reschedule(storage, now).await
             }
-            Ok(response) => {
-                crate::build::log_warn!("result report answered {}", response.status_code());
+            Ok(status) => {
+                crate::build::log_warn!("result report answered {status}");
                 Ok(())
             }
             Err(err) => {

@@ -129,13 +129,7 @@ impl GameRoom {
             room: self.room_id(),
             ended,
         };
-        let sent = async {
-            let request = link::post_message(TALLIES_PATH, &message)?;
-            let response = link::coordinator_by_id(&self.env, &record.created_by)?
-                .fetch_with_request(request)
-                .await?;
-            Ok::<u16, crate::error::ServerError>(response.status_code())
-        };
+        let sent = link::post_to_coordinator(&self.env, &record.created_by, TALLIES_PATH, &message);
         match sent.await {
             Ok(200..=299 | 404) => None,
             Ok(status) => {

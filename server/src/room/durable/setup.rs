@@ -133,14 +133,7 @@ impl GameRoom {
             room: self.room_id(),
             build: crate::build::BUILD.to_string(),
         };
-        let told = async {
-            let request = link::post_message(SET_UP_PATH, &notice)?;
-            let response = link::coordinator_by_id(&self.env, shard)?
-                .fetch_with_request(request)
-                .await?;
-            Ok::<u16, ServerError>(response.status_code())
-        };
-        match told.await {
+        match link::post_to_coordinator(&self.env, shard, SET_UP_PATH, &notice).await {
             Ok(200..=299 | 404) => {}
             Ok(status) => {
                 crate::build::log_warn!("the shard answered {status} to the room's set-up")
