@@ -38,7 +38,7 @@ mod withdrawn;
 
 use super::ops::{self, OPS_HOUR_PATH};
 use super::stats::percentile;
-use super::storage::Storage;
+use super::storage::{Memory, Storage};
 use crate::error::{Result, ServerError, respond};
 use crate::flood::FloodGuard;
 use crate::http;
@@ -51,6 +51,7 @@ use crate::sql::Schema;
 use crate::tally::Tally;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 use volley_shared::api::{CreatedRoom, LEADERBOARD_SIZE, Leaderboard, ShardStats};
 use volley_shared::{Mode, RoomId};
 use worker::{
@@ -88,6 +89,8 @@ pub struct Matchmaker {
     tallies_pruned: Cell<u64>,
     /// When a silent ticket socket's time can be up, at the earliest.
     pending_floor: crate::matchmaker::pending::PendingFloor,
+    /// What the instance keeps of its tables (the tickets, once read).
+    memory: Rc<Memory>,
 }
 
 impl DurableObject for Matchmaker {
@@ -105,6 +108,7 @@ impl DurableObject for Matchmaker {
             holds: hooks::Holds::default(),
             tallies_pruned: Cell::new(0),
             pending_floor: Default::default(),
+            memory: Rc::default(),
         }
     }
 
@@ -136,14 +140,17 @@ impl DurableObject for Matchmaker {
         _reason: String,
         _clean: bool,
     ) -> worker::Result<()> {
-        self.forget_guard(&ws);
-        self.cancel(&ws)
+        let closing = self.tags(&ws).id;
+        if let Some(id) = &closing {
+            self.forget_guard(id);
+        }
+        self.cancel(&ws, closing)
             .map_err(|e| worker::Error::RustError(e.to_string()))
     }
 
     async fn websocket_error(&self, ws: WebSocket, err: worker::Error) -> worker::Result<()> {
         crate::build::log_warn!("ticket socket error: {err}");
-        self.cancel(&ws)
+        self.cancel(&ws, self.tags(&ws).id)
             .map_err(|e| worker::Error::RustError(e.to_string()))
     }
 
@@ -223,8 +230,10 @@ impl Matchmaker {
     }
 
     fn storage(&self) -> Result<Storage> {
-        self.schema
-            .open(self.state.storage().sql(), Storage::open, Storage::existing)
+        let storage =
+            self.schema
+                .open(self.state.storage().sql(), Storage::open, Storage::existing)?;
+        Ok(storage.remembering(&self.memory))
     }
 
     /// The mode a request is for (`?mode=`, which the Worker always sets).

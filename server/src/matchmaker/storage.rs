@@ -32,19 +32,21 @@ mod pending;
 mod rooms;
 mod seen;
 mod settled;
+mod tickets;
 
 pub use rooms::RoomCounts;
+pub use tickets::Memory;
 
 use super::codes::{GUESS_WINDOW_MS, Guesses};
 use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{
-    blob, first_two_unsigned, first_unsigned, from_blob, integer, played_match, real, text,
-    unsigned,
+    first_two_unsigned, first_unsigned, from_blob, integer, played_match, real, text, unsigned,
 };
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 use volley_shared::PlayerId;
 use volley_shared::api::{Leader, PlayerRecord};
 use worker::{SqlStorage, SqlStorageValue};
@@ -98,9 +100,10 @@ impl StoredTicket {
     }
 }
 
-/// The shard's tables.
+/// The shard's tables, and what this instance keeps of them in memory.
 pub struct Storage {
     sql: SqlStorage,
+    memory: Rc<Memory>,
 }
 
 impl Storage {
@@ -115,7 +118,8 @@ impl Storage {
         sql.exec(rooms::ROOMS_TABLES, None)?;
         sql.exec(alarm::ALARM_TABLE, None)?;
         sql.exec(TALLIES_TABLE, None)?;
-        Ok(Storage { sql })
+        sql.exec(tickets::TICKETS_TRIGGER, None)?;
+        Ok(Storage::existing(sql))
     }
 
     /// The last hour's counts for the dashboard.
@@ -126,7 +130,19 @@ impl Storage {
     /// Opens tables that [`Storage::open`] already created in this
     /// object's storage.
     pub fn existing(sql: SqlStorage) -> Storage {
-        Storage { sql }
+        Storage {
+            sql,
+            memory: Rc::default(),
+        }
+    }
+
+    /// The tables with what the instance keeps of them in `memory` (shared
+    /// by every `Storage` it opens), not a copy of its own.
+    pub fn remembering(self, memory: &Rc<Memory>) -> Storage {
+        Storage {
+            memory: Rc::clone(memory),
+            ..self
+        }
     }
 
     /// When the alarm this shard last set rings (or rang).
@@ -137,74 +153,6 @@ impl Storage {
     /// Notes the time the alarm was set to, or that none is pending.
     pub fn note_alarm_ms(&self, noted: &alarm::Noted, at_ms: Option<u64>) -> Result<()> {
         noted.set(&self.sql, at_ms)
-    }
-
-    /// Writes a ticket, new or changed.
-    pub fn put_ticket(&self, stored: &StoredTicket) -> Result<()> {
-        let party = if stored.complete() {
-            None
-        } else {
-            stored.party.clone()
-        };
-        self.sql.exec(
-            "INSERT OR REPLACE INTO tickets (id, party, complete, record) VALUES (?, ?, ?, ?)",
-            vec![
-                integer(stored.ticket.id)?,
-                party.into(),
-                i64::from(stored.complete()).into(),
-                blob(stored)?,
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// Deletes a ticket; whether it was there.
-    pub fn delete_ticket(&self, id: u64) -> Result<bool> {
-        let cursor = self
-            .sql
-            .exec("DELETE FROM tickets WHERE id = ?", vec![integer(id)?])?;
-        let deleted = cursor.rows_written() > 0;
-        self.forget_members(id)?;
-        Ok(deleted)
-    }
-
-    /// One ticket.
-    pub fn ticket(&self, id: u64) -> Result<Option<StoredTicket>> {
-        self.records(
-            "SELECT record FROM tickets WHERE id = ?",
-            vec![integer(id)?],
-        )
-        .map(|mut found| found.pop())
-    }
-
-    /// The party still forming under this key, if any.
-    pub fn forming_party(&self, key: &str) -> Result<Option<StoredTicket>> {
-        self.records(
-            "SELECT record FROM tickets WHERE party = ? AND complete = 0",
-            vec![key.into()],
-        )
-        .map(|mut found| found.pop())
-    }
-
-    /// Every complete ticket (the queue proper) and the parties still
-    /// forming, in one read.
-    pub fn tickets(&self) -> Result<(Vec<Ticket>, Vec<StoredTicket>)> {
-        let (complete, forming): (Vec<_>, Vec<_>) = self
-            .records("SELECT record FROM tickets", vec![])?
-            .into_iter()
-            .partition(StoredTicket::complete);
-        Ok((
-            complete.into_iter().map(|stored| stored.ticket).collect(),
-            forming,
-        ))
-    }
-
-    /// Tickets in the queue and parties still forming.
-    pub fn counts(&self) -> Result<(u64, u64)> {
-        first_two_unsigned(self.sql.exec(
-            "SELECT COUNT(*) FILTER (WHERE complete = 1), COUNT(*) FILTER (WHERE complete = 0) FROM tickets",
-            None,
-        )?)
     }
 
     /// Notes how long the tickets matched in one run waited, keeping the latest

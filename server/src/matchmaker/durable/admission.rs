@@ -18,17 +18,42 @@ use volley_shared::PlayerId;
 use volley_shared::protocol::{ErrorCode, close};
 use worker::WebSocket;
 
-/// A ticket member's open socket: the socket, the player, the protocol
-/// version it speaks.
-pub(super) type MemberSocket = (WebSocket, PlayerId, u16);
+/// A ticket member's open socket.
+#[derive(Clone)]
+pub(super) struct MemberSocket {
+    /// The socket.
+    pub ws: WebSocket,
+    /// Its id (the `id:` tag), if it has one.
+    pub socket: Option<String>,
+    /// Its player.
+    pub player: PlayerId,
+    /// The protocol version it speaks.
+    pub version: u16,
+}
+
+/// What a ticket socket's tags say, read once per event (each read
+/// crosses into the runtime and copies every tag).
+pub(super) struct Tags {
+    /// The socket's id (`id:`), if it has one.
+    pub id: Option<String>,
+    /// Whether a regional shard accepted it.
+    pub regional: bool,
+}
 
 impl Matchmaker {
-    /// The id in a socket's tags.
-    pub(super) fn socket_id(&self, ws: &WebSocket) -> Option<String> {
-        self.state
-            .get_tags(ws)
-            .iter()
-            .find_map(|tag| tag.strip_prefix(SOCKET_ID).map(str::to_string))
+    /// What a socket's tags say.
+    pub(super) fn tags(&self, ws: &WebSocket) -> Tags {
+        let mut tags = Tags {
+            id: None,
+            regional: false,
+        };
+        for tag in self.state.get_tags(ws) {
+            if let Some(id) = tag.strip_prefix(SOCKET_ID) {
+                tags.id = Some(id.to_string());
+            }
+            tags.regional |= tag == tickets::REGIONAL_TAG;
+        }
+        tags
     }
 
     /// Whether the shard holds `limit` ticket sockets. The count kept in
@@ -46,8 +71,13 @@ impl Matchmaker {
     /// Counts a frame against its socket's flood guard; `false` when it
     /// is over the limit (answered here, and the socket cut if it keeps
     /// on).
-    pub(super) fn within_rate(&self, ws: &WebSocket, version: u16) -> Result<bool> {
-        let Some(id) = self.socket_id(ws) else {
+    pub(super) fn within_rate(
+        &self,
+        ws: &WebSocket,
+        id: Option<&str>,
+        version: u16,
+    ) -> Result<bool> {
+        let Some(id) = id else {
             return Ok(true);
         };
         let now = now_ms();
@@ -58,7 +88,9 @@ impl Matchmaker {
                 // Guards of sockets long closed: start again rather than grow.
                 guards.clear();
             }
-            let guard = guards.entry(id).or_insert_with(|| FloodGuard::new(now));
+            let guard = guards
+                .entry(id.to_string())
+                .or_insert_with(|| FloodGuard::new(now));
             (guard.frame(now), guard.refused_before_cut())
         };
         if verdict == Verdict::Allow {
@@ -92,10 +124,8 @@ impl Matchmaker {
     }
 
     /// Drops a closed socket's flood guard.
-    pub(super) fn forget_guard(&self, ws: &WebSocket) {
-        if let Some(id) = self.socket_id(ws) {
-            self.guards.borrow_mut().remove(&id);
-        }
+    pub(super) fn forget_guard(&self, id: &str) {
+        self.guards.borrow_mut().remove(id);
     }
 
     /// The open sockets of a ticket's members, with their versions: by
@@ -103,21 +133,35 @@ impl Matchmaker {
     /// rows (queued before the table), by reading every ticket socket.
     pub(super) fn sockets_of(&self, ticket: u64) -> Result<Vec<MemberSocket>> {
         let ids = self.storage()?.member_sockets(ticket)?;
-        let candidates: Vec<WebSocket> = if ids.is_empty() {
-            self.state.get_websockets_with_tag(TICKET_TAG)
+        let candidates: Vec<(WebSocket, Option<String>)> = if ids.is_empty() {
+            self.state
+                .get_websockets_with_tag(TICKET_TAG)
+                .into_iter()
+                .map(|ws| {
+                    let id = self.tags(&ws).id;
+                    (ws, id)
+                })
+                .collect()
         } else {
-            ids.iter()
+            ids.into_iter()
                 .flat_map(|id| {
                     self.state
                         .get_websockets_with_tag(&format!("{SOCKET_ID}{id}"))
+                        .into_iter()
+                        .map(move |ws| (ws, Some(id.clone())))
                 })
                 .collect()
         };
         Ok(candidates
             .into_iter()
-            .filter_map(|ws| {
+            .filter_map(|(ws, socket)| {
                 let (t, player, version) = attachment::load::<TicketState>(&ws).ok()??.ticket()?;
-                (t == ticket).then_some((ws, player, version))
+                (t == ticket).then_some(MemberSocket {
+                    ws,
+                    socket,
+                    player,
+                    version,
+                })
             })
             .collect())
     }

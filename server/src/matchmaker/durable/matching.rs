@@ -3,7 +3,6 @@
 use super::admission::MemberSocket;
 use super::queueing::Arrival;
 use super::tickets::{self, TicketState};
-use super::withdrawn::Seated;
 use super::{Matchmaker, SOCKET_ID, Sweep, random_u64};
 use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
@@ -60,10 +59,7 @@ impl Matchmaker {
         let arriving = arrival.as_ref().map(|a| a.stored.ticket.id);
         if let Some(arrival) = &arrival {
             queue.push(arrival.stored.ticket.clone());
-            sockets.insert(
-                arrival.stored.ticket.id,
-                vec![(arrival.ws.clone(), arrival.player, arrival.version)],
-            );
+            sockets.insert(arrival.stored.ticket.id, vec![arrival.member.clone()]);
         }
         if sweep == Sweep::All {
             let mut live = Vec::with_capacity(queue.len());
@@ -129,14 +125,9 @@ impl Matchmaker {
                     storage.delete_ticket(ticket.id)?;
                 }
                 waits.push(now.saturating_sub(ticket.queued_at_ms));
-                for (ws, player, version) in sockets.remove(&ticket.id).unwrap_or_default() {
-                    attachment::store(&ws, &TicketState::matching(version))?;
-                    players.push(Seated {
-                        socket: self.socket_id(&ws),
-                        ws,
-                        player,
-                        version,
-                    });
+                for member in sockets.remove(&ticket.id).unwrap_or_default() {
+                    attachment::store(&member.ws, &TicketState::matching(member.version))?;
+                    players.push(member);
                 }
             }
             seated.push((found, players));
@@ -214,7 +205,7 @@ impl Matchmaker {
             return Ok(Some(sockets));
         }
         storage.delete_ticket(ticket.id)?;
-        for (ws, _, _) in sockets {
+        for MemberSocket { ws, .. } in sockets {
             self.tally(Tally::Refused(Limit::TicketTime));
             self.tally(Tally::Closed(close::TICKET_CANCELLED));
             let _ = ws.close(
@@ -282,7 +273,12 @@ impl Matchmaker {
     /// Creates and initialises the room for a match, then tells its
     /// players; if one of them left meanwhile, nobody is told, and the
     /// others wait again ([`super::withdrawn`]).
-    async fn seat_match(&self, storage: &Storage, found: &Match, players: &[Seated]) -> Result<()> {
+    async fn seat_match(
+        &self,
+        storage: &Storage,
+        found: &Match,
+        players: &[MemberSocket],
+    ) -> Result<()> {
         let key = self.settings.key(&self.env)?;
         let placement = link::residency(&self.env).room_placement(hint_for_match(
             found.tickets.iter().map(|t| t.hint.as_deref()),

@@ -3,6 +3,7 @@
 //! complete ticket is matched as it arrives, in memory, and stored only if
 //! it must wait ([`Arrival`]).
 
+use super::admission::MemberSocket;
 use super::tickets::{Place, TicketState, refuse, send};
 use super::{Matchmaker, Sweep, random_u64};
 use crate::attachment;
@@ -20,19 +21,15 @@ use worker::WebSocket;
 pub(super) struct Arrival {
     /// The ticket.
     pub stored: StoredTicket,
-    /// Its socket, and the id in the socket's tags.
-    pub ws: WebSocket,
-    pub socket: Option<String>,
-    /// The player, and the version their socket speaks.
-    pub player: PlayerId,
-    pub version: u16,
+    /// Its socket, its player and the version it speaks.
+    pub member: MemberSocket,
 }
 
 impl Arrival {
     /// Its socket said hello: its deadline for that goes, as a stored
     /// ticket's does when its socket is noted (`pending`).
     pub(super) fn matched_at_once(&self, storage: &Storage) -> Result<()> {
-        match &self.socket {
+        match &self.member.socket {
             Some(socket) => storage.forget_pending(socket),
             None => Ok(()),
         }
@@ -41,22 +38,23 @@ impl Arrival {
     /// Stores the ticket and notes its socket, as any ticket that waits.
     pub(super) fn store(&self, storage: &Storage) -> Result<()> {
         storage.put_ticket(&self.stored)?;
-        if let Some(socket) = &self.socket {
-            storage.add_member(socket, self.stored.ticket.id, self.player)?;
+        if let Some(socket) = &self.member.socket {
+            storage.add_member(socket, self.stored.ticket.id, self.member.player)?;
         }
         Ok(())
     }
 }
 
 impl Matchmaker {
-    /// Queues a checked `FindMatch` (or adds a member to its party) and
-    /// matches what can be matched.
+    /// Queues a checked `FindMatch` from the socket with id `socket` (or
+    /// adds a member to its party) and matches what can be matched.
     pub(super) async fn queue(
         &self,
         ws: &WebSocket,
         find: FindMatch,
         place: Place,
         version: u16,
+        socket: Option<String>,
     ) -> Result<()> {
         // A known player's rating comes from their player object, read
         // before anything else: from here on nothing is awaited until the
@@ -64,10 +62,10 @@ impl Matchmaker {
         // that closed during the read gets no ticket (`RatingReads`).
         let (player, rating) = match place.player {
             Some(player) => {
-                let socket = self.socket_id(ws).unwrap_or_default();
-                self.rating_reads.begin(&socket);
+                let reading = socket.clone().unwrap_or_default();
+                self.rating_reads.begin(&reading);
                 let read = link::standing(&self.env, player, find.mode).await;
-                let still_open = self.rating_reads.end(&socket);
+                let still_open = self.rating_reads.end(&reading);
                 let rating = read?.rating;
                 if !still_open {
                     return Ok(());
@@ -146,10 +144,12 @@ impl Matchmaker {
         let (complete, alone) = (stored.complete(), stored.party.is_none());
         let arrival = Arrival {
             stored,
-            ws: ws.clone(),
-            socket: self.socket_id(ws),
-            player: member.player,
-            version,
+            member: MemberSocket {
+                ws: ws.clone(),
+                socket,
+                player: member.player,
+                version,
+            },
         };
         if complete && alone {
             // Stored only if it must wait (`run_matching`).

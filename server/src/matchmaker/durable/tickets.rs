@@ -9,6 +9,7 @@
 //! version 1 sockets, which the first release reads (fixtures under
 //! `matchmaker/fixtures/`).
 
+use super::admission::Tags;
 use super::{Matchmaker, SOCKET_ID, random_u64};
 use crate::attachment;
 use crate::error::{Result, ServerError};
@@ -27,7 +28,7 @@ use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPa
 pub const TICKET_TAG: &str = "ticket";
 /// The tag of a ticket socket a regional shard accepted (not the global
 /// pool), where a party may not queue ([`lobby::check_place`]).
-const REGIONAL_TAG: &str = "regional";
+pub(super) const REGIONAL_TAG: &str = "regional";
 
 /// What a ticket socket remembers across hibernation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -306,7 +307,8 @@ impl Matchmaker {
             return Ok(());
         };
         let version = state.version();
-        if !self.within_rate(ws, version)? {
+        let tags = self.tags(ws);
+        if !self.within_rate(ws, tags.id.as_deref(), version)? {
             return Ok(());
         }
         let WebSocketIncomingMessage::Binary(bytes) = message else {
@@ -320,7 +322,7 @@ impl Matchmaker {
         };
         let first = matches!(state, TicketState::Connected { .. });
         match lobby::read(&bytes, first, version) {
-            LobbyRequest::FindMatch(find) => self.find_match(ws, state, find).await,
+            LobbyRequest::FindMatch(find) => self.find_match(ws, state, find, tags).await,
             LobbyRequest::BadOpening(versions, code, message) => {
                 let TicketState::Connected { mode, .. } = state else {
                     send_error_in(ws, code, &message, version);
@@ -347,7 +349,13 @@ impl Matchmaker {
     /// queues the ticket. Once an opening has been answered, every refusal
     /// or failure closes the socket, so the client never has to guess which
     /// version a later frame is in.
-    async fn find_match(&self, ws: &WebSocket, state: TicketState, find: FindMatch) -> Result<()> {
+    async fn find_match(
+        &self,
+        ws: &WebSocket,
+        state: TicketState,
+        find: FindMatch,
+        tags: Tags,
+    ) -> Result<()> {
         let TicketState::Connected {
             mode: shard_mode,
             continent,
@@ -360,9 +368,8 @@ impl Matchmaker {
         let Some(version) = settle(ws, find.mode, find.offered)? else {
             return Ok(());
         };
-        let regional = self.state.get_tags(ws).iter().any(|t| t == REGIONAL_TAG);
         let checked = lobby::check(find, shard_mode)
-            .and_then(|f| lobby::check_place(&f, regional).map(|()| f));
+            .and_then(|f| lobby::check_place(&f, tags.regional).map(|()| f));
         let find = match checked {
             Ok(find) => find,
             Err(message) => {
@@ -375,7 +382,7 @@ impl Matchmaker {
             hint,
             player,
         };
-        match self.queue(ws, find, place, version).await {
+        match self.queue(ws, find, place, version, tags.id).await {
             Ok(()) => Ok(()),
             Err(err) => {
                 crate::build::log_error!("could not queue a ticket: {err}");
@@ -391,17 +398,17 @@ impl Matchmaker {
         }
     }
 
-    /// A ticket socket closed: its ticket is cancelled, and the other
-    /// members of a party are told and closed.
-    pub(super) fn cancel(&self, ws: &WebSocket) -> Result<()> {
-        if let Some(socket) = self.socket_id(ws) {
-            self.rating_reads.closed(&socket);
+    /// A ticket socket closed (with id `closing`, its tag): its ticket is
+    /// cancelled, and the other members of a party are told and closed.
+    pub(super) fn cancel(&self, ws: &WebSocket, closing: Option<String>) -> Result<()> {
+        if let Some(socket) = &closing {
+            self.rating_reads.closed(socket);
         }
         let state = attachment::load::<TicketState>(ws)?;
         if let Some(TicketState::Matching | TicketState::MatchingAt { .. }) = state {
             // Its room may be being made: the others wait again
             // (`withdrawn`).
-            if let Some(socket) = self.socket_id(ws) {
+            if let Some(socket) = closing {
                 self.withdrawals.note(socket);
             }
             return Ok(());
@@ -412,17 +419,16 @@ impl Matchmaker {
         let storage = self.storage()?;
         // Found by index while the ticket's member rows are still there
         // (after, the lookup would fall back to reading every socket).
-        let closing = self.socket_id(ws);
         let others: Vec<_> = self
             .sockets_of(ticket)?
             .into_iter()
-            .filter(|(other, _, _)| closing.is_none() || self.socket_id(other) != closing)
+            .filter(|other| closing.is_none() || other.socket != closing)
             .collect();
         if !storage.delete_ticket(ticket)? {
             return Ok(());
         }
-        for (other, _, version) in others {
-            party_left(&other, version);
+        for other in others {
+            party_left(&other.ws, other.version);
         }
         Ok(())
     }

@@ -16,6 +16,7 @@
 //! loses every socket anyway).
 
 use super::Matchmaker;
+use super::admission::MemberSocket;
 use super::tickets::{self, TicketState};
 use crate::attachment;
 use crate::error::Result;
@@ -24,8 +25,6 @@ use crate::matchmaker::queue::Match;
 use crate::matchmaker::storage::{Storage, StoredTicket};
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
-use volley_shared::PlayerId;
-use worker::WebSocket;
 
 /// What one instance knows of the sockets that closed while a room was
 /// being made.
@@ -78,22 +77,10 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// A matched player's socket, with the tag that names it.
-pub(super) struct Seated {
-    /// The socket.
-    pub ws: WebSocket,
-    /// Its id (the `id:` tag), if it has one.
-    pub socket: Option<String>,
-    /// Its player.
-    pub player: PlayerId,
-    /// The protocol version it speaks.
-    pub version: u16,
-}
-
 impl Matchmaker {
     /// Whether a matched player's socket closed while its room was being
     /// made.
-    pub(super) fn has_left(&self, seated: &Seated) -> bool {
+    pub(super) fn has_left(&self, seated: &MemberSocket) -> bool {
         seated
             .socket
             .as_deref()
@@ -107,10 +94,10 @@ impl Matchmaker {
         &self,
         storage: &Storage,
         found: &Match,
-        players: &[Seated],
+        players: &[MemberSocket],
     ) -> Result<()> {
         for ticket in &found.tickets {
-            let members: Vec<&Seated> = players
+            let members: Vec<&MemberSocket> = players
                 .iter()
                 .filter(|p| ticket.members.iter().any(|m| m.player == p.player))
                 .collect();

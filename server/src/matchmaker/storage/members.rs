@@ -60,13 +60,4 @@ impl Storage {
             .find(|stored| stored.ticket.members.iter().any(|m| m.player == player))
             .map(|stored| stored.ticket.id))
     }
-
-    /// Forgets the member rows of a ticket that is gone.
-    pub(super) fn forget_members(&self, ticket: u64) -> Result<()> {
-        self.sql.exec(
-            "DELETE FROM members WHERE ticket = ?",
-            vec![integer(ticket)?],
-        )?;
-        Ok(())
-    }
 }

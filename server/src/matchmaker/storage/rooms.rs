@@ -2,7 +2,9 @@
 //! and per build), and listed in `rooms_created` (with `room_builds` and
 //! `match_tickets` beside it) only for as long as a room can still report
 //! its result. So the statistics read a few counters, not every room ever
-//! made, and no table grows with the shard's age.
+//! made, and no table grows with the shard's age. A room is recorded in one
+//! statement, an insert into the view `room_records`, whose trigger writes
+//! the four tables.
 //!
 //! The counters start from what `rooms_created` held when a shard first
 //! opens them (rooms the previous release created included); a room a
@@ -27,6 +29,18 @@ INSERT INTO room_counts (key, n)
 CREATE INDEX IF NOT EXISTS rooms_created_at ON rooms_created (created_at_ms);
 CREATE INDEX IF NOT EXISTS results_at ON results (at_ms);
 CREATE TABLE IF NOT EXISTS rooms_ended (room_id TEXT PRIMARY KEY);
+CREATE VIEW IF NOT EXISTS room_records (room_id, location_hint, build, tickets, created_at_ms) AS
+    SELECT r.room_id, r.location_hint, b.build, t.tickets, r.created_at_ms FROM rooms_created r
+    LEFT JOIN room_builds b ON b.room_id = r.room_id LEFT JOIN match_tickets t ON t.room_id = r.room_id;
+CREATE TRIGGER IF NOT EXISTS a_room_is_recorded INSTEAD OF INSERT ON room_records BEGIN
+    INSERT INTO rooms_created (room_id, location_hint, created_at_ms)
+        VALUES (NEW.room_id, NEW.location_hint, NEW.created_at_ms);
+    INSERT OR REPLACE INTO room_builds (room_id, build) VALUES (NEW.room_id, NEW.build);
+    INSERT OR REPLACE INTO match_tickets (room_id, tickets) VALUES (NEW.room_id, NEW.tickets);
+    INSERT INTO room_counts (key, n)
+        VALUES ('hint:' || COALESCE(NEW.location_hint, 'none'), 1), ('build:' || NEW.build, 1)
+        ON CONFLICT(key) DO UPDATE SET n = n + 1;
+END;
 ";
 
 /// Old rows deleted at most per room created: more than one, so pruning
@@ -37,8 +51,8 @@ const PRUNED_PER_ROOM: u64 = 16;
 /// rooms listed (its players connect within moments).
 pub const CHARTERED_UNLISTED_MS: u64 = 10_000;
 
-/// Old rooms are looked for at every this many rooms created (by the new
-/// row's rowid), not at each: a statement less for most matches.
+/// Old rooms are looked for at every this many rooms an instance records
+/// (the first included), not at each: a statement less for most matches.
 const PRUNE_EVERY: u64 = 8;
 
 /// Rooms created by one shard.
@@ -64,32 +78,24 @@ impl Storage {
         now_ms: u64,
         keep_ms: u64,
     ) -> Result<()> {
-        let rowid = first_unsigned(self.sql.exec(
-            "INSERT INTO rooms_created (room_id, location_hint, created_at_ms) VALUES (?, ?, ?) RETURNING rowid",
+        // One statement: the view's trigger writes the four tables (the
+        // previous release writes them one by one, and reads them so).
+        self.sql.exec(
+            "INSERT INTO room_records (room_id, location_hint, build, tickets, created_at_ms) \
+             VALUES (?, ?, ?, ?, ?)",
             vec![
                 room_id.into(),
                 hint.map(str::to_string).into(),
+                build.into(),
+                integer(tickets as u64)?,
                 integer(now_ms)?,
             ],
-        )?)?
-        .unwrap_or_default();
-        if rowid % PRUNE_EVERY == 0 {
+        )?;
+        let recorded = self.memory.rooms_recorded.get();
+        self.memory.rooms_recorded.set(recorded.wrapping_add(1));
+        if recorded.is_multiple_of(PRUNE_EVERY) {
             self.forget_rooms_before(now_ms.saturating_sub(keep_ms))?;
         }
-        self.sql.exec(
-            "INSERT OR REPLACE INTO room_builds (room_id, build) VALUES (?, ?)",
-            vec![room_id.into(), build.into()],
-        )?;
-        self.sql.exec(
-            "INSERT OR REPLACE INTO match_tickets (room_id, tickets) VALUES (?, ?)",
-            vec![room_id.into(), integer(tickets as u64)?],
-        )?;
-        let hint_key = format!("hint:{}", hint.unwrap_or("none"));
-        let build_key = format!("build:{build}");
-        self.sql.exec(
-            "INSERT INTO room_counts (key, n) VALUES (?, 1), (?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1",
-            vec![hint_key.as_str().into(), build_key.as_str().into()],
-        )?;
         Ok(())
     }
 

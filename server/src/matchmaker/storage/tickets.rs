@@ -1,0 +1,133 @@
+//! The `tickets` table, and this instance's copy of it ([`Memory`]).
+//!
+//! Only the shard's object writes its tickets, and one instance runs at a
+//! time (a new version's instance starts with nothing in memory). So once
+//! read, the table is kept in memory and every write goes to both: a
+//! ticket's arrival matches against the queue without reading it, and a
+//! failed write makes the next use read the table again.
+//!
+//! A deleted ticket's `members` rows go with it, by a trigger: the same
+//! rows the first releases deleted in a statement of their own (which now
+//! finds them gone).
+
+use super::{Storage, StoredTicket};
+use crate::error::Result;
+use crate::matchmaker::queue::Ticket;
+use crate::sql::{blob, first_two_unsigned, integer};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+/// The trigger that deletes a ticket's members with it; part of the
+/// shard's schema.
+pub(super) const TICKETS_TRIGGER: &str = "
+CREATE TRIGGER IF NOT EXISTS members_go_with_their_ticket AFTER DELETE ON tickets
+BEGIN DELETE FROM members WHERE ticket = OLD.id; END;
+";
+
+/// What an instance keeps of its shard's tables between events.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Every ticket by id (the table's order), once read; `None` until
+    /// then, or after a write that failed.
+    tickets: RefCell<Option<BTreeMap<u64, StoredTicket>>>,
+    /// Rooms this instance recorded (`rooms::PRUNE_EVERY`).
+    pub(super) rooms_recorded: Cell<u64>,
+}
+
+impl Memory {
+    /// Runs `write`; keeps the copy only if it succeeded.
+    fn write<T>(&self, write: impl FnOnce() -> Result<T>) -> Result<T> {
+        let written = write();
+        if written.is_err() {
+            self.tickets.replace(None);
+        }
+        written
+    }
+}
+
+impl Storage {
+    /// Every ticket, read once per instance.
+    fn with_tickets<T>(&self, read: impl FnOnce(&BTreeMap<u64, StoredTicket>) -> T) -> Result<T> {
+        if let Some(tickets) = self.memory.tickets.borrow().as_ref() {
+            return Ok(read(tickets));
+        }
+        let tickets: BTreeMap<u64, StoredTicket> = self
+            .records("SELECT record FROM tickets", vec![])?
+            .into_iter()
+            .map(|stored| (stored.ticket.id, stored))
+            .collect();
+        let answer = read(&tickets);
+        self.memory.tickets.replace(Some(tickets));
+        Ok(answer)
+    }
+
+    /// Writes a ticket, new or changed.
+    pub fn put_ticket(&self, stored: &StoredTicket) -> Result<()> {
+        let party = if stored.complete() {
+            None
+        } else {
+            stored.party.clone()
+        };
+        self.memory.write(|| {
+            self.sql.exec(
+                "INSERT OR REPLACE INTO tickets (id, party, complete, record) VALUES (?, ?, ?, ?)",
+                vec![
+                    integer(stored.ticket.id)?,
+                    party.into(),
+                    i64::from(stored.complete()).into(),
+                    blob(stored)?,
+                ],
+            )?;
+            Ok(())
+        })?;
+        if let Some(tickets) = self.memory.tickets.borrow_mut().as_mut() {
+            tickets.insert(stored.ticket.id, stored.clone());
+        }
+        Ok(())
+    }
+
+    /// Deletes a ticket and its members; whether it was there.
+    pub fn delete_ticket(&self, id: u64) -> Result<bool> {
+        let deleted = self.memory.write(|| {
+            let cursor = self
+                .sql
+                .exec("DELETE FROM tickets WHERE id = ?", vec![integer(id)?])?;
+            Ok(cursor.rows_written() > 0)
+        })?;
+        if let Some(tickets) = self.memory.tickets.borrow_mut().as_mut() {
+            tickets.remove(&id);
+        }
+        Ok(deleted)
+    }
+
+    /// The party still forming under this key, if any.
+    pub fn forming_party(&self, key: &str) -> Result<Option<StoredTicket>> {
+        self.with_tickets(|tickets| {
+            tickets
+                .values()
+                .rfind(|stored| !stored.complete() && stored.party.as_deref() == Some(key))
+                .cloned()
+        })
+    }
+
+    /// Every complete ticket (the queue proper) and the parties still
+    /// forming.
+    pub fn tickets(&self) -> Result<(Vec<Ticket>, Vec<StoredTicket>)> {
+        self.with_tickets(|tickets| {
+            let (complete, forming): (Vec<_>, Vec<_>) =
+                tickets.values().cloned().partition(StoredTicket::complete);
+            (
+                complete.into_iter().map(|stored| stored.ticket).collect(),
+                forming,
+            )
+        })
+    }
+
+    /// Tickets in the queue and parties still forming.
+    pub fn counts(&self) -> Result<(u64, u64)> {
+        first_two_unsigned(self.sql.exec(
+            "SELECT COUNT(*) FILTER (WHERE complete = 1), COUNT(*) FILTER (WHERE complete = 0) FROM tickets",
+            None,
+        )?)
+    }
+}
