@@ -38,6 +38,12 @@ pub struct BenchArgs {
     /// Seconds of the matchmaking benchmark and its baseline.
     #[arg(long, default_value_t = 10.0)]
     pub(super) match_seconds: f64,
+    /// Rounds the matchmaking benchmark and its baseline take turns in,
+    /// each running `match-seconds / match-rounds` per round, so both see
+    /// the machine as it is over the same stretch of time (a shared
+    /// machine's speed drifts by more than the effects measured).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(super) match_rounds: u32,
     /// Seconds of each unmeasured warm-up run before the matchmaking
     /// benchmark (the echo, then Volley): without it the echo, measured
     /// first, ran on a cold isolate and a CPU just out of the build.

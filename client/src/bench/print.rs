@@ -51,7 +51,10 @@ pub fn summary(report: &BenchReport) -> String {
         ));
     }
     if let Some(m) = &report.matchmaking {
-        lines.push(format!("2. matchmaking, {} at once", m.concurrency));
+        lines.push(format!(
+            "2. matchmaking, {} at once, taking turns with the echo in {} rounds",
+            m.concurrency, m.rounds
+        ));
         lines.push(format!(
             "   echo connect+round trip+close: {:.1}/s ({})",
             m.echo_cycles_per_second, m.echo_cycle

@@ -64,6 +64,8 @@ pub struct RttBench {
 pub struct MatchmakingBench {
     /// Concurrency of both.
     pub concurrency: u32,
+    /// Rounds the two took turns in.
+    pub rounds: u32,
     /// Connect + round trip + close into one echo object, per second.
     pub echo_cycles_per_second: f64,
     /// Their latency.

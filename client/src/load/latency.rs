@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// A histogram of durations, kept in microseconds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Latency(Histogram<u64>);
 
 /// The longest duration told apart from longer ones: an hour.

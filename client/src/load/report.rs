@@ -2,7 +2,7 @@
 //! every error by kind. Written as JSON by `volley-bot load --report`.
 
 use super::cpu::{CpuUse, SATURATED_SHARE};
-use super::latency::LatencySummary;
+use super::latency::{Latency, LatencySummary};
 use super::recorder::Recorder;
 use super::{LoadConfig, Stop, Workload};
 use crate::native::TrafficCount;
@@ -34,6 +34,9 @@ pub struct LoadReport {
     pub later_move_rtt: LatencySummary,
     /// Ticket opened to `Matched` received.
     pub time_to_match: LatencySummary,
+    /// The same, to add to another run's (not in the JSON report).
+    #[serde(skip)]
+    pub time_to_match_histogram: Latency,
     /// Players matched per second in the steady window.
     pub matched_per_second: f64,
     /// Frames and bytes, the whole run.
@@ -244,6 +247,7 @@ pub(super) fn build(
         first_move_rtt: t.first_move_rtt.summary(),
         later_move_rtt: t.later_move_rtt.summary(),
         time_to_match: t.time_to_match.summary(),
+        time_to_match_histogram: t.time_to_match.clone(),
         matched_per_second: per_second(t.steady_matches),
         traffic,
         frames_per_second: per_second(steady_frames),
