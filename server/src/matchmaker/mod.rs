@@ -1,10 +1,11 @@
 //! The coordinator.
 //!
 //! Pure: the matching [`queue`], [`seating`], [`stats`], [`ratings`],
-//! join [`codes`], the [`lobby`] frames on ticket sockets, and which
+//! join [`codes`], a regional shard's [`arrivals`], the [`lobby`] frames on ticket sockets, and which
 //! [`shards`] a ticket goes to. The `Matchmaker` Durable
 //! Object around them: [`durable`], with its [`storage`].
 
+pub mod arrivals;
 pub mod codes;
 pub mod durable;
 pub mod lobby;

@@ -27,6 +27,7 @@
 
 mod arrivals;
 mod members;
+mod memory;
 mod minutes;
 mod pending;
 mod rooms;
@@ -34,8 +35,8 @@ mod seen;
 mod settled;
 mod tickets;
 
+pub use memory::Memory;
 pub use rooms::RoomCounts;
-pub use tickets::Memory;
 
 use super::codes::{GUESS_WINDOW_MS, Guesses};
 use super::queue::Ticket;

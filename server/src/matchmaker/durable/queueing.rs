@@ -40,6 +40,9 @@ impl Arrival {
         storage.put_ticket(&self.stored)?;
         if let Some(socket) = &self.member.socket {
             storage.add_member(socket, self.stored.ticket.id, self.member.player)?;
+            if self.stored.party.is_none() {
+                storage.note_lone_socket(self.stored.ticket.id, socket);
+            }
         }
         Ok(())
     }

@@ -285,7 +285,7 @@ impl Matchmaker {
         if link::residency(&self.env).shard_home(pool).is_some() {
             return Ok(None);
         }
-        let last_minute = self.storage()?.note_arrival(now_ms())?;
+        let last_minute = self.storage()?.note_arrival(now_ms(), threshold)?;
         if !shards::is_quiet(last_minute, threshold) {
             return Ok(None);
         }

@@ -34,6 +34,9 @@ impl Storage {
 
     /// The ids of the sockets that hold `ticket`.
     pub fn member_sockets(&self, ticket: u64) -> Result<Vec<String>> {
+        if let Some(socket) = self.lone_socket(ticket) {
+            return Ok(vec![socket]);
+        }
         self.texts(
             "SELECT socket FROM members WHERE ticket = ?",
             vec![integer(ticket)?],

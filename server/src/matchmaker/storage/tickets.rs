@@ -1,10 +1,8 @@
-//! The `tickets` table, and this instance's copy of it ([`Memory`]).
-//!
-//! Only the shard's object writes its tickets, and one instance runs at a
-//! time (a new version's instance starts with nothing in memory). So once
-//! read, the table is kept in memory and every write goes to both: a
-//! ticket's arrival matches against the queue without reading it, and a
-//! failed write makes the next use read the table again.
+//! The `tickets` table, kept in memory once read ([`super::Memory`]):
+//! every write goes to both, so a ticket's arrival matches against the
+//! queue without reading it, and a failed write makes the next use read
+//! the table again. A lone ticket's socket is kept too, so seating it
+//! needs no read of `members`.
 //!
 //! A deleted ticket's `members` rows go with it, by a trigger: the same
 //! rows the first releases deleted in a statement of their own (which now
@@ -14,7 +12,6 @@ use super::{Storage, StoredTicket};
 use crate::error::Result;
 use crate::matchmaker::queue::Ticket;
 use crate::sql::{blob, first_two_unsigned, integer};
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 /// The trigger that deletes a ticket's members with it; part of the
@@ -24,28 +21,21 @@ CREATE TRIGGER IF NOT EXISTS members_go_with_their_ticket AFTER DELETE ON ticket
 BEGIN DELETE FROM members WHERE ticket = OLD.id; END;
 ";
 
-/// What an instance keeps of its shard's tables between events.
-#[derive(Debug, Default)]
-pub struct Memory {
-    /// Every ticket by id (the table's order), once read; `None` until
-    /// then, or after a write that failed.
-    tickets: RefCell<Option<BTreeMap<u64, StoredTicket>>>,
-    /// Rooms this instance recorded (`rooms::PRUNE_EVERY`).
-    pub(super) rooms_recorded: Cell<u64>,
-}
-
-impl Memory {
-    /// Runs `write`; keeps the copy only if it succeeded.
-    fn write<T>(&self, write: impl FnOnce() -> Result<T>) -> Result<T> {
-        let written = write();
-        if written.is_err() {
-            self.tickets.replace(None);
-        }
-        written
-    }
-}
-
 impl Storage {
+    /// Notes the socket of a lone player's ticket, stored just now (a
+    /// lone ticket has one member, so this is all of its `members` rows).
+    pub fn note_lone_socket(&self, ticket: u64, socket: &str) {
+        self.memory
+            .lone_sockets
+            .borrow_mut()
+            .insert(ticket, socket.to_string());
+    }
+
+    /// The socket of a lone ticket noted by this instance, if any.
+    pub fn lone_socket(&self, ticket: u64) -> Option<String> {
+        self.memory.lone_sockets.borrow().get(&ticket).cloned()
+    }
+
     /// Every ticket, read once per instance.
     fn with_tickets<T>(&self, read: impl FnOnce(&BTreeMap<u64, StoredTicket>) -> T) -> Result<T> {
         if let Some(tickets) = self.memory.tickets.borrow().as_ref() {
@@ -97,6 +87,7 @@ impl Storage {
         if let Some(tickets) = self.memory.tickets.borrow_mut().as_mut() {
             tickets.remove(&id);
         }
+        self.memory.lone_sockets.borrow_mut().remove(&id);
         Ok(deleted)
     }
 
