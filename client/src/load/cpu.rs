@@ -68,8 +68,8 @@ impl CpuUse {
     }
 }
 
-/// CPU time of every local `workerd` process so far (Linux `/proc`; the
-/// sum of each thread's time on a CPU), or `None` where that cannot be read.
+/// CPU time of every local `workerd` process so far (Linux `/proc`), or
+/// `None` where that cannot be read.
 pub fn workerd_cpu() -> Option<Duration> {
     processes_cpu("workerd")
 }
@@ -80,9 +80,16 @@ pub fn node_cpu() -> Option<Duration> {
     processes_cpu("node")
 }
 
-/// CPU time of every process whose command name is `name`.
+/// Linux gives process times in clock ticks of `USER_HZ`, which is 100 a
+/// second on every architecture.
+const TICKS_PER_SECOND: u64 = 100;
+
+/// CPU time of every process whose command name is `name`: its user and
+/// system time, which keeps the time of its threads that have exited. (A
+/// sum over the threads alive lost theirs: `workerd`'s come and go, and a
+/// measurement now and then came out a fraction of the truth.)
 fn processes_cpu(name: &str) -> Option<Duration> {
-    let mut total = Duration::ZERO;
+    let mut ticks = 0;
     let mut found = false;
     for process in std::fs::read_dir("/proc").ok()?.flatten() {
         let path = process.path();
@@ -92,23 +99,42 @@ fn processes_cpu(name: &str) -> Option<Duration> {
             continue;
         }
         found = true;
-        let Ok(threads) = std::fs::read_dir(path.join("task")) else {
-            continue;
-        };
-        for thread in threads.flatten() {
-            // The first field of schedstat is time spent on a CPU, in ns.
-            let on_cpu = std::fs::read_to_string(thread.path().join("schedstat"))
-                .ok()
-                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok());
-            total += Duration::from_nanos(on_cpu.unwrap_or(0));
+        if let Some(used) = std::fs::read_to_string(path.join("stat"))
+            .ok()
+            .and_then(|stat| cpu_ticks(&stat))
+        {
+            ticks += used;
         }
     }
-    found.then_some(total)
+    found.then(|| Duration::from_millis(ticks * 1_000 / TICKS_PER_SECOND))
+}
+
+/// User plus system time in a `/proc/<pid>/stat` line, in clock ticks:
+/// fields 14 and 15, counted after the command name (which may hold
+/// spaces and parentheses, so the fields start after its last `)`).
+fn cpu_ticks(stat: &str) -> Option<u64> {
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    // The first field after the name is the 3rd, the state: utime is the
+    // 12th from there.
+    let user = fields.nth(11)?.parse::<u64>().ok()?;
+    let system = fields.next()?.parse::<u64>().ok()?;
+    Some(user + system)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn process_times_are_read_after_the_command_name() {
+        let stat =
+            "4242 (work (er) d) S 1 4242 4242 0 -1 4194560 9137 0 0 0 1234 56 0 0 20 0 9 0 1 0 0";
+        assert_eq!(cpu_ticks(stat), Some(1_290));
+        assert_eq!(cpu_ticks("4242 (workerd) S 1"), None);
+        // This very process has a line that reads.
+        let own = std::fs::read_to_string("/proc/self/stat").unwrap();
+        assert!(cpu_ticks(&own).is_some(), "{own}");
+    }
 
     #[test]
     fn cores_used_is_cpu_over_wall() {
