@@ -5,7 +5,7 @@
 
 use super::args::BenchArgs;
 use super::report::ServerCpu;
-use crate::load::cpu::{node_cpu, workerd_cpu};
+use crate::load::cpu::{ProcessesCpu, node_cpu, workerd_cpu};
 use crate::load::{LoadConfig, LoadReport};
 use crate::native::ws_url;
 use anyhow::{Context, Result};
@@ -25,8 +25,8 @@ pub(super) async fn with_server_cpu<T>(work: impl Future<Output = T>) -> (T, Ser
     let started = std::time::Instant::now();
     let out = work.await;
     let wall = started.elapsed().as_secs_f64();
-    let cores = |before: Option<Duration>, after: Option<Duration>| match (before, after) {
-        (Some(b), Some(a)) => Some(a.saturating_sub(b).as_secs_f64() / wall),
+    let cores = |before: Option<ProcessesCpu>, after: Option<ProcessesCpu>| match (before, after) {
+        (Some(b), Some(a)) => Some(a.since(&b).as_secs_f64() / wall),
         _ => None,
     };
     let cpu = ServerCpu {

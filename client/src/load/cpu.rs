@@ -5,6 +5,7 @@
 
 use cpu_time::ProcessTime;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Above this share of the cores its runtime may use, the load tool is
@@ -70,14 +71,33 @@ impl CpuUse {
 
 /// CPU time of every local `workerd` process so far (Linux `/proc`), or
 /// `None` where that cannot be read.
-pub fn workerd_cpu() -> Option<Duration> {
+pub fn workerd_cpu() -> Option<ProcessesCpu> {
     processes_cpu("workerd")
 }
 
 /// CPU time of every local `node` process so far: `wrangler dev`, whose
 /// proxy every request and frame passes through on its way to `workerd`.
-pub fn node_cpu() -> Option<Duration> {
+pub fn node_cpu() -> Option<ProcessesCpu> {
     processes_cpu("node")
+}
+
+/// The CPU time of some processes so far, each by its id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessesCpu(BTreeMap<u32, u64>);
+
+impl ProcessesCpu {
+    /// The CPU time used since `before`: by each process seen both times,
+    /// and all of a process started since. (A process that exited since is
+    /// left out, not subtracted: `wrangler dev` starts and stops `workerd`
+    /// processes of its own now and then.)
+    pub fn since(&self, before: &ProcessesCpu) -> Duration {
+        let ticks: u64 = self
+            .0
+            .iter()
+            .map(|(pid, now)| now.saturating_sub(before.0.get(pid).copied().unwrap_or(0)))
+            .sum();
+        Duration::from_millis(ticks * 1_000 / TICKS_PER_SECOND)
+    }
 }
 
 /// Linux gives process times in clock ticks of `USER_HZ`, which is 100 a
@@ -88,8 +108,8 @@ const TICKS_PER_SECOND: u64 = 100;
 /// system time, which keeps the time of its threads that have exited. (A
 /// sum over the threads alive lost theirs: `workerd`'s come and go, and a
 /// measurement now and then came out a fraction of the truth.)
-fn processes_cpu(name: &str) -> Option<Duration> {
-    let mut ticks = 0;
+fn processes_cpu(name: &str) -> Option<ProcessesCpu> {
+    let mut ticks = BTreeMap::new();
     let mut found = false;
     for process in std::fs::read_dir("/proc").ok()?.flatten() {
         let path = process.path();
@@ -99,14 +119,17 @@ fn processes_cpu(name: &str) -> Option<Duration> {
             continue;
         }
         found = true;
-        if let Some(used) = std::fs::read_to_string(path.join("stat"))
+        let pid = path
+            .file_name()
+            .and_then(|n| n.to_str()?.parse::<u32>().ok());
+        let used = std::fs::read_to_string(path.join("stat"))
             .ok()
-            .and_then(|stat| cpu_ticks(&stat))
-        {
-            ticks += used;
+            .and_then(|stat| cpu_ticks(&stat));
+        if let (Some(pid), Some(used)) = (pid, used) {
+            ticks.insert(pid, used);
         }
     }
-    found.then(|| Duration::from_millis(ticks * 1_000 / TICKS_PER_SECOND))
+    found.then_some(ProcessesCpu(ticks))
 }
 
 /// User plus system time in a `/proc/<pid>/stat` line, in clock ticks:
@@ -134,6 +157,14 @@ mod tests {
         // This very process has a line that reads.
         let own = std::fs::read_to_string("/proc/self/stat").unwrap();
         assert!(cpu_ticks(&own).is_some(), "{own}");
+    }
+
+    #[test]
+    fn a_process_gone_is_left_out_and_a_new_one_counted_whole() {
+        let before = ProcessesCpu([(1, 100), (2, 500)].into());
+        let after = ProcessesCpu([(1, 150), (3, 20)].into());
+        // 50 ticks of process 1 and 20 of process 3: 0.7 s.
+        assert_eq!(after.since(&before), Duration::from_millis(700));
     }
 
     #[test]
