@@ -24,6 +24,7 @@
 //! - [`results`]: rooms' results, settled and given to the player objects;
 //!   the leaderboard lines they send back.
 //! - [`withdrawn`]: players who leave while their room is being made.
+//! - [`silent`]: closing ticket sockets that never say `FindMatch`.
 //! - [`hooks`]: test hooks (`VOLLEY_TEST_HOOKS`).
 
 mod admission;
@@ -33,6 +34,7 @@ mod matching;
 mod private;
 mod queueing;
 mod results;
+mod silent;
 mod tickets;
 mod withdrawn;
 
@@ -87,7 +89,10 @@ pub struct Matchmaker {
     holds: hooks::Holds,
     /// The minute counts older than the hour were last forgotten in.
     tallies_pruned: Cell<u64>,
-    /// When a silent ticket socket's time can be up, at the earliest.
+    /// Ticket sockets that have said nothing yet, and their deadlines.
+    silent: crate::matchmaker::pending::Silent,
+    /// When a previous release's silent ticket socket's time can be up,
+    /// at the earliest.
     pending_floor: crate::matchmaker::pending::PendingFloor,
     /// What the instance keeps of its tables (the tickets, once read).
     memory: Rc<Memory>,
@@ -107,6 +112,7 @@ impl DurableObject for Matchmaker {
             rating_reads: admission::RatingReads::default(),
             holds: hooks::Holds::default(),
             tallies_pruned: Cell::new(0),
+            silent: Default::default(),
             pending_floor: Default::default(),
             memory: Rc::default(),
         }
@@ -143,6 +149,7 @@ impl DurableObject for Matchmaker {
         let closing = self.tags(&ws).id;
         if let Some(id) = &closing {
             self.forget_guard(id);
+            self.silent.spoke(id);
         }
         self.cancel(&ws, closing)
             .map_err(|e| worker::Error::RustError(e.to_string()))

@@ -3,7 +3,7 @@
 use super::admission::MemberSocket;
 use super::queueing::Arrival;
 use super::tickets::{self, TicketState};
-use super::{Matchmaker, SOCKET_ID, Sweep, random_u64};
+use super::{Matchmaker, Sweep, random_u64};
 use crate::alarm::{self, AlarmPlan};
 use crate::attachment;
 use crate::error::{Result, ServerError};
@@ -110,8 +110,8 @@ impl Matchmaker {
         };
         if let Some(arrival) = &arrival {
             match waiting.iter().any(|t| t.id == arrival.stored.ticket.id) {
-                true => arrival.store(&storage)?,
-                false => arrival.matched_at_once(&storage)?,
+                true => arrival.store(&storage, &self.silent)?,
+                false => arrival.matched_at_once(&storage, &self.silent)?,
             }
         }
         // Take every matched ticket out of the queue before the first await:
@@ -230,44 +230,6 @@ impl Matchmaker {
             storage.note_alarm_ms(&self.alarm, Some(at))?;
         }
         Ok(())
-    }
-
-    /// Closes the ticket sockets whose time for a first frame is up and
-    /// that are still silent (no `FindMatch` taken: `LIMIT_HELLO_MS`);
-    /// returns when the next one's time is up (or, known from memory
-    /// without reading, a time before which none is). Most runs find none
-    /// due: no read, or one indexed read.
-    fn close_silent_sockets(&self, storage: &Storage, now: u64) -> Result<Option<u64>> {
-        if let Some(next) = self.pending_floor.quiet_at(now) {
-            return Ok(next);
-        }
-        let due = storage.next_pending_due()?;
-        self.pending_floor.read(due);
-        if due.is_none_or(|due| due > now) {
-            return Ok(due);
-        }
-        let hello_ms = self.settings()?.limits.hello_ms;
-        for id in storage.take_due_pending(now)? {
-            self.rating_reads.closed(&id);
-            for ws in self
-                .state
-                .get_websockets_with_tag(&format!("{SOCKET_ID}{id}"))
-            {
-                if let Ok(Some(TicketState::Connected { .. })) =
-                    attachment::load::<TicketState>(&ws)
-                {
-                    self.tally(Tally::Refused(Limit::Hello));
-                    self.tally(Tally::Closed(close::PROTOCOL_VIOLATION));
-                    let _ = ws.close(
-                        Some(close::PROTOCOL_VIOLATION),
-                        Some(format!("no FindMatch within {} s", hello_ms / 1_000)),
-                    );
-                }
-            }
-        }
-        let next = storage.next_pending_due()?;
-        self.pending_floor.read(next);
-        Ok(next)
     }
 
     /// Creates and initialises the room for a match, then tells its

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::http::now_ms;
 use crate::internal::link;
 use crate::matchmaker::lobby::FindMatch;
+use crate::matchmaker::pending::Silent;
 use crate::matchmaker::queue::{DEFAULT_RATING, Member, Ticket};
 use crate::matchmaker::storage::{Storage, StoredTicket};
 use volley_shared::PlayerId;
@@ -26,19 +27,23 @@ pub(super) struct Arrival {
 }
 
 impl Arrival {
-    /// Its socket said hello: its deadline for that goes, as a stored
-    /// ticket's does when its socket is noted (`pending`).
-    pub(super) fn matched_at_once(&self, storage: &Storage) -> Result<()> {
+    /// Its socket said hello: its deadline for that goes (from memory, or,
+    /// for a socket a previous release accepted, its `pending` row).
+    pub(super) fn matched_at_once(&self, storage: &Storage, silent: &Silent) -> Result<()> {
         match &self.member.socket {
-            Some(socket) => storage.forget_pending(socket),
-            None => Ok(()),
+            Some(socket) if !silent.spoke(socket) => storage.forget_pending(socket),
+            _ => Ok(()),
         }
     }
 
-    /// Stores the ticket and notes its socket, as any ticket that waits.
-    pub(super) fn store(&self, storage: &Storage) -> Result<()> {
+    /// Stores the ticket and notes its socket, as any ticket that waits
+    /// (its deadline for a first frame goes: from memory, or, for a socket
+    /// a previous release accepted, its `pending` row, with the member row
+    /// added: a trigger).
+    pub(super) fn store(&self, storage: &Storage, silent: &Silent) -> Result<()> {
         storage.put_ticket(&self.stored)?;
         if let Some(socket) = &self.member.socket {
+            silent.spoke(socket);
             storage.add_member(socket, self.stored.ticket.id, self.member.player)?;
             if self.stored.party.is_none() {
                 storage.note_lone_socket(self.stored.ticket.id, socket);
@@ -158,7 +163,7 @@ impl Matchmaker {
             // Stored only if it must wait (`run_matching`).
             return self.run_matching(Sweep::Matched, Some(arrival)).await;
         }
-        arrival.store(&storage)?;
+        arrival.store(&storage, &self.silent)?;
         if complete {
             self.run_matching(Sweep::Matched, None).await?;
         }

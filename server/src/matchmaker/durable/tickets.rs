@@ -17,6 +17,7 @@ use crate::handshake::{self, Offered, Refusal};
 use crate::http::{self, now_ms};
 use crate::internal::link;
 use crate::matchmaker::lobby::{self, FindMatch, Request as LobbyRequest};
+use crate::matchmaker::pending;
 use crate::matchmaker::shards::{self, Pool};
 use crate::tally::{Limit, Tally};
 use serde::{Deserialize, Serialize};
@@ -234,7 +235,14 @@ impl Matchmaker {
             )));
         }
         let id = format!("{:x}", random_u64()?);
-        let mut tags = vec![TICKET_TAG.to_string(), format!("{SOCKET_ID}{id}")];
+        // Silent until the deadline its tag says: the alarm closes it.
+        let now = now_ms();
+        let due = now.saturating_add(limits.hello_ms);
+        let mut tags = vec![
+            TICKET_TAG.to_string(),
+            format!("{SOCKET_ID}{id}"),
+            pending::due_tag(due),
+        ];
         if let Some(Pool::Regional(_)) = pool {
             tags.push(REGIONAL_TAG.to_string());
         }
@@ -264,13 +272,8 @@ impl Matchmaker {
                     .map(PlayerId),
             },
         )?;
-        // Silent until the deadline: the alarm closes it.
-        let now = now_ms();
-        let due = now.saturating_add(limits.hello_ms);
-        let storage = self.storage()?;
-        storage.add_pending(&id, due)?;
-        self.pending_floor.added(due);
-        self.ring_by(&storage, now, due).await?;
+        self.silent.opened(&id, due);
+        self.ring_by(&self.storage()?, now, due).await?;
         Ok(crate::guest::websocket_response(req, pair.client)?)
     }
 

@@ -1,14 +1,14 @@
 //! The `pending` table: ticket sockets (by the id in their tags) that have
 //! not yet sent a valid first frame, with when their time is up
-//! (`LIMIT_HELLO_MS`). The alarm closes the ones still silent when it
-//! rings, found by index instead of by reading every socket. A row goes
-//! when its socket's ticket is noted in `members` (its `FindMatch` was
-//! taken; a trigger deletes it in the same statement; a ticket matched as
-//! it arrived, never noted there, forgets its row itself), or when its
-//! deadline passes. So the rows due are the silent sockets alone, and a
-//! ticket's arrival costs no extra statement for them. (The first
-//! releases with this table left every row until its deadline; their
-//! rows simply go then.)
+//! (`LIMIT_HELLO_MS`), as the releases before this one wrote them (this
+//! one keeps a socket's deadline in memory and in its tags:
+//! [`crate::matchmaker::pending`]). The alarm closes the ones still silent
+//! when it rings, found by index instead of by reading every socket. A
+//! row goes when its socket's ticket is noted in `members` (its
+//! `FindMatch` was taken; a trigger deletes it in the same statement; a
+//! ticket matched as it arrived, never noted there, forgets its row
+//! itself), or when its deadline passes. (The first releases with this
+//! table left every row until its deadline; their rows simply go then.)
 
 use super::Storage;
 use crate::error::Result;
@@ -26,16 +26,6 @@ BEGIN DELETE FROM pending WHERE socket = NEW.socket; END;
 const SWEEP_BATCH: u64 = 512;
 
 impl Storage {
-    /// Notes that the socket `socket` must send a valid first frame by
-    /// `due_ms`.
-    pub fn add_pending(&self, socket: &str, due_ms: u64) -> Result<()> {
-        self.sql.exec(
-            "INSERT OR REPLACE INTO pending (socket, due_ms) VALUES (?, ?)",
-            vec![socket.into(), integer(due_ms)?],
-        )?;
-        Ok(())
-    }
-
     /// Forgets the deadline of a socket whose `FindMatch` was taken
     /// without noting it in `members` (a ticket matched as it arrived).
     pub fn forget_pending(&self, socket: &str) -> Result<()> {
