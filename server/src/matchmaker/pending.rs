@@ -90,6 +90,12 @@ impl Silent {
         !std::mem::replace(&mut state.scanned, true)
     }
 
+    /// Forgets every socket, as an instance that starts knows none (the
+    /// sockets open are then looked at again); how many it knew.
+    pub fn forget(&self) -> usize {
+        std::mem::take(&mut *self.state.borrow_mut()).due_of.len()
+    }
+
     /// How many sockets are known to be silent.
     pub fn len(&self) -> usize {
         self.state.borrow().due_of.len()
@@ -166,6 +172,11 @@ mod tests {
         let silent = Silent::default();
         assert!(silent.scan_needed());
         assert!(!silent.scan_needed());
+        silent.opened("a", 1);
+        // Forgotten as a new instance would: scanned again.
+        assert_eq!(silent.forget(), 1);
+        assert!(silent.is_empty());
+        assert!(silent.scan_needed());
     }
 
     #[test]

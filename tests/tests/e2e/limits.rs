@@ -142,6 +142,33 @@ pub async fn a_socket_that_never_says_hello_is_closed(base: Url) -> Result<()> {
     Ok(())
 }
 
+/// A shard instance that did not open a silent ticket socket (one woken
+/// from hibernation, made here by a hook that empties the instance's
+/// memory of them) still closes it at its deadline, read from its tags.
+pub async fn a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it(
+    base: Url,
+) -> Result<()> {
+    let ticket_ws = ws_url(&base.join("/api/matchmake?mode=connect4")?)?;
+    let mut conn = Connection::open(&ticket_ws)
+        .await?
+        .with_timeout(Duration::from_millis(HELLO_MS * 6));
+    let opened = Instant::now();
+    let forgot =
+        volley_tests::post_json(&base.join("/api/coordinator/debug/forget-silent?mode=connect4")?)?;
+    ensure!(
+        forgot["forgotten"].as_u64() >= Some(1),
+        "the shard knew of no silent socket: {forgot}"
+    );
+    match conn.recv_raw().await {
+        Err(ClientError::Closed(reason)) => {
+            ensure!(reason.starts_with("4002"), "closed with {reason}")
+        }
+        other => bail!("a forgotten silent socket got {other:?} instead of a close"),
+    }
+    eprintln!("closed after {:?} (limit {HELLO_MS} ms)", opened.elapsed());
+    Ok(())
+}
+
 /// Opens a socket that sends no valid first frame (nothing, or a few
 /// unreadable frames) and waits for the server to close it with 4002,
 /// not before its deadline; returns how long that took.

@@ -121,6 +121,7 @@ fn main() -> ExitCode {
         "players_are_told_their_match_even_if_the_alarm_cannot_be_set",
         "a_deleted_room_is_read_without_being_made_again",
         "closed_guess_windows_are_forgotten",
+        "a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -425,6 +426,11 @@ fn main() -> ExitCode {
             rooms::a_deleted_room_is_read_without_being_made_again,
         ),
         trial(names[65], &base, limits::closed_guess_windows_are_forgotten),
+        trial(
+            names[66],
+            &base,
+            limits::a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {

@@ -30,6 +30,9 @@
 //!   windows kept and those already closed;
 //! - `arrivals?count=N`: this shard took N tickets this minute, as demand
 //!   would make a regional shard busy (or quiet);
+//! - `forget-silent`: this instance forgets the ticket sockets it knows
+//!   have said nothing yet, as an instance woken from hibernation knows
+//!   none (it then finds them by their tags); answers `{"forgotten"}`;
 //! - `holds`: what is held, and how many matched sockets closed while a
 //!   room was being made.
 //!
@@ -167,6 +170,11 @@ impl Matchmaker {
                 return Ok(Response::from_json(&serde_json::json!({
                     "kept": kept,
                     "closed": closed,
+                }))?);
+            }
+            "forget-silent" => {
+                return Ok(Response::from_json(&serde_json::json!({
+                    "forgotten": self.silent.forget(),
                 }))?);
             }
             "holds" => {}
