@@ -11,7 +11,7 @@ use super::report::{MatchmakingBench, ServerCpu};
 use crate::load::latency::Latency;
 use crate::load::{self, LoadConfig, Stop, Workload};
 use anyhow::Result;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// Runs benchmark 2; returns it and the error count of both runs.
@@ -31,6 +31,9 @@ pub(super) async fn run(
     let matching = |stop| LoadConfig {
         arrival_rate: 0.0,
         workload: Workload::MatchOnly,
+        // A ticket left without a partner as a round ends is withdrawn
+        // after a second, not the load run's usual 30 s.
+        grace: Duration::from_secs(2),
         ..LoadConfig::standard(server.clone(), args.match_concurrency, stop)
     };
     if !warmup.is_zero() {
@@ -75,8 +78,8 @@ pub(super) async fn run(
     let (echo_server_cpu, server_cpu) = (echo.cpu(), volley.cpu());
     Ok((
         MatchmakingBench {
-            echo_cpu_us_per_cycle: cpu_per_unit_us(echo_server_cpu.workerd_cores, echo_rate),
-            volley_cpu_us_per_player: cpu_per_unit_us(server_cpu.workerd_cores, volley_rate),
+            echo_cpu_us_per_cycle: echo.cpu_per_unit_us(),
+            volley_cpu_us_per_player: volley.cpu_per_unit_us(),
             echo_server_cpu,
             concurrency: args.match_concurrency,
             rounds,
@@ -133,6 +136,15 @@ impl Side {
         self.units / self.seconds.max(1e-9)
     }
 
+    /// workerd's CPU per unit, in µs: its CPU over every round (a
+    /// round's end, where tickets left alone are withdrawn, included) over
+    /// the units counted.
+    fn cpu_per_unit_us(&self) -> Option<f64> {
+        self.workerd_seconds
+            .filter(|_| self.units > 0.0)
+            .map(|seconds| seconds / self.units * 1e6)
+    }
+
     /// The cores kept busy over every round.
     fn cpu(&self) -> ServerCpu {
         let cores = |seconds: Option<f64>| seconds.map(|s| s / self.wall_seconds.max(1e-9));
@@ -143,26 +155,9 @@ impl Side {
     }
 }
 
-/// workerd's CPU per unit of work, in µs: the cores it kept busy over the
-/// units done per second (`None` if either is unknown or nothing was done).
-fn cpu_per_unit_us(cores: Option<f64>, per_second: f64) -> Option<f64> {
-    cores
-        .filter(|_| per_second > 0.0)
-        .map(|cores| cores / per_second * 1e6)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cpu_per_unit_is_cores_over_rate() {
-        // 1.2 cores for 400 cycles a second: 3 ms of CPU per cycle.
-        let us = cpu_per_unit_us(Some(1.2), 400.0).expect("a figure");
-        assert!((us - 3_000.0).abs() < 1e-6, "{us}");
-        assert_eq!(cpu_per_unit_us(None, 400.0), None);
-        assert_eq!(cpu_per_unit_us(Some(1.2), 0.0), None);
-    }
 
     #[test]
     fn rounds_add_up_to_one_rate_and_one_cpu_figure() {
@@ -177,6 +172,9 @@ mod tests {
         // One core over every round's wall time is one core in all.
         let total = side.cpu();
         assert!((total.workerd_cores.unwrap() - 1.0).abs() < 1e-9);
+        // 4 s of CPU for 400 units: 10 ms each.
+        let us = side.cpu_per_unit_us().expect("a figure");
+        assert!((us - 10_000.0).abs() < 1e-6, "{us}");
         assert_eq!(total.wrangler_cores, None);
         // A round whose CPU is unknown makes the total unknown.
         side.add(
