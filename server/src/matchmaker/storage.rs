@@ -168,21 +168,21 @@ impl Storage {
                 values.push(integer(*wait_ms)?);
                 values.push(integer(now_ms)?);
             }
-            let ids = self
-                .sql
-                .exec(
-                    &format!("INSERT INTO waits (wait_ms, at_ms) VALUES {rows} RETURNING id"),
-                    values,
-                )?
-                .raw()
-                .map(|row| unsigned(row?.into_iter().next()))
-                .collect::<Result<Vec<u64>>>()?;
-            // Older ones go in batches, not at every wait: a statement
-            // saved per matched ticket, for at most a batch more rows.
-            if let Some(id) = ids.iter().find(|id| *id % WAITS_PRUNED_EVERY == 0) {
+            self.sql.exec(
+                &format!("INSERT INTO waits (wait_ms, at_ms) VALUES {rows}"),
+                values,
+            )?;
+            // Older ones go in batches, not at every wait (the first run
+            // of an instance, then every `WAITS_PRUNED_EVERY`): a
+            // statement saved per matched ticket, for at most a batch
+            // more rows.
+            let before = self.memory.waits_recorded.get();
+            let after = before + chunk.len() as u64;
+            self.memory.waits_recorded.set(after);
+            if before == 0 || before / WAITS_PRUNED_EVERY != after / WAITS_PRUNED_EVERY {
                 self.sql.exec(
-                    "DELETE FROM waits WHERE id <= ?",
-                    vec![integer(id.saturating_sub(WAITS_KEPT))?],
+                    "DELETE FROM waits WHERE id <= (SELECT MAX(id) FROM waits) - ?",
+                    vec![integer(WAITS_KEPT)?],
                 )?;
             }
         }

@@ -41,6 +41,11 @@ impl Arrival {
     /// a previous release accepted, its `pending` row, with the member row
     /// added: a trigger).
     pub(super) fn store(&self, storage: &Storage, silent: &Silent) -> Result<()> {
+        let member = &self.member;
+        attachment::store(
+            &member.ws,
+            &TicketState::queued(self.stored.ticket.id, member.player, member.version),
+        )?;
         storage.put_ticket(&self.stored)?;
         if let Some(socket) = &self.member.socket {
             silent.spoke(socket);
@@ -138,10 +143,8 @@ impl Matchmaker {
         stored.ticket.members.push(member.clone());
         // A party queues when its last member arrives.
         stored.ticket.queued_at_ms = now;
-        attachment::store(
-            ws,
-            &TicketState::queued(stored.ticket.id, member.player, version),
-        )?;
+        // Its attachment says `Queued` once it is stored (a ticket matched
+        // as it arrives goes straight to `Matching`).
         send(
             ws,
             LobbyServerFrame::Queued {

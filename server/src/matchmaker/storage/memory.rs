@@ -22,6 +22,8 @@ pub struct Memory {
     pub(super) lone_sockets: RefCell<HashMap<u64, String>>,
     /// Rooms this instance recorded (`rooms::PRUNE_EVERY`).
     pub(super) rooms_recorded: Cell<u64>,
+    /// Waits this instance recorded (`WAITS_PRUNED_EVERY`).
+    pub(super) waits_recorded: Cell<u64>,
     /// The arrivals of this minute and the one before, once read.
     pub(super) arrivals: Cell<Option<Arrivals>>,
 }
