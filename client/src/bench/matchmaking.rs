@@ -53,6 +53,7 @@ pub(super) async fn run(
         .await;
         echo.add(
             cycles.completed as f64,
+            cycles.completed as f64,
             cycles.elapsed.as_secs_f64(),
             started.elapsed().as_secs_f64(),
             cpu,
@@ -66,6 +67,8 @@ pub(super) async fn run(
         report_problems("matchmaking", &report);
         volley.add(
             report.matched_per_second * report.window_seconds,
+            // Every match of the round, its end included, as its CPU is.
+            report.games.matched as f64,
             report.window_seconds,
             started.elapsed().as_secs_f64(),
             cpu,
@@ -98,8 +101,10 @@ pub(super) async fn run(
 /// One side's rounds added up.
 #[derive(Default)]
 struct Side {
-    /// Cycles or players matched.
+    /// Cycles or players matched in the windows the rate is counted over.
     units: f64,
+    /// All of them, in the time the CPU is measured over.
+    cpu_units: f64,
     /// The seconds they were counted over.
     seconds: f64,
     /// The rounds' wall time, which the CPU is measured over.
@@ -115,8 +120,9 @@ struct Side {
 
 impl Side {
     /// Adds a round of `wall` seconds, whose `units` were counted over
-    /// `seconds`, in which the server kept `cpu` busy.
-    fn add(&mut self, units: f64, seconds: f64, wall: f64, cpu: ServerCpu) {
+    /// `seconds`, with `cpu_units` done in all, in which the server kept
+    /// `cpu` busy.
+    fn add(&mut self, units: f64, cpu_units: f64, seconds: f64, wall: f64, cpu: ServerCpu) {
         let first = self.rounds == 0;
         let sum = |total: Option<f64>, cores: Option<f64>| match (total, cores) {
             (Some(total), Some(cores)) => Some(total + cores * wall),
@@ -126,6 +132,7 @@ impl Side {
         self.workerd_seconds = sum(self.workerd_seconds, cpu.workerd_cores);
         self.wrangler_seconds = sum(self.wrangler_seconds, cpu.wrangler_cores);
         self.units += units;
+        self.cpu_units += cpu_units;
         self.seconds += seconds;
         self.wall_seconds += wall;
         self.rounds += 1;
@@ -138,11 +145,11 @@ impl Side {
 
     /// workerd's CPU per unit, in µs: its CPU over every round (a
     /// round's end, where tickets left alone are withdrawn, included) over
-    /// the units counted.
+    /// the units done in that time.
     fn cpu_per_unit_us(&self) -> Option<f64> {
         self.workerd_seconds
-            .filter(|_| self.units > 0.0)
-            .map(|seconds| seconds / self.units * 1e6)
+            .filter(|_| self.cpu_units > 0.0)
+            .map(|seconds| seconds / self.cpu_units * 1e6)
     }
 
     /// The cores kept busy over every round.
@@ -166,8 +173,8 @@ mod tests {
             workerd_cores: Some(cores),
             wrangler_cores: None,
         };
-        side.add(100.0, 1.0, 1.0, cpu(1.0));
-        side.add(300.0, 1.0, 3.0, cpu(1.0));
+        side.add(100.0, 100.0, 1.0, 1.0, cpu(1.0));
+        side.add(300.0, 300.0, 1.0, 3.0, cpu(1.0));
         assert!((side.rate() - 200.0).abs() < 1e-9, "{}", side.rate());
         // One core over every round's wall time is one core in all.
         let total = side.cpu();
@@ -178,6 +185,7 @@ mod tests {
         assert_eq!(total.wrangler_cores, None);
         // A round whose CPU is unknown makes the total unknown.
         side.add(
+            1.0,
             1.0,
             1.0,
             1.0,

@@ -4,10 +4,17 @@
 //!
 //! The counts only decide whether the shard is quiet: below a threshold
 //! ([`shards::is_quiet`]). So each count is stored while it is near the
-//! threshold, and above that only every [`WRITE_EVERY`]th: a restarted
-//! instance then reads a count at most `WRITE_EVERY - 1` short, and never
-//! short enough to take a busy minute for a quiet one. A busy shard
-//! stores one arrival in sixteen, not each.
+//! threshold, and above that only every [`WRITE_EVERY`]th: a busy shard
+//! stores one arrival in sixteen, not each. A restarted instance then
+//! reads a count at most `WRITE_EVERY - 1` short, and only a count above
+//! the threshold, so the current minute still reads as busy. The part of
+//! the minute before that is carried into the last sixty seconds
+//! ([`shards::last_minute`]) can be short by as much, so just after a
+//! restart a shard that was barely busy can count as quiet up to a few
+//! seconds early (and hand some tickets to the global pool, where they
+//! are matched as well).
+//!
+//! [`shards::last_minute`]: super::shards::last_minute
 //!
 //! [`shards::is_quiet`]: super::shards::is_quiet
 

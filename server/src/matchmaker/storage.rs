@@ -15,7 +15,7 @@
 //! | `private_rooms` | one per join code: `code`, `room_id`, `seats`, `claimed`, `expires_ms` |
 //! | `guesses` | failed code guesses per client address in the current window |
 //! | `members` | one per ticket socket in a ticket: its id, the `ticket`, the `player` ([`members`]) |
-//! | `pending` | ticket sockets with no valid first frame yet, and when their time is up ([`pending`]) |
+//! | `pending` | ticket sockets a previous release accepted with no valid first frame yet, and when their time is up ([`pending`]; this release keeps its own sockets' deadlines in their tags and in memory) |
 //! | `arrivals` | in a regional shard, tickets that arrived in each of the last two minutes, to tell whether it is quiet ([`arrivals`]) |
 //! | `players_seen` | when each player last played; players unseen for the retention are forgotten ([`seen`]) |
 //! | `tallies` | the last hour's counts for the dashboard, the shard's own and its rooms', by `minute` and `name` ([`crate::tally`]) |

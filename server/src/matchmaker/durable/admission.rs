@@ -31,31 +31,7 @@ pub(super) struct MemberSocket {
     pub version: u16,
 }
 
-/// What a ticket socket's tags say, read once per event (each read
-/// crosses into the runtime and copies every tag).
-pub(super) struct Tags {
-    /// The socket's id (`id:`), if it has one.
-    pub id: Option<String>,
-    /// Whether a regional shard accepted it.
-    pub regional: bool,
-}
-
 impl Matchmaker {
-    /// What a socket's tags say.
-    pub(super) fn tags(&self, ws: &WebSocket) -> Tags {
-        let mut tags = Tags {
-            id: None,
-            regional: false,
-        };
-        for tag in self.state.get_tags(ws) {
-            if let Some(id) = tag.strip_prefix(SOCKET_ID) {
-                tags.id = Some(id.to_string());
-            }
-            tags.regional |= tag == tickets::REGIONAL_TAG;
-        }
-        tags
-    }
-
     /// Whether the shard holds `limit` ticket sockets. The count kept in
     /// memory only grows; at the limit it is counted again, exactly, so
     /// closed sockets make room.

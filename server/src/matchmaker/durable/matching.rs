@@ -51,7 +51,8 @@ impl Matchmaker {
         // Every run, not only the alarm's: a silent socket is closed by
         // the first event after its deadline even if the alarm that
         // should have rung for it did not (a restart in between).
-        let pending_due = self.close_silent_sockets(&storage, now)?;
+        let arriving_socket = arrival.as_ref().and_then(|a| a.member.socket.as_deref());
+        let pending_due = self.close_silent_sockets(&storage, now, arriving_socket)?;
         // The sockets of the tickets checked, found once: the sweep needs
         // them, and so does seating a match.
         let (mut queue, forming) = storage.tickets()?;
@@ -110,8 +111,8 @@ impl Matchmaker {
         };
         if let Some(arrival) = &arrival {
             match waiting.iter().any(|t| t.id == arrival.stored.ticket.id) {
-                true => arrival.store(&storage, &self.silent)?,
-                false => arrival.matched_at_once(&storage, &self.silent)?,
+                true => arrival.store(&storage)?,
+                false => arrival.matched_at_once(&storage)?,
             }
         }
         // Take every matched ticket out of the queue before the first await:

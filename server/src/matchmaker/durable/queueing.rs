@@ -11,7 +11,6 @@ use crate::error::Result;
 use crate::http::now_ms;
 use crate::internal::link;
 use crate::matchmaker::lobby::FindMatch;
-use crate::matchmaker::pending::Silent;
 use crate::matchmaker::queue::{DEFAULT_RATING, Member, Ticket};
 use crate::matchmaker::storage::{Storage, StoredTicket};
 use volley_shared::PlayerId;
@@ -24,23 +23,25 @@ pub(super) struct Arrival {
     pub stored: StoredTicket,
     /// Its socket, its player and the version it speaks.
     pub member: MemberSocket,
+    /// Whether its socket's deadline for a first frame was in memory (if
+    /// not, a previous release may have written a `pending` row for it).
+    pub deadline_in_memory: bool,
 }
 
 impl Arrival {
     /// Its socket said hello: its deadline for that goes (from memory, or,
     /// for a socket a previous release accepted, its `pending` row).
-    pub(super) fn matched_at_once(&self, storage: &Storage, silent: &Silent) -> Result<()> {
+    pub(super) fn matched_at_once(&self, storage: &Storage) -> Result<()> {
         match &self.member.socket {
-            Some(socket) if !silent.spoke(socket) => storage.forget_pending(socket),
+            Some(socket) if !self.deadline_in_memory => storage.forget_pending(socket),
             _ => Ok(()),
         }
     }
 
     /// Stores the ticket and notes its socket, as any ticket that waits
-    /// (its deadline for a first frame goes: from memory, or, for a socket
-    /// a previous release accepted, its `pending` row, with the member row
-    /// added: a trigger).
-    pub(super) fn store(&self, storage: &Storage, silent: &Silent) -> Result<()> {
+    /// (a `pending` row a previous release wrote for the socket goes with
+    /// the member row added: a trigger).
+    pub(super) fn store(&self, storage: &Storage) -> Result<()> {
         let member = &self.member;
         attachment::store(
             &member.ws,
@@ -48,7 +49,6 @@ impl Arrival {
         )?;
         storage.put_ticket(&self.stored)?;
         if let Some(socket) = &self.member.socket {
-            silent.spoke(socket);
             storage.add_member(socket, self.stored.ticket.id, self.member.player)?;
             if self.stored.party.is_none() {
                 storage.note_lone_socket(self.stored.ticket.id, socket);
@@ -153,6 +153,9 @@ impl Matchmaker {
             version,
         );
         let (complete, alone) = (stored.complete(), stored.party.is_none());
+        // It said hello: no longer silent (told before matching runs, which
+        // closes the silent sockets whose time is up).
+        let deadline_in_memory = socket.as_deref().is_some_and(|id| self.silent.spoke(id));
         let arrival = Arrival {
             stored,
             member: MemberSocket {
@@ -161,12 +164,13 @@ impl Matchmaker {
                 player: member.player,
                 version,
             },
+            deadline_in_memory,
         };
         if complete && alone {
             // Stored only if it must wait (`run_matching`).
             return self.run_matching(Sweep::Matched, Some(arrival)).await;
         }
-        arrival.store(&storage, &self.silent)?;
+        arrival.store(&storage)?;
         if complete {
             self.run_matching(Sweep::Matched, None).await?;
         }

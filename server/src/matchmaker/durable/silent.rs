@@ -18,16 +18,26 @@ impl Matchmaker {
     /// that are still silent; returns when the next one's time is up (or,
     /// for the table, a time before which none is). Most runs read
     /// nothing: the first of an instance looks at the sockets open before
-    /// it, and the table is read only when its floor is reached.
-    pub(super) fn close_silent_sockets(&self, storage: &Storage, now: u64) -> Result<Option<u64>> {
+    /// it, and the table is read only when its floor is reached. The
+    /// socket whose `FindMatch` is being matched (`arriving`, still
+    /// `Connected` until it is stored or matched) has spoken, however late.
+    pub(super) fn close_silent_sockets(
+        &self,
+        storage: &Storage,
+        now: u64,
+        arriving: Option<&str>,
+    ) -> Result<Option<u64>> {
         if self.silent.scan_needed() {
-            self.find_silent_sockets();
+            self.find_silent_sockets(arriving);
         }
         let hello_ms = self.settings()?.limits.hello_ms;
+        let spoke = |id: &str| Some(id) == arriving;
         for id in self.silent.take_due(now) {
-            self.close_if_silent(&id, hello_ms);
+            if !spoke(&id) {
+                self.close_if_silent(&id, hello_ms);
+            }
         }
-        let in_table = self.close_silent_rows(storage, now, hello_ms)?;
+        let in_table = self.close_silent_rows(storage, now, hello_ms, spoke)?;
         Ok([self.silent.next_due(), in_table]
             .into_iter()
             .flatten()
@@ -36,7 +46,7 @@ impl Matchmaker {
 
     /// Notes the silent sockets open before this instance (it woke from
     /// hibernation with them) by the deadlines in their tags.
-    fn find_silent_sockets(&self) {
+    fn find_silent_sockets(&self, arriving: Option<&str>) {
         for ws in self.state.get_websockets_with_tag(TICKET_TAG) {
             let (mut id, mut due) = (None, None);
             for tag in self.state.get_tags(&ws) {
@@ -46,6 +56,7 @@ impl Matchmaker {
                 }
             }
             if let (Some(id), Some(due)) = (id, due)
+                && Some(id.as_str()) != arriving
                 && is_silent(&ws)
             {
                 self.silent.opened(&id, due);
@@ -55,7 +66,13 @@ impl Matchmaker {
 
     /// The sockets of the `pending` table (a previous release's) whose
     /// time is up: closed if still silent.
-    fn close_silent_rows(&self, storage: &Storage, now: u64, hello_ms: u64) -> Result<Option<u64>> {
+    fn close_silent_rows(
+        &self,
+        storage: &Storage,
+        now: u64,
+        hello_ms: u64,
+        spoke: impl Fn(&str) -> bool,
+    ) -> Result<Option<u64>> {
         if let Some(next) = self.pending_floor.quiet_at(now) {
             return Ok(next);
         }
@@ -65,7 +82,9 @@ impl Matchmaker {
             return Ok(due);
         }
         for id in storage.take_due_pending(now)? {
-            self.close_if_silent(&id, hello_ms);
+            if !spoke(&id) {
+                self.close_if_silent(&id, hello_ms);
+            }
         }
         let next = storage.next_pending_due()?;
         self.pending_floor.read(next);

@@ -9,7 +9,6 @@
 //! version 1 sockets, which the first release reads (fixtures under
 //! `matchmaker/fixtures/`).
 
-use super::admission::Tags;
 use super::{Matchmaker, SOCKET_ID, random_u64};
 use crate::attachment;
 use crate::error::{Result, ServerError};
@@ -30,6 +29,15 @@ pub const TICKET_TAG: &str = "ticket";
 /// The tag of a ticket socket a regional shard accepted (not the global
 /// pool), where a party may not queue ([`lobby::check_place`]).
 pub(super) const REGIONAL_TAG: &str = "regional";
+
+/// What a ticket socket's tags say, read once per event (each read
+/// crosses into the runtime and copies every tag).
+pub(super) struct Tags {
+    /// The socket's id (`id:`), if it has one.
+    pub id: Option<String>,
+    /// Whether a regional shard accepted it.
+    pub regional: bool,
+}
 
 /// What a ticket socket remembers across hibernation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -213,6 +221,21 @@ fn send_error_in(ws: &WebSocket, code: ErrorCode, message: &str, version: u16) {
 }
 
 impl Matchmaker {
+    /// What a socket's tags say.
+    pub(super) fn tags(&self, ws: &WebSocket) -> Tags {
+        let mut tags = Tags {
+            id: None,
+            regional: false,
+        };
+        for tag in self.state.get_tags(ws) {
+            if let Some(id) = tag.strip_prefix(SOCKET_ID) {
+                tags.id = Some(id.to_string());
+            }
+            tags.regional |= tag == REGIONAL_TAG;
+        }
+        tags
+    }
+
     /// `GET /api/matchmake?mode=..`: a ticket socket, within the shard's
     /// limits on sockets in all and per address ([`crate::limits`]).
     pub(super) async fn open_ticket(&self, req: &Request) -> Result<Response> {

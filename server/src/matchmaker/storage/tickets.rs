@@ -15,7 +15,10 @@ use crate::sql::{blob, first_two_unsigned, integer};
 use std::collections::BTreeMap;
 
 /// The trigger that deletes a ticket's members with it; part of the
-/// shard's schema.
+/// shard's schema. `INSERT OR REPLACE` into `tickets` (a party that gains
+/// a member) does not fire it: SQLite fires delete triggers for a
+/// replaced row only with `recursive_triggers` on, which is off by
+/// default and never turned on here.
 pub(super) const TICKETS_TRIGGER: &str = "
 CREATE TRIGGER IF NOT EXISTS members_go_with_their_ticket AFTER DELETE ON tickets
 BEGIN DELETE FROM members WHERE ticket = OLD.id; END;
