@@ -158,8 +158,11 @@ async fn cannot_be_made(base: &Url) -> Result<()> {
 /// waiting for a `Matched` that never comes.
 pub async fn players_are_told_their_match_even_if_the_alarm_cannot_be_set(base: Url) -> Result<()> {
     // The first player waits (its run sets the alarm as usual); the
-    // second completes the match in a run whose alarm write fails.
+    // second completes the match in a run whose alarm write fails. A
+    // socket that has said nothing yet waits in the shard too, so that run
+    // must set the alarm (for the silent socket's deadline).
     let mut first = queued(&base, "alarmless-a").await?;
+    let silent = open_ticket(&base, Mode::Duel, None).await?;
     let held = hook(&base, "fail-alarm", "")?;
     ensure!(held["failing_alarm"] == true, "no failure armed: {held}");
     let outcome = async {
@@ -182,6 +185,7 @@ pub async fn players_are_told_their_match_even_if_the_alarm_cannot_be_set(base: 
     .await;
     // Never leave a failure armed for the next test.
     hook(&base, "fail-alarm", "&on=0")?;
+    drop(silent);
     outcome
 }
 
