@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `tickets` | one per ticket: `id`, `party` (the key of a party still forming), `complete` (0 while a party waits for members), `record` (bincode [`StoredTicket`]) |
 //! | `rooms_created` | one per room this shard created: `room_id`, `location_hint`, `created_at_ms` |
+//! | `room_records` | a view: a room with its build and ticket count; an insert into it records a room in one statement (its trigger writes `rooms_created`, `room_builds`, `match_tickets`, `room_counts`: [`rooms`]) |
 //! | `room_builds` | one per public room this release's shard created: `room_id`, the `build` its object runs (a table of its own, so the previous release's inserts into `rooms_created` stay as they were) |
 //! | `rooms_ended` | one per room this shard created that said it deleted itself (with its last counts), so it is no longer alive |
 //! | `match_tickets` | one per public room this release's shard created: `room_id`, how many `tickets` its match was made from (a party that fills a room alone plays unrated) |
