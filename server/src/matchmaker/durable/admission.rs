@@ -109,14 +109,13 @@ impl Matchmaker {
     /// rows (queued before the table), by reading every ticket socket.
     pub(super) fn sockets_of(&self, ticket: u64) -> Result<Vec<MemberSocket>> {
         let ids = self.storage()?.member_sockets(ticket)?;
+        // Without member rows, every ticket socket is a candidate; the tags
+        // of those holding the ticket are read after (`None` marks them).
         let candidates: Vec<(WebSocket, Option<String>)> = if ids.is_empty() {
             self.state
                 .get_websockets_with_tag(TICKET_TAG)
                 .into_iter()
-                .map(|ws| {
-                    let id = self.tags(&ws).id;
-                    (ws, id)
-                })
+                .map(|ws| (ws, None))
                 .collect()
         } else {
             ids.into_iter()
@@ -132,7 +131,11 @@ impl Matchmaker {
             .into_iter()
             .filter_map(|(ws, socket)| {
                 let (t, player, version) = attachment::load::<TicketState>(&ws).ok()??.ticket()?;
-                (t == ticket).then_some(MemberSocket {
+                if t != ticket {
+                    return None;
+                }
+                let socket = socket.or_else(|| self.tags(&ws).id);
+                Some(MemberSocket {
                     ws,
                     socket,
                     player,

@@ -7,7 +7,6 @@ use super::tickets::{TICKET_TAG, TicketState};
 use super::{Matchmaker, SOCKET_ID};
 use crate::attachment;
 use crate::error::Result;
-use crate::matchmaker::pending::due_in_tag;
 use crate::matchmaker::storage::Storage;
 use crate::tally::{Limit, Tally};
 use volley_shared::protocol::close;
@@ -48,14 +47,8 @@ impl Matchmaker {
     /// hibernation with them) by the deadlines in their tags.
     fn find_silent_sockets(&self, arriving: Option<&str>) {
         for ws in self.state.get_websockets_with_tag(TICKET_TAG) {
-            let (mut id, mut due) = (None, None);
-            for tag in self.state.get_tags(&ws) {
-                due = due.or_else(|| due_in_tag(&tag));
-                if let Some(found) = tag.strip_prefix(SOCKET_ID) {
-                    id = Some(found.to_string());
-                }
-            }
-            if let (Some(id), Some(due)) = (id, due)
+            let tags = self.tags(&ws);
+            if let (Some(id), Some(due)) = (tags.id, tags.due)
                 && Some(id.as_str()) != arriving
                 && is_silent(&ws)
             {

@@ -37,6 +37,8 @@ pub(super) struct Tags {
     pub id: Option<String>,
     /// Whether a regional shard accepted it.
     pub regional: bool,
+    /// Its deadline for a first frame (`due:`), if it has one.
+    pub due: Option<u64>,
 }
 
 /// What a ticket socket remembers across hibernation.
@@ -226,12 +228,14 @@ impl Matchmaker {
         let mut tags = Tags {
             id: None,
             regional: false,
+            due: None,
         };
         for tag in self.state.get_tags(ws) {
             if let Some(id) = tag.strip_prefix(SOCKET_ID) {
                 tags.id = Some(id.to_string());
             }
             tags.regional |= tag == REGIONAL_TAG;
+            tags.due = tags.due.or_else(|| pending::due_in_tag(&tag));
         }
         tags
     }
