@@ -29,6 +29,11 @@ pub struct BenchArgs {
     /// Games played one at a time for the move round trip.
     #[arg(long, default_value_t = 60)]
     pub(super) rtt_games: u32,
+    /// Rounds the move round trip and its echo baselines take turns in,
+    /// each playing `rtt-games / rtt-rounds` games (and as many echo round
+    /// trips), for the reason `match-rounds` gives.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(super) rtt_rounds: u32,
     /// Round trips through each echo for the round-trip baseline.
     #[arg(long, default_value_t = 1000)]
     pub(super) echo_round_trips: u32,

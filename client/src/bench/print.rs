@@ -28,7 +28,10 @@ fn verdict(ratio: f64, target: f64, at_most: bool) -> String {
 pub fn summary(report: &BenchReport) -> String {
     let mut lines = Vec::new();
     if let Some(r) = &report.rtt {
-        lines.push("1. move round trip, one game at a time".to_string());
+        lines.push(format!(
+            "1. move round trip, one game at a time, taking turns with the echo in {} rounds",
+            r.rounds
+        ));
         lines.push(format!("   loopback tokio echo: {}", r.loopback_echo));
         lines.push(format!("   echo Durable Object: {}", r.echo_object));
         lines.push(format!("   echo + SQLite write: {}", r.echo_object_writing));

@@ -33,6 +33,8 @@ pub struct BenchReport {
 /// Benchmark 1.
 #[derive(Debug, Serialize)]
 pub struct RttBench {
+    /// Rounds the echo object and Volley took turns in.
+    pub rounds: u32,
     /// Frame round trip through a tokio echo on loopback.
     pub loopback_echo: LatencySummary,
     /// Frame round trip through the echo Durable Object.

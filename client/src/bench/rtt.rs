@@ -1,12 +1,16 @@
 //! Benchmark 1, move round trip: one game at a time, fire sent to the
 //! resolving event received, against one frame's round trip through the
 //! echo Durable Object (plain, writing a row, and writing a row and moving
-//! the alarm) and, for scale, a plain tokio echo on loopback.
+//! the alarm) and, for scale, a plain tokio echo on loopback. The echo
+//! object and Volley take turns in rounds (`--rtt-rounds`), so a drift in
+//! the machine's speed during the run weighs on both alike.
 
 use super::args::BenchArgs;
 use super::echo;
 use super::measure::{echo_object_url, report_problems, with_progress};
 use super::report::RttBench;
+use crate::load::latency::Latency;
+use crate::load::report::MoveHistograms;
 use crate::load::{self, LoadConfig, Stop};
 use anyhow::Result;
 use std::time::Duration;
@@ -15,63 +19,118 @@ use url::Url;
 /// The pause between two frames of the paced echo baseline.
 const PACED_GAP: Duration = Duration::from_millis(10);
 
-/// Runs benchmark 1; returns it and the load run's error count.
+/// How long the paced echo baseline runs, over all rounds.
+const PACED_TOTAL: Duration = Duration::from_secs(4);
+
+/// Unrecorded round trips on each new echo connection.
+const WARMUP: u32 = 50;
+
+/// Runs benchmark 1; returns it and the load runs' error count.
 pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Result<(RttBench, u64)> {
+    let rounds = args.rtt_rounds.max(1);
     eprintln!(
-        "bench: move round trip ({} games one at a time)",
+        "bench: move round trip ({} games one at a time, taking turns with the echo in {rounds} rounds)",
         args.rtt_games
     );
     let loopback = echo::LoopbackEcho::start()?;
-    let warmup = 50;
     let loopback_echo =
-        echo::round_trips(&loopback.url(), payload, warmup, args.echo_round_trips).await?;
+        echo::round_trips(&loopback.url(), payload, WARMUP, args.echo_round_trips).await?;
     drop(loopback);
     // Each variant on an object of its own: plain, writing a row per frame,
     // and writing a row and moving the alarm per frame.
-    let echo_round_trips = |shard: &'static str, work: &'static [&'static str]| async move {
-        let url = echo_object_url(server, shard, work)?;
-        anyhow::Ok(echo::round_trips(&url, payload, warmup, args.echo_round_trips).await?)
-    };
-    let echo_object = echo_round_trips("rtt", &[]).await?;
-    let echo_object_writing = echo_round_trips("rtt-write", &["write"]).await?;
-    let echo_object_writing_alarm =
-        echo_round_trips("rtt-write-alarm", &["write", "alarm"]).await?;
-    // The same object writing a row, one frame every 10 ms: a round trip
-    // after a pause is slower on the same runtime (it measured 0.9 ms back
-    // to back, 2.3 ms every 30 ms), and a game's moves come after pauses.
-    let echo_object_writing_paced = echo::paced(
-        &[echo_object_url(server, "rtt-write", &["write"])?],
-        payload,
-        PACED_GAP,
-        Duration::from_secs(4),
-    )
-    .await;
-    let volley = load::run(with_progress(
-        LoadConfig {
-            arrival_rate: 0.0,
-            think: Duration::ZERO,
-            aims_per_second: 0.0,
-            ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(args.rtt_games))
-        },
-        args,
-    ))
-    .await;
-    report_problems("move round trip", &volley);
-    let (echo_object, volley_move) = (echo_object.summary(), volley.move_rtt);
+    let plain = echo_object_url(server, "rtt", &[])?;
+    let writing = echo_object_url(server, "rtt-write", &["write"])?;
+    let writing_alarm = echo_object_url(server, "rtt-write-alarm", &["write", "alarm"])?;
+    let (mut echo_object, mut echo_object_writing, mut echo_object_writing_alarm) =
+        (Latency::default(), Latency::default(), Latency::default());
+    let mut echo_object_writing_paced = Latency::default();
+    let mut volley = MoveHistograms::default();
+    let mut errors = 0;
+    for round in 0..rounds {
+        let trips = share(args.echo_round_trips, rounds, round);
+        if trips > 0 {
+            for (url, into) in [
+                (&plain, &mut echo_object),
+                (&writing, &mut echo_object_writing),
+                (&writing_alarm, &mut echo_object_writing_alarm),
+            ] {
+                into.add(&echo::round_trips(url, payload, WARMUP, trips).await?);
+            }
+        }
+        // The same object writing a row, one frame every 10 ms: a round
+        // trip after a pause is slower on the same runtime (it measured
+        // 0.9 ms back to back, 2.3 ms every 30 ms), and a game's moves come
+        // after pauses.
+        let paced = echo::paced(
+            std::slice::from_ref(&writing),
+            payload,
+            PACED_GAP,
+            PACED_TOTAL / rounds,
+        )
+        .await;
+        echo_object_writing_paced.add(&paced.latency);
+        errors += paced.errors;
+
+        let games = share(args.rtt_games, rounds, round);
+        if games == 0 {
+            continue;
+        }
+        let report = load::run(with_progress(
+            LoadConfig {
+                arrival_rate: 0.0,
+                think: Duration::ZERO,
+                aims_per_second: 0.0,
+                ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
+            },
+            args,
+        ))
+        .await;
+        report_problems("move round trip", &report);
+        volley.add(&report.move_histograms);
+        errors += report.error_count();
+    }
+    let (plain, writing) = (echo_object.summary(), echo_object_writing.summary());
+    let volley_move = volley.all().summary();
     Ok((
         RttBench {
+            rounds,
             loopback_echo: loopback_echo.summary(),
-            echo_object,
-            echo_object_writing: echo_object_writing.summary(),
+            echo_object: plain,
+            echo_object_writing: writing,
             echo_object_writing_alarm: echo_object_writing_alarm.summary(),
-            echo_object_writing_paced: echo_object_writing_paced.latency.summary(),
+            echo_object_writing_paced: echo_object_writing_paced.summary(),
             volley_move,
-            volley_first_move: volley.first_move_rtt,
-            volley_later_move: volley.later_move_rtt,
-            ratio_p99_to_writing: volley_move.p99_ms / echo_object_writing.summary().p99_ms,
-            ratio_p50: volley_move.p50_ms / echo_object.p50_ms,
-            ratio_p99: volley_move.p99_ms / echo_object.p99_ms,
+            volley_first_move: volley.first.summary(),
+            volley_later_move: volley.later.summary(),
+            ratio_p99_to_writing: volley_move.p99_ms / writing.p99_ms,
+            ratio_p50: volley_move.p50_ms / plain.p50_ms,
+            ratio_p99: volley_move.p99_ms / plain.p99_ms,
         },
-        volley.error_count() + echo_object_writing_paced.errors,
+        errors,
     ))
+}
+
+/// Round `round`'s share of `total` over `rounds`: as even as can be, the
+/// first rounds taking one more when it does not divide.
+fn share(total: u32, rounds: u32, round: u32) -> u32 {
+    total / rounds + u32::from(round < total % rounds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_share_the_work_evenly_and_all_of_it() {
+        for (total, rounds) in [(60, 5), (3000, 5), (7, 3), (2, 5), (0, 4), (1, 1)] {
+            let shares: Vec<u32> = (0..rounds).map(|r| share(total, rounds, r)).collect();
+            assert_eq!(shares.iter().sum::<u32>(), total, "{shares:?}");
+            let (least, most) = (shares.iter().min(), shares.iter().max());
+            assert!(most.unwrap() - least.unwrap() <= 1, "{shares:?}");
+        }
+        assert_eq!(
+            (0..3).map(|r| share(7, 3, r)).collect::<Vec<_>>(),
+            [3, 2, 2]
+        );
+    }
 }

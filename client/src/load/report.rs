@@ -32,6 +32,10 @@ pub struct LoadReport {
     pub first_move_rtt: LatencySummary,
     /// Round trips of every later move.
     pub later_move_rtt: LatencySummary,
+    /// The first and later moves' round trips, to add to another run's
+    /// (not in the JSON report).
+    #[serde(skip)]
+    pub move_histograms: MoveHistograms,
     /// Ticket opened to `Matched` received.
     pub time_to_match: LatencySummary,
     /// The same, to add to another run's (not in the JSON report).
@@ -152,6 +156,30 @@ pub struct Generator {
     pub saturated: bool,
 }
 
+/// Move round trips as histograms, to add to another run's.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MoveHistograms {
+    /// Each player's first move in a room.
+    pub first: Latency,
+    /// Every later move.
+    pub later: Latency,
+}
+
+impl MoveHistograms {
+    /// Adds another run's.
+    pub fn add(&mut self, other: &MoveHistograms) {
+        self.first.add(&other.first);
+        self.later.add(&other.later);
+    }
+
+    /// Every move, first and later.
+    pub fn all(&self) -> Latency {
+        let mut all = self.first.clone();
+        all.add(&self.later);
+        all
+    }
+}
+
 /// One second of the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimelinePoint {
@@ -246,6 +274,10 @@ pub(super) fn build(
         steady_move_rtt: t.steady_move_rtt.summary(),
         first_move_rtt: t.first_move_rtt.summary(),
         later_move_rtt: t.later_move_rtt.summary(),
+        move_histograms: MoveHistograms {
+            first: t.first_move_rtt.clone(),
+            later: t.later_move_rtt.clone(),
+        },
         time_to_match: t.time_to_match.summary(),
         time_to_match_histogram: t.time_to_match.clone(),
         matched_per_second: per_second(t.steady_matches),
