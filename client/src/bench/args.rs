@@ -34,11 +34,6 @@ pub struct BenchArgs {
     /// trips), for the reason `match-rounds` gives.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub(super) rtt_rounds: u32,
-    /// Let the move round trip's bots search while the other bot's move
-    /// is in flight (by default a search waits, so the load tool's CPU is
-    /// not measured with the server's): to measure what that changes.
-    #[arg(long)]
-    pub(super) rtt_searches_anytime: bool,
     /// Round trips through each echo for the round-trip baseline.
     #[arg(long, default_value_t = 1000)]
     pub(super) echo_round_trips: u32,

@@ -29,13 +29,8 @@ pub fn summary(report: &BenchReport) -> String {
     let mut lines = Vec::new();
     if let Some(r) = &report.rtt {
         lines.push(format!(
-            "1. move round trip, one game at a time, taking turns with the echo in {} rounds{}",
-            r.rounds,
-            if r.searches_held {
-                ""
-            } else {
-                " (bots searching while a move is in flight)"
-            }
+            "1. move round trip, one game at a time, taking turns with the echo in {} rounds",
+            r.rounds
         ));
         lines.push(format!("   loopback tokio echo: {}", r.loopback_echo));
         lines.push(format!("   echo Durable Object: {}", r.echo_object));

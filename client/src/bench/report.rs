@@ -35,8 +35,6 @@ pub struct BenchReport {
 pub struct RttBench {
     /// Rounds the echo object and Volley took turns in.
     pub rounds: u32,
-    /// Whether a bot's search waited while the other's move was in flight.
-    pub searches_held: bool,
     /// Frame round trip through a tokio echo on loopback.
     pub loopback_echo: LatencySummary,
     /// Frame round trip through the echo Durable Object.

@@ -3,9 +3,7 @@
 //! echo Durable Object (plain, writing a row, and writing a row and moving
 //! the alarm) and, for scale, a plain tokio echo on loopback. The echo
 //! object and Volley take turns in rounds (`--rtt-rounds`), so a drift in
-//! the machine's speed during the run weighs on both alike. A bot's search
-//! waits while the other bot's move is in flight ([`SearchGate`]), so the
-//! load tool's own CPU is not in the round trip it measures.
+//! the machine's speed during the run weighs on both alike.
 
 use super::args::BenchArgs;
 use super::echo;
@@ -14,7 +12,6 @@ use super::report::RttBench;
 use crate::load::latency::Latency;
 use crate::load::report::MoveHistograms;
 use crate::load::{self, LoadConfig, Stop};
-use crate::native::SearchGate;
 use anyhow::Result;
 use std::time::Duration;
 use url::Url;
@@ -83,9 +80,6 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
                 arrival_rate: 0.0,
                 think: Duration::ZERO,
                 aims_per_second: 0.0,
-                // A bot's search waits while the other's move is in
-                // flight, unless asked not to (to measure the difference).
-                search_gate: (!args.rtt_searches_anytime).then(SearchGate::default),
                 ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
             },
             args,
@@ -100,7 +94,6 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     Ok((
         RttBench {
             rounds,
-            searches_held: !args.rtt_searches_anytime,
             loopback_echo: loopback_echo.summary(),
             echo_object: plain,
             echo_object_writing: writing,

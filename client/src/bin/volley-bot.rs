@@ -198,7 +198,6 @@ async fn play(client: Client, args: PlayArgs) -> Result<()> {
         // A person's bot rides out a server restart or a deployment.
         reconnect_for: Some(Duration::from_secs(60)),
         drop_chance: 0.0,
-        search_gate: None,
     };
     let report = client
         .play_any(&matched, &style)

@@ -21,7 +21,7 @@ pub mod shards;
 
 use crate::bot::Strategy;
 use crate::lobby;
-use crate::native::{Client, PlayStyle, SearchGate, TrafficCount, http_body};
+use crate::native::{Client, PlayStyle, TrafficCount, http_body};
 use indicatif::{ProgressBar, ProgressStyle};
 use recorder::Recorder;
 pub use report::LoadReport;
@@ -102,10 +102,6 @@ pub struct LoadConfig {
     /// `n % len`th); empty: none said. Only a server started with
     /// `VOLLEY_TEST_HOOKS=1` believes them ([`Client::on_continent`]).
     pub continents: Vec<String>,
-    /// Bots hold their searches while another bot's move is in flight
-    /// ([`SearchGate`]; the move round-trip benchmark); `None`: they search
-    /// at once.
-    pub search_gate: Option<SearchGate>,
 }
 
 impl LoadConfig {
@@ -134,7 +130,6 @@ impl LoadConfig {
             guests: false,
             progress: false,
             continents: Vec::new(),
-            search_gate: None,
         }
     }
 
@@ -146,7 +141,6 @@ impl LoadConfig {
             seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),
             reconnect_for: self.reconnect_for,
             drop_chance: self.drop_chance,
-            search_gate: self.search_gate.clone(),
         }
     }
 

@@ -8,8 +8,7 @@
 //! - [`client`]: a [`Client`] of one server: tickets, private rooms, room
 //!   sockets, HTTP.
 //! - [`play`]: playing a whole game as a bot, with its [`GameReport`].
-//! - [`thinking`]: the bot's search, on a thread of the lowest priority,
-//!   and the [`SearchGate`] that holds it in the round-trip benchmark.
+//! - [`thinking`]: the bot's search, on a thread of the lowest priority.
 
 mod client;
 mod connection;
@@ -21,7 +20,6 @@ pub use client::{
 };
 pub use connection::{Connection, DEFAULT_FRAME_TIMEOUT, WsError, ws_url};
 pub use play::{GameReport, MoveTiming, PlayStyle, play};
-pub use thinking::{MoveInFlight, SearchGate};
 
 use crate::session::SessionError;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,6 @@
 //! ([`GameReport`]).
 
 use super::client::Client;
-use super::thinking::{MoveInFlight, SearchGate};
 use super::{ClientError, Connection};
 use crate::bot::{Bot, Strategy};
 use crate::game::ClientGame;
@@ -40,9 +39,6 @@ pub struct PlayStyle {
     /// its connection (as a network drop would) and rejoins. 0 for none;
     /// only with `reconnect_for`.
     pub drop_chance: f64,
-    /// Where the bot waits before a search while another bot's move is in
-    /// flight (the round-trip benchmark); `None` searches at once.
-    pub search_gate: Option<SearchGate>,
 }
 
 impl PlayStyle {
@@ -55,7 +51,6 @@ impl PlayStyle {
             seed: 0,
             reconnect_for: None,
             drop_chance: 0.0,
-            search_gate: None,
         }
     }
 }
@@ -313,9 +308,6 @@ impl Client {
                 let _ = conn.send_room(&ack).await;
             }
             if thinking.is_none() && session.my_turn() {
-                if let Some(gate) = &style.search_gate {
-                    gate.wait_open().await;
-                }
                 let (Some(state), Some(seat)) = (session.state(), session.seat()) else {
                     continue;
                 };
@@ -361,7 +353,6 @@ impl Client {
                     sent: Instant::now(),
                     crossed_a_drop: false,
                     turn: plan.turn,
-                    _holds_searches: style.search_gate.as_ref().map(SearchGate::move_sent),
                 };
                 if let Some(before) = in_flight.replace(sent) {
                     before.count_unresolved(report);
@@ -426,8 +417,6 @@ struct InFlight {
     crossed_a_drop: bool,
     /// The turn it was made on.
     turn: u32,
-    /// Holds the other bots' searches while it is in flight.
-    _holds_searches: Option<MoveInFlight>,
 }
 
 impl InFlight {
@@ -538,7 +527,6 @@ mod tests {
             sent: Instant::now(),
             crossed_a_drop: true,
             turn: game.turn(),
-            _holds_searches: None,
         };
         let mut report = GameReport::empty(RoomId("r".into()), me);
 
