@@ -36,11 +36,11 @@ use crate::matchmaker::codes::parse_code;
 use crate::matchmaker::shards::{self, Pool};
 use crate::matchmaker::stats;
 use crate::settings::{self, Settings};
-use crate::token::GUEST_TOKEN_TTL_MS;
+use crate::token::{GUEST_TOKEN_TTL_MS, JoinKey};
 use futures_util::future::try_join_all;
 use volley_shared::api::{AllStats, Guest, Health, ShardStats};
 use volley_shared::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
-use volley_shared::{Mode, RoomId};
+use volley_shared::{Mode, PlayerId, RoomId};
 use worker::{Context, Env, Method, Request, RequestInit, Response, event, web_sys};
 
 #[event(fetch)]
@@ -233,9 +233,7 @@ impl Forward {
         if let Some(guest) = crate::guest::token(req) {
             // Verified here; the coordinator trusts `player` because only
             // the Worker builds these URLs.
-            let player = settings::join_key(env)?
-                .verify_guest(&guest, http::now_ms())
-                .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))?;
+            let player = guest_of(&settings::join_key(env)?, &guest)?;
             url.query_pairs_mut()
                 .append_pair("player", &player.to_string());
         }
@@ -302,13 +300,18 @@ fn renew_guest(req: &Request, env: &Env) -> Result<Response> {
         ServerError::BadRequest("which guest? (Authorization: Bearer <token>)".into())
     })?;
     let key = settings::join_key(env)?;
-    let player = key
-        .verify_guest(&token, http::now_ms())
-        .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))?;
+    let player = guest_of(&key, &token)?;
     Ok(Response::from_json(&Guest {
         player: player.to_string(),
         token: key.sign_guest_until(player, guest_expiry()),
     })?)
+}
+
+/// The player a guest token names, checked now with `key`; refused if it
+/// does not check out.
+fn guest_of(key: &JoinKey, token: &str) -> Result<PlayerId> {
+    key.verify_guest(token, http::now_ms())
+        .map_err(|err| ServerError::Forbidden(format!("guest token: {err}")))
 }
 
 /// When a guest token issued now expires.

@@ -35,15 +35,21 @@ impl Storage {
             )?;
         }
         if counts.arrive(threshold) {
-            self.sql.exec(
-                "INSERT INTO arrivals (minute, n) VALUES (?, ?) ON CONFLICT(minute) DO UPDATE SET n = excluded.n",
-                vec![integer(counts.minute)?, integer(u64::from(counts.current))?],
-            )?;
+            self.store_arrivals(counts.minute, counts.current)?;
         }
         // Kept only once stored as far as it must be: a failed write reads
         // again next time.
         self.memory.arrivals.set(Some(counts));
         Ok(counts.before_the_latest(now_ms))
+    }
+
+    /// Stores `n` as the count of `minute`.
+    fn store_arrivals(&self, minute: u64, n: u32) -> Result<()> {
+        self.sql.exec(
+            "INSERT INTO arrivals (minute, n) VALUES (?, ?) ON CONFLICT(minute) DO UPDATE SET n = excluded.n",
+            vec![integer(minute)?, integer(u64::from(n))?],
+        )?;
+        Ok(())
     }
 
     /// Every stored minute's count.
@@ -64,10 +70,7 @@ impl Storage {
     pub fn set_arrivals(&self, now_ms: u64, n: u32) -> Result<()> {
         self.memory.arrivals.set(None);
         let minute = now_ms / 60_000;
-        self.sql.exec(
-            "INSERT INTO arrivals (minute, n) VALUES (?, ?) ON CONFLICT(minute) DO UPDATE SET n = excluded.n",
-            vec![integer(minute)?, integer(u64::from(n))?],
-        )?;
+        self.store_arrivals(minute, n)?;
         self.sql.exec(
             "DELETE FROM arrivals WHERE minute <> ?",
             vec![integer(minute)?],
