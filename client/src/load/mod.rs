@@ -304,7 +304,7 @@ async fn player(
             None => return,
             Some(Ok(matched)) => matched,
             Some(Err(error)) => {
-                recorder.error(&error);
+                recorder.error_at("ticket", &error);
                 pause_after_error().await;
                 continue;
             }
@@ -324,7 +324,11 @@ async fn player(
             Ok(()) => recorder.game(guest.as_ref().map(|g| g.player.as_str()), &report),
             Err(error) => {
                 recorder.sent_moves(&report);
-                recorder.error(&error);
+                let at = format!(
+                    "room {} seat {}, after {} events and {} moves sent",
+                    matched.room, matched.seat.0, report.events, report.shots
+                );
+                recorder.error_at(&at, &error);
                 pause_after_error().await;
             }
         }

@@ -231,6 +231,12 @@ impl Recorder {
         self.error_kind(&error.kind(), error.to_string());
     }
 
+    /// Counts an error, its sample saying where it happened (`at`: the
+    /// ticket, or the room, seat and how far the game had got).
+    pub fn error_at(&self, at: &str, error: &ClientError) {
+        self.error_kind(&error.kind(), format!("{at}: {error}"));
+    }
+
     /// Counts an error of `kind`.
     pub fn error_kind(&self, kind: &str, message: String) {
         self.gauges.errors.fetch_add(1, Ordering::Relaxed);

@@ -488,9 +488,10 @@ mod tests {
         lost.shots = 3;
         lost.unresolved = 1;
         recorder.game(None, &lost);
-        recorder.error(&crate::native::ClientError::Timeout(Duration::from_secs(
-            30,
-        )));
+        recorder.error_at(
+            "room r1 seat 0, after 4 events and 3 moves sent",
+            &crate::native::ClientError::Timeout(Duration::from_secs(30)),
+        );
         let report = build(
             &config(),
             &recorder,
@@ -498,6 +499,15 @@ mod tests {
             CpuUse::default(),
         );
         assert_eq!(report.errors.get("timeout"), Some(&1));
+        // The sample says where it happened.
+        assert!(
+            report
+                .error_samples
+                .iter()
+                .any(|s| s.starts_with("timeout: room r1 seat 0, after 4 events")),
+            "{:?}",
+            report.error_samples
+        );
         assert_eq!(report.errors.get("unresolved_move"), Some(&1));
         assert_eq!(report.error_count(), 2);
         assert_eq!(
