@@ -1,6 +1,7 @@
 //! Rooms survive what the platform does to them: hibernation, and a crash
-//! of the whole runtime. Each scenario starts its own `wrangler dev` with a
-//! 40 s turn, long enough for a room to be evicted between two moves.
+//! of the whole runtime. Each scenario starts its own `wrangler dev`: with
+//! a 40 s turn, long enough for a room to be evicted between two moves, or
+//! a shorter one where the scenario waits for a deadline.
 
 use crate::match_two;
 use crate::rooms::ServerFrame;
@@ -24,9 +25,18 @@ const TURN_TIMEOUT_MS: u64 = 40_000;
 /// (10–25 s), with a margin; still well inside one turn.
 const IDLE: Duration = Duration::from_secs(30);
 
+/// Turn length for the crash: long enough for the runtime to restart
+/// and both players to come back before the deadline set before the crash
+/// fires, which the scenario then waits for.
+const CRASH_TURN_TIMEOUT_MS: u64 = 25_000;
+
 fn start(secret: &str) -> Result<WranglerDev> {
+    start_with_turn(secret, TURN_TIMEOUT_MS)
+}
+
+fn start_with_turn(secret: &str, turn_ms: u64) -> Result<WranglerDev> {
     WranglerDev::start(&[
-        ("TURN_TIMEOUT_MS", &TURN_TIMEOUT_MS.to_string()),
+        ("TURN_TIMEOUT_MS", &turn_ms.to_string()),
         ("JOIN_SECRET", secret),
         // Rooms count their own wake-ups.
         ("VOLLEY_BENCH", "1"),
@@ -86,7 +96,7 @@ pub async fn a_hibernated_room_wakes_only_for_the_next_move(secret: String) -> R
 }
 
 pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> {
-    let mut server = start(&secret)?;
+    let mut server = start_with_turn(&secret, CRASH_TURN_TIMEOUT_MS)?;
     let base = server.base().clone();
     let (a, b) = match_two(&base).await?;
     let (mut ca, mut cb) = join_both(&base, &a, &b).await?;
@@ -183,11 +193,12 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> 
 pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<()> {
     let mut server = WranglerDev::start(&[("TURN_TIMEOUT_MS", "5000"), ("JOIN_SECRET", &secret)])?;
     let base = server.base().clone();
-    // Poor aim and a second of thought per shot: a game lasts many shots,
-    // so the crash falls in the middle of the first games.
+    // Poor aim and a third of a second of thought per shot: a game lasts
+    // many shots (about 28 moves, 10 s), so the crash falls in the middle
+    // of the first games.
     let run = tokio::spawn(load::run(LoadConfig {
         arrival_rate: 50.0,
-        think: Duration::from_millis(1_000),
+        think: Duration::from_millis(300),
         skill: Skill(0.2),
         ..LoadConfig::standard(base.clone(), 8, Stop::GamesPerPlayer(2))
     }));

@@ -484,9 +484,12 @@ where
     let base = base.clone();
     Trial::test(name, move || {
         let runtime = tokio::runtime::Runtime::new().map_err(|e| Failed::from(e.to_string()))?;
-        runtime
-            .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario(base)).await })
-            .map_err(|_| Failed::from(format!("scenario took longer than {SCENARIO_TIMEOUT:?}")))?
+        let started = std::time::Instant::now();
+        let ran = runtime
+            .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario(base)).await });
+        // Where the suite's time goes (CI has a budget for it).
+        eprint!("[{:.1} s] ", started.elapsed().as_secs_f64());
+        ran.map_err(|_| Failed::from(format!("scenario took longer than {SCENARIO_TIMEOUT:?}")))?
             .map_err(|e| Failed::from(format!("{e:#}")))
     })
 }
