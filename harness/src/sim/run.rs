@@ -373,7 +373,8 @@ impl Sim {
         // match, as for a spilled ticket.
         let shard = match (self.config.design, pool) {
             (Design::Regional(spill), Pool::Regional(_))
-                if quiet && spill.hands_over_when_quiet() =>
+                if spill.hands_over_when_quiet()
+                    && self.shards[home].hands_over(quiet, self.now_ms) =>
             {
                 let global = self.shard_of[&(mode, Pool::Global)];
                 self.shards[global].load.add(self.now_ms, 1);

@@ -5,6 +5,7 @@
 //! second.
 
 use crate::coordinator;
+use volley_server::matchmaker::hand_over::HandOvers;
 use volley_server::matchmaker::queue::{Match, MatchRules, Ticket};
 use volley_server::matchmaker::shards::{self, Pool};
 use volley_shared::Mode;
@@ -59,6 +60,8 @@ pub struct Shard {
     waiting: Vec<Ticket>,
     /// When it took its tickets of the last minute.
     recent: std::collections::VecDeque<u64>,
+    /// Its last hand-over to the global pool, as the real shard keeps it.
+    hand_overs: HandOvers,
     /// When its alarm rings, if set.
     pub alarm_ms: Option<u64>,
     /// The requests it received.
@@ -75,6 +78,7 @@ impl Shard {
             rules,
             waiting: Vec::new(),
             recent: std::collections::VecDeque::new(),
+            hand_overs: HandOvers::default(),
             alarm_ms: None,
             load: Load::default(),
         }
@@ -97,6 +101,15 @@ impl Shard {
         );
         self.recent.push_back(now_ms);
         quiet
+    }
+
+    /// Whether a new ticket, quiet or not before it ([`Shard::took_ticket`]),
+    /// goes to the global pool, as the real shard decides
+    /// ([`HandOvers::hands_over`]).
+    pub fn hands_over(&mut self, quiet: bool, now_ms: u64) -> bool {
+        let own_waiting = self.waiting.len();
+        self.hand_overs
+            .hands_over(quiet, own_waiting, self.mode.players(), now_ms)
     }
 
     /// A ticket joins the queue.

@@ -91,6 +91,8 @@ pub struct Matchmaker {
     tallies_pruned: Cell<u64>,
     /// Ticket sockets that have said nothing yet, and their deadlines.
     silent: crate::matchmaker::pending::Silent,
+    /// A regional shard's last hand-over to the global pool.
+    hand_overs: Cell<crate::matchmaker::hand_over::HandOvers>,
     /// When a previous release's silent ticket socket's time can be up,
     /// at the earliest.
     pending_floor: crate::matchmaker::pending::PendingFloor,
@@ -113,6 +115,7 @@ impl DurableObject for Matchmaker {
             holds: hooks::Holds::default(),
             tallies_pruned: Cell::new(0),
             silent: Default::default(),
+            hand_overs: Cell::default(),
             pending_floor: Default::default(),
             memory: Rc::default(),
         }

@@ -122,6 +122,7 @@ fn main() -> ExitCode {
         "a_deleted_room_is_read_without_being_made_again",
         "closed_guess_windows_are_forgotten",
         "a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it",
+        "a_shard_changing_its_mind_between_two_players_does_not_part_them",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -431,6 +432,11 @@ fn main() -> ExitCode {
             &base,
             limits::a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it,
         ),
+        trial(
+            names[67],
+            &base,
+            regions::a_shard_changing_its_mind_between_two_players_does_not_part_them,
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -455,7 +461,10 @@ fn start_server(secret: &str) -> Result<WranglerDev> {
         ("VOLLEY_BENCH", "1"),
         // Every regional shard is quiet, and hands its tickets to the
         // global pool, unless a test says it took more tickets (regions.rs).
-        ("QUIET_TICKETS_PER_MINUTE", "100000"),
+        (
+            "QUIET_TICKETS_PER_MINUTE",
+            &regions::QUIET_BELOW.to_string(),
+        ),
         // The operators' dashboard is behind this key (ops.rs).
         ("OPS_SECRET", ops::KEY),
         // Lowered so the limits tests finish quickly (limits.rs).

@@ -18,14 +18,21 @@ use volley_shared::api::{RoomInfo, ShardStats};
 use volley_shared::protocol::LobbyServerFrame;
 use volley_tests::{get_body, post_text};
 
+/// The test server's threshold (`QUIET_TICKETS_PER_MINUTE` in `main.rs`).
+pub(crate) const QUIET_BELOW: u32 = 100_000;
 /// What a busy shard is told it took in the last minute: above the test
-/// server's threshold (`QUIET_TICKETS_PER_MINUTE` in `main.rs`).
+/// server's threshold.
 const BUSY: u32 = 1_000_000;
 
 /// Makes a regional duel shard busy.
 pub(crate) fn make_busy(base: &Url, pool: &str) -> Result<()> {
+    set_arrivals(base, pool, BUSY)
+}
+
+/// Tells a regional duel shard it took `count` tickets this minute.
+fn set_arrivals(base: &Url, pool: &str, count: u32) -> Result<()> {
     let url = base.join(&format!(
-        "/api/coordinator/debug/arrivals?mode=duel&pool={pool}&count={BUSY}"
+        "/api/coordinator/debug/arrivals?mode=duel&pool={pool}&count={count}"
     ))?;
     let (status, body) = post_text(&url)?;
     ensure!(status == 200, "arrivals hook for {pool}: {status} {body}");
@@ -197,6 +204,90 @@ pub async fn each_region_matches_its_own_and_a_quiet_one_hands_over(base: Url) -
     ensure!(
         eu_after == Some((1532.0, 2)) && sa_after == Some((1500.0, 2)),
         "ratings after the global game: {eu_after:?} / {sa_after:?} (one rating per player would give 1532 / 1500)"
+    );
+    Ok(())
+}
+
+/// Whether the duel shard of `pool` made the match of `a` and `b`, who
+/// join their room (a chartered room sets itself up at the first hello,
+/// and only then knows who made it).
+async fn made_by(base: &Url, pool: &str, a: &Matched, b: &Matched) -> Result<bool> {
+    let (ca, cb) = crate::rooms::join_both(base, a, b).await?;
+    drop((ca, cb));
+    Ok(created_by(base, a)? == shard(base, pool)?.coordinator_id)
+}
+
+/// Waits on an open ticket until it is matched.
+async fn matched_on(mut ticket: volley_client::native::Connection) -> Result<Matched> {
+    loop {
+        if let LobbyUpdate::Matched(matched) = lobby::on_frame(ticket.recv_lobby().await?)? {
+            ticket.close().await;
+            return Ok(matched);
+        }
+    }
+}
+
+/// Opens a duel ticket from `continent` and says `FindMatch` on it.
+async fn ticket_from(
+    base: &Url,
+    continent: &str,
+    name: &str,
+) -> Result<volley_client::native::Connection> {
+    let client = Client::new(base.clone()).on_continent(Some(continent.to_string()));
+    let mut ticket = client.open_ticket(Mode::Duel, None).await?;
+    ticket
+        .open_with(&lobby::find_match(Mode::Duel, name))
+        .await?;
+    Ok(ticket)
+}
+
+pub async fn a_shard_changing_its_mind_between_two_players_does_not_part_them(
+    base: Url,
+) -> Result<()> {
+    // The counts the hook sets are this minute's: a minute that ends
+    // between them and the tickets would carry them over in proportion.
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        % 60;
+    if second >= 55 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - second)).await;
+    }
+
+    // Asia's shard is one ticket short of busy: the first player's ticket
+    // is handed to the global pool, and the shard is busy for the second,
+    // which follows the first there rather than wait alone in Asia.
+    set_arrivals(&base, "as", QUIET_BELOW - 1)?;
+    let first = ticket_from(&base, "AS", "first").await?;
+    let second = ticket_from(&base, "AS", "second").await?;
+    let (first, second) = tokio::try_join!(matched_on(first), matched_on(second))?;
+    ensure!(
+        first.room == second.room,
+        "two players were parted as their shard turned busy"
+    );
+    ensure!(
+        made_by(&base, "global", &first, &second).await?,
+        "the two were not matched in the global pool"
+    );
+
+    // Busy, Asia's shard keeps a ticket; quiet again, it keeps the next one
+    // too, since its own ticket waits for a match.
+    make_busy(&base, "as")?;
+    let mut kept = ticket_from(&base, "AS", "kept").await?;
+    match kept.recv_lobby().await? {
+        LobbyServerFrame::Queued { .. } => {}
+        other => bail!("the busy shard's ticket was not queued: {other:?}"),
+    }
+    set_arrivals(&base, "as", 0)?;
+    let next = ticket_from(&base, "AS", "next").await?;
+    let (kept, next) = tokio::try_join!(matched_on(kept), matched_on(next))?;
+    ensure!(
+        kept.room == next.room,
+        "a quiet shard handed a newcomer over while its own ticket waited"
+    );
+    ensure!(
+        made_by(&base, "as", &kept, &next).await?,
+        "the two were not matched in Asia's shard"
     );
     Ok(())
 }

@@ -250,7 +250,9 @@ impl Matchmaker {
         let mode = query.mode()?;
         let settings = self.settings()?;
         let pool = query.get("pool").and_then(Pool::from_code);
-        if let Some(answer) = self.hand_over_if_quiet(pool, settings.quiet_tickets_per_minute)? {
+        if let Some(answer) =
+            self.hand_over_if_quiet(pool, mode, settings.quiet_tickets_per_minute)?
+        {
             return Ok(answer);
         }
         let limits = settings.limits;
@@ -306,8 +308,14 @@ impl Matchmaker {
 
     /// In a regional shard (`?pool=`, which the Worker sets), counts the
     /// ticket; a quiet shard answers with a hand-over to the global pool
-    /// instead of a socket ([`shards`]).
-    fn hand_over_if_quiet(&self, pool: Option<Pool>, threshold: u32) -> Result<Option<Response>> {
+    /// instead of a socket ([`shards`]), unless that would part players
+    /// who could meet ([`hand_over`]).
+    fn hand_over_if_quiet(
+        &self,
+        pool: Option<Pool>,
+        mode: Mode,
+        threshold: u32,
+    ) -> Result<Option<Response>> {
         let Some(pool @ Pool::Regional(_)) = pool else {
             return Ok(None);
         };
@@ -315,8 +323,16 @@ impl Matchmaker {
         if link::residency(&self.env).shard_home(pool).is_some() {
             return Ok(None);
         }
-        let last_minute = self.storage()?.note_arrival(now_ms(), threshold)?;
-        if !shards::is_quiet(last_minute, threshold) {
+        let storage = self.storage()?;
+        let now = now_ms();
+        let quiet = shards::is_quiet(storage.note_arrival(now, threshold)?, threshold);
+        // Its own: tickets queued, and sockets that have not said
+        // `FindMatch` yet (each about to queue one).
+        let own_waiting = storage.waiting()? + self.silent.len();
+        let mut hand_overs = self.hand_overs.get();
+        let hands_over = hand_overs.hands_over(quiet, own_waiting, mode.players(), now);
+        self.hand_overs.set(hand_overs);
+        if !hands_over {
             return Ok(None);
         }
         let mut answer = Response::ok("this region is quiet: queue in the global pool")?

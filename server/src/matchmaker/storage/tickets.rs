@@ -117,6 +117,12 @@ impl Storage {
         })
     }
 
+    /// How many tickets wait (in the queue, or a party still forming),
+    /// from memory once read.
+    pub fn waiting(&self) -> Result<usize> {
+        self.with_tickets(BTreeMap::len)
+    }
+
     /// Tickets in the queue and parties still forming.
     pub fn counts(&self) -> Result<(u64, u64)> {
         first_two_unsigned(self.sql.exec(
