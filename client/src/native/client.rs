@@ -6,11 +6,14 @@ use super::{ClientError, Traffic};
 use crate::lobby::{self, LobbyUpdate, Matched};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 use volley_shared::api::{SeatGrant, TEST_CONTINENT_HEADER};
-use volley_shared::protocol::{Hello, Opening};
+use volley_shared::protocol::{Hello, LobbyClientFrame, Opening};
 use volley_shared::{Mode, RoomId};
+
+/// How often, at most, a ticket waiting for its match pings its shard.
+const TICKET_KEEPALIVE: Duration = Duration::from_secs(10);
 
 /// A client of one Volley server: every connection it opens shares its
 /// frame timeout and its [`Traffic`] counters.
@@ -142,8 +145,26 @@ impl Client {
         let party = matches!(opening.hello, Hello::FindMatch { party: Some(_), .. });
         let mut conn = self.open_ticket_for(mode, guest, party).await?;
         conn.open_with(opening).await?;
+        // A queued ticket hears nothing until it is matched, which may take
+        // until bot fill (30 s by default, as long as the frame timeout): it
+        // pings meanwhile, so the timeout tells a silent server, not a wait.
+        let keepalive = (self.frame_timeout / 3).min(TICKET_KEEPALIVE);
+        let mut heard = Instant::now();
+        let mut nonce = 0;
         loop {
-            match lobby::on_frame(conn.recv_lobby().await?)? {
+            let frame = match tokio::time::timeout(keepalive, conn.recv_lobby()).await {
+                Ok(frame) => frame?,
+                Err(_) if heard.elapsed() >= self.frame_timeout => {
+                    return Err(ClientError::Timeout(self.frame_timeout));
+                }
+                Err(_) => {
+                    nonce += 1;
+                    conn.send_lobby(&LobbyClientFrame::Ping { nonce }).await?;
+                    continue;
+                }
+            };
+            heard = Instant::now();
+            match lobby::on_frame(frame)? {
                 LobbyUpdate::Matched(matched) => {
                     conn.close().await;
                     return Ok(matched);

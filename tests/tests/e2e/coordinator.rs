@@ -157,7 +157,12 @@ pub async fn a_cancelled_ticket_is_never_matched(base: Url) -> Result<()> {
 }
 
 pub async fn a_lone_player_gets_bots_after_the_wait(base: Url) -> Result<()> {
-    let matched = matchmake(&base, Mode::Ffa3, "lonely").await?;
+    // The wait for bot fill (2 s) is longer than the client waits for a
+    // frame (1 s): its pings keep the ticket's socket alive meanwhile.
+    let matched = volley_client::native::Client::new(base.clone())
+        .with_frame_timeout(std::time::Duration::from_secs(1))
+        .matchmake(Mode::Ffa3, "lonely")
+        .await?;
     let report = play(&base, &matched, Strategy::BEST).await?;
     ensure!(report.shots > 0, "the player never fired: {report:?}");
     let replay = get_json(&base.join(&format!("/api/rooms/{}/replay", matched.room))?)?;

@@ -227,18 +227,30 @@ async fn matched_on(mut ticket: volley_client::native::Connection) -> Result<Mat
     }
 }
 
+/// Opens a duel ticket socket from `continent`.
+async fn socket_from(base: &Url, continent: &str) -> Result<volley_client::native::Connection> {
+    let client = Client::new(base.clone()).on_continent(Some(continent.to_string()));
+    Ok(client.open_ticket(Mode::Duel, None).await?)
+}
+
+/// Says `FindMatch` on a ticket socket.
+async fn find_match(
+    mut ticket: volley_client::native::Connection,
+    name: &str,
+) -> Result<volley_client::native::Connection> {
+    ticket
+        .open_with(&lobby::find_match(Mode::Duel, name))
+        .await?;
+    Ok(ticket)
+}
+
 /// Opens a duel ticket from `continent` and says `FindMatch` on it.
 async fn ticket_from(
     base: &Url,
     continent: &str,
     name: &str,
 ) -> Result<volley_client::native::Connection> {
-    let client = Client::new(base.clone()).on_continent(Some(continent.to_string()));
-    let mut ticket = client.open_ticket(Mode::Duel, None).await?;
-    ticket
-        .open_with(&lobby::find_match(Mode::Duel, name))
-        .await?;
-    Ok(ticket)
+    find_match(socket_from(base, continent).await?, name).await
 }
 
 pub async fn a_shard_changing_its_mind_between_two_players_does_not_part_them(
@@ -257,9 +269,15 @@ pub async fn a_shard_changing_its_mind_between_two_players_does_not_part_them(
     // Asia's shard is one ticket short of busy: the first player's ticket
     // is handed to the global pool, and the shard is busy for the second,
     // which follows the first there rather than wait alone in Asia.
+    // (Both sockets first, so the second comes well within the time a
+    // shard follows its last hand-over.)
     set_arrivals(&base, "as", QUIET_BELOW - 1)?;
-    let first = ticket_from(&base, "AS", "first").await?;
-    let second = ticket_from(&base, "AS", "second").await?;
+    let (first, second) = (
+        socket_from(&base, "AS").await?,
+        socket_from(&base, "AS").await?,
+    );
+    let first = find_match(first, "first").await?;
+    let second = find_match(second, "second").await?;
     let (first, second) = tokio::try_join!(matched_on(first), matched_on(second))?;
     ensure!(
         first.room == second.room,
