@@ -208,13 +208,25 @@ pub async fn each_region_matches_its_own_and_a_quiet_one_hands_over(base: Url) -
     Ok(())
 }
 
-/// Whether the duel shard of `pool` made the match of `a` and `b`, who
-/// join their room (a chartered room sets itself up at the first hello,
-/// and only then knows who made it).
-async fn made_by(base: &Url, pool: &str, a: &Matched, b: &Matched) -> Result<bool> {
-    let (ca, cb) = crate::rooms::join_both(base, a, b).await?;
+/// Waits until both tickets are matched, and checks that they met, in the
+/// duel shard of `pool` (they join their room: a chartered room sets itself
+/// up at the first hello, and only then knows who made it).
+async fn meet_in(
+    base: &Url,
+    pool: &str,
+    a: volley_client::native::Connection,
+    b: volley_client::native::Connection,
+    when: &str,
+) -> Result<()> {
+    let (a, b) = tokio::try_join!(matched_on(a), matched_on(b))?;
+    ensure!(a.room == b.room, "two players were parted {when}");
+    let (ca, cb) = crate::rooms::join_both(base, &a, &b).await?;
     drop((ca, cb));
-    Ok(created_by(base, a)? == shard(base, pool)?.coordinator_id)
+    ensure!(
+        created_by(base, &a)? == shard(base, pool)?.coordinator_id,
+        "the two were not matched in the {pool} shard"
+    );
+    Ok(())
 }
 
 /// Waits on an open ticket until it is matched.
@@ -278,15 +290,7 @@ pub async fn a_shard_changing_its_mind_between_two_players_does_not_part_them(
     );
     let first = find_match(first, "first").await?;
     let second = find_match(second, "second").await?;
-    let (first, second) = tokio::try_join!(matched_on(first), matched_on(second))?;
-    ensure!(
-        first.room == second.room,
-        "two players were parted as their shard turned busy"
-    );
-    ensure!(
-        made_by(&base, "global", &first, &second).await?,
-        "the two were not matched in the global pool"
-    );
+    meet_in(&base, "global", first, second, "as their shard turned busy").await?;
 
     // Busy, Asia's shard keeps a ticket; quiet again, it keeps the next one
     // too, since its own ticket waits for a match.
@@ -298,14 +302,13 @@ pub async fn a_shard_changing_its_mind_between_two_players_does_not_part_them(
     }
     set_arrivals(&base, "as", 0)?;
     let next = ticket_from(&base, "AS", "next").await?;
-    let (kept, next) = tokio::try_join!(matched_on(kept), matched_on(next))?;
-    ensure!(
-        kept.room == next.room,
-        "a quiet shard handed a newcomer over while its own ticket waited"
-    );
-    ensure!(
-        made_by(&base, "as", &kept, &next).await?,
-        "the two were not matched in Asia's shard"
-    );
+    meet_in(
+        &base,
+        "as",
+        kept,
+        next,
+        "by a quiet shard with a ticket waiting",
+    )
+    .await?;
     Ok(())
 }
