@@ -19,7 +19,10 @@ impl Matchmaker {
     /// nothing: the first of an instance looks at the sockets open before
     /// it, and the table is read only when its floor is reached. The
     /// socket whose `FindMatch` is being matched (`arriving`, still
-    /// `Connected` until it is stored or matched) has spoken, however late.
+    /// `Connected` until it is stored or matched) has spoken, however late:
+    /// `queue` took it out of the sockets known to be silent before
+    /// matching, and the look at the open sockets and the table's rows
+    /// pass it by.
     pub(super) fn close_silent_sockets(
         &self,
         storage: &Storage,
@@ -30,12 +33,10 @@ impl Matchmaker {
             self.find_silent_sockets(arriving);
         }
         let hello_ms = self.settings()?.limits.hello_ms;
-        let spoke = |id: &str| Some(id) == arriving;
         for id in self.silent.take_due(now) {
-            if !spoke(&id) {
-                self.close_if_silent(&id, hello_ms);
-            }
+            self.close_if_silent(&id, hello_ms);
         }
+        let spoke = |id: &str| Some(id) == arriving;
         let in_table = self.close_silent_rows(storage, now, hello_ms, spoke)?;
         Ok([self.silent.next_due(), in_table]
             .into_iter()
