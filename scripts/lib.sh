@@ -15,7 +15,8 @@ VOLLEY_TOOLS=${VOLLEY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/volley/tools}
 WORKER_BUILD_VERSION=0.8.7
 WASM_BINDGEN_VERSION=0.2.129
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step says how far into the run it starts (CI has a time budget).
+log() { printf '\033[1m==> [%d s] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
