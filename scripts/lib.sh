@@ -15,8 +15,11 @@ VOLLEY_TOOLS=${VOLLEY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/volley/tools}
 WORKER_BUILD_VERSION=0.8.7
 WASM_BINDGEN_VERSION=0.2.129
 
-# Each step says how far into the run it starts (CI has a time budget).
-log() { printf '\033[1m==> [%d s] %s\033[0m\n' "$SECONDS" "$*" >&2; }
+# Each step says how far into the run it starts (CI has a time budget),
+# counted from the first script of the run (nested ones inherit it).
+: "${VOLLEY_RUN_STARTED:=$(date +%s)}"
+export VOLLEY_RUN_STARTED
+log() { printf '\033[1m==> [%d s] %s\033[0m\n' "$(($(date +%s) - VOLLEY_RUN_STARTED))" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
