@@ -145,6 +145,12 @@ impl Client {
         let party = matches!(opening.hello, Hello::FindMatch { party: Some(_), .. });
         let mut conn = self.open_ticket_for(mode, guest, party).await?;
         conn.open_with(opening).await?;
+        self.wait_for_match(conn).await
+    }
+
+    /// Waits on a ticket socket whose opening was answered until the
+    /// coordinator seats this player, then closes it.
+    pub async fn wait_for_match(&self, mut conn: Connection) -> Result<Matched, ClientError> {
         // A queued ticket hears nothing until it is matched, which may take
         // until bot fill (30 s by default, as long as the frame timeout): it
         // pings meanwhile, so the timeout tells a silent server, not a wait.

@@ -49,16 +49,17 @@ impl HandOvers {
         seats: usize,
         now_ms: u64,
     ) -> bool {
-        let followers = match self.last {
+        let followers = if own_waiting > 0 {
             // Its own waiting tickets may be the newcomer's match.
-            _ if own_waiting > 0 => None,
-            _ if quiet => Some(0),
-            Some(last)
-                if now_ms.saturating_sub(last.at_ms) < FOLLOW_MS && last.followers + 1 < seats =>
-            {
-                Some(last.followers + 1)
-            }
-            _ => None,
+            None
+        } else if quiet {
+            Some(0)
+        } else {
+            self.last
+                .filter(|last| {
+                    now_ms.saturating_sub(last.at_ms) < FOLLOW_MS && last.followers + 1 < seats
+                })
+                .map(|last| last.followers + 1)
         };
         self.last = followers.map(|followers| LastHandOver {
             at_ms: now_ms,

@@ -11,7 +11,7 @@ use crate::coordinator::{duel_rating, guest};
 use anyhow::{Result, bail, ensure};
 use url::Url;
 use volley_client::bot::Strategy;
-use volley_client::lobby::{self, LobbyUpdate, Matched};
+use volley_client::lobby::{self, Matched};
 use volley_client::native::Client;
 use volley_shared::Mode;
 use volley_shared::api::{RoomInfo, ShardStats};
@@ -173,14 +173,7 @@ pub async fn each_region_matches_its_own_and_a_quiet_one_hands_over(base: Url) -
     let africa = Client::new(base.clone()).on_continent(Some("AF".into()));
     let opening = lobby::find_match(Mode::Duel, "visitor");
     let visitor = africa.matchmake_with(Mode::Duel, Some(&sa_token), &opening);
-    let (visitor, traveller) = tokio::join!(visitor, async {
-        loop {
-            if let LobbyUpdate::Matched(matched) = lobby::on_frame(lone.recv_lobby().await?)? {
-                lone.close().await;
-                return anyhow::Ok(matched);
-            }
-        }
-    });
+    let (visitor, traveller) = tokio::join!(visitor, oceania.wait_for_match(lone));
     let (visitor, traveller) = (visitor?, traveller?);
     ensure!(
         visitor.room == traveller.room,
@@ -218,7 +211,8 @@ async fn meet_in(
     b: volley_client::native::Connection,
     when: &str,
 ) -> Result<()> {
-    let (a, b) = tokio::try_join!(matched_on(a), matched_on(b))?;
+    let client = Client::new(base.clone());
+    let (a, b) = tokio::try_join!(client.wait_for_match(a), client.wait_for_match(b))?;
     ensure!(a.room == b.room, "two players were parted {when}");
     let (ca, cb) = crate::rooms::join_both(base, &a, &b).await?;
     drop((ca, cb));
@@ -227,16 +221,6 @@ async fn meet_in(
         "the two were not matched in the {pool} shard"
     );
     Ok(())
-}
-
-/// Waits on an open ticket until it is matched.
-async fn matched_on(mut ticket: volley_client::native::Connection) -> Result<Matched> {
-    loop {
-        if let LobbyUpdate::Matched(matched) = lobby::on_frame(ticket.recv_lobby().await?)? {
-            ticket.close().await;
-            return Ok(matched);
-        }
-    }
 }
 
 /// Opens a duel ticket socket from `continent`.
