@@ -12,30 +12,35 @@
 //!   a socket that has not said `FindMatch` yet), quiet or not.
 //! - **Quiet to busy.** The tickets just handed over wait in the global
 //!   pool, and the next ticket, kept, would wait here. So a busy shard with
-//!   nothing of its own waiting hands over the tickets that arrive within
-//!   [`FOLLOW_MS`] of its last hand-over, up to one fewer than a match
-//!   seats: players who arrive together (a benchmark's two bots, friends
-//!   who press Play at once) stay together. Bounded, so a region whose
-//!   demand jumps still turns busy after a match's worth of tickets.
+//!   nothing of its own waiting hands over the next ticket when the run of
+//!   hand-overs just before it (each within [`FOLLOW_MS`] of the one
+//!   before) did not fill whole matches: players who arrive together (a
+//!   benchmark's two bots, friends who press Play at once) stay together,
+//!   and a run that ends on a whole match is not followed, so the next
+//!   pair is not split either (the first kept, the second follows). Bounded,
+//!   so a region whose demand jumps still turns busy within a match's worth
+//!   of tickets.
 //!
 //! The decision is kept in memory only: an instance that starts has no
 //! last hand-over, and keeps its next ticket if busy.
 
 /// How long after a hand-over a busy shard with nothing of its own waiting
-/// still hands over a new ticket (fewer than a match seats).
+/// still hands over a new ticket (to fill a match with it).
 pub const FOLLOW_MS: u64 = 2_000;
 
-/// A regional shard's last hand-over: when, and how many tickets followed
-/// it after the shard turned busy.
+/// A regional shard's latest run of hand-overs: each within [`FOLLOW_MS`]
+/// of the one before, and none kept between.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HandOvers {
-    last: Option<LastHandOver>,
+    last: Option<Run>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct LastHandOver {
+struct Run {
+    /// The latest hand-over.
     at_ms: u64,
-    followers: usize,
+    /// The tickets handed over in the run.
+    tickets: usize,
 }
 
 impl HandOvers {
@@ -49,23 +54,18 @@ impl HandOvers {
         seats: usize,
         now_ms: u64,
     ) -> bool {
-        let followers = if own_waiting > 0 {
-            // Its own waiting tickets may be the newcomer's match.
-            None
-        } else if quiet {
-            Some(0)
-        } else {
-            self.last
-                .filter(|last| {
-                    now_ms.saturating_sub(last.at_ms) < FOLLOW_MS && last.followers + 1 < seats
-                })
-                .map(|last| last.followers + 1)
-        };
-        self.last = followers.map(|followers| LastHandOver {
+        let run = self
+            .last
+            .filter(|run| now_ms.saturating_sub(run.at_ms) < FOLLOW_MS);
+        // Its own waiting tickets may be the newcomer's match; busy, only
+        // a run short of whole matches is followed.
+        let hands_over =
+            own_waiting == 0 && (quiet || run.is_some_and(|run| run.tickets % seats.max(1) != 0));
+        self.last = hands_over.then(|| Run {
             at_ms: now_ms,
-            followers,
+            tickets: run.map_or(0, |run| run.tickets) + 1,
         });
-        followers.is_some()
+        hands_over
     }
 }
 
@@ -108,6 +108,28 @@ mod tests {
             assert!(ffa4.hands_over(false, 0, 4, at), "follower at {at}");
         }
         assert!(!ffa4.hands_over(false, 0, 4, 4));
+    }
+
+    /// Two bots playing one game after another: each pair is handed over
+    /// while the shard is quiet, and once it is busy the next pair is kept
+    /// whole (the first ticket kept, so the second is kept to meet it),
+    /// not split with its first ticket following the pair before.
+    #[test]
+    fn a_run_of_whole_matches_is_not_followed_by_half_the_next() {
+        let mut duel = HandOvers::default();
+        for at in [0, 1, 100, 101] {
+            assert!(duel.hands_over(true, 0, 2, at));
+        }
+        assert!(!duel.hands_over(false, 0, 2, 200));
+        assert!(!duel.hands_over(false, 1, 2, 201));
+        // Three seats, a run of four handed over while quiet: two follow.
+        let mut three = HandOvers::default();
+        for at in 0..4 {
+            assert!(three.hands_over(true, 0, 3, at));
+        }
+        assert!(three.hands_over(false, 0, 3, 10));
+        assert!(three.hands_over(false, 0, 3, 11));
+        assert!(!three.hands_over(false, 0, 3, 12));
     }
 
     #[test]

@@ -294,5 +294,35 @@ pub async fn a_shard_changing_its_mind_between_two_players_does_not_part_them(
         "by a quiet shard with a ticket waiting",
     )
     .await?;
+
+    // One pair after another (a benchmark's two bots): a pair handed over
+    // while the shard is quiet is a whole match, so once the shard is busy
+    // the next pair's first ticket is kept rather than sent after it, and
+    // the second stays to meet the first. (The sockets choose their pool
+    // as they open, all four well within the time a hand-over is followed.)
+    set_arrivals(&base, "as", 0)?;
+    let (one, two) = (
+        socket_from(&base, "AS").await?,
+        socket_from(&base, "AS").await?,
+    );
+    make_busy(&base, "as")?;
+    let (three, four) = (
+        socket_from(&base, "AS").await?,
+        socket_from(&base, "AS").await?,
+    );
+    let (one, two) = (find_match(one, "one").await?, find_match(two, "two").await?);
+    let (three, four) = (
+        find_match(three, "three").await?,
+        find_match(four, "four").await?,
+    );
+    meet_in(&base, "global", one, two, "handed over while quiet").await?;
+    meet_in(
+        &base,
+        "as",
+        three,
+        four,
+        "after a whole pair was handed over",
+    )
+    .await?;
     Ok(())
 }
