@@ -42,9 +42,37 @@ pub fn plan(now_ms: u64, earliest_timer: Option<u64>, alarm: Option<u64>) -> Ala
     }
 }
 
+/// Whether the alarm (set to `alarm`, see [`plan`]) is left as it is after
+/// new timers due at `earliest_set` or later, and no timer dropped: it is
+/// pending and rings by then, as it rings by every timer set before (the
+/// rule [`plan`] keeps). Known without reading the timers, so a move that
+/// pushes the turn deadline later reads nothing.
+pub fn rings_by(now_ms: u64, earliest_set: u64, alarm: Option<u64>) -> bool {
+    alarm.is_some_and(|at| at > now_ms && at <= earliest_set)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn later_timers_leave_a_pending_alarm_without_a_read() {
+        // A move pushes the deadline later: the alarm stays, as plan says
+        // whatever else is pending (every other timer is due after it).
+        assert!(rings_by(5_000, 35_000, Some(31_000)));
+        for other in [31_000, 40_000] {
+            assert_eq!(
+                plan(5_000, Some(other.min(35_000)), Some(31_000)),
+                AlarmPlan::Keep
+            );
+        }
+        assert!(rings_by(5_000, 31_000, Some(31_000)));
+        // Earlier than the alarm, the alarm rung, or none set: plan must
+        // read the timers.
+        assert!(!rings_by(5_000, 6_200, Some(31_000)));
+        assert!(!rings_by(31_000, 35_000, Some(31_000)));
+        assert!(!rings_by(5_000, 35_000, None));
+    }
 
     #[test]
     fn the_alarm_only_moves_earlier() {

@@ -17,10 +17,13 @@
 //! ([`LEADER_PATH`]), so ratings a rollback would read are current too.
 //!
 //! Reading never creates the object's tables: asking about an unknown id
-//! leaves nothing behind. Whatever is written (a standing adopted or
-//! begun, a game) moves the alarm to `PLAYER_RETENTION_MS` later, and a
-//! player who has not played for that long is forgotten: the alarm
-//! deletes the object's storage.
+//! leaves nothing behind. A player who has not played for
+//! `PLAYER_RETENTION_MS` is forgotten: the alarm deletes the object's
+//! storage. The first write of an instance (a standing adopted or begun, a
+//! game) sets the alarm that far ahead; later writes leave it, since the
+//! alarm, when it rings, sets itself again from the latest game if the
+//! player has played since (a new player's standing and first result are
+//! one alarm write, not two).
 
 use super::parse_player;
 use super::storage::{Applied, Storage};
@@ -32,6 +35,7 @@ use crate::internal::players::{
 };
 use crate::settings::{self, Settings};
 use crate::sql::Schema;
+use std::cell::Cell;
 use std::time::Duration;
 use volley_shared::api::{PlayerModes, PlayerRecord, START_RATING};
 use volley_shared::{Mode, PlayerId};
@@ -48,6 +52,9 @@ pub struct Player {
     env: Env,
     settings: settings::Cached,
     schema: Schema,
+    /// This instance has set the retention alarm, and it has not rung
+    /// since: a write need not move it ([`Player::keep_for_retention`]).
+    armed: Cell<bool>,
 }
 
 impl DurableObject for Player {
@@ -57,6 +64,7 @@ impl DurableObject for Player {
             env,
             settings: settings::Cached::default(),
             schema: Schema::default(),
+            armed: Cell::new(false),
         }
     }
 
@@ -188,11 +196,18 @@ impl Player {
         self.keep_for_retention().await
     }
 
-    /// Forgets the player after the retention unless they play meanwhile
-    /// (each write moves the alarm).
+    /// Forgets the player after the retention unless they play meanwhile.
+    /// Only the instance's first write sets the alarm: one set since rings
+    /// no later than the retention after this write, and [`Player::expire`]
+    /// then looks at the latest game before it forgets anything.
     async fn keep_for_retention(&self) -> Result<()> {
+        if self.armed.get() {
+            return Ok(());
+        }
         let retention = Duration::from_millis(self.settings()?.player_retention_ms);
-        Ok(self.state.storage().set_alarm(retention).await?)
+        self.state.storage().set_alarm(retention).await?;
+        self.armed.set(true);
+        Ok(())
     }
 
     /// Applies a settled game once, then tells the mode's leaderboard (again
@@ -231,6 +246,8 @@ impl Player {
     /// The alarm: forgets the player when their latest game is older than
     /// the retention, or looks again when it will be.
     async fn expire(&self) -> Result<()> {
+        // Rung: the next write sets it again unless this call does.
+        self.armed.set(false);
         let Some(storage) = self.stored()? else {
             return Ok(());
         };
@@ -243,6 +260,7 @@ impl Player {
         } else {
             let offset = Duration::from_millis(due - now);
             self.state.storage().set_alarm(offset).await?;
+            self.armed.set(true);
         }
         Ok(())
     }

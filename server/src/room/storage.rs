@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL)
 CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_ms INTEGER NOT NULL, epoch INTEGER NOT NULL);
 ";
 
+/// Events written by one statement: two bindings each, within the
+/// runtime's 100 bindings per statement.
+const EVENTS_PER_INSERT: usize = 50;
+
 /// The room's tables.
 pub struct Storage {
     sql: SqlStorage,
@@ -125,13 +129,20 @@ impl Storage {
                 blob(&action.action)?,
             ],
         )?;
-        for (seq, frame) in events {
+        // One statement for a whole action's events (a shot's are two or
+        // three), in as few as the binding limit allows.
+        for chunk in events.chunks(EVENTS_PER_INSERT) {
+            let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+            let mut values = Vec::with_capacity(2 * chunk.len());
+            for (seq, frame) in chunk {
+                values.push(integer(*seq)?);
+                values.push(SqlStorageValue::Blob(
+                    frame.for_version(v1::VERSION).to_vec(),
+                ));
+            }
             self.sql.exec(
-                "INSERT INTO events (seq, frame) VALUES (?, ?)",
-                vec![
-                    integer(*seq)?,
-                    SqlStorageValue::Blob(frame.for_version(v1::VERSION).to_vec()),
-                ],
+                &format!("INSERT INTO events (seq, frame) VALUES {rows}"),
+                values,
             )?;
         }
         Ok(())

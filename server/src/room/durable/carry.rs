@@ -36,6 +36,10 @@ impl GameRoom {
         let mut outbox = Vec::new();
         let mut reports = Vec::new();
         let mut timers_changed = false;
+        // The earliest timer set, while none is dropped (see
+        // `reschedule_after_sets`).
+        let mut only_set: Option<u64> = None;
+        let mut cancelled = false;
         let mut deleted = false;
         // A round trip counted (the last move's comes after the game is
         // over, and is handed over then).
@@ -127,10 +131,12 @@ impl GameRoom {
                 }
                 Effect::SetTimer(timer) => {
                     storage.set_timer(timer)?;
+                    only_set = Some(only_set.map_or(timer.due_ms, |due| due.min(timer.due_ms)));
                     timers_changed = true;
                 }
                 Effect::CancelTimer(kind) => {
                     storage.cancel_timer(kind)?;
+                    cancelled = true;
                     timers_changed = true;
                 }
                 Effect::Close { code, reason } => {
@@ -164,7 +170,12 @@ impl GameRoom {
             self.record.replace(Some(record.clone()));
         }
         if timers_changed && !deleted {
-            self.reschedule(storage, now).await?;
+            match only_set {
+                Some(earliest) if !cancelled => {
+                    self.reschedule_after_sets(storage, now, earliest).await?;
+                }
+                _ => self.reschedule(storage, now).await?,
+            }
         }
         if let (Some(ws), Some(role)) = (caller, admitted) {
             self.admit(ws, role, version)?;
@@ -221,6 +232,21 @@ impl GameRoom {
     /// ever earlier ([`alarm::plan`]).
     pub(super) async fn reschedule(&self, storage: &Storage, now: u64) -> Result<()> {
         self.reschedule_by(storage, now, None).await
+    }
+
+    /// As [`GameRoom::reschedule`] after timers were only set, none due
+    /// before `earliest`: an alarm that rings by then stays, known without
+    /// reading the timers ([`alarm::rings_by`]).
+    async fn reschedule_after_sets(
+        &self,
+        storage: &Storage,
+        now: u64,
+        earliest: u64,
+    ) -> Result<()> {
+        if alarm::rings_by(now, earliest, storage.alarm_ms(&self.alarm)?) {
+            return Ok(());
+        }
+        self.reschedule(storage, now).await
     }
 
     /// As [`GameRoom::reschedule`], ringing by `also` at the latest too (a
