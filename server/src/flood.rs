@@ -12,9 +12,11 @@
 //! gentler limit: at most one every [`LIVE_INTERVAL_MS`] is relayed, and the
 //! rest are dropped silently (a client may sample its aim at any rate).
 //!
-//! The state is small. A room socket keeps it in its hibernation
-//! attachment; a ticket socket's lives in its coordinator's memory (a
-//! coordinator that hibernates had no frames to limit).
+//! The state is small. A player's lives in their room's memory, by seat,
+//! and any other room socket's in its hibernation attachment; a ticket
+//! socket's lives in its coordinator's memory. An object hibernates only
+//! after an idle spell longer than [`BURST`] takes to refill, so a bucket
+//! lost with it would have been full again.
 
 use serde::{Deserialize, Serialize};
 

@@ -78,13 +78,14 @@ pub struct GameRoom {
     /// are done, before any await; a handler that fails leaves it empty,
     /// and the next one reads storage. Lost with the instance (eviction).
     record: RefCell<Option<RoomRecord>>,
-    /// The flood buckets of players' sockets that closed, by seat, so a
-    /// reconnection takes its old bucket over and never a full one
+    /// Each seat's flood bucket as its sockets' frames left it, open or
+    /// closed, so a frame does not rewrite its socket's attachment, and a
+    /// reconnection takes its old bucket over, never a full one
     /// ([`crate::flood::FloodGuard::stricter`]). Lost with the instance,
     /// which hibernates only after long enough idle for any bucket to
-    /// refill.
-    closed_guards:
-        RefCell<std::collections::HashMap<volley_shared::Seat, crate::flood::FloodGuard>>,
+    /// refill; the attachment keeps the bucket each socket was admitted
+    /// with ([`sockets`]).
+    seat_guards: RefCell<std::collections::HashMap<volley_shared::Seat, crate::flood::FloodGuard>>,
     /// Each seat's last move not yet acknowledged: its first event and
     /// when it arrived ([`counts`]). Lost with the instance.
     moves_sent: RefCell<std::collections::HashMap<volley_shared::Seat, (u64, u64)>>,
@@ -107,7 +108,7 @@ impl DurableObject for GameRoom {
             schema: Schema::default(),
             alarm: crate::alarm::Noted::default(),
             record: RefCell::new(None),
-            closed_guards: RefCell::default(),
+            seat_guards: RefCell::default(),
             moves_sent: RefCell::default(),
             round_trips: RefCell::default(),
         }
@@ -248,7 +249,9 @@ impl GameRoom {
             return Ok(());
         };
         let caller = attached.caller();
-        if let Gate::Refused { counted, cut } = sockets::check_rate(ws, &mut attached, now)? {
+        self.take_live_guard(&mut attached);
+        if let Gate::Refused { counted, cut } = sockets::check_rate(ws, &mut attached, now) {
+            self.keep_guard(ws, &attached)?;
             if counted {
                 self.tally(now, Tally::Refused(Limit::Frames));
                 self.tally(now, Tally::Error(ErrorCode::RateLimited));
@@ -259,7 +262,7 @@ impl GameRoom {
             return Ok(());
         }
         let WebSocketIncomingMessage::Binary(bytes) = message else {
-            sockets::store(ws, &attached)?;
+            self.keep_guard(ws, &attached)?;
             self.tally(now, Tally::Error(ErrorCode::MalformedFrame));
             sockets::send_error_in(
                 ws,
@@ -325,7 +328,7 @@ impl GameRoom {
         let effects = record
             .room
             .receive(now, caller, &bytes, &mut attached.guard, verify);
-        sockets::store(ws, &attached)?;
+        self.keep_guard(ws, &attached)?;
         self.carry_out_any(&storage, &mut record, Some((ws, caller)), now, effects)
             .await?;
         if let Some(shard) = set_up_for {

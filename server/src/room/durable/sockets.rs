@@ -24,6 +24,7 @@ use crate::room::inbound::Caller;
 use crate::room::outbound::{self, Encoded};
 use crate::tally::{Limit, Tally};
 use serde::{Deserialize, Serialize};
+use volley_shared::Seat;
 use volley_shared::protocol::{ErrorCode, Role, close, v1};
 use worker::{Request, Response, WebSocket, WebSocketPair};
 
@@ -42,7 +43,10 @@ enum Conn {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
     conn: Conn,
-    /// The socket's rate limits.
+    /// The socket's rate limits: as its latest frame left them, for a
+    /// socket not yet admitted or a spectator; as they were when it was
+    /// admitted, for a player, whose seat's live bucket the room keeps in
+    /// memory ([`GameRoom::keep_guard`]).
     pub guard: FloodGuard,
 }
 
@@ -68,6 +72,17 @@ impl Attachment {
                 version: v1::VERSION,
             },
             Conn::AdmittedAt(role, version) => Caller::Admitted { role, version },
+        }
+    }
+
+    /// The seat of an admitted player's socket.
+    pub fn seat(&self) -> Option<Seat> {
+        match self.caller() {
+            Caller::Admitted {
+                role: Role::Player(seat),
+                ..
+            } => Some(seat),
+            _ => None,
         }
     }
 
@@ -105,13 +120,12 @@ pub enum Gate {
 }
 
 /// Counts a frame against the socket's rate limit; a refused frame is
-/// answered here.
-pub fn check_rate(ws: &WebSocket, attached: &mut Attachment, now: u64) -> Result<Gate> {
+/// answered here. The caller keeps the bucket ([`GameRoom::keep_guard`]).
+pub fn check_rate(ws: &WebSocket, attached: &mut Attachment, now: u64) -> Gate {
     let verdict = attached.guard.frame(now);
     if verdict == Verdict::Allow {
-        return Ok(Gate::Pass);
+        return Gate::Pass;
     }
-    store(ws, attached)?;
     let version = attached.caller().version();
     send_error_in(ws, ErrorCode::RateLimited, SLOW_DOWN, version);
     // Frames still arriving once the socket is being closed are refused
@@ -121,7 +135,7 @@ pub fn check_rate(ws: &WebSocket, attached: &mut Attachment, now: u64) -> Result
     if verdict == Verdict::Cut {
         let _ = ws.close(Some(close::RATE_LIMITED), Some("flooding"));
     }
-    Ok(Gate::Refused { counted, cut })
+    Gate::Refused { counted, cut }
 }
 
 /// Sends an `Error` frame in `version`; the connection stays open.
@@ -289,9 +303,9 @@ impl GameRoom {
         let now = now_ms();
         let mut guard = load(caller)?.map_or_else(|| FloodGuard::new(now), |a| a.guard);
         if let Role::Player(seat) = role {
-            // A socket of this seat that closed before: its bucket too.
-            if let Some(closed) = self.closed_guards.borrow_mut().remove(&seat) {
-                guard = guard.stricter(closed, now);
+            // The seat's sockets before, open or closed: their bucket too.
+            if let Some(&known) = self.seat_guards.borrow().get(&seat) {
+                guard = guard.stricter(known, now);
             }
             for (old, old_role, _) in self.admitted() {
                 if old_role == role {
@@ -310,23 +324,48 @@ impl GameRoom {
                 }
             }
         }
+        if let Role::Player(seat) = role {
+            self.seat_guards.borrow_mut().insert(seat, guard);
+        }
         store(caller, &Attachment::admitted(role, version, guard))
     }
 
-    /// A closing socket of a player: keeps its flood bucket for the
-    /// seat's next connection.
+    /// Puts a player's live bucket, the seat's in memory, in place of the
+    /// one its attachment was admitted with.
+    pub(super) fn take_live_guard(&self, attached: &mut Attachment) {
+        if let Some(seat) = attached.seat()
+            && let Some(&live) = self.seat_guards.borrow().get(&seat)
+        {
+            attached.guard = live;
+        }
+    }
+
+    /// Keeps a socket's bucket after a frame: a player's in memory, by
+    /// seat (no storage call per frame); any other socket's (not yet
+    /// admitted, or a spectator) in its attachment.
+    pub(super) fn keep_guard(&self, ws: &WebSocket, attached: &Attachment) -> Result<()> {
+        match attached.seat() {
+            Some(seat) => {
+                self.seat_guards.borrow_mut().insert(seat, attached.guard);
+                Ok(())
+            }
+            None => store(ws, attached),
+        }
+    }
+
+    /// A closing socket of a player: the seat's next connection takes its
+    /// bucket over. The seat's bucket in memory is its latest; a seat
+    /// with none yet (this instance has had no frame from it) takes the
+    /// one the socket was admitted with.
     pub(super) fn remember_guard(&self, ws: &WebSocket) {
         let Ok(Some(attachment)) = load(ws) else {
             return;
         };
-        if let Caller::Admitted {
-            role: Role::Player(seat),
-            ..
-        } = attachment.caller()
-        {
-            self.closed_guards
+        if let Some(seat) = attachment.seat() {
+            self.seat_guards
                 .borrow_mut()
-                .insert(seat, attachment.guard);
+                .entry(seat)
+                .or_insert(attachment.guard);
         }
     }
 
