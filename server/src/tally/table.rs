@@ -12,6 +12,13 @@ pub const TALLIES_TABLE: &str = "
 CREATE TABLE IF NOT EXISTS tallies (minute INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (minute, name));
 ";
 
+/// What adding to a row that exists does: adds the counts.
+const ADD_TO_ROW: &str = "ON CONFLICT(minute, name) DO UPDATE SET n = n + excluded.n";
+
+/// Rows added by one statement: three bindings each, within the runtime's
+/// 100 bindings per statement.
+const COUNTS_PER_STATEMENT: usize = 33;
+
 /// An object's counts.
 pub struct Tallies<'a> {
     sql: &'a SqlStorage,
@@ -34,15 +41,34 @@ impl<'a> Tallies<'a> {
     /// Adds `counts` (another object's); names over [`MAX_NAME_LEN`]
     /// are left out.
     pub fn add_counts(&self, counts: &[Count]) -> Result<()> {
-        for count in counts.iter().filter(|c| c.name.len() <= MAX_NAME_LEN) {
-            self.add_n(count.minute, &count.name, count.n)?;
+        let counts: Vec<&Count> = counts
+            .iter()
+            .filter(|c| c.name.len() <= MAX_NAME_LEN)
+            .collect();
+        // One statement per so many rows (a room hands over a handful):
+        // a row whose minute and name came before in the same statement
+        // adds to it, as in separate ones.
+        for chunk in counts.chunks(COUNTS_PER_STATEMENT) {
+            let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let mut values = Vec::with_capacity(3 * chunk.len());
+            for count in chunk {
+                values.extend([
+                    integer(count.minute)?,
+                    count.name.as_str().into(),
+                    integer(count.n)?,
+                ]);
+            }
+            self.sql.exec(
+                &format!("INSERT INTO tallies (minute, name, n) VALUES {rows} {ADD_TO_ROW}"),
+                values,
+            )?;
         }
         Ok(())
     }
 
     fn add_n(&self, minute: u64, name: &str, n: u64) -> Result<()> {
         self.sql.exec(
-            "INSERT INTO tallies (minute, name, n) VALUES (?, ?, ?) ON CONFLICT(minute, name) DO UPDATE SET n = n + excluded.n",
+            &format!("INSERT INTO tallies (minute, name, n) VALUES (?, ?, ?) {ADD_TO_ROW}"),
             vec![integer(minute)?, name.into(), integer(n)?],
         )?;
         Ok(())
@@ -58,22 +84,20 @@ impl<'a> Tallies<'a> {
         )
     }
 
-    /// Takes out the oldest counts, at most `most`, to hand on: read and
-    /// deleted in one synchronous step, so a hand-over that overlaps
+    /// Takes out the oldest counts, at most `most`, to hand on: deleted
+    /// and returned by one statement, so a hand-over that overlaps
     /// another (other events run during its await) never sends a count
     /// twice. One that fails puts them back ([`Tallies::add_counts`]).
     pub fn take_oldest(&self, most: u64) -> Result<Vec<Count>> {
-        let counts = self.read(
-            "SELECT minute, name, n FROM tallies WHERE minute >= ? ORDER BY minute, name LIMIT ?",
+        let mut counts = self.read(
+            "DELETE FROM tallies WHERE minute >= ? AND rowid IN \
+             (SELECT rowid FROM tallies ORDER BY minute, name LIMIT ?) \
+             RETURNING minute, name, n",
             0,
             most,
         )?;
-        for count in &counts {
-            self.sql.exec(
-                "DELETE FROM tallies WHERE minute = ? AND name = ?",
-                vec![integer(count.minute)?, count.name.as_str().into()],
-            )?;
-        }
+        // RETURNING gives no order.
+        counts.sort_by(|a, b| (a.minute, &a.name).cmp(&(b.minute, &b.name)));
         Ok(counts)
     }
 
