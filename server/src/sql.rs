@@ -65,6 +65,21 @@ pub fn from_blob<T: Versioned>(value: Option<SqlStorageValue>) -> Result<T> {
     Ok(blob::decode(Kind::Stored, &bytes(value)?)?)
 }
 
+/// The most values one statement binds (Durable Object SQLite's limit).
+pub const MAX_BINDINGS: usize = 100;
+
+/// How many rows of `columns` values one statement can insert.
+pub const fn rows_per_statement(columns: usize) -> usize {
+    MAX_BINDINGS / columns
+}
+
+/// The placeholders of a multi-row `VALUES`: `rows` rows of `columns`
+/// values each, as in `(?, ?), (?, ?)`.
+pub fn placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
 /// A whole number for an integer column.
 pub fn integer(value: u64) -> Result<SqlStorageValue> {
     let value =
@@ -137,4 +152,18 @@ pub fn played_match(row: Vec<SqlStorageValue>) -> Result<volley_shared::api::Pla
         result: text(values.next()).unwrap_or_default(),
         rating_after: real(values.next())?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_name_every_value_of_every_row() {
+        assert_eq!(placeholders(1, 3), "(?, ?, ?)");
+        assert_eq!(placeholders(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(rows_per_statement(2), 50);
+        assert_eq!(rows_per_statement(3), 33);
+        assert!(3 * rows_per_statement(3) <= MAX_BINDINGS);
+    }
 }

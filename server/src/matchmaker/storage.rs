@@ -44,7 +44,8 @@ use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{
-    first_two_unsigned, first_unsigned, from_blob, integer, played_match, real, text, unsigned,
+    first_two_unsigned, first_unsigned, from_blob, integer, placeholders, played_match, real, text,
+    unsigned,
 };
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use serde::{Deserialize, Serialize};
@@ -76,8 +77,8 @@ const WAITS_KEPT: u64 = 1_000;
 
 /// How many waits are noted between two prunings of the older ones.
 const WAITS_PRUNED_EVERY: u64 = 64;
-/// The most waits one insert notes: two values each, and Durable Object
-/// SQLite binds at most 100 values a statement.
+/// The most waits one insert notes: two values each, within
+/// [`crate::sql::MAX_BINDINGS`].
 const WAITS_PER_INSERT: usize = 40;
 
 /// A ticket as stored: complete, or a party still gathering its members.
@@ -163,7 +164,7 @@ impl Storage {
         // One statement for a run's matches, or a few for a large run: a
         // statement binds at most 100 values.
         for chunk in waits_ms.chunks(WAITS_PER_INSERT) {
-            let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+            let rows = placeholders(chunk.len(), 2);
             let mut values = Vec::with_capacity(chunk.len() * 2);
             for wait_ms in chunk {
                 values.push(integer(*wait_ms)?);

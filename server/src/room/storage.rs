@@ -27,7 +27,9 @@ use super::outbound::Encoded;
 use super::record::RoomRecord;
 use crate::alarm;
 use crate::error::Result;
-use crate::sql::{blob, bytes, from_blob, integer, text, unsigned};
+use crate::sql::{
+    blob, bytes, from_blob, integer, placeholders, rows_per_statement, text, unsigned,
+};
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use volley_shared::Game;
 use volley_shared::protocol::v1;
@@ -44,10 +46,6 @@ CREATE TABLE IF NOT EXISTS actions (number INTEGER PRIMARY KEY, at_ms INTEGER NO
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_ms INTEGER NOT NULL, epoch INTEGER NOT NULL);
 ";
-
-/// Events written by one statement: two bindings each, within the
-/// runtime's 100 bindings per statement.
-const EVENTS_PER_INSERT: usize = 50;
 
 /// The room's tables.
 pub struct Storage {
@@ -131,8 +129,8 @@ impl Storage {
         )?;
         // One statement for a whole action's events (a shot's are two or
         // three), in as few as the binding limit allows.
-        for chunk in events.chunks(EVENTS_PER_INSERT) {
-            let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+        for chunk in events.chunks(rows_per_statement(2)) {
+            let rows = placeholders(chunk.len(), 2);
             let mut values = Vec::with_capacity(2 * chunk.len());
             for (seq, frame) in chunk {
                 values.push(integer(*seq)?);

@@ -4,7 +4,7 @@
 
 use super::{Count, MAX_NAME_LEN, Tally};
 use crate::error::Result;
-use crate::sql::{integer, text, unsigned};
+use crate::sql::{integer, placeholders, rows_per_statement, text, unsigned};
 use worker::SqlStorage;
 
 /// The table; part of the room's and the shard's schema.
@@ -14,10 +14,6 @@ CREATE TABLE IF NOT EXISTS tallies (minute INTEGER NOT NULL, name TEXT NOT NULL,
 
 /// What adding to a row that exists does: adds the counts.
 const ADD_TO_ROW: &str = "ON CONFLICT(minute, name) DO UPDATE SET n = n + excluded.n";
-
-/// Rows added by one statement: three bindings each, within the runtime's
-/// 100 bindings per statement.
-const COUNTS_PER_STATEMENT: usize = 33;
 
 /// An object's counts.
 pub struct Tallies<'a> {
@@ -48,8 +44,8 @@ impl<'a> Tallies<'a> {
         // One statement per so many rows (a room hands over a handful):
         // a row whose minute and name came before in the same statement
         // adds to it, as in separate ones.
-        for chunk in counts.chunks(COUNTS_PER_STATEMENT) {
-            let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        for chunk in counts.chunks(rows_per_statement(3)) {
+            let rows = placeholders(chunk.len(), 3);
             let mut values = Vec::with_capacity(3 * chunk.len());
             for count in chunk {
                 values.extend([

@@ -323,8 +323,6 @@ impl GameRoom {
                     );
                 }
             }
-        }
-        if let Role::Player(seat) = role {
             self.seat_guards.borrow_mut().insert(seat, guard);
         }
         store(caller, &Attachment::admitted(role, version, guard))
