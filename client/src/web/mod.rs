@@ -106,6 +106,11 @@ struct State {
     board_mode: Mode,
     /// Sound effects, off unless chosen.
     sound: sound::Sound,
+    /// Whether the game screen shows a replay (Fire and the help give way
+    /// to the replay's speed).
+    replaying: bool,
+    /// How many times faster than real time replays play.
+    replay_speed: i32,
     /// Players' ratings as first read for the live games, by player id
     /// and mode (`None`: not yet rated); kept for the page's life, so each
     /// player is asked for once.
@@ -143,6 +148,8 @@ pub fn start() -> Result<(), JsValue> {
             rating: String::new(),
             board_mode: Mode::Duel,
             sound: sound::Sound::load(),
+            replaying: false,
+            replay_speed: 1,
             ratings_seen: std::collections::BTreeMap::new(),
         })),
         document,
@@ -206,6 +213,11 @@ pub fn start() -> Result<(), JsValue> {
         let app = app.clone();
         app.clone()
             .on_click("watch-replay", move || app.clone().spawn_replay())?;
+    }
+    {
+        let app = app.clone();
+        app.clone()
+            .on_click("replay-speed", move || app.faster_replay())?;
     }
     {
         let app = app.clone();
@@ -308,6 +320,15 @@ impl App {
             let (action, help) = self.state.borrow().play.labels();
             self.set_text("fire", action);
             self.set_text("help", help);
+            let replaying = self.state.borrow().replaying;
+            for playing_only in ["fire", "help"] {
+                if let Some(element) = self.element(playing_only) {
+                    element.set_hidden(replaying);
+                }
+            }
+            if let Some(speed) = self.element("replay-speed") {
+                speed.set_hidden(!replaying);
+            }
         }
         // The keyboard's focus goes where the new screen is used from:
         // the board (its keys play), Cancel, Play again.

@@ -13,8 +13,16 @@ use volley_shared::{Outcome, codec};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// Time between two events of a replay.
+/// Time between two events of a replay at its normal speed.
 const REPLAY_STEP_MS: i32 = 800;
+/// The replay's speeds, which its button steps through.
+const REPLAY_SPEEDS: [i32; 4] = [1, 2, 4, 8];
+
+/// The speed after `speed` (back to the first after the last).
+fn next_speed(speed: i32) -> i32 {
+    let at = REPLAY_SPEEDS.iter().position(|&s| s == speed);
+    REPLAY_SPEEDS[at.map_or(0, |i| (i + 1) % REPLAY_SPEEDS.len())]
+}
 
 impl App {
     /// Shows the game of a seat (or a spectator's view) and connects.
@@ -26,6 +34,7 @@ impl App {
             state.matched = Some(matched);
             state.reconnects = 0;
             state.connects = 0;
+            state.replaying = false;
         }
         self.connect_room();
         self.show(Screen::Game);
@@ -193,15 +202,37 @@ impl App {
                     return;
                 }
             };
-            self.state.borrow_mut().play = Play::new(matched.game);
+            {
+                let mut state = self.state.borrow_mut();
+                state.play = Play::new(matched.game);
+                state.replaying = true;
+            }
+            self.show_replay_speed();
             self.show(Screen::Game);
             for (i, frame) in frames.iter().enumerate() {
                 if i > 0 {
-                    sleep_ms(REPLAY_STEP_MS).await;
+                    let speed = self.state.borrow().replay_speed;
+                    sleep_ms(REPLAY_STEP_MS / speed).await;
                 }
                 self.on_room_frame(frame, PROTOCOL_VERSION);
                 self.update_status();
             }
+            self.state.borrow_mut().replaying = false;
         });
+    }
+
+    /// The replay's button: play it faster (after the fastest, at its
+    /// normal speed again). The speed holds for later replays.
+    pub(super) fn faster_replay(&self) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.replay_speed = next_speed(state.replay_speed);
+        }
+        self.show_replay_speed();
+    }
+
+    fn show_replay_speed(&self) {
+        let speed = self.state.borrow().replay_speed;
+        self.set_text("replay-speed", &format!("Speed: {speed}×"));
     }
 }

@@ -107,9 +107,10 @@ pub async fn outcome_agrees(
 }
 
 /// Watches the replay from the game-over screen to its end (saving a
-/// screenshot a few events in, `replay-{game}.png`); returns the result
-/// it shows.
-pub async fn watch_the_replay(browser: &Browser, game: &str) -> Result<String> {
+/// screenshot a few events in, `replay-{game}.png`), `faster` after the
+/// screenshot (which needs a replay longer than five events); returns the
+/// result it shows.
+pub async fn watch_the_replay(browser: &Browser, game: &str, faster: bool) -> Result<String> {
     browser.click("watch-replay").await?;
     browser
         .wait_status("data-screen", |s| s == "game", Duration::from_secs(10))
@@ -124,11 +125,35 @@ pub async fn watch_the_replay(browser: &Browser, game: &str) -> Result<String> {
         )
         .await?;
     browser.shot(&format!("replay-{game}")).await?;
+    if faster {
+        eight_times_faster(browser).await?;
+    }
     browser
         .wait_status("data-screen", |s| s == "over", Duration::from_secs(120))
         .await
         .context("the replay did not end")?;
     browser.text("result").await
+}
+
+/// During a replay, Fire gives way to the replay's speed, which steps up
+/// to 8x: the rest of the replay plays eight times faster.
+async fn eight_times_faster(browser: &Browser) -> Result<()> {
+    let hidden = "return [document.getElementById('fire').hidden, \
+                  document.getElementById('replay-speed').hidden];";
+    let shown = browser.eval(hidden).await?;
+    ensure!(
+        shown == serde_json::json!([true, false]),
+        "during a replay, [Fire hidden, speed hidden] is {shown}"
+    );
+    for speed in ["Speed: 2×", "Speed: 4×", "Speed: 8×"] {
+        browser.click("replay-speed").await?;
+        let now = browser.text("replay-speed").await?;
+        ensure!(
+            now == speed,
+            "the replay's speed says {now:?}, not {speed:?}"
+        );
+    }
+    Ok(())
 }
 
 async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
@@ -210,7 +235,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     );
 
     // The replay plays the same game again, to the same end.
-    let replayed = watch_the_replay(browser, "duel").await?;
+    let replayed = watch_the_replay(browser, "duel", false).await?;
     let expected = match outcome.as_str() {
         "won" => "person won.",
         "lost" => "volley-bot won.",

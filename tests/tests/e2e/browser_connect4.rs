@@ -1,7 +1,8 @@
 //! Connect Four in a real browser (Debian's Chromium over WebDriver): a
 //! person starts a Connect Four match from the home page, is matched with
 //! `volley-bot`, drops discs with the mouse and the keyboard to the end,
-//! sees the same result as the bot, and watches the replay to the same end.
+//! sees the same result as the bot, and watches the replay to the same end
+//! (eight times faster once under way).
 //! Screenshots go under `target/e2e/screens/`.
 
 use crate::browser::{against_a_bot, outcome_agrees, watch_the_replay};
@@ -113,7 +114,7 @@ async fn play_in_browser(browser: &Browser, base: &Url) -> Result<String> {
     );
     // The replay plays the same game again, to the same end.
     let result = browser.text("result").await?;
-    let replayed = watch_the_replay(browser, "connect4").await?;
+    let replayed = watch_the_replay(browser, "connect4", true).await?;
     if outcome == "lost" {
         ensure!(
             replayed == result,
