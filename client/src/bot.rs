@@ -1,5 +1,5 @@
 //! How a headless bot plays any game a client knows: which move it makes,
-//! with what error.
+//! with what error (or how it throws a game).
 
 use crate::game::ClientGame;
 use rand::SeedableRng;
@@ -14,6 +14,10 @@ pub enum Strategy {
     Aim(Skill),
     /// Never move: every turn times out (to test turn deadlines).
     Idle,
+    /// Make a move that changes nothing for anyone, every turn: to lose
+    /// quickly (an artillery shot that hurts nobody). In a game without
+    /// such a move (Connect Four), the same as [`Strategy::Idle`].
+    Harmless,
 }
 
 impl Strategy {
@@ -42,6 +46,7 @@ impl Bot {
         match self.strategy {
             Strategy::Aim(skill) => state.choose(seat, skill, &mut self.rng),
             Strategy::Idle => None,
+            Strategy::Harmless => state.harmless(seat),
         }
     }
 }
@@ -68,5 +73,21 @@ mod tests {
         assert!(a.is_some());
         assert_eq!(a, b);
         assert_eq!(Bot::new(Strategy::Idle, 5).decide(&state, seat), None);
+    }
+
+    #[test]
+    fn a_harmless_bot_fires_where_nobody_is_hurt() {
+        let state = duel();
+        let seat = state.to_move().unwrap();
+        let fire = Bot::new(Strategy::Harmless, 5)
+            .decide(&state, seat)
+            .expect("a harmless shot");
+        let report = state.preview(seat, &fire).unwrap();
+        assert!(
+            report.hits.is_empty() && report.falls.is_empty(),
+            "{report:?}"
+        );
+        let other = volley_shared::Seat(1 - seat.0);
+        assert_eq!(Bot::new(Strategy::Harmless, 5).decide(&state, other), None);
     }
 }

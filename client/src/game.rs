@@ -7,7 +7,7 @@
 //! the browser front end; `docs/GAMES.md` lists every step of adding one.
 
 use rand::Rng;
-use volley_shared::artillery::ai::{Skill, choose_fire_with_skill};
+use volley_shared::artillery::ai::{Skill, choose_fire_with_skill, harmless_fire};
 use volley_shared::artillery::{Aim, Artillery, ArtilleryEvent, Fire};
 use volley_shared::connect_four::{self, ConnectFour, ai::BEST_DEPTH};
 use volley_shared::{Game, Seat};
@@ -29,6 +29,11 @@ pub trait ClientGame: Game<View = Self> {
     /// The move the shared AI makes for `seat` at `skill` (1 is its best),
     /// drawing any error from `rng`; `None` when `seat` may not move.
     fn choose(&self, seat: Seat, skill: Skill, rng: &mut impl Rng) -> Option<Self::Move>;
+
+    /// A move for `seat` that changes nothing for anyone, to lose without
+    /// waiting out turns; `None` when `seat` may not move or the game has
+    /// no such move.
+    fn harmless(&self, seat: Seat) -> Option<Self::Move>;
 
     /// What a player lining up `mv` shows the others when `done` (0 to 1)
     /// of its thinking time has passed; `None` if the game shows nothing.
@@ -68,6 +73,10 @@ impl ClientGame for Artillery {
 
     fn choose(&self, seat: Seat, skill: Skill, rng: &mut impl Rng) -> Option<Fire> {
         (self.to_move() == Some(seat)).then(|| choose_fire_with_skill(self, seat, skill, rng))
+    }
+
+    fn harmless(&self, seat: Seat) -> Option<Fire> {
+        harmless_fire(self, seat)
     }
 
     fn lining_up(fire: &Fire, done: f32) -> Option<Fire> {
@@ -118,6 +127,11 @@ impl ClientGame for ConnectFour {
         // Skill is search depth: 1 ply at 0, the AI's best at 1.
         let depth = 1.0 + skill.0.clamp(0.0, 1.0) * f32::from(BEST_DEPTH - 1);
         connect_four::ai::choose_column(self, seat, depth.round() as u8)
+    }
+
+    fn harmless(&self, _seat: Seat) -> Option<u8> {
+        // Every disc changes the board.
+        None
     }
 
     fn lining_up(column: &u8, done: f32) -> Option<u8> {

@@ -7,7 +7,8 @@
 //! ([`Artillery::preview`]) and fires the one with the best expected damage
 //! (a heavy shell only when it does clearly better than a shell). A
 //! [`Skill`] below 1 adds aiming error, drawn from a generator the caller
-//! seeds.
+//! seeds. [`harmless_fire`] is its opposite: a shot that hurts nobody, for
+//! a bot that should lose without waiting out its turns.
 
 use crate::artillery::{
     Aim, Artillery, Fire, Landing, MAX_ANGLE, MAX_POWER, ShotReport, Tank, Weapon, fly,
@@ -102,6 +103,32 @@ pub fn choose_fire(state: &Artillery, seat: Seat) -> Fire {
     }
 }
 
+/// A shot for `seat` that hurts nobody and moves no tank: preferably one
+/// that leaves the world (the ground stays as it was), else one that digs
+/// a crater away from every tank. Aims from flat out on either side up to
+/// straight up, at full power, then less. `None` when it is not `seat`'s
+/// turn or no aim tried is harmless.
+pub fn harmless_fire(state: &Artillery, seat: Seat) -> Option<Fire> {
+    let shells = (0..=MAX_ANGLE / 2).step_by(10).flat_map(|tilt| {
+        [MAX_POWER, MAX_POWER * 3 / 4, MAX_POWER / 2]
+            .into_iter()
+            .flat_map(move |power| {
+                [tilt, MAX_ANGLE - tilt].map(|angle_deg| Fire {
+                    aim: Aim { angle_deg, power },
+                    weapon: Weapon::Shell,
+                })
+            })
+    });
+    let reports: Vec<(Fire, ShotReport)> = shells
+        .filter_map(|fire| Some((fire, state.preview(seat, &fire).ok()?)))
+        .filter(|(_, report)| report.hits.is_empty() && report.falls.is_empty())
+        .collect();
+    let lost = reports
+        .iter()
+        .find(|(_, report)| report.landing == Landing::Lost);
+    lost.or(reports.first()).map(|(fire, _)| *fire)
+}
+
 /// Damage to enemies, a bonus for each one destroyed, and a heavy penalty
 /// for damage to oneself.
 fn expected_value(report: &ShotReport, me: Seat) -> f32 {
@@ -178,6 +205,31 @@ mod tests {
             assert_eq!(state.outcome, Some(Outcome::Winner(Seat(0))), "seed {seed}");
             assert!(shots <= 3);
         }
+    }
+
+    #[test]
+    fn a_harmless_shot_hurts_nobody_and_loses_to_the_ai() {
+        for seed in 0..20 {
+            let mut state = duel(seed);
+            let mut harmless = 0;
+            while let Some(seat) = state.to_move() {
+                let fire = if seat == Seat(0) {
+                    choose_fire(&state, seat)
+                } else {
+                    let fire = harmless_fire(&state, seat).expect("a harmless shot");
+                    let report = state.preview(seat, &fire).unwrap();
+                    assert!(report.hits.is_empty(), "seed {seed}: {report:?}");
+                    assert!(report.falls.is_empty(), "seed {seed}: {report:?}");
+                    harmless += 1;
+                    fire
+                };
+                state.play(seat, &fire).unwrap();
+            }
+            assert_eq!(state.outcome, Some(Outcome::Winner(Seat(0))), "seed {seed}");
+            assert!(harmless >= 1, "seed {seed}: the AI won before seat 1 fired");
+        }
+        let state = duel(0);
+        assert_eq!(harmless_fire(&state, Seat(1)), None, "not seat 1's turn");
     }
 
     #[test]

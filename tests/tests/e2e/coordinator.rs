@@ -437,14 +437,14 @@ pub(crate) fn duel_rating(base: &Url, player: &str) -> Result<Option<(f64, u64)>
     Ok(record.modes.first().map(|duel| (duel.rating, duel.games)))
 }
 
-/// Two guests play a duel, one aiming, one idle, until the room's result
+/// Two guests play a duel, one aiming, one firing harmlessly, until the room's result
 /// is applied; returns the winner's and the loser's ids, the winner's seat.
 async fn play_rated_duel(base: &Url) -> Result<(String, String, Matched)> {
     let [(winner_id, w), (loser_id, l)] = guests_in_a_duel(base, ["winner", "loser"]).await?;
-    let (rw, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
+    let (rw, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Harmless).await?;
     ensure!(
         rw.won(),
-        "the aiming guest should beat the idle one: {rw:?}"
+        "the aiming guest should beat the harmless one: {rw:?}"
     );
     // The room reports right after the last event; give it a moment.
     for _ in 0..50 {

@@ -43,7 +43,7 @@ pub async fn a_rating_the_first_releases_kept_is_adopted(base: Url) -> Result<()
     );
 
     // They queue with those ratings (100 apart: within the first window)
-    // and play: the veteran aims, the rookie idles.
+    // and play: the veteran aims, the rookie fires harmlessly.
     let tickets = [(veteran_token, "veteran"), (rookie_token, "rookie")].map(|(token, name)| {
         let base = base.clone();
         tokio::spawn(async move {
@@ -54,7 +54,7 @@ pub async fn a_rating_the_first_releases_kept_is_adopted(base: Url) -> Result<()
     let [v, r] = tickets;
     let (v, r) = (v.await??, r.await??);
     ensure!(v.room == r.room, "the two were matched apart");
-    let (result, _) = crate::play_both(&base, &v, Strategy::BEST, &r, Strategy::Idle).await?;
+    let (result, _) = crate::play_both(&base, &v, Strategy::BEST, &r, Strategy::Harmless).await?;
     ensure!(result.won(), "the aiming veteran should win: {result:?}");
 
     let gain = elo_gain(1550.0, 1450.0);

@@ -80,10 +80,10 @@ pub(crate) async fn matched_pair(base: &Url, continent: &str) -> Result<(Guest, 
 }
 
 /// Two guests of `continent` matched and played, the first aiming and the
-/// second idle; returns the winner, once both are rated.
+/// second firing harmlessly; returns the winner, once both are rated.
 pub(crate) async fn rated_pair(base: &Url, continent: &str) -> Result<Guest> {
     let ((winner, token, w), (loser, _, l)) = matched_pair(base, continent).await?;
-    let (result, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Idle).await?;
+    let (result, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Harmless).await?;
     ensure!(result.won(), "the aiming player should win: {result:?}");
     wait_for_games(base, &[(&winner, 1), (&loser, 1)]).await?;
     Ok((winner, token, w))
@@ -182,8 +182,14 @@ pub async fn each_region_matches_its_own_and_a_quiet_one_hands_over(base: Url) -
 
     // The global pool rated them from the ratings the regional shards'
     // games left: two players at 1516, so the win moves each by 16.
-    let (result, _) =
-        crate::play_both(&base, &traveller, Strategy::BEST, &visitor, Strategy::Idle).await?;
+    let (result, _) = crate::play_both(
+        &base,
+        &traveller,
+        Strategy::BEST,
+        &visitor,
+        Strategy::Harmless,
+    )
+    .await?;
     ensure!(
         created_by(&base, &traveller)? == global,
         "the travellers were not matched in the global pool"

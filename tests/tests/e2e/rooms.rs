@@ -377,7 +377,7 @@ async fn expired_at_a_room(base: &Url, secret: &str) -> Result<()> {
 
 pub async fn the_replay_reproduces_the_game(base: Url) -> Result<()> {
     let (a, b) = match_two(&base).await?;
-    let (ra, _) = play_both(&base, &a, Strategy::BEST, &b, Strategy::Idle).await?;
+    let (ra, _) = play_both(&base, &a, Strategy::BEST, &b, Strategy::Harmless).await?;
     let json = get_json(&base.join(&format!("/api/rooms/{}/replay", a.room))?)?;
     let replay: Replay<Artillery> = serde_json::from_value(json)?;
     ensure!(
