@@ -83,8 +83,12 @@ pub(crate) async fn matched_pair(base: &Url, continent: &str) -> Result<(Guest, 
 /// second firing harmlessly; returns the winner, once both are rated.
 pub(crate) async fn rated_pair(base: &Url, continent: &str) -> Result<Guest> {
     let ((winner, token, w), (loser, _, l)) = matched_pair(base, continent).await?;
-    let (result, _) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Harmless).await?;
+    let (result, lost) = crate::play_both(base, &w, Strategy::BEST, &l, Strategy::Harmless).await?;
     ensure!(result.won(), "the aiming player should win: {result:?}");
+    ensure!(
+        lost.shots >= 1 && lost.timeouts == 0,
+        "the harmless player should fire at each of its turns: {lost:?}"
+    );
     wait_for_games(base, &[(&winner, 1), (&loser, 1)]).await?;
     Ok((winner, token, w))
 }
