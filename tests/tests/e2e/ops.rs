@@ -238,13 +238,13 @@ pub async fn the_dashboard_counts_exactly_what_happened(secret: String) -> Resul
         ("JOIN_SECRET", &secret),
         ("VOLLEY_TEST_HOOKS", "1"),
         ("OPS_SECRET", KEY),
-        ("SEAT_RESERVATION_MS", "8000"),
+        ("SEAT_RESERVATION_MS", "3000"),
     ])?;
     let base = server.base().clone();
     let alive = |duel: &OpsMode| duel.rooms_alive_per_build.values().sum::<u64>();
     let measured = |duel: &OpsMode| duel.all.iter().map(|m| m.moves_measured).sum::<u64>();
 
-    // A match nobody comes to: alive until its seats' reservation (8 s)
+    // A match nobody comes to: alive until its seats' reservation (3 s)
     // runs out, and never made.
     let (a, b) = tokio::join!(
         matchmake(&base, Mode::Duel, "nobody-a"),
