@@ -63,7 +63,8 @@ async fn one_move(a: &mut Client, b: &mut Client) -> Result<()> {
 /// (`VOLLEY_BENCH`): while it idles nothing wakes it but its alarm (a turn
 /// deadline that a move already pushed back still rings once, early), and
 /// each move wakes it once.
-pub async fn a_hibernated_room_wakes_only_for_the_next_move(secret: String) -> Result<()> {
+/// Returns what it found, for the suite to print.
+pub async fn a_hibernated_room_wakes_only_for_the_next_move(secret: String) -> Result<String> {
     let server = start(&secret)?;
     let base = server.base().clone();
     let (a, b) = match_two(&base).await?;
@@ -88,8 +89,9 @@ pub async fn a_hibernated_room_wakes_only_for_the_next_move(secret: String) -> R
             "an idle room was woken by something else: {counts}"
         );
         if count("constructed") > 0 {
-            println!("evicted and rebuilt after {moves} idle period(s) of {IDLE:?}: {counts}");
-            return Ok(());
+            return Ok(format!(
+                "evicted and rebuilt after {moves} idle period(s) of {IDLE:?}: {counts}"
+            ));
         }
     }
     bail!("the room was never evicted in 3 idle periods of {IDLE:?}: cannot test hibernation")

@@ -1,7 +1,9 @@
 //! End-to-end tests: real bots against the real runtime (`wrangler dev`).
 //!
 //! One `wrangler dev` serves every test; the tests run one at a time so that
-//! the coordinator never pairs bots of two different tests. The turn timeout
+//! the coordinator never pairs bots of two different tests, but for the
+//! room's hibernation, which idles on a server of its own from the start
+//! ([`in_background`]). The turn timeout
 //! is shortened with `--var TURN_TIMEOUT_MS:..`, as a user would configure it,
 //! and `--var VOLLEY_TEST_HOOKS:1` turns on the route that runs a room's
 //! alarm handler on demand. The scenarios about the room's own guarantees
@@ -66,7 +68,6 @@ fn main() -> ExitCode {
         "a_repeated_or_early_alarm_changes_nothing",
         "expired_tokens_are_refused",
         "the_replay_reproduces_the_game",
-        "a_hibernated_room_wakes_only_for_the_next_move",
         "a_crashed_runtime_resumes_every_room",
         "a_second_connection_replaces_the_first",
         "three_players_play_a_free_for_all",
@@ -123,6 +124,7 @@ fn main() -> ExitCode {
         "closed_guess_windows_are_forgotten",
         "a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it",
         "a_shard_changing_its_mind_between_two_players_does_not_part_them",
+        "a_hibernated_room_wakes_only_for_the_next_move",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -138,6 +140,10 @@ fn main() -> ExitCode {
         }
     };
     let base = server.base().clone();
+    let hibernation = in_background(&args, names[67], {
+        let secret = secret.clone();
+        move || durability::a_hibernated_room_wakes_only_for_the_next_move(secret)
+    });
     let trials = vec![
         trial(names[0], &base, two_bots_play_a_whole_game),
         trial(names[1], &base, room_is_its_own_object),
@@ -167,214 +173,210 @@ fn main() -> ExitCode {
         trial(names[10], &base, rooms::the_replay_reproduces_the_game),
         trial(names[11], &base, {
             let secret = secret.clone();
-            move |_| durability::a_hibernated_room_wakes_only_for_the_next_move(secret)
-        }),
-        trial(names[12], &base, {
-            let secret = secret.clone();
             move |_| durability::a_crashed_runtime_resumes_every_room(secret)
         }),
         trial(
-            names[13],
+            names[12],
             &base,
             rooms::a_second_connection_replaces_the_first,
         ),
         trial(
-            names[14],
+            names[13],
             &base,
             coordinator::three_players_play_a_free_for_all,
         ),
         trial(
-            names[15],
+            names[14],
             &base,
             coordinator::a_party_of_two_joins_a_four_player_game_together,
         ),
         trial(
-            names[16],
+            names[15],
             &base,
             coordinator::a_cancelled_ticket_is_never_matched,
         ),
         trial(
-            names[17],
+            names[16],
             &base,
             coordinator::a_lone_player_gets_bots_after_the_wait,
         ),
         trial(
-            names[18],
+            names[17],
             &base,
             coordinator::other_protocol_versions_are_refused,
         ),
         trial(
-            names[19],
+            names[18],
             &base,
             coordinator::stats_count_waits_and_location_hints,
         ),
         trial(
-            names[20],
+            names[19],
             &base,
             coordinator::ratings_are_updated_once_per_game,
         ),
         trial(
-            names[21],
+            names[20],
             &base,
             coordinator::a_private_room_is_joined_by_its_code,
         ),
         trial(
-            names[22],
+            names[21],
             &base,
             browser::a_person_plays_a_quick_duel_against_a_bot,
         ),
-        trial(names[23], &base, browser::two_browsers_share_a_private_room),
-        trial(names[24], &base, {
+        trial(names[22], &base, browser::two_browsers_share_a_private_room),
+        trial(names[23], &base, {
             let secret = secret.clone();
             move |_| browser::the_page_survives_a_dropped_connection(secret)
         }),
-        trial(names[25], &base, {
+        trial(names[24], &base, {
             let secret = secret.clone();
             move |base| {
                 echo::the_echo_baseline_echoes_and_test_routes_are_off_by_default(base, secret)
             }
         }),
         trial(
-            names[26],
+            names[25],
             &base,
             load::a_small_load_finishes_every_game_and_accounts_for_every_move,
         ),
         trial(
-            names[27],
+            names[26],
             &base,
             versions::a_version_1_client_plays_an_artillery_duel_to_the_end,
         ),
         trial(
-            names[28],
+            names[27],
             &base,
             versions::version_1_and_version_2_clients_share_a_room,
         ),
         trial(
-            names[29],
+            names[28],
             &base,
             versions::two_bots_play_connect_four_to_the_same_result,
         ),
         trial(
-            names[30],
+            names[29],
             &base,
             browser_connect4::a_person_plays_connect_four_against_a_bot,
         ),
         trial(
-            names[31],
+            names[30],
             &base,
             versions::a_private_connect_four_room_is_joined_by_its_code,
         ),
         trial(
-            names[32],
+            names[31],
             &base,
             versions::the_page_loads_its_own_content_hashed_files,
         ),
         trial(
-            names[33],
+            names[32],
             &base,
             limits::every_address_has_a_socket_limit_in_rooms_and_shards,
         ),
         trial(
-            names[34],
+            names[33],
             &base,
             limits::a_socket_that_never_says_hello_is_closed,
         ),
         trial(
-            names[35],
+            names[34],
             &base,
             limits::a_room_admits_only_so_many_spectators,
         ),
         trial(
-            names[36],
+            names[35],
             &base,
             limits::a_flooding_ticket_socket_is_cut_off,
         ),
         trial(
-            names[37],
+            names[36],
             &base,
             limits::names_that_hide_or_impersonate_are_refused,
         ),
-        trial(names[38], &base, limits::a_player_cannot_take_a_second_seat),
+        trial(names[37], &base, limits::a_player_cannot_take_a_second_seat),
         trial(
-            names[39],
+            names[38],
             &base,
             limits::private_rooms_have_a_budget_per_address,
         ),
-        trial(names[40], &base, {
+        trial(names[39], &base, {
             let secret = secret.clone();
             move |_| durability::a_load_run_rides_out_a_crash(secret)
         }),
         trial(
-            names[41],
+            names[40],
             &base,
             limits::a_client_cannot_name_its_own_player_id,
         ),
         trial(
-            names[42],
+            names[41],
             &base,
             limits::many_addresses_together_guess_no_faster_than_the_shard_allows,
         ),
-        trial(names[43], &base, {
+        trial(names[42], &base, {
             let secret = secret.clone();
             move |_| coordinator::a_player_unseen_for_the_retention_is_forgotten(secret)
         }),
         trial(
-            names[44],
+            names[43],
             &base,
             limits::a_rejoin_does_not_refill_the_flood_bucket,
         ),
         trial(
-            names[45],
+            names[44],
             &base,
             rooms::both_idle_players_of_a_duel_forfeit_in_turn,
         ),
         trial(
-            names[46],
+            names[45],
             &base,
             coordinator::a_guest_token_is_read_from_a_subprotocol_or_a_bearer_header,
         ),
-        trial(names[47], &base, {
+        trial(names[46], &base, {
             let secret = secret.clone();
             move |_| {
                 limits::many_addresses_together_create_no_more_rooms_than_the_shard_allows(secret)
             }
         }),
         trial(
-            names[48],
+            names[47],
             &base,
             races::a_ticket_closed_while_its_room_is_made_leaves_the_other_queued,
         ),
         trial(
-            names[49],
+            names[48],
             &base,
             races::a_room_that_cannot_be_made_is_a_clear_error_and_both_may_queue_again,
         ),
         trial(
-            names[50],
+            names[49],
             &base,
             races::frames_that_arrive_while_the_alarm_awaits_the_coordinator_are_answered,
         ),
         trial(
-            names[51],
+            names[50],
             &base,
             races::a_bots_move_and_its_deadline_due_in_one_alarm_make_one_move,
         ),
         trial(
-            names[52],
+            names[51],
             &base,
             coordinator::players_are_matched_on_their_own_continent_first,
         ),
         trial(
-            names[53],
+            names[52],
             &base,
             players::a_rating_the_first_releases_kept_is_adopted,
         ),
         trial(
-            names[54],
+            names[53],
             &base,
             regions::each_region_matches_its_own_and_a_quiet_one_hands_over,
         ),
-        trial(names[55], &base, {
+        trial(names[54], &base, {
             let secret = secret.clone();
             move |_| {
                 residency::european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_elsewhere(
@@ -383,60 +385,62 @@ fn main() -> ExitCode {
             }
         }),
         trial(
-            names[56],
+            names[55],
             &base,
             ops::the_dashboard_shows_the_last_hour_behind_its_key,
         ),
-        trial(names[57], &base, {
+        trial(names[56], &base, {
             let secret = secret.clone();
             move |_| ops::the_dashboard_counts_exactly_what_happened(secret)
         }),
         trial(
-            names[58],
+            names[57],
             &base,
             browser::a_person_plays_a_quick_duel_on_a_phone,
         ),
         trial(
-            names[59],
+            names[58],
             &base,
             browser_connect4::a_person_plays_connect_four_on_a_phone,
         ),
         trial(
-            names[60],
+            names[59],
             &base,
             charter::a_chartered_room_sets_itself_up_at_its_first_hello,
         ),
         trial(
-            names[61],
+            names[60],
             &base,
             charter::a_chartered_address_holds_no_room_until_a_valid_charter_comes,
         ),
         trial(
-            names[62],
+            names[61],
             &base,
             coordinator::a_guest_token_expires_and_is_renewed_for_the_same_player,
         ),
         trial(
-            names[63],
+            names[62],
             &base,
             races::players_are_told_their_match_even_if_the_alarm_cannot_be_set,
         ),
         trial(
-            names[64],
+            names[63],
             &base,
             rooms::a_deleted_room_is_read_without_being_made_again,
         ),
-        trial(names[65], &base, limits::closed_guess_windows_are_forgotten),
+        trial(names[64], &base, limits::closed_guess_windows_are_forgotten),
         trial(
-            names[66],
+            names[65],
             &base,
             limits::a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it,
         ),
         trial(
-            names[67],
+            names[66],
             &base,
             regions::a_shard_changing_its_mind_between_two_players_does_not_part_them,
         ),
+        // Last: by then its idling, begun with the suite, is over.
+        hibernation,
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
@@ -500,6 +504,42 @@ where
         eprint!("[{:.1} s] ", started.elapsed().as_secs_f64());
         ran.map_err(|_| Failed::from(format!("scenario took longer than {SCENARIO_TIMEOUT:?}")))?
             .map_err(|e| Failed::from(format!("{e:#}")))
+    })
+}
+
+/// A scenario that spends most of its time idle on a server of its own
+/// (a room's hibernation), started on a thread of its own as the suite
+/// starts, so that its waiting overlaps the other scenarios (the rest run
+/// one at a time). Its trial, run in turn, waits for it and prints what it
+/// found. Not started when the arguments leave its trial out.
+fn in_background<F, Fut>(args: &Arguments, name: &str, scenario: F) -> Trial
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String>>,
+{
+    let probe = Trial::test(name, || Ok(()));
+    if args.is_filtered_out(&probe) || args.is_ignored(&probe) {
+        return probe;
+    }
+    let started = std::time::Instant::now();
+    let running = std::thread::spawn(move || -> Result<String, String> {
+        let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        runtime
+            .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario()).await })
+            .map_err(|_| format!("scenario took longer than {SCENARIO_TIMEOUT:?}"))?
+            .map_err(|e| format!("{e:#}"))
+    });
+    Trial::test(name, move || {
+        let ran = running
+            .join()
+            .map_err(|_| Failed::from("the scenario's thread panicked"))?;
+        eprint!(
+            "[{:.1} s, begun with the suite] ",
+            started.elapsed().as_secs_f64()
+        );
+        let found = ran.map_err(Failed::from)?;
+        println!("{found}");
+        Ok(())
     })
 }
 
