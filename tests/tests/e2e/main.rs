@@ -521,22 +521,23 @@ where
     if args.is_filtered_out(&probe) || args.is_ignored(&probe) {
         return probe;
     }
-    let started = std::time::Instant::now();
-    let running = std::thread::spawn(move || -> Result<String, String> {
-        let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        runtime
-            .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario()).await })
-            .map_err(|_| format!("scenario took longer than {SCENARIO_TIMEOUT:?}"))?
-            .map_err(|e| format!("{e:#}"))
+    let running = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let ran = tokio::runtime::Runtime::new()
+            .map_err(|e| e.to_string())
+            .and_then(|runtime| {
+                runtime
+                    .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario()).await })
+                    .map_err(|_| format!("scenario took longer than {SCENARIO_TIMEOUT:?}"))?
+                    .map_err(|e| format!("{e:#}"))
+            });
+        (started.elapsed(), ran)
     });
     Trial::test(name, move || {
-        let ran = running
+        let (took, ran) = running
             .join()
             .map_err(|_| Failed::from("the scenario's thread panicked"))?;
-        eprint!(
-            "[{:.1} s, begun with the suite] ",
-            started.elapsed().as_secs_f64()
-        );
+        eprint!("[{:.1} s, begun with the suite] ", took.as_secs_f64());
         let found = ran.map_err(Failed::from)?;
         println!("{found}");
         Ok(())
