@@ -496,15 +496,26 @@ where
 {
     let base = base.clone();
     Trial::test(name, move || {
-        let runtime = tokio::runtime::Runtime::new().map_err(|e| Failed::from(e.to_string()))?;
-        let started = std::time::Instant::now();
-        let ran = runtime
-            .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario(base)).await });
+        let (took, ran) = run_timed(scenario(base));
         // Where the suite's time goes (CI has a budget for it).
-        eprint!("[{:.1} s] ", started.elapsed().as_secs_f64());
-        ran.map_err(|_| Failed::from(format!("scenario took longer than {SCENARIO_TIMEOUT:?}")))?
-            .map_err(|e| Failed::from(format!("{e:#}")))
+        eprint!("[{:.1} s] ", took.as_secs_f64());
+        ran.map_err(Failed::from)
     })
+}
+
+/// Runs `scenario` on a runtime of its own within [`SCENARIO_TIMEOUT`];
+/// returns how long it took and its result, an error as text.
+fn run_timed<T>(scenario: impl Future<Output = Result<T>>) -> (Duration, Result<T, String>) {
+    let started = std::time::Instant::now();
+    let ran = tokio::runtime::Runtime::new()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| {
+            runtime
+                .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario).await })
+                .map_err(|_| format!("scenario took longer than {SCENARIO_TIMEOUT:?}"))?
+                .map_err(|e| format!("{e:#}"))
+        });
+    (started.elapsed(), ran)
 }
 
 /// A scenario that spends most of its time idle on a server of its own
@@ -521,18 +532,7 @@ where
     if args.is_filtered_out(&probe) || args.is_ignored(&probe) {
         return probe;
     }
-    let running = std::thread::spawn(move || {
-        let started = std::time::Instant::now();
-        let ran = tokio::runtime::Runtime::new()
-            .map_err(|e| e.to_string())
-            .and_then(|runtime| {
-                runtime
-                    .block_on(async { tokio::time::timeout(SCENARIO_TIMEOUT, scenario()).await })
-                    .map_err(|_| format!("scenario took longer than {SCENARIO_TIMEOUT:?}"))?
-                    .map_err(|e| format!("{e:#}"))
-            });
-        (started.elapsed(), ran)
-    });
+    let running = std::thread::spawn(move || run_timed(scenario()));
     Trial::test(name, move || {
         let (took, ran) = running
             .join()
