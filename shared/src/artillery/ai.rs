@@ -119,14 +119,20 @@ pub fn harmless_fire(state: &Artillery, seat: Seat) -> Option<Fire> {
                 })
             })
     });
-    let reports: Vec<(Fire, ShotReport)> = shells
-        .filter_map(|fire| Some((fire, state.preview(seat, &fire).ok()?)))
-        .filter(|(_, report)| report.hits.is_empty() && report.falls.is_empty())
-        .collect();
-    let lost = reports
-        .iter()
-        .find(|(_, report)| report.landing == Landing::Lost);
-    lost.or(reports.first()).map(|(fire, _)| *fire)
+    let mut first_harmless = None;
+    for fire in shells {
+        let Ok(report) = state.preview(seat, &fire) else {
+            continue;
+        };
+        if !report.hits.is_empty() || !report.falls.is_empty() {
+            continue;
+        }
+        if report.landing == Landing::Lost {
+            return Some(fire);
+        }
+        first_harmless.get_or_insert(fire);
+    }
+    first_harmless
 }
 
 /// Damage to enemies, a bonus for each one destroyed, and a heavy penalty
