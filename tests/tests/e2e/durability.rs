@@ -97,7 +97,8 @@ pub async fn a_hibernated_room_wakes_only_for_the_next_move(secret: String) -> R
     bail!("the room was never evicted in 3 idle periods of {IDLE:?}: cannot test hibernation")
 }
 
-pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> {
+/// Returns what it found, for the suite to print.
+pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<String> {
     let mut server = start_with_turn(&secret, CRASH_TURN_TIMEOUT_MS)?;
     let base = server.base().clone();
     let (a, b) = match_two(&base).await?;
@@ -184,7 +185,11 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<()> 
         }
     }
     drop(server);
-    Ok(())
+    Ok(format!(
+        "both players resumed at event {seq_before}; the deadline set before the crash \
+         fired after it as event {}",
+        seq_before + 1
+    ))
 }
 
 /// A load run across a crash: while bots play, `wrangler dev` is killed

@@ -1,9 +1,9 @@
 //! End-to-end tests: real bots against the real runtime (`wrangler dev`).
 //!
 //! One `wrangler dev` serves every test; the tests run one at a time so that
-//! the coordinator never pairs bots of two different tests, but for the
-//! room's hibernation, which idles on a server of its own from the start
-//! ([`in_background`]). The turn timeout
+//! the coordinator never pairs bots of two different tests, but for a
+//! room's hibernation and a crashed runtime, which each idle on a server of
+//! their own from the start ([`in_background`]). The turn timeout
 //! is shortened with `--var TURN_TIMEOUT_MS:..`, as a user would configure it,
 //! and `--var VOLLEY_TEST_HOOKS:1` turns on the route that runs a room's
 //! alarm handler on demand. The scenarios about the room's own guarantees
@@ -144,6 +144,10 @@ fn main() -> ExitCode {
         let secret = secret.clone();
         move || durability::a_hibernated_room_wakes_only_for_the_next_move(secret)
     });
+    let crash = in_background(&args, names[11], {
+        let secret = secret.clone();
+        move || durability::a_crashed_runtime_resumes_every_room(secret)
+    });
     let trials = vec![
         trial(names[0], &base, two_bots_play_a_whole_game),
         trial(names[1], &base, room_is_its_own_object),
@@ -171,10 +175,6 @@ fn main() -> ExitCode {
             move |base| rooms::expired_tokens_are_refused(base, secret)
         }),
         trial(names[10], &base, rooms::the_replay_reproduces_the_game),
-        trial(names[11], &base, {
-            let secret = secret.clone();
-            move |_| durability::a_crashed_runtime_resumes_every_room(secret)
-        }),
         trial(
             names[12],
             &base,
@@ -439,7 +439,8 @@ fn main() -> ExitCode {
             &base,
             regions::a_shard_changing_its_mind_between_two_players_does_not_part_them,
         ),
-        // Last: by then its idling, begun with the suite, is over.
+        // Last: by then their idling, begun with the suite, is over.
+        crash,
         hibernation,
     ];
     let conclusion = libtest_mimic::run(&args, trials);
@@ -519,7 +520,8 @@ fn run_timed<T>(scenario: impl Future<Output = Result<T>>) -> (Duration, Result<
 }
 
 /// A scenario that spends most of its time idle on a server of its own
-/// (a room's hibernation), started on a thread of its own as the suite
+/// (a room's hibernation, a turn deadline waited out across a crash),
+/// started on a thread of its own as the suite
 /// starts, so that its waiting overlaps the other scenarios (the rest run
 /// one at a time). Its trial, run in turn, waits for it and prints what it
 /// found. Not started when the arguments leave its trial out.
