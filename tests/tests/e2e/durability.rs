@@ -196,8 +196,8 @@ pub async fn a_crashed_runtime_resumes_every_room(secret: String) -> Result<Stri
 /// with SIGKILL and restarted on the same storage. The bots rejoin their
 /// rooms, as the page does, and play on: no room is left with a bot that
 /// did not see its end, and every move a bot saw resolved is in its room's
-/// own log exactly once.
-pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<()> {
+/// own log exactly once. Returns what it found, for the suite to print.
+pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<String> {
     let mut server = WranglerDev::start(&[("TURN_TIMEOUT_MS", "5000"), ("JOIN_SECRET", &secret)])?;
     let base = server.base().clone();
     // Poor aim and a third of a second of thought per shot: a game lasts
@@ -214,7 +214,7 @@ pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<()> {
         .await
         .context("the restart task")??;
     let report = run.await.context("the load run")?;
-    eprintln!(
+    let found = format!(
         "across the crash: {} rooms finished, {} incomplete, {} reconnections, {} moves resolved, {} unresolved, errors {:?}",
         report.games.rooms_finished,
         report.games.rooms_incomplete,
@@ -235,5 +235,5 @@ pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<()> {
     );
     crate::load::every_resolved_move_is_logged_once(&base, &report)?;
     drop(server);
-    Ok(())
+    Ok(found)
 }

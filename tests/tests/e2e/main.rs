@@ -1,9 +1,10 @@
 //! End-to-end tests: real bots against the real runtime (`wrangler dev`).
 //!
 //! One `wrangler dev` serves every test; the tests run one at a time so that
-//! the coordinator never pairs bots of two different tests, but for a
-//! room's hibernation and a crashed runtime, which each idle on a server of
-//! their own from the start ([`in_background`]). The turn timeout
+//! the coordinator never pairs bots of two different tests, but for the
+//! three on servers of their own that crash the runtime or wait for a
+//! room's hibernation, which run alongside from the start
+//! ([`in_background`]). The turn timeout
 //! is shortened with `--var TURN_TIMEOUT_MS:..`, as a user would configure it,
 //! and `--var VOLLEY_TEST_HOOKS:1` turns on the route that runs a room's
 //! alarm handler on demand. The scenarios about the room's own guarantees
@@ -147,6 +148,10 @@ fn main() -> ExitCode {
     let crash = in_background(&args, names[11], {
         let secret = secret.clone();
         move || durability::a_crashed_runtime_resumes_every_room(secret)
+    });
+    let load_across_crash = in_background(&args, names[39], {
+        let secret = secret.clone();
+        move || durability::a_load_run_rides_out_a_crash(secret)
     });
     let trials = vec![
         trial(names[0], &base, two_bots_play_a_whole_game),
@@ -302,10 +307,6 @@ fn main() -> ExitCode {
             &base,
             limits::private_rooms_have_a_budget_per_address,
         ),
-        trial(names[39], &base, {
-            let secret = secret.clone();
-            move |_| durability::a_load_run_rides_out_a_crash(secret)
-        }),
         trial(
             names[40],
             &base,
@@ -439,8 +440,9 @@ fn main() -> ExitCode {
             &base,
             regions::a_shard_changing_its_mind_between_two_players_does_not_part_them,
         ),
-        // Last: by then their idling, begun with the suite, is over.
+        // Last: by then what they began with the suite is over.
         crash,
+        load_across_crash,
         hibernation,
     ];
     let conclusion = libtest_mimic::run(&args, trials);
@@ -519,8 +521,8 @@ fn run_timed<T>(scenario: impl Future<Output = Result<T>>) -> (Duration, Result<
     (started.elapsed(), ran)
 }
 
-/// A scenario that spends most of its time idle on a server of its own
-/// (a room's hibernation, a turn deadline waited out across a crash),
+/// A scenario on a server of its own that spends most of its time waiting
+/// (a room's hibernation, a turn deadline or a light load across a crash),
 /// started on a thread of its own as the suite
 /// starts, so that its waiting overlaps the other scenarios (the rest run
 /// one at a time). Its trial, run in turn, waits for it and prints what it
