@@ -521,11 +521,11 @@ fn run_timed<T>(scenario: impl Future<Output = Result<T>>) -> (Duration, Result<
     (started.elapsed(), ran)
 }
 
-/// A scenario on a server of its own that spends most of its time waiting
-/// (a room's hibernation, a turn deadline or a light load across a crash),
-/// started on a thread of its own as the suite
-/// starts, so that its waiting overlaps the other scenarios (the rest run
-/// one at a time). Its trial, run in turn, waits for it and prints what it
+/// A scenario on a server of its own that mostly waits on it (a room's
+/// hibernation, a turn deadline across a crash) or loads it lightly (eight
+/// bots across a crash), started on a thread of its own as the suite
+/// starts, so that it overlaps the other scenarios (the rest run one at a
+/// time). Its trial, run in turn, waits for it and prints what it
 /// found. Not started when the arguments leave its trial out.
 fn in_background<F, Fut>(args: &Arguments, name: &str, scenario: F) -> Trial
 where
