@@ -154,6 +154,16 @@ ensure_python() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3 >/dev/null
 }
 
+# wrangler dev (4.x) hands a trace of every invocation to a local collector
+# that writes it to SQLite on the Worker's own workerd thread: more than
+# half of workerd's CPU per echoed frame, and a commit after every event
+# (BENCHMARKS.md, "The local trace collector"). Production has no such
+# writer, so the measuring scripts turn it off unless
+# X_LOCAL_OBSERVABILITY is set; scripts/dev keeps wrangler's default.
+without_local_traces() {
+  export X_LOCAL_OBSERVABILITY="${X_LOCAL_OBSERVABILITY:-false}"
+}
+
 # A random JOIN_SECRET in .dev.vars for local development, made once.
 ensure_dev_vars() {
   local vars="$VOLLEY_ROOT/.dev.vars"

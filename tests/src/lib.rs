@@ -277,6 +277,13 @@ impl WranglerDev {
             .stderr(log_file)
             // Its own process group, so stopping it also stops workerd.
             .process_group(0);
+        // wrangler's local trace collector writes a trace of every
+        // invocation to SQLite on the Worker's own thread (BENCHMARKS.md,
+        // "The local trace collector"); no test reads them, so it is off
+        // unless X_LOCAL_OBSERVABILITY says otherwise.
+        if std::env::var_os("X_LOCAL_OBSERVABILITY").is_none() {
+            command.env("X_LOCAL_OBSERVABILITY", "false");
+        }
         command.spawn().context("could not start wrangler dev")
     }
 

@@ -52,6 +52,10 @@ pub fn summary(report: &BenchReport) -> String {
             "   p99 against the echo writing a row {}",
             verdict(r.ratio_p99_to_writing, 2.0, true)
         ));
+        lines.push(format!(
+            "   p99 against the echo writing a row every 10 ms {:.2}x (no target)",
+            r.ratio_p99_to_writing_paced
+        ));
     }
     if let Some(m) = &report.matchmaking {
         lines.push(format!(

@@ -55,6 +55,9 @@ pub struct RttBench {
     pub volley_later_move: LatencySummary,
     /// Volley p99 / echo object writing a row p99 (issue 16: at most 2).
     pub ratio_p99_to_writing: f64,
+    /// Volley p99 / the paced echo's p99 (no target: the like-for-like
+    /// baseline, since a game's moves come after pauses too).
+    pub ratio_p99_to_writing_paced: f64,
     /// Volley p50 / echo object p50 (target at most 1.5).
     pub ratio_p50: f64,
     /// Volley p99 / echo object p99 (target at most 1.5).

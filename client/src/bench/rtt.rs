@@ -90,6 +90,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         errors += report.error_count();
     }
     let (plain, writing) = (echo_object.summary(), echo_object_writing.summary());
+    let paced = echo_object_writing_paced.summary();
     let volley_move = volley.all().summary();
     Ok((
         RttBench {
@@ -98,11 +99,12 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
             echo_object: plain,
             echo_object_writing: writing,
             echo_object_writing_alarm: echo_object_writing_alarm.summary(),
-            echo_object_writing_paced: echo_object_writing_paced.summary(),
+            echo_object_writing_paced: paced,
             volley_move,
             volley_first_move: volley.first.summary(),
             volley_later_move: volley.later.summary(),
             ratio_p99_to_writing: volley_move.p99_ms / writing.p99_ms,
+            ratio_p99_to_writing_paced: volley_move.p99_ms / paced.p99_ms,
             ratio_p50: volley_move.p50_ms / plain.p50_ms,
             ratio_p99: volley_move.p99_ms / plain.p99_ms,
         },
