@@ -198,6 +198,7 @@ async fn play(client: Client, args: PlayArgs) -> Result<()> {
         // A person's bot rides out a server restart or a deployment.
         reconnect_for: Some(Duration::from_secs(60)),
         drop_chance: 0.0,
+        lowest_priority_search: false,
     };
     let report = client
         .play_any(&matched, &style)

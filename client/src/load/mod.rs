@@ -141,6 +141,9 @@ impl LoadConfig {
             seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),
             reconnect_for: self.reconnect_for,
             drop_chance: self.drop_chance,
+            // The load tool measures: its bots' searches must not delay
+            // the frames it times.
+            lowest_priority_search: true,
         }
     }
 

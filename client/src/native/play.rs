@@ -39,6 +39,11 @@ pub struct PlayStyle {
     /// its connection (as a network drop would) and rejoins. 0 for none;
     /// only with `reconnect_for`.
     pub drop_chance: f64,
+    /// Search at the lowest scheduling priority ([`super::thinking`]), so
+    /// that other bots' frames are read and timed first: for the load
+    /// tool, which measures. A bot that only plays searches at normal
+    /// priority, and a busy machine cannot starve it past a short turn.
+    pub lowest_priority_search: bool,
 }
 
 impl PlayStyle {
@@ -51,6 +56,7 @@ impl PlayStyle {
             seed: 0,
             reconnect_for: None,
             drop_chance: 0.0,
+            lowest_priority_search: false,
         }
     }
 }
@@ -312,12 +318,15 @@ impl Client {
                     continue;
                 };
                 // The AI searches for milliseconds: off the runtime's
-                // threads and below them, so other bots' frames are read
-                // (and timed) meanwhile ([`thinking`]).
+                // threads (below them when measuring), so other bots'
+                // frames are read meanwhile ([`thinking`]).
                 let (mut thinker, state) = (bot.clone(), state.clone());
                 let turn = state.turn();
                 let (decided, thinker) =
-                    super::thinking::think(move || (thinker.decide(&state, seat), thinker)).await?;
+                    super::thinking::think(style.lowest_priority_search, move || {
+                        (thinker.decide(&state, seat), thinker)
+                    })
+                    .await?;
                 bot = thinker;
                 if let Some(mv) = decided {
                     thinking = Some(Thinking::new(mv, style, turn));
