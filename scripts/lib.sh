@@ -154,7 +154,7 @@ ensure_python() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3 >/dev/null
 }
 
-# wrangler dev (4.x) hands a trace of every invocation to a local collector
+# wrangler dev (4.164.0) hands a trace of every invocation to a local collector
 # that writes it to SQLite on the Worker's own workerd thread: more than
 # half of workerd's CPU per echoed frame, and a commit after every event
 # (BENCHMARKS.md, "The local trace collector"). Production has no such
