@@ -18,6 +18,9 @@ pub enum Strategy {
     /// quickly (an artillery shot that hurts nobody). In a game without
     /// such a move (Connect Four), the same as [`Strategy::Idle`].
     Harmless,
+    /// The game's quickest sensible move ([`ClientGame::quick`]): for a
+    /// benchmark whose bots should answer a turn at once.
+    Quick,
 }
 
 impl Strategy {
@@ -47,6 +50,7 @@ impl Bot {
             Strategy::Aim(skill) => state.choose(seat, skill, &mut self.rng),
             Strategy::Idle => None,
             Strategy::Harmless => state.harmless(seat),
+            Strategy::Quick => state.quick(seat),
         }
     }
 }
@@ -89,5 +93,14 @@ mod tests {
         );
         let other = volley_shared::Seat(1 - seat.0);
         assert_eq!(Bot::new(Strategy::Harmless, 5).decide(&state, other), None);
+    }
+
+    #[test]
+    fn a_quick_bot_makes_the_games_quick_move() {
+        let state = duel();
+        let seat = state.to_move().unwrap();
+        let quick = Bot::new(Strategy::Quick, 5).decide(&state, seat);
+        assert_eq!(quick, state.quick(seat));
+        assert_ne!(quick, Bot::new(Strategy::BEST, 5).decide(&state, seat));
     }
 }

@@ -7,7 +7,7 @@
 //! the browser front end; `docs/GAMES.md` lists every step of adding one.
 
 use rand::Rng;
-use volley_shared::artillery::ai::{Skill, choose_fire_with_skill, harmless_fire};
+use volley_shared::artillery::ai::{Skill, choose_fire_with_skill, harmless_fire, quick_fire};
 use volley_shared::artillery::{Aim, Artillery, ArtilleryEvent, Fire};
 use volley_shared::connect_four::{self, ConnectFour, ai::BEST_DEPTH};
 use volley_shared::{Game, Seat};
@@ -34,6 +34,11 @@ pub trait ClientGame: Game<View = Self> {
     /// waiting out turns; `None` when `seat` may not move or the game has
     /// no such move.
     fn harmless(&self, seat: Seat) -> Option<Self::Move>;
+
+    /// A sensible move for `seat` found in a fraction of a millisecond, so
+    /// a benchmark's bot answers its turn at once; `None` when `seat` may
+    /// not move.
+    fn quick(&self, seat: Seat) -> Option<Self::Move>;
 
     /// What a player lining up `mv` shows the others when `done` (0 to 1)
     /// of its thinking time has passed; `None` if the game shows nothing.
@@ -77,6 +82,10 @@ impl ClientGame for Artillery {
 
     fn harmless(&self, seat: Seat) -> Option<Fire> {
         harmless_fire(self, seat)
+    }
+
+    fn quick(&self, seat: Seat) -> Option<Fire> {
+        (self.to_move() == Some(seat)).then(|| quick_fire(self, seat))
     }
 
     fn lining_up(fire: &Fire, done: f32) -> Option<Fire> {
@@ -134,6 +143,11 @@ impl ClientGame for ConnectFour {
         None
     }
 
+    fn quick(&self, seat: Seat) -> Option<u8> {
+        // A one-ply search.
+        connect_four::ai::choose_column(self, seat, 1)
+    }
+
     fn lining_up(column: &u8, done: f32) -> Option<u8> {
         // The disc hovers over its column once the player has made up
         // their mind, halfway through.
@@ -176,6 +190,9 @@ mod tests {
         let fire = duel.choose(seat, Skill::BEST, &mut rng).unwrap();
         assert!(duel.check_move(seat, &fire).is_ok());
         assert_eq!(duel.choose(other, Skill::BEST, &mut rng), None);
+        let quick = duel.quick(seat).unwrap();
+        assert!(duel.check_move(seat, &quick).is_ok());
+        assert_eq!(duel.quick(other), None);
 
         let mut board = ConnectFour::new(&(), 0, 2).unwrap();
         board.begin();
@@ -184,6 +201,9 @@ mod tests {
             assert!(board.check_move(Seat(0), &column).is_ok());
         }
         assert_eq!(board.choose(Seat(1), Skill::BEST, &mut rng), None);
+        let quick = board.quick(Seat(0)).unwrap();
+        assert!(board.check_move(Seat(0), &quick).is_ok());
+        assert_eq!(board.quick(Seat(1)), None);
         assert_eq!(ConnectFour::lining_up(&3, 0.2), None);
         assert_eq!(ConnectFour::lining_up(&3, 0.6), Some(3));
     }

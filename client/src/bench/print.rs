@@ -29,7 +29,7 @@ pub fn summary(report: &BenchReport) -> String {
     let mut lines = Vec::new();
     if let Some(r) = &report.rtt {
         lines.push(format!(
-            "1. move round trip, one game at a time, taking turns with the echo in {} rounds",
+            "1. move round trip, one game at a time, quick moves, taking turns with the echo in {} rounds",
             r.rounds
         ));
         lines.push(format!("   loopback tokio echo: {}", r.loopback_echo));

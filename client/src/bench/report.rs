@@ -45,9 +45,10 @@ pub struct RttBench {
     /// move's storage and new turn deadline add).
     pub echo_object_writing_alarm: LatencySummary,
     /// The echo writing a row, one frame every 10 ms (a round trip after a
-    /// pause, as a game's moves come).
+    /// pause, as a person's moves come).
     pub echo_object_writing_paced: LatencySummary,
-    /// Fire sent to resolving event received, one game at a time.
+    /// Fire sent to resolving event received, one game at a time, the bots
+    /// answering each turn at once with the game's quick move.
     pub volley_move: LatencySummary,
     /// The same for each player's first move in a new room.
     pub volley_first_move: LatencySummary,
@@ -55,8 +56,8 @@ pub struct RttBench {
     pub volley_later_move: LatencySummary,
     /// Volley p99 / echo object writing a row p99 (issue 16: at most 2).
     pub ratio_p99_to_writing: f64,
-    /// Volley p99 / the paced echo's p99 (no target: the like-for-like
-    /// baseline, since a game's moves come after pauses too).
+    /// Volley p99 / the paced echo's p99 (no target: for scale, what a
+    /// pause between frames alone does to the echo).
     pub ratio_p99_to_writing_paced: f64,
     /// Volley p50 / echo object p50 (target at most 1.5).
     pub ratio_p50: f64,

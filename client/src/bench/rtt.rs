@@ -1,4 +1,5 @@
-//! Benchmark 1, move round trip: one game at a time, fire sent to the
+//! Benchmark 1, move round trip: one game at a time, its bots answering
+//! each turn at once with the game's quick move, fire sent to the
 //! resolving event received, against one frame's round trip through the
 //! echo Durable Object (plain, writing a row, and writing a row and moving
 //! the alarm) and, for scale, a plain tokio echo on loopback. The echo
@@ -59,8 +60,8 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         }
         // The same object writing a row, one frame every 10 ms: a round
         // trip after a pause is slower on the same runtime (it measured
-        // 0.9 ms back to back, 2.3 ms every 30 ms), and a game's moves come
-        // after pauses.
+        // 0.9 ms back to back, 2.3 ms every 30 ms), and a person's moves
+        // come after pauses.
         let paced = echo::paced(
             std::slice::from_ref(&writing),
             payload,
@@ -80,6 +81,11 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
                 arrival_rate: 0.0,
                 think: Duration::ZERO,
                 aims_per_second: 0.0,
+                // Each bot answers its turn at once, as the echo's client
+                // sends its next frame: the AI's search (3 ms) would put a
+                // pause before every move that the echo's frames do not
+                // have, and a round trip after a pause is slower.
+                quick: true,
                 ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
             },
             args,

@@ -92,6 +92,10 @@ struct LoadArgs {
     /// Aiming skill from 0 to 1.
     #[arg(long, default_value_t = 1.0, value_parser = parse_skill)]
     skill: f32,
+    /// Make the game's quick move (a coarse search, under a millisecond)
+    /// instead of the AI's at --skill, so a turn is answered at once.
+    #[arg(long, conflicts_with = "skill")]
+    quick: bool,
     /// Only matchmake (never join the rooms): measures the coordinator.
     #[arg(long)]
     match_only: bool,
@@ -227,6 +231,7 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
         think: Duration::from_millis(args.think_ms),
         aims_per_second: args.aims_per_second,
         skill: Skill(args.skill),
+        quick: args.quick,
         workload: if args.match_only {
             Workload::MatchOnly
         } else {

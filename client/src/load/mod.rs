@@ -74,6 +74,9 @@ pub struct LoadConfig {
     pub aims_per_second: f64,
     /// How well the bots aim.
     pub skill: Skill,
+    /// The bots make the game's quick move ([`Strategy::Quick`]) instead
+    /// of the AI's search at `skill`: a turn is answered at once.
+    pub quick: bool,
     /// What each bot does.
     pub workload: Workload,
     /// The start of the run left out of the steady-state figures.
@@ -117,6 +120,7 @@ impl LoadConfig {
             think: Duration::from_secs(2),
             aims_per_second: 5.0,
             skill: Skill::BEST,
+            quick: false,
             workload: Workload::Play,
             warmup: Duration::ZERO,
             grace: Duration::from_secs(60),
@@ -135,7 +139,11 @@ impl LoadConfig {
 
     fn style(&self, player: u32, game: u32) -> PlayStyle {
         PlayStyle {
-            strategy: Strategy::Aim(self.skill),
+            strategy: if self.quick {
+                Strategy::Quick
+            } else {
+                Strategy::Aim(self.skill)
+            },
             think: self.think,
             aims_per_second: self.aims_per_second,
             seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),

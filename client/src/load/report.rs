@@ -94,6 +94,9 @@ pub struct ConfigSummary {
     pub aims_per_second: f64,
     /// Aiming skill, 0..=1.
     pub skill: f32,
+    /// The bots made the game's quick move, not the AI's search at `skill`.
+    #[serde(default)]
+    pub quick: bool,
     /// `play` or `match-only`.
     pub workload: String,
 }
@@ -237,6 +240,7 @@ pub(super) fn build(
             think_ms: config.think.as_millis() as u64,
             aims_per_second: config.aims_per_second,
             skill: config.skill.0,
+            quick: config.quick,
             workload: match config.workload {
                 Workload::Play => "play",
                 Workload::MatchOnly => "match-only",
