@@ -82,9 +82,10 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
                 think: Duration::ZERO,
                 aims_per_second: 0.0,
                 // Each bot answers its turn at once, as the echo's client
-                // sends its next frame: the AI's search (3 ms) would put a
-                // pause before every move that the echo's frames do not
-                // have, and a round trip after a pause is slower.
+                // sends its next frame: the AI's search (2.5 to 6.4 ms)
+                // would put a pause before every move that the echo's
+                // frames do not have, and a round trip after a pause is
+                // slower.
                 quick: true,
                 ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
             },
