@@ -10,6 +10,7 @@ use super::args::BenchArgs;
 use super::echo;
 use super::measure::{echo_object_url, report_problems, with_progress};
 use super::report::RttBench;
+use crate::bot::Strategy;
 use crate::load::latency::Latency;
 use crate::load::report::MoveHistograms;
 use crate::load::{self, LoadConfig, Stop};
@@ -86,7 +87,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
                 // would put a pause before every move that the echo's
                 // frames do not have, and a round trip after a pause is
                 // slower.
-                quick: true,
+                strategy: Strategy::Quick,
                 ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
             },
             args,

@@ -230,8 +230,11 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
         arrival_rate: args.arrival_rate,
         think: Duration::from_millis(args.think_ms),
         aims_per_second: args.aims_per_second,
-        skill: Skill(args.skill),
-        quick: args.quick,
+        strategy: if args.quick {
+            Strategy::Quick
+        } else {
+            Strategy::Aim(Skill(args.skill))
+        },
         workload: if args.match_only {
             Workload::MatchOnly
         } else {

@@ -34,7 +34,6 @@ use tokio::time::{Instant, MissedTickBehavior};
 use url::Url;
 use volley_shared::Mode;
 use volley_shared::api::Guest;
-use volley_shared::artillery::ai::Skill;
 
 /// When a run stops.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,11 +71,9 @@ pub struct LoadConfig {
     pub think: Duration,
     /// Aim updates a bot sends per second while it aims.
     pub aims_per_second: f64,
-    /// How well the bots aim.
-    pub skill: Skill,
-    /// The bots make the game's quick move ([`Strategy::Quick`]) instead
-    /// of the AI's search at `skill`: a turn is answered at once.
-    pub quick: bool,
+    /// How the bots choose their moves: the AI at a skill, or the game's
+    /// quick move ([`Strategy::Quick`]), so a turn is answered at once.
+    pub strategy: Strategy,
     /// What each bot does.
     pub workload: Workload,
     /// The start of the run left out of the steady-state figures.
@@ -119,8 +116,7 @@ impl LoadConfig {
             arrival_rate: 20.0,
             think: Duration::from_secs(2),
             aims_per_second: 5.0,
-            skill: Skill::BEST,
-            quick: false,
+            strategy: Strategy::BEST,
             workload: Workload::Play,
             warmup: Duration::ZERO,
             grace: Duration::from_secs(60),
@@ -139,11 +135,7 @@ impl LoadConfig {
 
     fn style(&self, player: u32, game: u32) -> PlayStyle {
         PlayStyle {
-            strategy: if self.quick {
-                Strategy::Quick
-            } else {
-                Strategy::Aim(self.skill)
-            },
+            strategy: self.strategy,
             think: self.think,
             aims_per_second: self.aims_per_second,
             seed: self.seed ^ (u64::from(player) << 32) ^ u64::from(game),

@@ -5,11 +5,13 @@ use super::cpu::{CpuUse, SATURATED_SHARE};
 use super::latency::{Latency, LatencySummary};
 use super::recorder::Recorder;
 use super::{LoadConfig, Stop, Workload};
+use crate::bot::Strategy;
 use crate::native::TrafficCount;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use volley_shared::Seat;
+use volley_shared::artillery::ai::Skill;
 
 /// A load run's report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -239,8 +241,13 @@ pub(super) fn build(
             arrival_rate: config.arrival_rate,
             think_ms: config.think.as_millis() as u64,
             aims_per_second: config.aims_per_second,
-            skill: config.skill.0,
-            quick: config.quick,
+            // The AI's skill; the default for quick moves, which do not
+            // search.
+            skill: match config.strategy {
+                Strategy::Aim(skill) => skill.0,
+                _ => Skill::BEST.0,
+            },
+            quick: config.strategy == Strategy::Quick,
             workload: match config.workload {
                 Workload::Play => "play",
                 Workload::MatchOnly => "match-only",
@@ -481,6 +488,27 @@ mod tests {
         assert_eq!(report.players.get("p1"), Some(&2));
         assert_eq!(report.timeline.first().map(|p| p.moves), Some(6));
         assert!(report.summary().contains("errors: none"));
+    }
+
+    #[test]
+    fn the_report_says_how_the_bots_chose_their_moves() {
+        let said = |strategy| {
+            let config = LoadConfig {
+                strategy,
+                ..config()
+            };
+            let recorder = Recorder::new(Duration::ZERO, Duration::from_secs(60));
+            let report = build(
+                &config,
+                &recorder,
+                Duration::from_secs(1),
+                CpuUse::default(),
+            );
+            (report.config.skill, report.config.quick)
+        };
+        assert_eq!(said(Strategy::Aim(Skill(0.25))), (0.25, false));
+        assert_eq!(said(Strategy::BEST), (1.0, false));
+        assert_eq!(said(Strategy::Quick), (Skill::BEST.0, true));
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ use crate::rooms::ServerFrame;
 use crate::rooms::{Client, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
+use volley_client::bot::Strategy;
 use volley_client::load::{self, LoadConfig, Stop};
 use volley_client::lobby;
 use volley_client::native::Client as Bots;
@@ -206,7 +207,7 @@ pub async fn a_load_run_rides_out_a_crash(secret: String) -> Result<String> {
     let run = tokio::spawn(load::run(LoadConfig {
         arrival_rate: 50.0,
         think: Duration::from_millis(300),
-        skill: Skill(0.2),
+        strategy: Strategy::Aim(Skill(0.2)),
         ..LoadConfig::standard(base.clone(), 8, Stop::GamesPerPlayer(2))
     }));
     tokio::time::sleep(Duration::from_secs(3)).await;
