@@ -164,6 +164,15 @@ without_local_traces() {
   export X_LOCAL_OBSERVABILITY="${X_LOCAL_OBSERVABILITY:-false}"
 }
 
+# Dies if something already answers on 127.0.0.1:$1: a measuring script
+# would otherwise measure that server (a `wrangler dev` left running, of
+# another build) while its own failed to bind.
+ensure_port_free() {
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/"; then
+    die "something already answers on 127.0.0.1:$1; stop it, or choose another port with PORT=..."
+  fi
+}
+
 # A random JOIN_SECRET in .dev.vars for local development, made once.
 ensure_dev_vars() {
   local vars="$VOLLEY_ROOT/.dev.vars"

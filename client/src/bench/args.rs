@@ -82,6 +82,10 @@ pub struct BenchArgs {
     /// Where to write the JSON report.
     #[arg(long, default_value = "bench-report.json")]
     pub(super) report: PathBuf,
+    /// Also write every move of the move round trip benchmark (send time
+    /// by the wall clock, round trip) to this CSV file.
+    #[arg(long)]
+    pub(super) moves: Option<PathBuf>,
     /// No progress bars.
     #[arg(long)]
     pub(super) quiet: bool,

@@ -12,9 +12,10 @@ use super::measure::{echo_object_url, report_problems, with_progress};
 use super::report::RttBench;
 use crate::bot::Strategy;
 use crate::load::latency::Latency;
+use crate::load::moves::MoveLog;
 use crate::load::report::MoveHistograms;
 use crate::load::{self, LoadConfig, Stop};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::time::Duration;
 use url::Url;
 
@@ -47,6 +48,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         (Latency::default(), Latency::default(), Latency::default());
     let mut echo_object_writing_paced = Latency::default();
     let mut volley = MoveHistograms::default();
+    let mut move_log = MoveLog::default();
     let mut errors = 0;
     for round in 0..rounds {
         let trips = share(args.echo_round_trips, rounds, round);
@@ -88,6 +90,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
                 // frames do not have, and a round trip after a pause is
                 // slower.
                 strategy: Strategy::Quick,
+                log_moves: args.moves.is_some(),
                 ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
             },
             args,
@@ -95,7 +98,18 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         .await;
         report_problems("move round trip", &report);
         volley.add(&report.move_histograms);
+        move_log.add(&report.move_log);
         errors += report.error_count();
+    }
+    if let Some(path) = &args.moves {
+        move_log
+            .save(path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        eprintln!(
+            "bench: {} moves written to {}",
+            move_log.lines.len(),
+            path.display()
+        );
     }
     let (plain, writing) = (echo_object.summary(), echo_object_writing.summary());
     let paced = echo_object_writing_paced.summary();

@@ -121,6 +121,10 @@ struct LoadArgs {
     /// Where to write the SVG chart of latency percentiles over time.
     #[arg(long, default_value = "load-report.svg")]
     chart: PathBuf,
+    /// Also write every move's send time (wall clock) and round trip to
+    /// this CSV file.
+    #[arg(long)]
+    moves: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -246,6 +250,7 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
         seed: args.seed,
         reconnect_for: Some(seconds(args.reconnect_for, "--reconnect-for")?)
             .filter(|d| !d.is_zero()),
+        log_moves: args.moves.is_some(),
         progress: !args.quiet,
         continents: args.continents.clone(),
         ..LoadConfig::standard(server, args.players, stop)
@@ -254,12 +259,25 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
     std::fs::write(&args.report, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("could not write {}", args.report.display()))?;
     load::chart::write_svg(&report, &args.chart)?;
+    if let Some(path) = &args.moves {
+        report
+            .move_log
+            .save(path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+    }
     println!("{}", report.summary());
     println!(
         "report: {}, chart: {}",
         args.report.display(),
         args.chart.display()
     );
+    if let Some(path) = &args.moves {
+        println!(
+            "moves: {} ({} lines)",
+            path.display(),
+            report.move_log.lines.len()
+        );
+    }
     let problems = report.problems();
     if !problems.is_empty() {
         bail!("the load run had problems: {}", problems.join("; "));

@@ -15,6 +15,7 @@
 pub mod chart;
 pub mod cpu;
 pub mod latency;
+pub mod moves;
 pub mod recorder;
 pub mod report;
 pub mod shards;
@@ -96,6 +97,9 @@ pub struct LoadConfig {
     /// counted under its player id and the report lists them per player
     /// ([`LoadReport::players`]).
     pub guests: bool,
+    /// Keep every move's send time and round trip in the report's
+    /// [`LoadReport::move_log`].
+    pub log_moves: bool,
     /// Draw a progress bar on stderr.
     pub progress: bool,
     /// The continents the bots say they are on, in turn (bot `n` on the
@@ -128,6 +132,7 @@ impl LoadConfig {
             reconnect_for: Some(Duration::from_secs(30)),
             drop_chance: 0.0,
             guests: false,
+            log_moves: false,
             progress: false,
             continents: Vec::new(),
         }
@@ -168,7 +173,11 @@ struct Signals {
 /// Runs the load and reports it. Errors are in the report, never hidden.
 pub async fn run(config: LoadConfig) -> LoadReport {
     let config = Arc::new(config);
-    let recorder = Arc::new(Recorder::new(config.warmup, config.window()));
+    let recorder = Recorder::new(config.warmup, config.window());
+    let recorder = Arc::new(match config.log_moves {
+        true => recorder.logging_moves(),
+        false => recorder,
+    });
     let client = Client::new(config.server.clone())
         .with_frame_timeout(config.frame_timeout)
         .with_traffic(recorder.traffic.clone());

@@ -3,6 +3,7 @@
 //! the chart), games by room, and every error by kind.
 
 use super::latency::Latency;
+use super::moves::{MoveLog, WallClock};
 use crate::native::{ClientError, GameReport, Traffic, TrafficCount};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -97,12 +98,16 @@ pub struct Tallies {
     pub seconds: Vec<Second>,
     /// How late the run's 100 ms watcher woke: the load tool's own lag.
     pub timer_lag: Latency,
+    /// Every move, when the run keeps them ([`Recorder::logging_moves`]).
+    pub move_log: Option<MoveLog>,
 }
 
 /// Shared by every player task of a run.
 #[derive(Debug)]
 pub struct Recorder {
     start: Instant,
+    /// The wall-clock time of `start`, for the move log.
+    clock: WallClock,
     steady: (Instant, Instant),
     /// Live counts.
     pub gauges: Gauges,
@@ -115,14 +120,22 @@ impl Recorder {
     /// A recorder for a run starting now whose steady window is
     /// `[start + warmup, start + warmup + window)`.
     pub fn new(warmup: Duration, window: Duration) -> Self {
-        let start = Instant::now();
+        let clock = WallClock::now();
+        let start = clock.instant();
         Self {
             start,
+            clock,
             steady: (start + warmup, start + warmup + window),
             gauges: Gauges::default(),
             traffic: std::sync::Arc::default(),
             tallies: Mutex::default(),
         }
+    }
+
+    /// This recorder, keeping every move ([`MoveLog`]) too.
+    pub fn logging_moves(self) -> Self {
+        self.with(|t| t.move_log = Some(MoveLog::default()));
+        self
     }
 
     /// When the run started.
@@ -192,6 +205,9 @@ impl Recorder {
                 }
                 let second = (timing.sent - self.start).as_secs() as usize;
                 Self::second(t, second).move_rtt.record(timing.round_trip);
+            }
+            if let Some(log) = t.move_log.as_mut() {
+                log.game(&self.clock, report);
             }
             let room = t.rooms.entry(report.room.0.clone()).or_default();
             room.players_finished += 1;

@@ -3,6 +3,7 @@
 
 use super::cpu::{CpuUse, SATURATED_SHARE};
 use super::latency::{Latency, LatencySummary};
+use super::moves::MoveLog;
 use super::recorder::Recorder;
 use super::{LoadConfig, Stop, Workload};
 use crate::bot::Strategy;
@@ -38,6 +39,10 @@ pub struct LoadReport {
     /// (not in the JSON report).
     #[serde(skip)]
     pub move_histograms: MoveHistograms,
+    /// Every move, with [`super::LoadConfig::log_moves`] (not in the JSON
+    /// report; empty otherwise).
+    #[serde(skip)]
+    pub move_log: MoveLog,
     /// Ticket opened to `Matched` received.
     pub time_to_match: LatencySummary,
     /// The same, to add to another run's (not in the JSON report).
@@ -210,7 +215,7 @@ pub(super) fn build(
     cpu: CpuUse,
 ) -> LoadReport {
     let traffic = recorder.traffic.read();
-    let t = recorder.take_tallies();
+    let mut t = recorder.take_tallies();
     let window = config.window().min(wall.saturating_sub(config.warmup));
     let per_second = |count: u64| {
         if window.is_zero() {
@@ -291,6 +296,7 @@ pub(super) fn build(
         },
         time_to_match: t.time_to_match.summary(),
         time_to_match_histogram: t.time_to_match.clone(),
+        move_log: t.move_log.take().unwrap_or_default(),
         matched_per_second: per_second(t.steady_matches),
         traffic,
         frames_per_second: per_second(steady_frames),
@@ -488,6 +494,30 @@ mod tests {
         assert_eq!(report.players.get("p1"), Some(&2));
         assert_eq!(report.timeline.first().map(|p| p.moves), Some(6));
         assert!(report.summary().contains("errors: none"));
+    }
+
+    #[tokio::test]
+    async fn a_run_keeps_its_moves_only_when_asked() {
+        for asked in [false, true] {
+            let recorder = Recorder::new(Duration::ZERO, Duration::from_secs(60));
+            let recorder = if asked {
+                recorder.logging_moves()
+            } else {
+                recorder
+            };
+            recorder.game(None, &game("r1", 1, 3));
+            let report = build(
+                &config(),
+                &recorder,
+                Duration::from_secs(1),
+                CpuUse::default(),
+            );
+            let lines = &report.move_log.lines;
+            assert_eq!(lines.len(), if asked { 3 } else { 0 });
+            assert!(lines.iter().all(|l| l.room == "r1" && l.seat == 1));
+            let indices: Vec<usize> = lines.iter().map(|l| l.index).collect();
+            assert_eq!(indices, if asked { vec![0, 1, 2] } else { vec![] });
+        }
     }
 
     #[test]

@@ -1,0 +1,171 @@
+//! Every move of a run, one line each (`volley-bot load --moves`,
+//! `volley-bot bench --moves`): when it was sent, by the wall clock, and its
+//! round trip, so it can be lined up with what the server did at the same
+//! time (`scripts/trace-moves` lines it up with the Worker's storage
+//! syscalls). Kept only when asked for: a long run sends many moves.
+
+use crate::native::GameReport;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+
+/// The CSV file's first line.
+pub const CSV_HEADER: &str = "sent_unix_us,round_trip_us,index,room,seat";
+
+/// One move.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MoveLine {
+    /// When it was sent: microseconds since the Unix epoch.
+    pub sent_unix_us: u64,
+    /// Sent to the room's resolving event received.
+    pub round_trip: Duration,
+    /// Its player's how-manieth move in the game: 0 for the first.
+    pub index: usize,
+    /// The room.
+    pub room: String,
+    /// The mover's seat.
+    pub seat: u8,
+}
+
+/// The moves of a run, in the order their games ended.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MoveLog {
+    /// One per move.
+    pub lines: Vec<MoveLine>,
+}
+
+/// Turns the run's monotonic instants into wall-clock times: the two
+/// clocks read at the same moment.
+#[derive(Clone, Copy, Debug)]
+pub struct WallClock {
+    instant: Instant,
+    wall: SystemTime,
+}
+
+impl WallClock {
+    /// Both clocks, now.
+    pub fn now() -> Self {
+        Self {
+            instant: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    /// The monotonic clock's reading.
+    pub fn instant(&self) -> Instant {
+        self.instant
+    }
+
+    /// Microseconds since the Unix epoch at `at` (0 before 1970).
+    pub fn unix_us(&self, at: Instant) -> u64 {
+        let wall = if at >= self.instant {
+            self.wall + (at - self.instant)
+        } else {
+            self.wall - (self.instant - at)
+        };
+        wall.duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+    }
+}
+
+impl MoveLog {
+    /// Adds the moves of one player's game.
+    pub fn game(&mut self, clock: &WallClock, report: &GameReport) {
+        self.lines.extend(
+            report
+                .moves
+                .iter()
+                .enumerate()
+                .map(|(index, timing)| MoveLine {
+                    sent_unix_us: clock.unix_us(timing.sent),
+                    round_trip: timing.round_trip,
+                    index,
+                    room: report.room.0.clone(),
+                    seat: report.seat.0,
+                }),
+        );
+    }
+
+    /// Adds another run's.
+    pub fn add(&mut self, other: &MoveLog) {
+        self.lines.extend(other.lines.iter().cloned());
+    }
+
+    /// Writes the log as CSV ([`CSV_HEADER`]), sorted by when each move
+    /// was sent.
+    pub fn write_csv(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut lines: Vec<&MoveLine> = self.lines.iter().collect();
+        lines.sort_by_key(|line| line.sent_unix_us);
+        writeln!(out, "{CSV_HEADER}")?;
+        for line in lines {
+            writeln!(
+                out,
+                "{},{},{},{},{}",
+                line.sent_unix_us,
+                line.round_trip.as_micros(),
+                line.index,
+                line.room,
+                line.seat
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes the log as CSV to the file at `path`.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        self.write_csv(&mut out)?;
+        out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::native::MoveTiming;
+    use volley_shared::{RoomId, Seat};
+
+    #[test]
+    fn the_clock_gives_each_instant_its_wall_time() {
+        let clock = WallClock::now();
+        let base = clock.unix_us(clock.instant);
+        let later = clock.instant + Duration::from_millis(1500);
+        assert_eq!(clock.unix_us(later) - base, 1_500_000);
+        let earlier = clock.instant - Duration::from_millis(2);
+        assert_eq!(base - clock.unix_us(earlier), 2_000);
+        // Today, give or take a minute.
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        assert!(base.abs_diff(now.as_micros() as u64) < 60_000_000);
+    }
+
+    #[test]
+    fn each_move_is_a_line_in_the_order_sent() {
+        let clock = WallClock::now();
+        let mut game = GameReport::empty(RoomId("r1".into()), Seat(1));
+        game.moves = [5_u64, 1]
+            .iter()
+            .map(|&ms| MoveTiming {
+                sent: clock.instant + Duration::from_millis(ms),
+                round_trip: Duration::from_micros(1234 + ms),
+            })
+            .collect();
+        let mut log = MoveLog::default();
+        log.game(&clock, &game);
+        let mut other = MoveLog::default();
+        other.game(&clock, &GameReport::empty(RoomId("r2".into()), Seat(0)));
+        log.add(&other);
+        assert_eq!(log.lines.len(), 2, "a game without moves adds no line");
+        let mut csv = Vec::new();
+        log.write_csv(&mut csv).unwrap();
+        let base = clock.unix_us(clock.instant);
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            format!(
+                "{CSV_HEADER}\n{},1235,1,r1,1\n{},1239,0,r1,1\n",
+                base + 1_000,
+                base + 5_000
+            )
+        );
+    }
+}
