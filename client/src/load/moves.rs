@@ -60,11 +60,11 @@ impl WallClock {
     /// Microseconds since the Unix epoch at `at` (0 before 1970).
     pub fn unix_us(&self, at: Instant) -> u64 {
         let wall = if at >= self.instant {
-            self.wall + (at - self.instant)
+            self.wall.checked_add(at - self.instant)
         } else {
-            self.wall - (self.instant - at)
+            self.wall.checked_sub(self.instant - at)
         };
-        wall.duration_since(UNIX_EPOCH)
+        wall.and_then(|wall| wall.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
     }
 }
