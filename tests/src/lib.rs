@@ -292,6 +292,28 @@ impl WranglerDev {
         &self.base
     }
 
+    /// Waits until wrangler has printed `needle` at least `count` times
+    /// since it started, for up to `within`: what the Worker logs reaches
+    /// the log a little after the response that caused it. Fails with the
+    /// log's tail if it never does.
+    pub fn await_log(&self, needle: &str, count: usize, within: Duration) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let text = fs::read_to_string(&self.log).unwrap_or_default();
+            let seen = text.matches(needle).count();
+            if seen >= count {
+                return Ok(());
+            }
+            if started.elapsed() >= within {
+                bail!(
+                    "wrangler printed {needle:?} {seen} times, not {count}, within {within:?}:\n{}",
+                    self.log_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The last lines wrangler printed.
     pub fn log_tail(&self, lines: usize) -> String {
         let text = fs::read_to_string(&self.log).unwrap_or_default();

@@ -7,7 +7,8 @@
 //! unrestricted objects as before. Placement on
 //! Cloudflare itself is for a real account (DEPLOY.md, "Data residency").
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
+use std::time::Duration;
 use url::Url;
 use volley_client::native::Client;
 use volley_shared::Mode;
@@ -89,12 +90,11 @@ pub async fn european_data_is_asked_of_the_eu_jurisdiction_and_never_placed_else
     );
     let (status, body) = post_from(&base, "/api/rooms?mode=duel", "NA")?;
     ensure!(status == 201, "an American's private room: {status} {body}");
-    let log = server.log_tail(400);
-    ensure!(
-        log.matches(REFUSAL).count() >= 3,
-        "the runtime was not asked for the jurisdiction of a player, a shard and a room:\n{}",
-        server.log_tail(40)
-    );
+    server
+        .await_log(REFUSAL, 3, Duration::from_secs(10))
+        .context(
+            "the runtime was not asked for the jurisdiction of a player, a shard and a room",
+        )?;
 
     // Two Americans are matched as ever, their room near them.
     let client = Client::new(base.clone()).on_continent(Some("NA".into()));
