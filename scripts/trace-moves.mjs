@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** Every move: start and end (s, Unix), round trip (us), index, room. */
 export function parseMoves(text) {
@@ -244,7 +245,10 @@ function selfTest() {
   console.log("scripts/trace-moves.mjs: self-test passed");
 }
 
-if (process.argv[2] === "--self-test") {
+const isMain = process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (!isMain) {
+  // Imported: the functions above only.
+} else if (process.argv[2] === "--self-test") {
   selfTest();
 } else if (process.argv[2]) {
   const dir = process.argv[2];
