@@ -173,6 +173,48 @@ ensure_port_free() {
   fi
 }
 
+# Starts the `wrangler dev` a measuring script measures: on
+# 127.0.0.1:PORT, with VOLLEY_BENCH=1 and 60 s turns, on fresh state,
+# wrangler's local trace collector off, logging to LOG, in a process
+# group of its own that stop_measured_server stops (the EXIT trap), and
+# waits until it answers. Usage:
+#   start_measured_server PORT LOG [COMMAND TO RUN IT UNDER ...] -- [WRANGLER ARGS ...]
+start_measured_server() {
+  local port=$1 log=$2
+  shift 2
+  local under=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do under+=("$1"); shift; done
+  [ "$#" -gt 0 ] && shift
+  ensure_port_free "$port"
+  without_local_traces
+  MEASURED_STATE="$(mktemp -d)"
+  log "starting wrangler dev on 127.0.0.1:$port (VOLLEY_BENCH=1, 60 s turns, local traces ${X_LOCAL_OBSERVABILITY}${*:+, $*}; log: $log)"
+  # Not a job-control shell, so the child is no group leader and setsid
+  # makes it one without forking: $! is the group to stop.
+  VOLLEY_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false setsid "${under[@]}" \
+    "$VOLLEY_ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$port" \
+    --persist-to "$MEASURED_STATE" --var VOLLEY_BENCH:1 --var TURN_TIMEOUT_MS:60000 "$@" \
+    >"$log" 2>&1 </dev/null &
+  MEASURED_GROUP=$!
+  trap stop_measured_server EXIT
+  for _ in $(seq 240); do
+    curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0
+    kill -0 "$MEASURED_GROUP" 2>/dev/null || { tail -40 "$log"; die "wrangler dev exited"; }
+    sleep 0.5
+  done
+  die "wrangler dev did not answer on 127.0.0.1:$port"
+}
+
+# Stops what start_measured_server started, and removes its state.
+stop_measured_server() {
+  [ -n "${MEASURED_GROUP:-}" ] || return 0
+  kill -TERM -- "-$MEASURED_GROUP" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 -- "-$MEASURED_GROUP" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$MEASURED_GROUP" 2>/dev/null || true
+  rm -rf "$MEASURED_STATE"
+  MEASURED_GROUP=""
+}
+
 # A random JOIN_SECRET in .dev.vars for local development, made once.
 ensure_dev_vars() {
   local vars="$VOLLEY_ROOT/.dev.vars"
