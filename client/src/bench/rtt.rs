@@ -79,7 +79,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         if games == 0 {
             continue;
         }
-        let report = load::run(with_progress(
+        let mut report = load::run(with_progress(
             LoadConfig {
                 arrival_rate: 0.0,
                 think: Duration::ZERO,
@@ -98,7 +98,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         .await;
         report_problems("move round trip", &report);
         volley.add(&report.move_histograms);
-        move_log.add(&report.move_log);
+        move_log.add(std::mem::take(&mut report.move_log));
         errors += report.error_count();
     }
     if let Some(path) = &args.moves {

@@ -259,12 +259,6 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
     std::fs::write(&args.report, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("could not write {}", args.report.display()))?;
     load::chart::write_svg(&report, &args.chart)?;
-    if let Some(path) = &args.moves {
-        report
-            .move_log
-            .save(path)
-            .with_context(|| format!("could not write {}", path.display()))?;
-    }
     println!("{}", report.summary());
     println!(
         "report: {}, chart: {}",
@@ -272,6 +266,10 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
         args.chart.display()
     );
     if let Some(path) = &args.moves {
+        report
+            .move_log
+            .save(path)
+            .with_context(|| format!("could not write {}", path.display()))?;
         println!(
             "moves: {} ({} lines)",
             path.display(),

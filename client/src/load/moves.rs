@@ -88,8 +88,8 @@ impl MoveLog {
     }
 
     /// Adds another run's.
-    pub fn add(&mut self, other: &MoveLog) {
-        self.lines.extend(other.lines.iter().cloned());
+    pub fn add(&mut self, other: MoveLog) {
+        self.lines.extend(other.lines);
     }
 
     /// Writes the log as CSV ([`CSV_HEADER`]), sorted by when each move
@@ -154,7 +154,7 @@ mod tests {
         log.game(&clock, &game);
         let mut other = MoveLog::default();
         other.game(&clock, &GameReport::empty(RoomId("r2".into()), Seat(0)));
-        log.add(&other);
+        log.add(other);
         assert_eq!(log.lines.len(), 2, "a game without moves adds no line");
         let mut csv = Vec::new();
         log.write_csv(&mut csv).unwrap();

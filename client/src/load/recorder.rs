@@ -105,8 +105,8 @@ pub struct Tallies {
 /// Shared by every player task of a run.
 #[derive(Debug)]
 pub struct Recorder {
-    start: Instant,
-    /// The wall-clock time of `start`, for the move log.
+    /// When the run started, by the monotonic clock and the wall clock
+    /// (the move log's).
     clock: WallClock,
     steady: (Instant, Instant),
     /// Live counts.
@@ -123,7 +123,6 @@ impl Recorder {
         let clock = WallClock::now();
         let start = clock.instant();
         Self {
-            start,
             clock,
             steady: (start + warmup, start + warmup + window),
             gauges: Gauges::default(),
@@ -140,7 +139,7 @@ impl Recorder {
 
     /// When the run started.
     pub fn start(&self) -> Instant {
-        self.start
+        self.clock.instant()
     }
 
     fn in_steady(&self, at: Instant) -> bool {
@@ -203,7 +202,7 @@ impl Recorder {
                 if self.in_steady(timing.sent) {
                     t.steady_move_rtt.record(timing.round_trip);
                 }
-                let second = (timing.sent - self.start).as_secs() as usize;
+                let second = (timing.sent - self.start()).as_secs() as usize;
                 Self::second(t, second).move_rtt.record(timing.round_trip);
             }
             if let Some(log) = t.move_log.as_mut() {
@@ -276,7 +275,7 @@ impl Recorder {
         let now = self.traffic.read();
         let frames = now.since(since).frames();
         *since = now;
-        let second = self.start.elapsed().as_secs() as usize;
+        let second = self.start().elapsed().as_secs() as usize;
         self.with(|t| Self::second(t, second).frames += frames);
     }
 
