@@ -55,6 +55,11 @@ async function record(inspector, out, command) {
   });
   const { profile } = await send("Profiler.stop");
   socket.close();
+  // The profile's times are on the monotonic clock; a move log's on the
+  // wall clock: what to add to the first to get the second, in µs.
+  profile.unixMinusMonotonicUs =
+    Math.round((performance.timeOrigin + performance.now()) * 1000) -
+    Number(process.hrtime.bigint() / 1000n);
   writeFileSync(out, JSON.stringify(profile));
   return status;
 }

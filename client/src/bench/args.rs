@@ -34,6 +34,13 @@ pub struct BenchArgs {
     /// trips), for the reason `match-rounds` gives.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub(super) rtt_rounds: u32,
+    /// Games played one at a time, and not recorded, before the move round
+    /// trip's first round, as the echo's first round trips on each
+    /// connection are not: a fresh `wrangler dev` compiles the Worker's
+    /// hot code to optimised machine code over its first seconds of load
+    /// (BENCHMARKS.md, "Measured warm").
+    #[arg(long, default_value_t = 40)]
+    pub(super) rtt_warmup_games: u32,
     /// Round trips through each echo for the round-trip baseline.
     #[arg(long, default_value_t = 1000)]
     pub(super) echo_round_trips: u32,

@@ -29,8 +29,8 @@ pub fn summary(report: &BenchReport) -> String {
     let mut lines = Vec::new();
     if let Some(r) = &report.rtt {
         lines.push(format!(
-            "1. move round trip, one game at a time, quick moves, taking turns with the echo in {} rounds",
-            r.rounds
+            "1. move round trip, one game at a time, quick moves, taking turns with the echo in {} rounds after {} games to warm up",
+            r.rounds, r.warmup_games
         ));
         lines.push(format!("   loopback tokio echo: {}", r.loopback_echo));
         lines.push(format!("   echo Durable Object: {}", r.echo_object));

@@ -35,6 +35,8 @@ pub struct BenchReport {
 pub struct RttBench {
     /// Rounds the echo object and Volley took turns in.
     pub rounds: u32,
+    /// Games played, and not recorded, before the first round.
+    pub warmup_games: u32,
     /// Frame round trip through a tokio echo on loopback.
     pub loopback_echo: LatencySummary,
     /// Frame round trip through the echo Durable Object.

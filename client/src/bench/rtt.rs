@@ -50,6 +50,19 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     let mut volley = MoveHistograms::default();
     let mut move_log = MoveLog::default();
     let mut errors = 0;
+    if args.rtt_warmup_games > 0 {
+        eprintln!(
+            "bench: {} games to warm up, not recorded",
+            args.rtt_warmup_games
+        );
+        let warmup = load::run(with_progress(
+            quick_games(server, args.rtt_warmup_games, false),
+            args,
+        ))
+        .await;
+        report_problems("move round trip warm-up", &warmup);
+        errors += warmup.error_count();
+    }
     for round in 0..rounds {
         let trips = share(args.echo_round_trips, rounds, round);
         if trips > 0 {
@@ -80,19 +93,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
             continue;
         }
         let mut report = load::run(with_progress(
-            LoadConfig {
-                arrival_rate: 0.0,
-                think: Duration::ZERO,
-                aims_per_second: 0.0,
-                // Each bot answers its turn at once, as the echo's client
-                // sends its next frame: the AI's search (2.5 to 6.4 ms)
-                // would put a pause before every move that the echo's
-                // frames do not have, and a round trip after a pause is
-                // slower.
-                strategy: Strategy::Quick,
-                log_moves: args.moves.is_some(),
-                ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
-            },
+            quick_games(server, games, args.moves.is_some()),
             args,
         ))
         .await;
@@ -117,6 +118,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     Ok((
         RttBench {
             rounds,
+            warmup_games: args.rtt_warmup_games,
             loopback_echo: loopback_echo.summary(),
             echo_object: plain,
             echo_object_writing: writing,
@@ -132,6 +134,22 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         },
         errors,
     ))
+}
+
+/// Two bots playing `games` games one at a time.
+fn quick_games(server: &Url, games: u32, log_moves: bool) -> LoadConfig {
+    LoadConfig {
+        arrival_rate: 0.0,
+        think: Duration::ZERO,
+        aims_per_second: 0.0,
+        // Each bot answers its turn at once, as the echo's client sends
+        // its next frame: the AI's search (2.5 to 6.4 ms) would put a
+        // pause before every move that the echo's frames do not have, and
+        // a round trip after a pause is slower.
+        strategy: Strategy::Quick,
+        log_moves,
+        ..LoadConfig::standard(server.clone(), 2, Stop::GamesPerPlayer(games))
+    }
 }
 
 /// Round `round`'s share of `total` over `rounds`: as even as can be, the
