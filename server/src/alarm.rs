@@ -17,7 +17,7 @@
 
 mod noted;
 
-pub use noted::{ALARM_TABLE, Noted};
+pub use noted::{ALARM_TABLE, Noted, scheduled_at};
 
 /// What to do with the alarm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,19 @@ pub fn plan(now_ms: u64, earliest_timer: Option<u64>, alarm: Option<u64>) -> Ala
         (None, Some(_)) => AlarmPlan::Delete,
         (Some(due), Some(at)) if at <= due => AlarmPlan::Keep,
         (Some(due), _) => AlarmPlan::Set(due),
+    }
+}
+
+/// Decides as [`plan`] does, but also moves a pending alarm *later*, to
+/// the earliest timer: for a moment when whatever made it ring early has
+/// gone (a room's last socket has said its hello, so no hello deadline
+/// needs it), once, so the object does not wake for nothing when it rings.
+pub fn settle(now_ms: u64, earliest_timer: Option<u64>, alarm: Option<u64>) -> AlarmPlan {
+    let pending = alarm.filter(|&at| at > now_ms);
+    match (earliest_timer, pending) {
+        (Some(due), Some(at)) if at == due => AlarmPlan::Keep,
+        (Some(due), _) => AlarmPlan::Set(due),
+        (None, _) => plan(now_ms, None, alarm),
     }
 }
 
@@ -99,5 +112,27 @@ mod tests {
         assert_eq!(plan(5_000, None, Some(31_000)), AlarmPlan::Delete);
         assert_eq!(plan(5_000, None, Some(4_000)), AlarmPlan::Keep);
         assert_eq!(plan(5_000, None, None), AlarmPlan::Keep);
+    }
+
+    #[test]
+    fn settling_moves_an_early_alarm_later_to_the_earliest_timer() {
+        // A hello deadline at 15 s made it ring before the turn's at 35 s.
+        assert_eq!(plan(5_000, Some(35_000), Some(15_000)), AlarmPlan::Keep);
+        assert_eq!(
+            settle(5_000, Some(35_000), Some(15_000)),
+            AlarmPlan::Set(35_000)
+        );
+        // Already right: left alone, no write.
+        assert_eq!(settle(5_000, Some(35_000), Some(35_000)), AlarmPlan::Keep);
+        // Later than a timer, rung, or none: as plan says.
+        for alarm in [Some(40_000), Some(4_000), None] {
+            assert_eq!(
+                settle(5_000, Some(35_000), alarm),
+                AlarmPlan::Set(35_000),
+                "{alarm:?}"
+            );
+        }
+        assert_eq!(settle(5_000, None, Some(15_000)), AlarmPlan::Delete);
+        assert_eq!(settle(5_000, None, None), AlarmPlan::Keep);
     }
 }

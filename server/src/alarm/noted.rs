@@ -6,7 +6,17 @@
 use crate::error::Result;
 use crate::sql::{first_unsigned, integer};
 use std::cell::Cell;
-use worker::SqlStorage;
+use worker::{ScheduledTime, SqlStorage};
+
+/// `due_ms` (ms since the Unix epoch) as the platform takes an alarm time:
+/// absolute, so the alarm rings exactly when noted. (An offset is added to
+/// the clock when the alarm is set, which an await since `now` was read
+/// has moved on, so the alarm would ring a few ms after the time noted and
+/// look out of step with a timer due at that time.)
+pub fn scheduled_at(due_ms: u64) -> ScheduledTime {
+    // Exact: every ms time before the year 287,000 fits an f64.
+    ScheduledTime::new(js_sys::Date::new(&js_sys::Number::from(due_ms as f64)))
+}
 
 /// The noted alarm time as this instance knows it: read from storage the
 /// first time, then kept in memory, since only the object itself writes

@@ -45,7 +45,8 @@ pub const BOT_THINK_MS: u64 = 1_200;
 pub fn bot_think_ms(turn_ms: u64) -> u64 {
     BOT_THINK_MS.min(turn_ms / 2)
 }
-/// How long a finished room waits before reporting its result again.
+/// How long a finished room waits before reporting its result again (the
+/// first time, at least until its last turn's deadline).
 pub const REPORT_RETRY_MS: u64 = 30_000;
 
 /// A connection's first frame, as [`super::inbound`] read it.
@@ -454,6 +455,7 @@ impl<G: Game> Room<G> {
             return Vec::new();
         }
         let mut effects = Vec::new();
+        let turn_deadline_ms = self.deadline_ms();
         match self.game.outcome() {
             Some(outcome) => {
                 self.phase = Phase::Finished { outcome };
@@ -507,7 +509,12 @@ impl<G: Game> Room<G> {
                 outcome,
                 seq: self.seq,
             }));
-            effects.push(Effect::SetTimer(self.report_retry(now_ms)));
+            // The room's alarm rings by the last turn's deadline, so a
+            // first retry no earlier than that never moves it: the last
+            // move's events would wait for that write.
+            let mut retry = self.report_retry(now_ms);
+            retry.due_ms = retry.due_ms.max(turn_deadline_ms.unwrap_or(0));
+            effects.push(Effect::SetTimer(retry));
             effects.push(Effect::ReportResult(outcome));
         }
         effects

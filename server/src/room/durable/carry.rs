@@ -17,7 +17,6 @@ use crate::room::phase::Phase;
 use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
 use crate::tally::Tally;
-use std::time::Duration;
 use volley_shared::protocol::{Answer, Role, RoomServerFrame};
 use volley_shared::{Game, Outcome, codec};
 use worker::WebSocket;
@@ -179,6 +178,11 @@ impl GameRoom {
         }
         if let (Some(ws), Some(role)) = (caller, admitted) {
             self.admit(ws, role, version)?;
+            // A game under way (its seats taken) whose last socket has
+            // now said hello.
+            if !deleted && !matches!(record.room.phase(), Phase::Waiting { .. }) {
+                self.settle_after_hellos(storage, now).await?;
+            }
         }
         self.send(caller, outbox);
         let reported = !reports.is_empty();
@@ -215,7 +219,10 @@ impl GameRoom {
         match link::post_to_coordinator(&self.env, &record.created_by, RESULT_PATH, &result).await {
             Ok(status) if status < 300 => {
                 storage.cancel_timer(TimerKind::ReportRetry)?;
-                self.reschedule(storage, now).await
+                // Nothing is due now until the retention: the alarm moves
+                // there, instead of waking the room for nothing when it
+                // rings (the game's events went out before the report).
+                self.settle_after_hellos(storage, now).await
             }
             Ok(status) => {
                 crate::build::log_warn!("result report answered {status}");
@@ -261,12 +268,38 @@ impl GameRoom {
             (Some(due), Some(also)) => Some(due.min(also)),
             (due, also) => due.or(also),
         };
-        match alarm::plan(now, earliest, storage.alarm_ms(&self.alarm)?) {
+        let plan = alarm::plan(now, earliest, storage.alarm_ms(&self.alarm)?);
+        self.follow(storage, plan).await
+    }
+
+    /// Once no socket is left to say hello, moves the alarm to the earliest
+    /// timer ([`alarm::settle`]), later if need be: a socket's hello
+    /// deadline or a timer since dropped moved it earlier, and left there
+    /// it would wake the room for nothing when it rang (ten seconds into
+    /// every game, after every rejoin, and a turn after a game's end).
+    /// While a socket has yet to say hello, it stays: it rings by then.
+    async fn settle_after_hellos(&self, storage: &Storage, now: u64) -> Result<()> {
+        if self
+            .hello_deadline(self.settings()?.limits.hello_ms)
+            .is_some()
+        {
+            return Ok(());
+        }
+        let plan = alarm::settle(now, storage.next_due_ms()?, storage.alarm_ms(&self.alarm)?);
+        self.follow(storage, plan).await
+    }
+
+    /// Sets, deletes or keeps the alarm as `plan` says, noting it.
+    async fn follow(&self, storage: &Storage, plan: AlarmPlan) -> Result<()> {
+        match plan {
             AlarmPlan::Keep => Ok(()),
             AlarmPlan::Set(due_ms) => {
                 storage.note_alarm_ms(&self.alarm, Some(due_ms))?;
-                let offset = Duration::from_millis(due_ms.saturating_sub(now));
-                Ok(self.state.storage().set_alarm(offset).await?)
+                Ok(self
+                    .state
+                    .storage()
+                    .set_alarm(alarm::scheduled_at(due_ms))
+                    .await?)
             }
             AlarmPlan::Delete => {
                 storage.note_alarm_ms(&self.alarm, None)?;

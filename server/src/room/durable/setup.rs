@@ -107,6 +107,16 @@ impl GameRoom {
         }
         let shard = charter.created_by.clone();
         let storage = self.storage()?;
+        // The alarm this socket set before there was a table to note it in
+        // ([`GameRoom::ring_before_set_up`]), noted now: the set-up's
+        // timers come after it, and would otherwise set it again.
+        let rings_at = self
+            .state
+            .storage()
+            .get_alarm()
+            .await?
+            .and_then(|ms| u64::try_from(ms).ok());
+        storage.note_alarm_ms(&self.alarm, rings_at)?;
         self.set_up(&storage, charter.into_init(random_u64()?), now)
             .await?;
         // Other sockets may wait for their hello: the set-up's alarm must
@@ -154,8 +164,7 @@ impl GameRoom {
             .and_then(|ms| u64::try_from(ms).ok());
         // The rule every alarm here follows: it only moves earlier.
         if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), rings_at) {
-            let offset = std::time::Duration::from_millis(at.saturating_sub(now));
-            storage.set_alarm(offset).await?;
+            storage.set_alarm(alarm::scheduled_at(at)).await?;
         }
         Ok(())
     }

@@ -365,6 +365,33 @@ fn resigning_ends_a_duel_and_starts_the_retention_clock() {
 }
 
 #[test]
+fn a_game_of_long_turns_first_retries_its_report_at_its_last_deadline() {
+    // Turns of two minutes: the room's alarm rings by the last turn's
+    // deadline, so the first retry waits for it rather than move the alarm
+    // earlier in the game's last write.
+    let mut setup = setup::<Artillery>(ArtilleryConfig::default());
+    setup.turn_timeout_ms = 120_000;
+    let mut room = Room::new(setup, 0).unwrap().0;
+    join(&mut room, 0, Seat(0));
+    join(&mut room, 0, Seat(1));
+    let deadline = turn_timer(&room).due_ms;
+    assert_eq!(deadline, 120_000);
+    let effects = room.handle(7, Role::Player(Seat(1)), RoomClientFrame::Resign);
+    let retry = Timer {
+        kind: TimerKind::ReportRetry,
+        due_ms: deadline,
+        epoch: 0,
+    };
+    assert!(effects.contains(&Effect::SetTimer(retry)), "{effects:?}");
+    // Later retries keep to their own pace.
+    let again = room.on_timer(deadline, retry);
+    assert!(again.contains(&Effect::SetTimer(Timer {
+        due_ms: deadline + REPORT_RETRY_MS,
+        ..retry
+    })));
+}
+
+#[test]
 fn an_early_a_stale_or_a_repeated_turn_timer_does_nothing() {
     let mut room = started(0);
     let timer = turn_timer(&room);
