@@ -13,7 +13,9 @@
 //! leaves it where it is, it rings early, the room finds nothing due (an
 //! early alarm changes nothing) and sets it to the earliest timer then.
 //! That costs one wake-up per turn length while a game is active, instead
-//! of one alarm write per move.
+//! of one alarm write per move. At a moment off a move's path when the
+//! reason for an early alarm has gone (a room's last socket has said its
+//! hello, its result is acknowledged), [`settle`] moves it later, once.
 
 mod noted;
 
