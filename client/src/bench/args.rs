@@ -38,7 +38,8 @@ pub struct BenchArgs {
     /// trip's first round, as the echo's first round trips on each
     /// connection are not: a fresh `wrangler dev` compiles the Worker's
     /// hot code to optimised machine code over its first seconds of load
-    /// (BENCHMARKS.md, "Measured warm").
+    /// (BENCHMARKS.md, "Measured warm, and rooms that no longer wake for
+    /// nothing").
     #[arg(long, default_value_t = 40)]
     pub(super) rtt_warmup_games: u32,
     /// Round trips through each echo for the round-trip baseline.
