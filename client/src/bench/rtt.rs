@@ -4,7 +4,9 @@
 //! echo Durable Object (plain, writing a row, and writing a row and moving
 //! the alarm) and, for scale, a plain tokio echo on loopback. The echo
 //! object and Volley take turns in rounds (`--rtt-rounds`), so a drift in
-//! the machine's speed during the run weighs on both alike.
+//! the machine's speed during the run weighs on both alike. Both are
+//! measured warm: the echo's first round trips on each connection and
+//! Volley's first games (`--rtt-warmup-games`) are not recorded.
 
 use super::args::BenchArgs;
 use super::echo;
