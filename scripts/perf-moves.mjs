@@ -9,6 +9,7 @@
 // over its first seconds of load. Prints tables and writes summary.json.
 //
 // Usage: node scripts/perf-moves.mjs DIR [-]
+//        node scripts/perf-moves.mjs --clock-offset
 //        node scripts/perf-moves.mjs --self-test
 // DIR holds moves.csv (`volley-bot bench --moves`), offset_us (the wall
 // clock minus the monotonic clock, in µs, taken as perf started) and
@@ -21,7 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { pathToFileURL } from "node:url";
-import { parseMoves } from "./trace-moves.mjs";
+import { parseMoves, quantile } from "./trace-moves.mjs";
 
 /** Kinds of work on the Worker's thread, first match in a sample's stack. */
 const THREAD_KINDS = [
@@ -108,6 +109,15 @@ export function kindOf(sample, worker) {
   return sample.tid === worker ? sample.onThread : sample.offThread;
 }
 
+/**
+ * The wall clock minus the monotonic clock, in µs, now: added to a time on
+ * the monotonic clock (perf's samples, a V8 CPU profile's), it gives the
+ * time a move log would have written.
+ */
+export function unixMinusMonotonicUs() {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000) - Number(process.hrtime.bigint() / 1000n);
+}
+
 /** The moves split into rounds: a pause of over a second starts one. */
 export function rounds(moves) {
   const sorted = [...moves].sort((a, b) => a.start - b.start);
@@ -120,8 +130,6 @@ export function rounds(moves) {
   }
   return out;
 }
-
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 
 /**
  * Per band of moves by round trip: how many, their mean round trip and
@@ -194,9 +202,10 @@ function print(summary) {
 }
 
 function selfTest() {
-  // Two moves: a fast one with only the room's SQLite, a slow one during
-  // which another object opened its files and V8 compiled wasm. The wall
-  // clock is 10^6 s ahead of the monotonic one.
+  // Three moves: a fast one with only the room's SQLite, a slow one during
+  // which another object opened its files and V8 compiled wasm, and one in
+  // a second round with nothing sampled. The wall clock is 10^6 s ahead of
+  // the monotonic one.
   const moves = parseMoves(
     [
       "sent_unix_us,round_trip_us,index,room,seat",
@@ -241,10 +250,12 @@ function selfTest() {
   console.log("scripts/perf-moves.mjs: self-test passed");
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const arg = process.argv[2];
   if (arg === "--self-test") {
     selfTest();
+  } else if (arg === "--clock-offset") {
+    console.log(unixMinusMonotonicUs());
   } else if (arg) {
     const moves = parseMoves(fs.readFileSync(path.join(arg, "moves.csv"), "utf8"));
     const reader = new SampleReader();
@@ -259,7 +270,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     fs.writeFileSync(path.join(arg, "summary.json"), JSON.stringify(summary, null, 2));
     console.log(`summary: ${path.join(arg, "summary.json")}`);
   } else {
-    console.error("usage: node scripts/perf-moves.mjs DIR [-] | --self-test");
+    console.error("usage: node scripts/perf-moves.mjs DIR [-] | --clock-offset | --self-test");
     process.exit(2);
   }
 }

@@ -12,6 +12,7 @@
 
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { unixMinusMonotonicUs } from "./perf-moves.mjs";
 
 /// Runtime functions whose time is the storage's or the network's, not JS.
 const RUNTIME_CALLS = /^(exec|setAlarm|getAlarm|deleteAll|fetch|send|serializeAttachment|deserializeAttachment|acceptWebSocket|getWebSockets)$/;
@@ -57,9 +58,7 @@ async function record(inspector, out, command) {
   socket.close();
   // The profile's times are on the monotonic clock; a move log's on the
   // wall clock: what to add to the first to get the second, in µs.
-  profile.unixMinusMonotonicUs =
-    Math.round((performance.timeOrigin + performance.now()) * 1000) -
-    Number(process.hrtime.bigint() / 1000n);
+  profile.unixMinusMonotonicUs = unixMinusMonotonicUs();
   writeFileSync(out, JSON.stringify(profile));
   return status;
 }

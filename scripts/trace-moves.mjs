@@ -71,7 +71,7 @@ const database = (file) => file.replace(/-(wal|shm|journal)$/, "");
 /** workerd's alarm table for a namespace, written for every object's alarm. */
 const isAlarmTable = (file) => path.basename(database(file)) === "metadata.sqlite";
 
-function quantile(sorted, q) {
+export function quantile(sorted, q) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }

@@ -110,13 +110,7 @@ impl GameRoom {
         // The alarm this socket set before there was a table to note it in
         // ([`GameRoom::ring_before_set_up`]), noted now: the set-up's
         // timers come after it, and would otherwise set it again.
-        let rings_at = self
-            .state
-            .storage()
-            .get_alarm()
-            .await?
-            .and_then(|ms| u64::try_from(ms).ok());
-        storage.note_alarm_ms(&self.alarm, rings_at)?;
+        storage.note_alarm_ms(&self.alarm, self.alarm_set().await?)?;
         self.set_up(&storage, charter.into_init(random_u64()?), now)
             .await?;
         // Other sockets may wait for their hello: the set-up's alarm must
@@ -157,15 +151,24 @@ impl GameRoom {
     /// Makes the alarm of a room not set up yet ring by `at` (there is no
     /// table to note it in).
     pub(super) async fn ring_before_set_up(&self, now: u64, at: u64) -> Result<()> {
-        let storage = self.state.storage();
-        let rings_at = storage
-            .get_alarm()
-            .await?
-            .and_then(|ms| u64::try_from(ms).ok());
         // The rule every alarm here follows: it only moves earlier.
-        if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), rings_at) {
-            storage.set_alarm(alarm::scheduled_at(at)).await?;
+        if let AlarmPlan::Set(at) = alarm::plan(now, Some(at), self.alarm_set().await?) {
+            self.state
+                .storage()
+                .set_alarm(alarm::scheduled_at(at))
+                .await?;
         }
         Ok(())
+    }
+
+    /// When the alarm is set to ring, asked of the platform (before set-up
+    /// there is no table that notes it).
+    async fn alarm_set(&self) -> Result<Option<u64>> {
+        Ok(self
+            .state
+            .storage()
+            .get_alarm()
+            .await?
+            .and_then(|ms| u64::try_from(ms).ok()))
     }
 }
