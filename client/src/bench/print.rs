@@ -46,6 +46,13 @@ pub fn summary(report: &BenchReport) -> String {
         lines.push(format!("   Volley move:         {}", r.volley_move));
         lines.push(format!("     first in a room:   {}", r.volley_first_move));
         lines.push(format!("     later:             {}", r.volley_later_move));
+        lines.push(format!(
+            "   server CPU per echo writing a row: {}; per Volley move: {} ({})",
+            r.echo_writing_cpu,
+            r.volley_move_cpu,
+            r.cpu_ratio_to_writing
+                .map_or("?".into(), |ratio| format!("{ratio:.2}x workerd's"))
+        ));
         lines.push(format!("   ratio p50 {}", verdict(r.ratio_p50, 1.5, true)));
         lines.push(format!("   ratio p99 {}", verdict(r.ratio_p99, 1.5, true)));
         lines.push(format!(

@@ -56,6 +56,14 @@ pub struct RttBench {
     pub volley_first_move: LatencySummary,
     /// The same for every later move.
     pub volley_later_move: LatencySummary,
+    /// The server's CPU per round trip of the echo writing a row (each
+    /// connection's unrecorded first round trips included).
+    pub echo_writing_cpu: CpuPerUnit,
+    /// The server's CPU per recorded move: all of the games' work
+    /// (matching, setting rooms up, settling results) over their moves.
+    pub volley_move_cpu: CpuPerUnit,
+    /// workerd's CPU per move / per round trip of the echo writing a row.
+    pub cpu_ratio_to_writing: Option<f64>,
     /// Volley p99 / echo object writing a row p99 (issue 16: at most 2).
     pub ratio_p99_to_writing: f64,
     /// Volley p99 / the paced echo's p99 (no target: for scale, what a
@@ -161,6 +169,28 @@ pub struct RelayBench {
     pub volley_cpu_us_per_aim: f64,
     /// Volley / echo (target at most 2).
     pub ratio: f64,
+}
+
+/// The server's processes' CPU per unit of work, in µs (`None` where it
+/// could not be read: Linux `/proc` only).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct CpuPerUnit {
+    /// `workerd` (the Worker and its Durable Objects).
+    pub workerd_us: Option<f64>,
+    /// `node` (`wrangler dev` and its proxy).
+    pub wrangler_us: Option<f64>,
+}
+
+impl std::fmt::Display for CpuPerUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |us: Option<f64>| us.map_or("?".into(), |us| format!("{us:.0} µs"));
+        write!(
+            f,
+            "workerd {}, wrangler {}",
+            show(self.workerd_us),
+            show(self.wrangler_us)
+        )
+    }
 }
 
 /// Cores the server's processes kept busy during a measurement.

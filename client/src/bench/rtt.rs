@@ -10,7 +10,7 @@
 
 use super::args::BenchArgs;
 use super::echo;
-use super::measure::{echo_object_url, report_problems, with_progress};
+use super::measure::{CpuTally, echo_object_url, report_problems, with_progress};
 use super::report::RttBench;
 use crate::bot::Strategy;
 use crate::load::latency::Latency;
@@ -51,6 +51,8 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     let mut echo_object_writing_paced = Latency::default();
     let mut volley = MoveHistograms::default();
     let mut move_log = MoveLog::default();
+    let (mut echo_writing_cpu, mut volley_cpu) = (CpuTally::default(), CpuTally::default());
+    let mut echo_writing_trips = 0;
     let mut errors = 0;
     if args.rtt_warmup_games > 0 {
         eprintln!(
@@ -68,13 +70,14 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     for round in 0..rounds {
         let trips = share(args.echo_round_trips, rounds, round);
         if trips > 0 {
-            for (url, into) in [
-                (&plain, &mut echo_object),
-                (&writing, &mut echo_object_writing),
-                (&writing_alarm, &mut echo_object_writing_alarm),
-            ] {
-                into.add(&echo::round_trips(url, payload, WARMUP, trips).await?);
-            }
+            echo_object.add(&echo::round_trips(&plain, payload, WARMUP, trips).await?);
+            let measured = echo_writing_cpu
+                .measure(echo::round_trips(&writing, payload, WARMUP, trips))
+                .await?;
+            echo_object_writing.add(&measured);
+            echo_writing_trips += u64::from(WARMUP + trips);
+            echo_object_writing_alarm
+                .add(&echo::round_trips(&writing_alarm, payload, WARMUP, trips).await?);
         }
         // The same object writing a row, one frame every 10 ms: a round
         // trip after a pause is slower on the same runtime (it measured
@@ -94,11 +97,12 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         if games == 0 {
             continue;
         }
-        let mut report = load::run(with_progress(
-            quick_games(server, games, args.moves.is_some()),
-            args,
-        ))
-        .await;
+        let mut report = volley_cpu
+            .measure(load::run(with_progress(
+                quick_games(server, games, args.moves.is_some()),
+                args,
+            )))
+            .await;
         report_problems("move round trip", &report);
         volley.add(&report.move_histograms);
         move_log.add(std::mem::take(&mut report.move_log));
@@ -117,6 +121,8 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     let (plain, writing) = (echo_object.summary(), echo_object_writing.summary());
     let paced = echo_object_writing_paced.summary();
     let volley_move = volley.all().summary();
+    let echo_writing_cpu = echo_writing_cpu.per_unit(echo_writing_trips);
+    let volley_move_cpu = volley_cpu.per_unit(volley_move.count);
     Ok((
         RttBench {
             rounds,
@@ -129,6 +135,12 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
             volley_move,
             volley_first_move: volley.first.summary(),
             volley_later_move: volley.later.summary(),
+            echo_writing_cpu,
+            volley_move_cpu,
+            cpu_ratio_to_writing: volley_move_cpu
+                .workerd_us
+                .zip(echo_writing_cpu.workerd_us)
+                .map(|(volley, echo)| volley / echo),
             ratio_p99_to_writing: volley_move.p99_ms / writing.p99_ms,
             ratio_p99_to_writing_paced: volley_move.p99_ms / paced.p99_ms,
             ratio_p50: volley_move.p50_ms / plain.p50_ms,

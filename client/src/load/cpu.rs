@@ -100,6 +100,13 @@ impl ProcessesCpu {
     }
 }
 
+impl<const N: usize> From<[(u32, u64); N]> for ProcessesCpu {
+    /// Processes' CPU time in clock ticks, by process id.
+    fn from(ticks: [(u32, u64); N]) -> Self {
+        Self(ticks.into())
+    }
+}
+
 /// Linux gives process times in clock ticks of `USER_HZ`, which is 100 a
 /// second on every architecture.
 const TICKS_PER_SECOND: u64 = 100;
@@ -161,8 +168,8 @@ mod tests {
 
     #[test]
     fn a_process_gone_is_left_out_and_a_new_one_counted_whole() {
-        let before = ProcessesCpu([(1, 100), (2, 500)].into());
-        let after = ProcessesCpu([(1, 150), (3, 20)].into());
+        let before = ProcessesCpu::from([(1, 100), (2, 500)]);
+        let after = ProcessesCpu::from([(1, 150), (3, 20)]);
         // 50 ticks of process 1 and 20 of process 3: 0.7 s.
         assert_eq!(after.since(&before), Duration::from_millis(700));
     }
