@@ -19,6 +19,7 @@
 //! | `pending` | ticket sockets a previous release accepted with no valid first frame yet, and when their time is up ([`pending`]; this release keeps its own sockets' deadlines in their tags and in memory) |
 //! | `arrivals` | in a regional shard, tickets that arrived in each of the last two minutes, to tell whether it is quiet ([`arrivals`]) |
 //! | `players_seen` | when each player last played; players unseen for the retention are forgotten ([`seen`]) |
+//! | `anonymous` | players this shard drew an id for (no guest token) until their game is settled: they are not rated ([`anonymous`]) |
 //! | `tallies` | the last hour's counts for the dashboard, the shard's own and its rooms', by `minute` and `name` ([`crate::tally`]) |
 //!
 //! The queue is in SQLite, not in memory, so an evicted or restarted
@@ -26,6 +27,7 @@
 //! that matches it, before the coordinator awaits anything, so no ticket is
 //! ever matched twice.
 
+mod anonymous;
 mod arrivals;
 mod members;
 mod memory;
@@ -116,6 +118,7 @@ impl Storage {
         sql.exec(members::MEMBERS_TABLE, None)?;
         sql.exec(pending::PENDING_TABLE, None)?;
         sql.exec(seen::SEEN_TABLE, None)?;
+        sql.exec(anonymous::ANONYMOUS_TABLE, None)?;
         sql.exec(settled::DELIVERIES_TABLE, None)?;
         sql.exec(arrivals::ARRIVALS_TABLE, None)?;
         sql.exec(rooms::ROOMS_TABLES, None)?;

@@ -126,6 +126,7 @@ fn main() -> ExitCode {
         "a_silent_ticket_socket_is_closed_by_an_instance_that_forgot_it",
         "a_shard_changing_its_mind_between_two_players_does_not_part_them",
         "a_hibernated_room_wakes_only_for_the_next_move",
+        "an_anonymous_opponent_counts_as_new_and_is_not_rated",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -439,6 +440,11 @@ fn main() -> ExitCode {
             names[66],
             &base,
             regions::a_shard_changing_its_mind_between_two_players_does_not_part_them,
+        ),
+        trial(
+            names[68],
+            &base,
+            players::an_anonymous_opponent_counts_as_new_and_is_not_rated,
         ),
         // Last: by then what they began with the suite is over.
         crash,

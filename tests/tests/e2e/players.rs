@@ -1,13 +1,14 @@
 //! Ratings in player objects: one object per player keeps their rating in
 //! every mode; a rating the first releases kept in a mode's shard is
-//! adopted once and moved by the next game.
+//! adopted once and moved by the next game; someone without a guest token
+//! is not rated.
 
 use crate::coordinator::{duel_rating, guest};
 use anyhow::{Context, Result, bail, ensure};
 use url::Url;
 use volley_client::bot::Strategy;
-use volley_client::lobby;
-use volley_client::native::matchmake_with;
+use volley_client::lobby::{self, LobbyUpdate};
+use volley_client::native::{matchmake_with, open_ticket};
 use volley_shared::Mode;
 use volley_shared::api::{LEADERBOARD_SIZE, Leaderboard, PlayerModes};
 use volley_tests::{get_body, post_text};
@@ -83,6 +84,78 @@ pub async fn a_rating_the_first_releases_kept_is_adopted(base: Url) -> Result<()
     ensure!(
         listed.is_some_and(|l| l.games == 8 && (l.rating - v_rating).abs() < 1e-6),
         "the leaderboard lacks the veteran's new standing: {board:?}"
+    );
+    Ok(())
+}
+
+/// Someone who plays without a guest token has an id drawn for that ticket
+/// alone: their guest opponent is rated against them as against a new
+/// player (1500), and they get no rating, history or leaderboard line,
+/// which nobody could ever read again.
+pub async fn an_anonymous_opponent_counts_as_new_and_is_not_rated(base: Url) -> Result<()> {
+    let (guest_id, token) = guest(&base)?;
+    let rated = {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let opening = lobby::find_match(Mode::Duel, "rated");
+            matchmake_with(&base, Mode::Duel, Some(&token), &opening).await
+        })
+    };
+    let anonymous = {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let mut conn = open_ticket(&base, Mode::Duel, None).await?;
+            conn.open_with(&lobby::find_match(Mode::Duel, "nameless"))
+                .await?;
+            let mut drawn = None;
+            loop {
+                match lobby::on_frame(conn.recv_lobby().await?)? {
+                    LobbyUpdate::Queued(player) => drawn = Some(player),
+                    LobbyUpdate::Matched(matched) => {
+                        conn.close().await;
+                        let drawn = drawn.context("matched without being told its id")?;
+                        return anyhow::Ok((drawn, matched));
+                    }
+                    LobbyUpdate::Nothing => {}
+                }
+            }
+        })
+    };
+    let (rated, (drawn, anonymous)) = (rated.await??, anonymous.await??);
+    ensure!(rated.room == anonymous.room, "the two were matched apart");
+    let (result, _) = crate::play_both(
+        &base,
+        &rated,
+        Strategy::BEST,
+        &anonymous,
+        Strategy::Harmless,
+    )
+    .await?;
+    ensure!(result.won(), "the aiming guest should win: {result:?}");
+
+    let mut after = None;
+    for _ in 0..50 {
+        after = duel_rating(&base, &guest_id)?;
+        if after.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ensure!(
+        after.is_some_and(|(rating, games)| games == 1
+            && (rating - (1500.0 + elo_gain(1500.0, 1500.0))).abs() < 1e-6),
+        "the guest's first win against a new player: {after:?}"
+    );
+    let drawn = drawn.to_string();
+    let record: PlayerModes = get_body(&base.join(&format!("/api/players/{drawn}"))?)?;
+    ensure!(
+        record.modes.is_empty(),
+        "the anonymous player was rated: {record:?}"
+    );
+    let board: Leaderboard = get_body(&base.join("/api/leaderboard?mode=duel")?)?;
+    ensure!(
+        board.leaders.iter().all(|l| l.player != drawn),
+        "the anonymous player is on the leaderboard: {board:?}"
     );
     Ok(())
 }

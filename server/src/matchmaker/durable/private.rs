@@ -24,7 +24,7 @@ impl Matchmaker {
     /// the creator gets the first seat.
     pub(super) async fn create_private(&self, req: &Request) -> Result<Response> {
         let mode = Self::mode(req)?;
-        let player = requester(req)?;
+        let (player, drawn) = requester(req)?;
         let name = display_name(req)?;
         let storage = self.storage()?;
         let now = now_ms();
@@ -68,6 +68,9 @@ impl Matchmaker {
                 })
             })
             .collect::<Result<_>>()?;
+        if drawn {
+            self.note_anonymous(&storage, player, now)?;
+        }
         let placement = link::residency(&self.env)
             .room_placement(hint_for_match([http::query_param(req, "hint").as_deref()]));
         let (room, _build) = self.create_room(mode, seats, placement, ttl).await?;
@@ -96,7 +99,7 @@ impl Matchmaker {
     /// `POST /api/rooms/join?code=..&name=..`: the next free seat of a
     /// private room. Wrong codes count against the client's address.
     pub(super) async fn join_private(&self, req: &Request) -> Result<Response> {
-        let player = requester(req)?;
+        let (player, drawn) = requester(req)?;
         let name = display_name(req)?;
         // Guesses are limited from loopback too (crate::address exempts it
         // from socket limits only): one bucket for the whole machine.
@@ -138,6 +141,9 @@ impl Matchmaker {
         // Taken before the first await: two friends never get one seat.
         private.claimed += 1;
         storage.put_private_room(&private)?;
+        if drawn {
+            self.note_anonymous(&storage, player, now)?;
+        }
         let room = RoomId(private.room_id.clone());
         let claim = ClaimSeat { seat, player, name };
         let claimed = link::room(&self.env, &room)?
@@ -183,13 +189,13 @@ impl Matchmaker {
 }
 
 /// The requester's player id: the guest id the Worker verified, or a fresh
-/// anonymous one.
-fn requester(req: &Request) -> Result<PlayerId> {
+/// anonymous one (then `true`: drawn).
+fn requester(req: &Request) -> Result<(PlayerId, bool)> {
     match http::query_param(req, "player") {
         Some(hex) => u64::from_str_radix(&hex, 16)
-            .map(PlayerId)
+            .map(|id| (PlayerId(id), false))
             .map_err(|_| ServerError::BadRequest("missing player".into())),
-        None => random_u64().map(PlayerId),
+        None => random_u64().map(|id| (PlayerId(id), true)),
     }
 }
 

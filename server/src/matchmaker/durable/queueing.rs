@@ -92,6 +92,9 @@ impl Matchmaker {
         // A player id drawn just now holds no ticket: only a known one is
         // looked up.
         let known = place.player.is_some();
+        if !known {
+            self.note_anonymous(&storage, player, now)?;
+        }
         if let Some(held) = known
             .then(|| storage.ticket_of(player))
             .transpose()?

@@ -4,7 +4,11 @@
 //! Settling reads each person's rating from their player object (as it is
 //! when the room reports, before this game counts), computes every line
 //! from those ratings ([`ratings::settle`]), and
-//! stores the lines with the result in one synchronous step. Then each line
+//! stores the lines with the result in one synchronous step. Someone who
+//! played without a guest token had an id drawn for that one ticket (noted
+//! in the `anonymous` table): they count at the default rating, as a new
+//! player would, and get no line, so no player object is made for an id
+//! nobody can play as again. Then each line
 //! is delivered; a player object applies a room's line once, so a report
 //! that comes again (the room retries until it is answered 200) delivers
 //! whatever is still undelivered and changes nothing else.
@@ -13,9 +17,12 @@ use super::Matchmaker;
 use crate::error::{Result, ServerError};
 use crate::internal::players::{LeaderLine, PlayerResult};
 use crate::internal::{GameResult, link};
+use crate::matchmaker::queue::DEFAULT_RATING;
 use crate::matchmaker::ratings;
+use crate::matchmaker::storage::Storage;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use volley_shared::PlayerId;
 
 impl Matchmaker {
     /// Settles and delivers a room's result; says whether it was new.
@@ -23,15 +30,25 @@ impl Matchmaker {
         self.hold_result(&result.room.0).await;
         let room = result.room.0.as_str();
         let mut fresh = false;
-        if !self.storage()?.result_seen(room)? {
+        let storage = self.storage()?;
+        if !storage.result_seen(room)? {
+            let people: Vec<PlayerId> = result
+                .seats
+                .iter()
+                .filter(|s| !s.bot)
+                .map(|s| s.player)
+                .collect();
+            let anonymous = storage.anonymous_among(&people)?;
             let mut before = HashMap::new();
-            for seat in result.seats.iter().filter(|s| !s.bot) {
-                if let Entry::Vacant(slot) = before.entry(seat.player) {
-                    let standing = link::standing(&self.env, seat.player, result.mode).await?;
+            for &player in people.iter().filter(|p| !anonymous.contains(p)) {
+                if let Entry::Vacant(slot) = before.entry(player) {
+                    let standing = link::standing(&self.env, player, result.mode).await?;
                     slot.insert(standing.rating);
                 }
             }
-            let storage = self.storage()?;
+            for &player in &anonymous {
+                before.insert(player, DEFAULT_RATING);
+            }
             let settled = ratings::settle(
                 &result.seats,
                 storage.match_tickets(room)?,
@@ -44,6 +61,7 @@ impl Matchmaker {
             )?;
             let lines: Vec<PlayerResult> = settled
                 .into_iter()
+                .filter(|line| !anonymous.contains(&line.player))
                 .map(|line| PlayerResult {
                     player: line.player,
                     room: result.room.clone(),
@@ -54,15 +72,34 @@ impl Matchmaker {
                     at_ms: result.at_ms,
                 })
                 .collect();
-            let settings = self.settings()?;
-            let keep_ms = settings.room_retention_ms.saturating_add(24 * 3_600_000);
-            fresh = storage.settle_result(&result, &lines, keep_ms)?;
+            fresh = storage.settle_result(&result, &lines, self.results_keep_ms()?)?;
+            storage.forget_anonymous(anonymous)?;
         }
         for line in self.storage()?.undelivered(room)? {
             link::deliver(&self.env, &line).await?;
             self.storage()?.delivered(&line)?;
         }
         Ok(if fresh { "applied" } else { "already applied" })
+    }
+
+    /// Notes that `player`'s id was drawn just now for someone without a
+    /// guest token, so their game is not rated for them ([`Storage::note_anonymous`]).
+    pub(super) fn note_anonymous(
+        &self,
+        storage: &Storage,
+        player: PlayerId,
+        now: u64,
+    ) -> Result<()> {
+        storage.note_anonymous(player, now, now.saturating_sub(self.results_keep_ms()?))
+    }
+
+    /// How long a result is kept, and a drawn id noted: longer than any
+    /// room can still report (it retries until its retention ends).
+    fn results_keep_ms(&self) -> Result<u64> {
+        Ok(self
+            .settings()?
+            .room_retention_ms
+            .saturating_add(24 * 3_600_000))
     }
 
     /// A player object's new standing, for this mode's leaderboard.

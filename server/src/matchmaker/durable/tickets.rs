@@ -459,10 +459,12 @@ impl Matchmaker {
             }
             return Ok(());
         }
-        let Some((ticket, _, _)) = state.and_then(|s| s.ticket()) else {
+        let Some((ticket, player, _)) = state.and_then(|s| s.ticket()) else {
             return Ok(());
         };
         let storage = self.storage()?;
+        // Its id, if drawn for it, will never be settled.
+        storage.forget_anonymous([player])?;
         // Found by index while the ticket's member rows are still there
         // (after, the lookup would fall back to reading every socket).
         let others: Vec<_> = self
