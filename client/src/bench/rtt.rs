@@ -17,7 +17,7 @@ use crate::load::latency::Latency;
 use crate::load::moves::MoveLog;
 use crate::load::report::MoveHistograms;
 use crate::load::{self, LoadConfig, Stop};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::time::Duration;
 use url::Url;
 
@@ -109,9 +109,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         errors += report.error_count();
     }
     if let Some(path) = &args.moves {
-        move_log
-            .save(path)
-            .with_context(|| format!("could not write {}", path.display()))?;
+        move_log.save(path)?;
         eprintln!(
             "bench: {} moves written to {}",
             move_log.lines.len(),

@@ -266,10 +266,7 @@ async fn run_load(server: url::Url, args: LoadArgs) -> Result<()> {
         args.chart.display()
     );
     if let Some(path) = &args.moves {
-        report
-            .move_log
-            .save(path)
-            .with_context(|| format!("could not write {}", path.display()))?;
+        report.move_log.save(path)?;
         println!(
             "moves: {} ({} lines)",
             path.display(),

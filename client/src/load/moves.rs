@@ -113,11 +113,28 @@ impl MoveLog {
     }
 
     /// Writes the log as CSV to the file at `path`.
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-        self.write_csv(&mut out)?;
-        out.flush()
+    pub fn save(&self, path: &Path) -> Result<(), SaveError> {
+        let write = || {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+            self.write_csv(&mut out)?;
+            out.flush()
+        };
+        write().map_err(|source| SaveError {
+            path: path.to_path_buf(),
+            source,
+        })
     }
+}
+
+/// A move log that could not be written, and where.
+#[derive(Debug, thiserror::Error)]
+#[error("could not write {}", path.display())]
+pub struct SaveError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// Why.
+    #[source]
+    pub source: std::io::Error,
 }
 
 #[cfg(test)]
@@ -166,6 +183,17 @@ mod tests {
                 base + 1_000,
                 base + 5_000
             )
+        );
+    }
+
+    #[test]
+    fn a_log_that_cannot_be_written_says_where() {
+        let path = Path::new("/nonexistent-volley-dir/moves.csv");
+        let err = MoveLog::default().save(path).unwrap_err();
+        assert_eq!(err.path, path);
+        assert_eq!(
+            err.to_string(),
+            "could not write /nonexistent-volley-dir/moves.csv"
         );
     }
 }
