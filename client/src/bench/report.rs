@@ -175,9 +175,10 @@ pub struct RelayBench {
 /// could not be read: Linux `/proc` only).
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct CpuPerUnit {
-    /// `workerd` (the Worker and its Durable Objects).
+    /// `workerd` (the Worker and its Durable Objects, and `wrangler dev`'s
+    /// proxy in front of them).
     pub workerd_us: Option<f64>,
-    /// `node` (`wrangler dev` and its proxy).
+    /// `node` (`wrangler dev` itself).
     pub wrangler_us: Option<f64>,
 }
 
@@ -196,9 +197,10 @@ impl std::fmt::Display for CpuPerUnit {
 /// Cores the server's processes kept busy during a measurement.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct ServerCpu {
-    /// `workerd` (the Worker and its Durable Objects).
+    /// `workerd` (the Worker and its Durable Objects, and `wrangler dev`'s
+    /// proxy in front of them).
     pub workerd_cores: Option<f64>,
-    /// `node` (`wrangler dev` and its proxy).
+    /// `node` (`wrangler dev` itself).
     pub wrangler_cores: Option<f64>,
 }
 

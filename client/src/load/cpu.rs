@@ -1,7 +1,8 @@
 //! CPU time: the load tool's own (so a report can say when the tool, not
 //! the server, was the bottleneck) and, on Linux, that of local `workerd`
-//! processes (what `wrangler dev` runs the Worker in) and `node` ones
-//! (wrangler itself, which proxies the traffic).
+//! processes (`wrangler dev` runs two: one for the Worker, and a proxy in
+//! front of it that every request and frame passes through) and `node`
+//! ones (wrangler itself).
 
 use cpu_time::ProcessTime;
 use serde::{Deserialize, Serialize};
@@ -75,8 +76,8 @@ pub fn workerd_cpu() -> Option<ProcessesCpu> {
     processes_cpu("workerd")
 }
 
-/// CPU time of every local `node` process so far: `wrangler dev`, whose
-/// proxy every request and frame passes through on its way to `workerd`.
+/// CPU time of every local `node` process so far: `wrangler dev` itself,
+/// which starts the `workerd`s and writes their logs.
 pub fn node_cpu() -> Option<ProcessesCpu> {
     processes_cpu("node")
 }
