@@ -136,6 +136,14 @@ impl Settings {
             .map_or(DEFAULT_TURN_TIMEOUT_MS, |(_, ms)| *ms)
     }
 
+    /// How long after it is made a room may still report its result: its
+    /// retention (it retries until then) and a day more. Rooms are listed,
+    /// results marked and drawn ids noted for as long.
+    pub fn reports_within_ms(&self) -> u64 {
+        const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
+        self.room_retention_ms.saturating_add(DAY_MS)
+    }
+
     /// How long a ticket of `mode` waits before bots fill the empty seats;
     /// `None` when bot fill is off.
     pub fn bot_fill_after_ms(&self, mode: Mode) -> Option<u64> {
@@ -305,6 +313,14 @@ mod tests {
         assert_eq!(settings.private_code_ttl_ms, DEFAULT_PRIVATE_CODE_TTL_MS);
         assert!(!settings.test_hooks && !settings.bench);
         assert!(settings.wind_secret && settings.room_charter);
+    }
+
+    #[test]
+    fn a_room_may_report_for_a_day_after_its_retention() {
+        let day = 24 * 3_600_000;
+        assert_eq!(parse(&[]).unwrap().reports_within_ms(), 2 * day);
+        let short = parse(&[("ROOM_RETENTION_MS", "3000")]).unwrap();
+        assert_eq!(short.reports_within_ms(), 3_000 + day);
     }
 
     #[test]

@@ -23,9 +23,6 @@ use std::time::Duration;
 use volley_shared::protocol::{ErrorCode, LobbyServerFrame, close};
 use volley_shared::{Mode, PlayerId, Role, RoomId, Seat};
 
-/// A day, in ms: how long rooms are listed beyond their retention.
-const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
-
 impl Matchmaker {
     fn rules(&self) -> Result<impl Fn(Mode) -> MatchRules + use<>> {
         let settings = self.settings()?.clone();
@@ -274,7 +271,7 @@ impl Matchmaker {
             None => room.clone(),
         };
         // A room is listed for as long as it may still report its result.
-        let keep_ms = self.settings()?.room_retention_ms.saturating_add(DAY_MS);
+        let keep_ms = self.settings()?.reports_within_ms();
         storage.record_room(
             &room.0,
             placement.hint(),

@@ -72,7 +72,8 @@ impl Matchmaker {
                     at_ms: result.at_ms,
                 })
                 .collect();
-            fresh = storage.settle_result(&result, &lines, self.results_keep_ms()?)?;
+            let keep_ms = self.settings()?.reports_within_ms();
+            fresh = storage.settle_result(&result, &lines, keep_ms)?;
             storage.forget_anonymous(anonymous)?;
         }
         for line in self.storage()?.undelivered(room)? {
@@ -90,16 +91,8 @@ impl Matchmaker {
         player: PlayerId,
         now: u64,
     ) -> Result<()> {
-        storage.note_anonymous(player, now, now.saturating_sub(self.results_keep_ms()?))
-    }
-
-    /// How long a result is kept, and a drawn id noted: longer than any
-    /// room can still report (it retries until its retention ends).
-    fn results_keep_ms(&self) -> Result<u64> {
-        Ok(self
-            .settings()?
-            .room_retention_ms
-            .saturating_add(24 * 3_600_000))
+        let expired = now.saturating_sub(self.settings()?.reports_within_ms());
+        storage.note_anonymous(player, now, expired)
     }
 
     /// A player object's new standing, for this mode's leaderboard.
