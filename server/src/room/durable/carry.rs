@@ -2,8 +2,9 @@
 //! alarm), then frames and closes, then the result report.
 //!
 //! Writes between two awaits are committed together, and the runtime holds
-//! outgoing frames until they are durable: so nobody hears of a move that
-//! a crash could lose.
+//! outgoing frames (and requests) until they are durable: so nobody hears
+//! of a move that a crash could lose. A result report waits for that
+//! commit itself, so the frames leave first.
 
 use super::GameRoom;
 use super::sockets::Outgoing;
@@ -186,6 +187,15 @@ impl GameRoom {
         }
         self.send(caller, outbox);
         let reported = !reports.is_empty();
+        if reported {
+            // The report would wait for this commit anyway (the runtime
+            // holds a request, as it holds frames, until the writes before
+            // it are durable). Waiting here first lets the game's last
+            // frames out before it is sent: released together, on the
+            // local runtime's one thread, the shard's handling of it made
+            // the last move's round trip slower (BENCHMARKS.md).
+            self.state.storage().sync().await?;
+        }
         for outcome in reports {
             self.report(storage, record, outcome, now).await?;
         }
