@@ -12,8 +12,9 @@
 //!
 //! A row goes when its game is settled or its ticket is cancelled (its
 //! socket closed while it waited); one left behind otherwise (a room that
-//! never reported) is removed by later rows, a few each, once it is older
-//! than any game could still report.
+//! never reported) is removed by later rows once it is older than any game
+//! could still report: every [`PRUNE_EVERY`]th row an instance notes looks
+//! for a few, so most rows cost one statement.
 
 use super::Storage;
 use crate::error::Result;
@@ -27,20 +28,31 @@ CREATE TABLE IF NOT EXISTS anonymous (player TEXT PRIMARY KEY, at_ms INTEGER NOT
 CREATE INDEX IF NOT EXISTS anonymous_at ON anonymous (at_ms);
 ";
 
-/// The most expired rows each new row removes: more than one, so the table
+/// The most expired rows removed per new row: more than one, so the table
 /// keeps up with any rate of abandoned tickets.
 const EXPIRED_PER_ROW: u64 = 2;
 
+/// Expired rows are looked for at every this many rows an instance notes
+/// (the first included), [`EXPIRED_PER_ROW`] for each of them at once.
+const PRUNE_EVERY: u64 = 8;
+
 impl Storage {
     /// Notes that `player`'s id was drawn at `now_ms` for someone without
-    /// a guest token, and forgets a few such ids drawn before `expired_ms`
-    /// whose games never reported.
+    /// a guest token, and, at every [`PRUNE_EVERY`]th, forgets a few such
+    /// ids drawn before `expired_ms` whose games never reported.
     pub fn note_anonymous(&self, player: PlayerId, now_ms: u64, expired_ms: u64) -> Result<()> {
-        self.sql.exec(
-            "DELETE FROM anonymous WHERE player IN \
-             (SELECT player FROM anonymous WHERE at_ms < ? ORDER BY at_ms LIMIT ?)",
-            vec![integer(expired_ms)?, integer(EXPIRED_PER_ROW)?],
-        )?;
+        let noted = self.memory.anonymous_noted.get();
+        self.memory.anonymous_noted.set(noted.wrapping_add(1));
+        if noted.is_multiple_of(PRUNE_EVERY) {
+            self.sql.exec(
+                "DELETE FROM anonymous WHERE player IN \
+                 (SELECT player FROM anonymous WHERE at_ms < ? ORDER BY at_ms LIMIT ?)",
+                vec![
+                    integer(expired_ms)?,
+                    integer(EXPIRED_PER_ROW * PRUNE_EVERY)?,
+                ],
+            )?;
+        }
         self.sql.exec(
             "INSERT OR REPLACE INTO anonymous (player, at_ms) VALUES (?, ?)",
             vec![player.to_string().as_str().into(), integer(now_ms)?],

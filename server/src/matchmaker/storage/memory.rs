@@ -4,7 +4,7 @@
 //! time (an instance of another version starts with nothing in memory), so
 //! what an instance read or wrote stays true until it writes again. Each
 //! table's module keeps its part: [`super::tickets`], [`super::rooms`],
-//! [`super::arrivals`].
+//! [`super::arrivals`], [`super::anonymous`].
 
 use super::StoredTicket;
 use crate::error::Result;
@@ -24,6 +24,8 @@ pub struct Memory {
     pub(super) rooms_recorded: Cell<u64>,
     /// Waits this instance recorded (`WAITS_PRUNED_EVERY`).
     pub(super) waits_recorded: Cell<u64>,
+    /// Anonymous ids this instance noted (`anonymous::PRUNE_EVERY`).
+    pub(super) anonymous_noted: Cell<u64>,
     /// The arrivals of this minute and the one before, once read.
     pub(super) arrivals: Cell<Option<Arrivals>>,
 }
