@@ -46,6 +46,7 @@ pub fn summary(report: &BenchReport) -> String {
         lines.push(format!("   Volley move:         {}", r.volley_move));
         lines.push(format!("     first in a room:   {}", r.volley_first_move));
         lines.push(format!("     later:             {}", r.volley_later_move));
+        lines.push(format!("     a game's last:     {}", r.volley_last_move));
         lines.push(format!(
             "   server CPU per echo writing a row: {}; per Volley move: {} ({})",
             r.echo_writing_cpu,

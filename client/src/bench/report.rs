@@ -56,6 +56,9 @@ pub struct RttBench {
     pub volley_first_move: LatencySummary,
     /// The same for every later move.
     pub volley_later_move: LatencySummary,
+    /// The same for each room's last move (the one that ended its game),
+    /// counted too in `volley_first_move` or `volley_later_move`.
+    pub volley_last_move: LatencySummary,
     /// The server's CPU per round trip of the echo writing a row (each
     /// connection's unrecorded first round trips included).
     pub echo_writing_cpu: CpuPerUnit,

@@ -97,9 +97,10 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
         if games == 0 {
             continue;
         }
+        // Always logged: each room's last move is told apart from it.
         let mut report = volley_cpu
             .measure(load::run(with_progress(
-                quick_games(server, games, args.moves.is_some()),
+                quick_games(server, games, true),
                 args,
             )))
             .await;
@@ -133,6 +134,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
             volley_move,
             volley_first_move: volley.first.summary(),
             volley_later_move: volley.later.summary(),
+            volley_last_move: move_log.last_in_each_room().summary(),
             echo_writing_cpu,
             volley_move_cpu,
             cpu_ratio_to_writing: volley_move_cpu

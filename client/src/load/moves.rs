@@ -4,7 +4,9 @@
 //! time (`scripts/trace-moves` lines it up with the Worker's storage
 //! syscalls). Kept only when asked for: a long run sends many moves.
 
+use crate::load::latency::Latency;
 use crate::native::GameReport;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -90,6 +92,25 @@ impl MoveLog {
     /// Adds another run's.
     pub fn add(&mut self, other: MoveLog) {
         self.lines.extend(other.lines);
+    }
+
+    /// The round trip of each room's latest move, whoever made it: the
+    /// move that ended its game, in a game a shot ended. A game's end
+    /// brings work a move in the middle of it does not (the result report,
+    /// its tallies), so the benchmark shows these apart.
+    pub fn last_in_each_room(&self) -> Latency {
+        let mut latest: HashMap<&str, &MoveLine> = HashMap::new();
+        for line in &self.lines {
+            let entry = latest.entry(line.room.as_str()).or_insert(line);
+            if line.sent_unix_us > entry.sent_unix_us {
+                *entry = line;
+            }
+        }
+        let mut latency = Latency::default();
+        for line in latest.values() {
+            latency.record(line.round_trip);
+        }
+        latency
     }
 
     /// Writes the log as CSV ([`CSV_HEADER`]), sorted by when each move
@@ -184,6 +205,33 @@ mod tests {
                 base + 5_000
             )
         );
+    }
+
+    #[test]
+    fn each_rooms_latest_move_is_its_last_whoever_made_it() {
+        let clock = WallClock::now();
+        let player = |room: &str, seat: u8, moves: &[(u64, u64)]| {
+            let mut game = GameReport::empty(RoomId(room.into()), Seat(seat));
+            game.moves = moves
+                .iter()
+                .map(|&(sent_ms, round_trip_us)| MoveTiming {
+                    sent: clock.instant + Duration::from_millis(sent_ms),
+                    round_trip: Duration::from_micros(round_trip_us),
+                })
+                .collect();
+            game
+        };
+        let mut log = MoveLog::default();
+        // r1: seat 1 moved last (at 7 ms); r2: seat 0 did (at 12 ms).
+        log.game(&clock, &player("r1", 0, &[(1, 100), (5, 200)]));
+        log.game(&clock, &player("r1", 1, &[(3, 300), (7, 4_000)]));
+        log.game(&clock, &player("r2", 0, &[(10, 500), (12, 6_000)]));
+        log.game(&clock, &player("r2", 1, &[(11, 700)]));
+        let last = log.last_in_each_room();
+        assert_eq!(last.count(), 2, "one move per room");
+        assert_eq!(last.quantile_ms(0.0).round(), 4.0);
+        assert_eq!(last.quantile_ms(1.0).round(), 6.0);
+        assert_eq!(MoveLog::default().last_in_each_room().count(), 0);
     }
 
     #[test]
