@@ -2,7 +2,9 @@
 //! `volley-bot bench --moves`): when it was sent, by the wall clock, and its
 //! round trip, so it can be lined up with what the server did at the same
 //! time (`scripts/trace-moves` lines it up with the Worker's storage
-//! syscalls). Kept only when asked for: a long run sends many moves.
+//! syscalls). `load` keeps it only when asked for, as a long run sends
+//! many moves; `bench`'s move round trip step always does (a few thousand
+//! moves), to tell each game's last move apart.
 
 use crate::load::latency::Latency;
 use crate::native::GameReport;
