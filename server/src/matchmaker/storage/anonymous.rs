@@ -16,7 +16,7 @@
 //! could still report: every [`PRUNE_EVERY`]th row an instance notes looks
 //! for a few, so most rows cost one statement.
 
-use super::Storage;
+use super::{Storage, memory};
 use crate::error::Result;
 use crate::sql::{integer, placeholders};
 use std::collections::HashSet;
@@ -41,9 +41,7 @@ impl Storage {
     /// a guest token, and, at every [`PRUNE_EVERY`]th, forgets a few such
     /// ids drawn before `expired_ms` whose games never reported.
     pub fn note_anonymous(&self, player: PlayerId, now_ms: u64, expired_ms: u64) -> Result<()> {
-        let noted = self.memory.anonymous_noted.get();
-        self.memory.anonymous_noted.set(noted.wrapping_add(1));
-        if noted.is_multiple_of(PRUNE_EVERY) {
+        if memory::is_nth(&self.memory.anonymous_noted, PRUNE_EVERY) {
             self.sql.exec(
                 "DELETE FROM anonymous WHERE player IN \
                  (SELECT player FROM anonymous WHERE at_ms < ? ORDER BY at_ms LIMIT ?)",

@@ -11,7 +11,7 @@
 //! previous release creates after that, during a rollback, is listed but
 //! not counted.
 
-use super::Storage;
+use super::{Storage, memory};
 use crate::error::Result;
 use crate::internal::charter::CHARTERED_BUILD;
 use crate::sql::{first_unsigned, integer, text, unsigned};
@@ -91,9 +91,7 @@ impl Storage {
                 integer(now_ms)?,
             ],
         )?;
-        let recorded = self.memory.rooms_recorded.get();
-        self.memory.rooms_recorded.set(recorded.wrapping_add(1));
-        if recorded.is_multiple_of(PRUNE_EVERY) {
+        if memory::is_nth(&self.memory.rooms_recorded, PRUNE_EVERY) {
             self.forget_rooms_before(now_ms.saturating_sub(keep_ms))?;
         }
         Ok(())
