@@ -28,7 +28,8 @@ use super::record::RoomRecord;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{
-    blob, bytes, from_blob, integer, placeholders, rows_per_statement, text, unsigned,
+    blob, bytes, first_unsigned, from_blob, integer, placeholders, rows_per_statement, text,
+    unsigned,
 };
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use volley_shared::Game;
@@ -198,6 +199,15 @@ impl Storage {
             vec![kind.as_str().into()],
         )?;
         Ok(())
+    }
+
+    /// Whether a timer of this kind is pending.
+    pub fn has_timer(&self, kind: TimerKind) -> Result<bool> {
+        let cursor = self.sql.exec(
+            "SELECT 1 FROM timers WHERE kind = ? LIMIT 1",
+            vec![kind.as_str().into()],
+        )?;
+        Ok(first_unsigned(cursor)?.is_some())
     }
 
     /// Every timer due at `now_ms`, earliest first. They stay in the table

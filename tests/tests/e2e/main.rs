@@ -127,6 +127,7 @@ fn main() -> ExitCode {
         "a_shard_changing_its_mind_between_two_players_does_not_part_them",
         "a_hibernated_room_wakes_only_for_the_next_move",
         "an_anonymous_opponent_counts_as_new_and_is_not_rated",
+        "a_game_is_rated_when_its_last_move_is_acknowledged_or_by_the_retry_timer",
     ];
     if args.list {
         let trials = names.iter().map(|n| Trial::test(*n, || Ok(()))).collect();
@@ -445,6 +446,11 @@ fn main() -> ExitCode {
             names[68],
             &base,
             players::an_anonymous_opponent_counts_as_new_and_is_not_rated,
+        ),
+        trial(
+            names[69],
+            &base,
+            players::a_game_is_rated_when_its_last_move_is_acknowledged_or_by_the_retry_timer,
         ),
         // Last: by then what they began with the suite is over.
         crash,

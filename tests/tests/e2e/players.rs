@@ -1,16 +1,21 @@
 //! Ratings in player objects: one object per player keeps their rating in
 //! every mode; a rating the first releases kept in a mode's shard is
 //! adopted once and moved by the next game; someone without a guest token
-//! is not rated.
+//! is not rated; a game is rated once its last mover acknowledges the move,
+//! or by the room's retry timer if they never do.
 
-use crate::coordinator::{duel_rating, guest};
+use crate::coordinator::{duel_rating, guest, guests_in_a_duel};
+use crate::rooms::{Client, join_both};
 use anyhow::{Context, Result, bail, ensure};
+use std::time::Duration;
 use url::Url;
-use volley_client::bot::Strategy;
+use volley_client::bot::{Bot, Strategy};
 use volley_client::lobby::{self, LobbyUpdate};
 use volley_client::native::{matchmake_with, open_ticket};
+use volley_server::room::engine::REPORT_RETRY_MS;
 use volley_shared::Mode;
 use volley_shared::api::{LEADERBOARD_SIZE, Leaderboard, PlayerModes};
+use volley_shared::{Game, Outcome};
 use volley_tests::{get_body, post_text};
 
 /// How far an Elo duel between `winner` and `loser` moves each (K = 32).
@@ -139,7 +144,7 @@ pub async fn an_anonymous_opponent_counts_as_new_and_is_not_rated(base: Url) -> 
         if after.is_some() {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     ensure!(
         after.is_some_and(|(rating, games)| games == 1
@@ -157,5 +162,108 @@ pub async fn an_anonymous_opponent_counts_as_new_and_is_not_rated(base: Url) -> 
         board.leaders.iter().all(|l| l.player != drawn),
         "the anonymous player is on the leaderboard: {board:?}"
     );
+    Ok(())
+}
+
+/// Two new guests play a duel through sockets that never acknowledge a
+/// move: the first aims as the best bot does, the second fires away. Once
+/// both have seen the game end, returns the winner's socket (which has not
+/// acknowledged its last move), the two ids and the room.
+async fn a_duel_nobody_acknowledges(base: &Url) -> Result<(Client, [String; 2], String)> {
+    let [(winner_id, w), (loser_id, l)] = guests_in_a_duel(base, ["aiming", "away"]).await?;
+    let (mut winner, mut loser) = join_both(base, &w, &l).await?;
+    let mut bot = Bot::new(Strategy::BEST, 11);
+    while winner.session.outcome().is_none() {
+        let seq = winner.session.last_seq();
+        let (mover, seat) = if winner.session.my_turn() {
+            let state = winner.session.state().context("no state")?.clone();
+            let fire = bot
+                .decide(&state, w.seat)
+                .context("the bot chose nothing")?;
+            let frame = winner.session.make_move(fire)?;
+            winner.conn.send(&frame).await?;
+            (&mut winner, w.seat)
+        } else if loser.session.my_turn() {
+            loser.fire_away().await?;
+            (&mut loser, l.seat)
+        } else {
+            bail!("nobody's turn in a game not over");
+        };
+        // The move has played out: the game is over, or it is someone
+        // else's turn.
+        loop {
+            let state = mover.session.state().context("no state")?;
+            if mover.session.last_seq() > seq
+                && (mover.session.outcome().is_some() || state.to_move() != Some(seat))
+            {
+                break;
+            }
+            mover.next().await?;
+        }
+        let seen = mover.session.last_seq();
+        winner.until_seq(seen).await?;
+        loser.until_seq(seen).await?;
+    }
+    ensure!(
+        winner.session.outcome() == Some(Outcome::Winner(w.seat)),
+        "the aiming guest should win: {:?}",
+        winner.session.outcome()
+    );
+    Ok((winner, [winner_id, loser_id], w.room.to_string()))
+}
+
+/// The duel rating of each of `players`, polled until all are rated or
+/// five seconds have passed.
+async fn rated_soon(base: &Url, players: &[String; 2]) -> Result<[Option<(f64, u64)>; 2]> {
+    let mut ratings = [None, None];
+    for _ in 0..50 {
+        ratings = [
+            duel_rating(base, &players[0])?,
+            duel_rating(base, &players[1])?,
+        ];
+        if ratings.iter().all(Option::is_some) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(ratings)
+}
+
+pub async fn a_game_is_rated_when_its_last_move_is_acknowledged_or_by_the_retry_timer(
+    base: Url,
+) -> Result<()> {
+    let even = elo_gain(1500.0, 1500.0);
+    // One even duel each: the winner up, the loser down, by the same.
+    let once = |rated: &[Option<(f64, u64)>; 2]| {
+        matches!(rated, [Some((w, 1)), Some((l, 1))]
+            if (w - (1500.0 + even)).abs() < 1e-6 && (l - (1500.0 - even)).abs() < 1e-6)
+    };
+
+    // The last mover acknowledges late: the result waits for it.
+    let (mut winner, players, _) = a_duel_nobody_acknowledges(&base).await?;
+    let unrated = [
+        duel_rating(&base, &players[0])?,
+        duel_rating(&base, &players[1])?,
+    ];
+    ensure!(
+        unrated == [None, None],
+        "rated before the last move was acknowledged: {unrated:?}"
+    );
+    let ack = winner
+        .session
+        .take_ack()
+        .context("the winner's last move has no acknowledgement to send")?;
+    winner.conn.send(&ack).await?;
+    let rated = rated_soon(&base, &players).await?;
+    ensure!(once(&rated), "after the acknowledgement: {rated:?}");
+
+    // Never acknowledged: the room's retry timer reports it.
+    let (_winner, players, room) = a_duel_nobody_acknowledges(&base).await?;
+    let late = REPORT_RETRY_MS + 1_000;
+    let alarm = base.join(&format!("/api/rooms/{room}/debug/alarm?late_ms={late}"))?;
+    let (status, body) = post_text(&alarm)?;
+    ensure!(status == 200, "alarm hook: {status} {body}");
+    let rated = rated_soon(&base, &players).await?;
+    ensure!(once(&rated), "after the retry timer: {rated:?}");
     Ok(())
 }

@@ -4,7 +4,9 @@
 //! Writes between two awaits are committed together, and the runtime holds
 //! outgoing frames (and requests) until they are durable: so nobody hears
 //! of a move that a crash could lose. A result report waits for that
-//! commit itself, so the frames leave first.
+//! commit itself, so the frames leave first; a game a player's move ended
+//! is reported when that player acknowledges the move, or by the retry
+//! timer.
 
 use super::GameRoom;
 use super::sockets::Outgoing;
@@ -19,6 +21,7 @@ use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
 use crate::tally::Tally;
 use volley_shared::protocol::{Answer, Role, RoomServerFrame};
+use volley_shared::replay::Action;
 use volley_shared::{Game, Outcome, codec};
 use worker::WebSocket;
 
@@ -44,6 +47,9 @@ impl GameRoom {
         // A round trip counted (the last move's comes after the game is
         // over, and is handed over then).
         let mut measured = false;
+        // A player's move that they will acknowledge: every client of
+        // version 2 does, none of version 1 (the first release's).
+        let mut moved = false;
         // A room deleting itself: its last counts.
         let mut last_counts = None;
         // Who the caller turns out to be: written to its socket only once
@@ -115,6 +121,8 @@ impl GameRoom {
                         (caller_role, events.first())
                     {
                         self.note_move(seat, *seq, now);
+                        moved = matches!(commit.action.action, Action::Move { .. })
+                            && version > volley_shared::protocol::v1::VERSION;
                     }
                     outbox.extend(
                         events
@@ -186,21 +194,33 @@ impl GameRoom {
             }
         }
         self.send(caller, outbox);
+        let over = match record.room.phase() {
+            Phase::Finished { outcome } if !deleted => Some(*outcome),
+            _ => None,
+        };
+        if moved {
+            // A game a player's move ended is reported once that player
+            // acknowledges the move (their round trip is over, and the
+            // shard's work on the result then shares no time with the
+            // game's last frames; on the local runtime, one thread), or by
+            // the retry timer the engine set.
+            reports.clear();
+        } else if let (true, Some(outcome)) = (measured, over)
+            && storage.has_timer(TimerKind::ReportRetry)?
+        {
+            reports.push(outcome);
+        }
         let reported = !reports.is_empty();
         if reported {
             // The report would wait for this commit anyway (the runtime
             // holds a request, as it holds frames, until the writes before
-            // it are durable). Waiting here first lets the game's last
-            // frames out before it is sent: released together, on the
-            // local runtime's one thread, the shard's handling of it made
-            // the last move's round trip slower (BENCHMARKS.md).
+            // it are durable): the frames leave first.
             self.state.storage().sync().await?;
         }
         for outcome in reports {
             self.report(storage, record, outcome, now).await?;
         }
-        let over = matches!(record.room.phase(), Phase::Finished { .. });
-        if reported || (measured && over && !deleted) {
+        if reported || (measured && over.is_some()) {
             self.hand_over_tallies(storage, record).await;
         }
         if let Some(counts) = last_counts {

@@ -1,7 +1,7 @@
 //! What a room counts for the operators' dashboard ([`crate::tally`]):
 //! closes, error frames, refusals and moves' round trips, kept in its
-//! `tallies` table and handed to the shard that made it when its game
-//! ends, after the last move's round trip, and when it deletes itself
+//! `tallies` table and handed to the shard that made it with its game's
+//! result, after the last move's round trip, and when it deletes itself
 //! (which also tells the shard the room is gone).
 //!
 //! Counting never fails a handler: a count that cannot be written is
