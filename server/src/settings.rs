@@ -17,22 +17,29 @@ use worker::Env;
 
 /// Default turn length, when `TURN_TIMEOUT_MS` is not set.
 pub const DEFAULT_TURN_TIMEOUT_MS: u64 = 30_000;
+/// A minute, in ms.
+pub const MINUTE_MS: u64 = 60_000;
+/// An hour, in ms.
+pub const HOUR_MS: u64 = 60 * MINUTE_MS;
+/// A day, in ms.
+pub const DAY_MS: u64 = 24 * HOUR_MS;
+
 /// Shortest and longest turn lengths accepted.
 pub const TURN_TIMEOUT_RANGE_MS: RangeInclusive<u64> = 1_000..=600_000;
 /// How long a join token stays valid.
-pub const JOIN_TOKEN_TTL_MS: u64 = 2 * 60 * 60 * 1000;
+pub const JOIN_TOKEN_TTL_MS: u64 = 2 * HOUR_MS;
 /// Default wait for seats to be taken, when `SEAT_RESERVATION_MS` is unset.
 pub const DEFAULT_SEAT_RESERVATION_MS: u64 = 60_000;
 /// Default time a finished room keeps its replay, when
 /// `ROOM_RETENTION_MS` is unset: a day.
-pub const DEFAULT_ROOM_RETENTION_MS: u64 = 24 * 60 * 60 * 1000;
+pub const DEFAULT_ROOM_RETENTION_MS: u64 = DAY_MS;
 
 /// How long a coordinator remembers a player (rating, games, history)
 /// after their last game: 180 days.
-pub const DEFAULT_PLAYER_RETENTION_MS: u64 = 180 * 24 * 60 * 60 * 1000;
+pub const DEFAULT_PLAYER_RETENTION_MS: u64 = 180 * DAY_MS;
 /// How long a private room's join code works, when `PRIVATE_CODE_TTL_MS`
 /// is unset: ten minutes. The room waits as long for its seats.
-pub const DEFAULT_PRIVATE_CODE_TTL_MS: u64 = 10 * 60 * 1000;
+pub const DEFAULT_PRIVATE_CODE_TTL_MS: u64 = 10 * MINUTE_MS;
 /// Default wait before empty seats are filled with bots.
 pub const DEFAULT_BOT_FILL_AFTER_MS: u64 = 30_000;
 
@@ -102,13 +109,13 @@ impl Settings {
         }
         Ok(Settings {
             turn_timeout_ms,
-            seat_reservation_ms: ms("SEAT_RESERVATION_MS", 1_000..=3_600_000)?
+            seat_reservation_ms: ms("SEAT_RESERVATION_MS", 1_000..=HOUR_MS)?
                 .unwrap_or(DEFAULT_SEAT_RESERVATION_MS),
-            room_retention_ms: ms("ROOM_RETENTION_MS", 1_000..=30 * 24 * 3_600_000)?
+            room_retention_ms: ms("ROOM_RETENTION_MS", 1_000..=30 * DAY_MS)?
                 .unwrap_or(DEFAULT_ROOM_RETENTION_MS),
-            player_retention_ms: ms("PLAYER_RETENTION_MS", 1_000..=10 * 365 * 24 * 3_600_000)?
+            player_retention_ms: ms("PLAYER_RETENTION_MS", 1_000..=10 * 365 * DAY_MS)?
                 .unwrap_or(DEFAULT_PLAYER_RETENTION_MS),
-            private_code_ttl_ms: ms("PRIVATE_CODE_TTL_MS", 10_000..=24 * 3_600_000)?
+            private_code_ttl_ms: ms("PRIVATE_CODE_TTL_MS", 10_000..=DAY_MS)?
                 .unwrap_or(DEFAULT_PRIVATE_CODE_TTL_MS),
             bot_fill_after_ms,
             limits: Limits::parse(&var)?,
@@ -140,7 +147,6 @@ impl Settings {
     /// retention (it retries until then) and a day more. Rooms are listed,
     /// results marked and drawn ids noted for as long.
     pub fn reports_within_ms(&self) -> u64 {
-        const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
         self.room_retention_ms.saturating_add(DAY_MS)
     }
 
@@ -268,7 +274,7 @@ fn bot_fill(
         {
             return Ok(None);
         }
-        if let Some(ms) = ms_var(value, name, 0..=3_600_000)? {
+        if let Some(ms) = ms_var(value, name, 0..=HOUR_MS)? {
             return Ok(Some(ms));
         }
     }
@@ -317,7 +323,7 @@ mod tests {
 
     #[test]
     fn a_room_may_report_for_a_day_after_its_retention() {
-        let day = 24 * 3_600_000;
+        let day = 24 * 60 * 60 * 1000;
         assert_eq!(parse(&[]).unwrap().reports_within_ms(), 2 * day);
         let short = parse(&[("ROOM_RETENTION_MS", "3000")]).unwrap();
         assert_eq!(short.reports_within_ms(), 3_000 + day);
