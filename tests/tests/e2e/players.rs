@@ -214,7 +214,10 @@ async fn a_duel_nobody_acknowledges(base: &Url) -> Result<(Client, [String; 2], 
 
 /// The duel rating of each of `players`, polled until all are rated or
 /// five seconds have passed.
-async fn rated_soon(base: &Url, players: &[String; 2]) -> Result<[Option<(f64, u64)>; 2]> {
+pub(crate) async fn rated_soon(
+    base: &Url,
+    players: &[String; 2],
+) -> Result<[Option<(f64, u64)>; 2]> {
     let mut ratings = [None, None];
     for _ in 0..50 {
         ratings = [

@@ -1,9 +1,11 @@
 //! Protocol versions and games side by side on one server: a client that
-//! speaks only version 1 plays a whole artillery duel, version 1 and
-//! version 2 clients share a room, and two bots play Connect Four (which
-//! only version 2 can ask for) through the coordinator.
+//! speaks only version 1 plays a whole artillery duel (rated at its end),
+//! version 1 and version 2 clients share a room, and two bots play Connect
+//! Four (which only version 2 can ask for) through the coordinator.
 
+use crate::coordinator::guest;
 use crate::play_both;
+use crate::players::rated_soon;
 use anyhow::{Context, Result, bail, ensure};
 use url::Url;
 use volley_client::bot::Strategy;
@@ -27,9 +29,10 @@ struct V1Seat {
     token: String,
 }
 
-/// Queues with a version 1 `FindMatch` and waits for `Matched`.
-async fn v1_matchmake(base: &Url, name: &str) -> Result<V1Seat> {
-    let mut conn = open_ticket(base, Mode::Duel, None).await?;
+/// Queues with a version 1 `FindMatch`, as the guest `token` names if
+/// any, and waits for `Matched`.
+async fn v1_matchmake(base: &Url, name: &str, token: Option<&str>) -> Result<V1Seat> {
+    let mut conn = open_ticket(base, Mode::Duel, token).await?;
     conn.send(&V1Client::FindMatch {
         protocol: v1::VERSION,
         mode: Mode::Duel,
@@ -74,7 +77,11 @@ async fn v1_play(base: &Url, seat: &V1Seat) -> Result<(Outcome, u64)> {
 }
 
 pub async fn a_version_1_client_plays_an_artillery_duel_to_the_end(base: Url) -> Result<()> {
-    let (a, b) = tokio::join!(v1_matchmake(&base, "v1-ann"), v1_matchmake(&base, "v1-bob"));
+    let ((ann, ann_token), (bob, bob_token)) = (guest(&base)?, guest(&base)?);
+    let (a, b) = tokio::join!(
+        v1_matchmake(&base, "v1-ann", Some(&ann_token)),
+        v1_matchmake(&base, "v1-bob", Some(&bob_token))
+    );
     let (a, b) = (a?, b?);
     ensure!(a.room == b.room && a.seat != b.seat, "not one room");
     let (ra, rb) = tokio::join!(v1_play(&base, &a), v1_play(&base, &b));
@@ -85,12 +92,22 @@ pub async fn a_version_1_client_plays_an_artillery_duel_to_the_end(base: Url) ->
     ensure!(info.phase == "finished", "room: {info:?}");
     ensure!(info.game == GameKind::Artillery, "room: {info:?}");
     ensure!(info.seq == seq_a, "room seq {} vs {seq_a}", info.seq);
+    // A version 1 client never acknowledges its moves: the room reports
+    // the game at once, not on its retry timer.
+    let rated = rated_soon(&base, &[ann, bob]).await?;
+    ensure!(
+        rated.iter().all(|r| r.is_some_and(|(_, games)| games == 1)),
+        "a version 1 game was not rated at its end: {rated:?}"
+    );
     println!("version 1 duel: {outcome_a:?} after {seq_a} events");
     Ok(())
 }
 
 pub async fn version_1_and_version_2_clients_share_a_room(base: Url) -> Result<()> {
-    let (a, b) = tokio::join!(v1_matchmake(&base, "v1-cy"), v1_matchmake(&base, "v2-di"));
+    let (a, b) = tokio::join!(
+        v1_matchmake(&base, "v1-cy", None),
+        v1_matchmake(&base, "v2-di", None)
+    );
     let (a, b) = (a?, b?);
     // Bob's seat came in version 1; he plays it with the current client.
     let bob = Matched {
