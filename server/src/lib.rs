@@ -22,7 +22,8 @@
 //!   names, stubs), so no Durable Object imports another.
 //! - [`handshake`]: settling a socket's protocol version, for both.
 //! - [`token`]: signed join tokens. [`location`]: continents to location hints.
-//! - [`settings`]: settings read once per instance, with clear errors.
+//! - [`settings`]: settings read once per instance, with clear errors;
+//!   [`time`]: a minute, an hour and a day in ms.
 //! - [`tally`]: what the rooms and shards count for the operators'
 //!   dashboard (closes, errors, refusals, moves' round trips).
 //! - [`build`]: which build and which deployed version this code is.
@@ -69,6 +70,7 @@ pub mod room;
 pub mod routes;
 pub mod settings;
 pub mod tally;
+pub mod time;
 pub mod token;
 
 mod attachment;

@@ -93,7 +93,7 @@ impl Limits {
             ticket_ms: number(
                 var("LIMIT_TICKET_MS"),
                 "LIMIT_TICKET_MS",
-                10_000..=crate::settings::DAY_MS,
+                10_000..=crate::time::DAY_MS,
             )?
             .unwrap_or(d.ticket_ms),
             shard_wrong_codes: budget("LIMIT_SHARD_WRONG_CODES", d.shard_wrong_codes)?,

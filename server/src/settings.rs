@@ -7,6 +7,7 @@
 
 use crate::error::ServerError;
 use crate::limits::Limits;
+use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::token::{JoinKey, MIN_SECRET_LEN};
 use std::cell::OnceCell;
 use std::ops::RangeInclusive;
@@ -17,13 +18,6 @@ use worker::Env;
 
 /// Default turn length, when `TURN_TIMEOUT_MS` is not set.
 pub const DEFAULT_TURN_TIMEOUT_MS: u64 = 30_000;
-/// A minute, in ms.
-pub const MINUTE_MS: u64 = 60_000;
-/// An hour, in ms.
-pub const HOUR_MS: u64 = 60 * MINUTE_MS;
-/// A day, in ms.
-pub const DAY_MS: u64 = 24 * HOUR_MS;
-
 /// Shortest and longest turn lengths accepted.
 pub const TURN_TIMEOUT_RANGE_MS: RangeInclusive<u64> = 1_000..=600_000;
 /// How long a join token stays valid.

@@ -27,7 +27,7 @@ type HmacSha256 = Hmac<Sha256>;
 /// How long a guest identity token lasts: 90 days from when it was issued
 /// or last renewed (`POST /api/guests/renew`, which the page calls on
 /// load).
-pub const GUEST_TOKEN_TTL_MS: u64 = 90 * crate::settings::DAY_MS;
+pub const GUEST_TOKEN_TTL_MS: u64 = 90 * crate::time::DAY_MS;
 
 /// The role field of a spectator token.
 const SPECTATOR: &str = "s";

@@ -43,7 +43,7 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 /// How long a room's line is remembered as applied, past the room's own
 /// retention (a room reports only while it exists).
-const APPLIED_MARGIN_MS: u64 = crate::settings::DAY_MS;
+const APPLIED_MARGIN_MS: u64 = crate::time::DAY_MS;
 
 /// A player's ratings, as a Durable Object.
 #[durable_object]

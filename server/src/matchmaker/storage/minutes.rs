@@ -17,7 +17,7 @@ const MAX_TALLIES: u64 = 3_000;
 
 /// How long after its creation a room not reported over counts as alive
 /// at most.
-const ALIVE_FOR_MS: u64 = 3 * crate::settings::HOUR_MS;
+const ALIVE_FOR_MS: u64 = 3 * crate::time::HOUR_MS;
 
 impl Storage {
     /// Rooms created and tickets' waits since `since_ms`, by minute. A
