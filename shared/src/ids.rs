@@ -38,6 +38,18 @@ impl fmt::Display for Seat {
 pub struct RoomId(pub String);
 
 impl RoomId {
+    /// What separates a chartered room's object id from the location hint
+    /// its address carries (`{id}~{hint}`, as `Matched` names it).
+    pub const ADDRESS_MARK: char = '~';
+
+    /// The room's Durable Object id: the address up to its mark, if it has
+    /// one. Results, histories and replays name a room by this.
+    pub fn object_id(&self) -> &str {
+        self.0
+            .split_once(Self::ADDRESS_MARK)
+            .map_or(self.0.as_str(), |(id, _)| id)
+    }
+
     /// Whether this looks like a Durable Object id (64 lowercase hex digits).
     pub fn is_well_formed(&self) -> bool {
         self.0.len() == 64
@@ -123,6 +135,14 @@ impl Mode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chartered_address_names_its_object_by_the_id_before_the_mark() {
+        let id = "ab".repeat(32);
+        assert_eq!(RoomId(format!("{id}~weur")).object_id(), id);
+        assert_eq!(RoomId(format!("{id}~")).object_id(), id);
+        assert_eq!(RoomId(id.clone()).object_id(), id);
+    }
 
     #[test]
     fn room_id_shape_is_checked() {

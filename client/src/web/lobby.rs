@@ -8,24 +8,10 @@ use super::{App, Screen, now_ms};
 use crate::lobby::{self, LobbyUpdate, Matched};
 use crate::wire::{self, Accepted, Inbox};
 use volley_shared::api::{
-    GUEST_SUBPROTOCOL, Guest, PlayerModes, START_RATING, SUBPROTOCOL, SeatGrant, SpectatorGrant,
+    GUEST_SUBPROTOCOL, Guest, PlayerModes, SUBPROTOCOL, SeatGrant, SpectatorGrant,
 };
 use volley_shared::protocol::v1;
 use volley_shared::{Mode, Seat, codec};
-
-/// "rating 1516 (+16)" from a player's records, once it has a game.
-fn rating_text(modes: &PlayerModes) -> Option<String> {
-    let record = modes.modes.first()?;
-    let previous = record
-        .recent
-        .get(1)
-        .map_or(START_RATING, |m| m.rating_after);
-    Some(format!(
-        "rating {:.0} ({:+.0})",
-        record.rating,
-        record.rating - previous
-    ))
-}
 
 impl App {
     /// Opens a ticket for `mode` and waits on the queue screen, as this
@@ -274,21 +260,23 @@ impl App {
         });
     }
 
-    /// Shows the rating the coordinator gave after the game (the room
-    /// reports the result a moment after the last event).
+    /// Shows the rating the game left, once the player's records show
+    /// the game (the room reports it once the last move is acknowledged).
     pub(super) fn spawn_rating(self) {
-        let (player, mode) = {
+        let (player, mode, room) = {
             let state = self.state.borrow();
-            match &state.guest {
-                Some((player, _)) => (player.clone(), state.mode),
-                None => return,
+            match (&state.guest, &state.matched) {
+                (Some((player, _)), Some(matched)) => {
+                    (player.clone(), state.mode, matched.room.clone())
+                }
+                _ => return,
             }
         };
         wasm_bindgen_futures::spawn_local(async move {
             for _ in 0..10 {
                 let path = format!("/api/players/{player}?mode={}", mode.as_str());
                 if let Ok(modes) = http::get::<PlayerModes>(&path).await
-                    && let Some(text) = rating_text(&modes)
+                    && let Some(text) = lobby::rating_after(&modes, &room)
                 {
                     self.set_text("rating", &text);
                     self.state.borrow_mut().rating = text;

@@ -34,7 +34,7 @@ use volley_shared::{Mode, RoomId};
 pub const CHARTERED_BUILD: &str = "chartered";
 
 /// What separates a chartered room's id from its location hint.
-pub const ADDRESS_MARK: char = '~';
+pub const ADDRESS_MARK: char = RoomId::ADDRESS_MARK;
 
 /// How a public room is set up, as its players' tokens carry it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
