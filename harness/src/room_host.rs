@@ -1,7 +1,11 @@
 //! One room hosted in memory, carrying out its engine's effects the way the
 //! `GameRoom` Durable Object does (`server/src/room/durable/carry.rs`):
 //! storage first (the logs, the record, the timers), then the caller's
-//! admission, then frames and closes, then the result report.
+//! admission, then frames and closes, then the result report. One
+//! difference: the result is reported from the handler of the game's last
+//! event, as the room does for version 1 clients; the room waits for a
+//! version 2 player's acknowledgement of their last move (or its retry
+//! timer), which the harness's clients do not send.
 //!
 //! Its "storage" survives a restart and nothing else does: a restart
 //! forgets every socket and reads the room back from its stored record

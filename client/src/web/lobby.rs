@@ -261,7 +261,10 @@ impl App {
     }
 
     /// Shows the rating the game left, once the player's records show
-    /// the game (the room reports it once the last move is acknowledged).
+    /// the game: asked every half second for five seconds (the room
+    /// reports it once the last move is acknowledged), then every five
+    /// seconds for a minute (the room's retry timer reports a game whose
+    /// acknowledgement was lost, 30 s on), while the page still shows it.
     pub(super) fn spawn_rating(self) {
         let (player, mode, room) = {
             let state = self.state.borrow();
@@ -273,7 +276,11 @@ impl App {
             }
         };
         wasm_bindgen_futures::spawn_local(async move {
-            for _ in 0..10 {
+            for ask in 0..21 {
+                let shown = self.state.borrow().matched.as_ref().map(|m| &m.room) == Some(&room);
+                if !shown {
+                    return;
+                }
                 let path = format!("/api/players/{player}?mode={}", mode.as_str());
                 if let Ok(modes) = http::get::<PlayerModes>(&path).await
                     && let Some(text) = lobby::rating_after(&modes, &room)
@@ -283,7 +290,7 @@ impl App {
                     self.update_status();
                     return;
                 }
-                super::sleep_ms(500).await;
+                super::sleep_ms(if ask < 10 { 500 } else { 5_000 }).await;
             }
         });
     }

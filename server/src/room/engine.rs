@@ -456,13 +456,14 @@ impl<G: Game> Room<G> {
         }
         let mut effects = Vec::new();
         let turn_deadline_ms = self.deadline_ms();
+        let retention_ends_ms = now_ms.saturating_add(self.setup.retention_ms);
         match self.game.outcome() {
             Some(outcome) => {
                 self.phase = Phase::Finished { outcome };
                 effects.push(Effect::CancelTimer(TimerKind::TurnDeadline));
                 effects.push(Effect::SetTimer(Timer {
                     kind: TimerKind::Retention,
-                    due_ms: now_ms.saturating_add(self.setup.retention_ms),
+                    due_ms: retention_ends_ms,
                     epoch: 0,
                 }));
             }
@@ -511,9 +512,14 @@ impl<G: Game> Room<G> {
             }));
             // The room's alarm rings by the last turn's deadline, so a
             // first retry no earlier than that never moves it: the last
-            // move's events would wait for that write.
+            // move's events would wait for that write. It still comes
+            // before the retention ends: a game whose last move nobody
+            // acknowledges is reported by it, not deleted unreported.
             let mut retry = self.report_retry(now_ms);
-            retry.due_ms = retry.due_ms.max(turn_deadline_ms.unwrap_or(0));
+            retry.due_ms = retry
+                .due_ms
+                .max(turn_deadline_ms.unwrap_or(0))
+                .min(retention_ends_ms.saturating_sub(1));
             effects.push(Effect::SetTimer(retry));
             effects.push(Effect::ReportResult(outcome));
         }

@@ -113,8 +113,11 @@ pub enum RoomServerFrame<G: Game> {
 /// client sends `Ping` with this nonce (`seq` is that event's number, with
 /// the top bit set). The room answers with a `Pong`, as to any ping, and
 /// counts the time from the move's arrival as the move's round trip, for
-/// the operators' dashboard. A client that does not acknowledge loses
-/// nothing; a liveness ping never has the top bit set.
+/// the operators' dashboard; a game that a version 2 player's move ended
+/// is reported to the matchmaker once a player acknowledges a move. A
+/// client that does not acknowledge loses time only: the room's retry
+/// timer reports the game then. A liveness ping never has the top bit
+/// set.
 pub mod move_ack {
     /// The bit that marks an acknowledgement.
     pub const MARK: u64 = 1 << 63;

@@ -446,7 +446,8 @@ async fn play_rated_duel(base: &Url) -> Result<(String, String, Matched)> {
         rw.won(),
         "the aiming guest should beat the harmless one: {rw:?}"
     );
-    // The room reports right after the last event; give it a moment.
+    // The room reports once the last move is acknowledged (the bots do
+    // at once); give it a moment.
     for _ in 0..50 {
         if duel_rating(base, &winner_id)?.is_some() {
             return Ok((winner_id, loser_id, w));

@@ -1,11 +1,12 @@
 //! Ratings in player objects: one object per player keeps their rating in
 //! every mode; a rating the first releases kept in a mode's shard is
 //! adopted once and moved by the next game; someone without a guest token
-//! is not rated; a game is rated once its last mover acknowledges the move,
-//! or by the room's retry timer if they never do.
+//! is not rated; a game is rated once a player acknowledges a move after
+//! its end (its last mover, at once), or by the room's retry timer if
+//! nobody does.
 
 use crate::coordinator::{duel_rating, guest, guests_in_a_duel};
-use crate::rooms::{Client, join_both};
+use crate::rooms::{Client, ClientFrame, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
@@ -15,6 +16,7 @@ use volley_client::native::{matchmake_with, open_ticket};
 use volley_server::room::engine::REPORT_RETRY_MS;
 use volley_shared::Mode;
 use volley_shared::api::{LEADERBOARD_SIZE, Leaderboard, PlayerModes};
+use volley_shared::protocol::room::move_ack;
 use volley_shared::{Game, Outcome};
 use volley_tests::{get_body, post_text};
 
@@ -232,6 +234,19 @@ pub(crate) async fn rated_soon(
     Ok(ratings)
 }
 
+/// Neither player is rated a second after the game's end (a room that
+/// reported from the last move's handler would have been by then; its
+/// retry timer rings 30 s on).
+async fn still_unrated(base: &Url, players: &[String; 2], when: &str) -> Result<()> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let unrated = [
+        duel_rating(base, &players[0])?,
+        duel_rating(base, &players[1])?,
+    ];
+    ensure!(unrated == [None, None], "rated {when}: {unrated:?}");
+    Ok(())
+}
+
 pub async fn a_game_is_rated_when_its_last_move_is_acknowledged_or_by_the_retry_timer(
     base: Url,
 ) -> Result<()> {
@@ -244,14 +259,7 @@ pub async fn a_game_is_rated_when_its_last_move_is_acknowledged_or_by_the_retry_
 
     // The last mover acknowledges late: the result waits for it.
     let (mut winner, players, _) = a_duel_nobody_acknowledges(&base).await?;
-    let unrated = [
-        duel_rating(&base, &players[0])?,
-        duel_rating(&base, &players[1])?,
-    ];
-    ensure!(
-        unrated == [None, None],
-        "rated before the last move was acknowledged: {unrated:?}"
-    );
+    still_unrated(&base, &players, "before the last move was acknowledged").await?;
     let ack = winner
         .session
         .take_ack()
@@ -260,8 +268,23 @@ pub async fn a_game_is_rated_when_its_last_move_is_acknowledged_or_by_the_retry_
     let rated = rated_soon(&base, &players).await?;
     ensure!(once(&rated), "after the acknowledgement: {rated:?}");
 
+    // An acknowledgement the room cannot match to a move (as when its
+    // instance was evicted since the move) reports it too.
+    let (mut winner, players, _) = a_duel_nobody_acknowledges(&base).await?;
+    still_unrated(&base, &players, "before any acknowledgement").await?;
+    let unmatched = ClientFrame::Ping {
+        nonce: move_ack::nonce(1),
+    };
+    winner.conn.send(&unmatched).await?;
+    let rated = rated_soon(&base, &players).await?;
+    ensure!(
+        once(&rated),
+        "after an unmatched acknowledgement: {rated:?}"
+    );
+
     // Never acknowledged: the room's retry timer reports it.
     let (_winner, players, room) = a_duel_nobody_acknowledges(&base).await?;
+    still_unrated(&base, &players, "before the retry timer").await?;
     let late = REPORT_RETRY_MS + 1_000;
     let alarm = base.join(&format!("/api/rooms/{room}/debug/alarm?late_ms={late}"))?;
     let (status, body) = post_text(&alarm)?;

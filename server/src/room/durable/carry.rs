@@ -20,6 +20,7 @@ use crate::room::phase::Phase;
 use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
 use crate::tally::Tally;
+use volley_shared::protocol::room::move_ack;
 use volley_shared::protocol::{Answer, Role, RoomServerFrame};
 use volley_shared::replay::Action;
 use volley_shared::{Game, Outcome, codec};
@@ -47,6 +48,9 @@ impl GameRoom {
         // A round trip counted (the last move's comes after the game is
         // over, and is handed over then).
         let mut measured = false;
+        // A player acknowledged a move of theirs (whether or not this
+        // instance saw the move: it may have been evicted meanwhile).
+        let mut acknowledged = false;
         // A player's move that they will acknowledge: every client of
         // version 2 does, none of version 1 (the first release's).
         let mut moved = false;
@@ -81,6 +85,7 @@ impl GameRoom {
                         }
                         (RoomServerFrame::Pong { nonce }, Some(Role::Player(seat))) => {
                             measured |= self.note_ping(seat, *nonce, now);
+                            acknowledged |= move_ack::seq(*nonce).is_some();
                         }
                         _ => {}
                     }
@@ -199,13 +204,13 @@ impl GameRoom {
             _ => None,
         };
         if moved {
-            // A game a player's move ended is reported once that player
-            // acknowledges the move (their round trip is over, and the
-            // shard's work on the result then shares no time with the
+            // A game a player's move ended is reported once a player
+            // acknowledges a move (the mover's round trip is then over,
+            // and the shard's work on the result shares no time with the
             // game's last frames; on the local runtime, one thread), or by
             // the retry timer the engine set.
             reports.clear();
-        } else if let (true, Some(outcome)) = (measured, over)
+        } else if let (true, Some(outcome)) = (acknowledged, over)
             && storage.has_timer(TimerKind::ReportRetry)?
         {
             reports.push(outcome);

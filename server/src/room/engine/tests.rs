@@ -392,6 +392,35 @@ fn a_game_of_long_turns_first_retries_its_report_at_its_last_deadline() {
 }
 
 #[test]
+fn a_first_report_retry_comes_before_the_retention_ends() {
+    // Turns longer than the retention: the first retry cannot wait for
+    // the last deadline, or the room would delete itself unreported when
+    // nobody acknowledged the last move.
+    let mut setup = setup::<Artillery>(ArtilleryConfig::default());
+    setup.turn_timeout_ms = 300_000;
+    setup.retention_ms = 20_000;
+    let mut room = Room::new(setup, 0).unwrap().0;
+    join(&mut room, 0, Seat(0));
+    join(&mut room, 0, Seat(1));
+    let effects = room.handle(7, Role::Player(Seat(1)), RoomClientFrame::Resign);
+    let retention = Timer {
+        kind: TimerKind::Retention,
+        due_ms: 7 + 20_000,
+        epoch: 0,
+    };
+    let retry = Timer {
+        kind: TimerKind::ReportRetry,
+        due_ms: retention.due_ms - 1,
+        epoch: 0,
+    };
+    assert!(
+        effects.contains(&Effect::SetTimer(retention)),
+        "{effects:?}"
+    );
+    assert!(effects.contains(&Effect::SetTimer(retry)), "{effects:?}");
+}
+
+#[test]
 fn an_early_a_stale_or_a_repeated_turn_timer_does_nothing() {
     let mut room = started(0);
     let timer = turn_timer(&room);
