@@ -214,6 +214,14 @@ async fn a_duel_nobody_acknowledges(base: &Url) -> Result<(Client, [String; 2], 
     Ok((winner, [winner_id, loser_id], w.room.to_string()))
 }
 
+/// The duel rating and rated games of each of `players`, now.
+fn duel_ratings(base: &Url, players: &[String; 2]) -> Result<[Option<(f64, u64)>; 2]> {
+    Ok([
+        duel_rating(base, &players[0])?,
+        duel_rating(base, &players[1])?,
+    ])
+}
+
 /// The duel rating of each of `players`, polled until all are rated or
 /// five seconds have passed.
 pub(crate) async fn rated_soon(
@@ -222,10 +230,7 @@ pub(crate) async fn rated_soon(
 ) -> Result<[Option<(f64, u64)>; 2]> {
     let mut ratings = [None, None];
     for _ in 0..50 {
-        ratings = [
-            duel_rating(base, &players[0])?,
-            duel_rating(base, &players[1])?,
-        ];
+        ratings = duel_ratings(base, players)?;
         if ratings.iter().all(Option::is_some) {
             break;
         }
@@ -239,10 +244,7 @@ pub(crate) async fn rated_soon(
 /// retry timer rings 30 s on).
 async fn still_unrated(base: &Url, players: &[String; 2], when: &str) -> Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let unrated = [
-        duel_rating(base, &players[0])?,
-        duel_rating(base, &players[1])?,
-    ];
+    let unrated = duel_ratings(base, players)?;
     ensure!(unrated == [None, None], "rated {when}: {unrated:?}");
     Ok(())
 }
