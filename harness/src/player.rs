@@ -51,7 +51,7 @@ pub struct Seen<G: SimGame> {
 /// What the world should do after a player read a frame.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reaction {
-    /// Bytes to send on the connection (the hello again in version 1).
+    /// Frames to send on the connection (a move's acknowledgement).
     pub send: Vec<Vec<u8>>,
     /// Think about turn `n`: the world wakes the player when done.
     pub think: Option<(u32, u64)>,
@@ -200,6 +200,12 @@ impl<G: SimGame> Player<G> {
         let version = seated.inbox.version().unwrap_or(1);
         let update =
             wire::decode_room::<G>(frame, version).and_then(|frame| seated.session.on_frame(frame));
+        // Its move's first event arrived: acknowledged, as every version 2
+        // client does (the room reports a game its move ended on that).
+        if let Some(ack) = seated.session.take_ack() {
+            let bytes = wire::encode_room(&ack, version).unwrap_or_else(|e| panic!("an ack: {e}"));
+            reaction.send.push(bytes);
+        }
         match update {
             Ok(Update::Event(event)) => {
                 if G::resolves_move_of(&event) == Some(seated.seen.seat) {

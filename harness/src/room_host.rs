@@ -1,11 +1,8 @@
 //! One room hosted in memory, carrying out its engine's effects the way the
 //! `GameRoom` Durable Object does (`server/src/room/durable/carry.rs`):
 //! storage first (the logs, the record, the timers), then the caller's
-//! admission, then frames and closes, then the result report. One
-//! difference: the result is reported from the handler of the game's last
-//! event, as the room does for version 1 clients; the room waits for a
-//! version 2 player's acknowledgement of their last move (or its retry
-//! timer), which the harness's clients do not send.
+//! admission, then frames and closes, then the result report, sent only
+//! while the game is unreported (its retry timer set).
 //!
 //! Its "storage" survives a restart and nothing else does: a restart
 //! forgets every socket and reads the room back from its stored record
@@ -118,6 +115,14 @@ impl<G: SimGame> RoomHost<G> {
         match &self.room {
             Some(room) => Some(room.replay(self.stored.actions.clone())),
             None => self.final_replay.clone(),
+        }
+    }
+
+    /// When its last logged action was taken (its game's end, once over).
+    pub fn last_action_ms(&self) -> Option<u64> {
+        match &self.room {
+            Some(_) => self.stored.actions.last().map(|a| a.at_ms),
+            None => self.final_replay.as_ref()?.actions.last().map(|a| a.at_ms),
         }
     }
 
@@ -317,6 +322,10 @@ impl<G: SimGame> RoomHost<G> {
                     self.stored = Stored::default();
                 }
             }
+        }
+        if !self.stored.timers.contains_key(&TimerKind::ReportRetry) {
+            // The coordinator has the result already (`Effect::ReportResult`).
+            reports.clear();
         }
         let mut outputs = Vec::new();
         if let (Some(conn), Some(role)) = (caller, admitted) {

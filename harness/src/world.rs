@@ -121,6 +121,9 @@ pub struct Tally {
     pub moves_sent: u64,
     /// Faults injected.
     pub injected: Injected,
+    /// The longest a game's result took from its last action to the
+    /// coordinator (its first report that was applied), ms.
+    pub slowest_result_ms: u64,
     /// Simulated time at the end, ms since the start.
     pub elapsed_ms: u64,
 }
@@ -293,7 +296,12 @@ impl<G: SimGame> World<G> {
             }
             Event::Report(room, outcome, seats, acknowledged) => {
                 let id = self.rooms[room].id().clone();
-                self.coordinator.report(&id, &seats, outcome);
+                if self.coordinator.report(&id, &seats, outcome)
+                    && let Some(ended) = self.rooms[room].last_action_ms()
+                {
+                    let took = self.now_ms.saturating_sub(ended);
+                    self.tally.slowest_result_ms = self.tally.slowest_result_ms.max(took);
+                }
                 if acknowledged {
                     let due = self.now_ms + self.latency();
                     self.at(due, Event::Acknowledged(room));
@@ -399,6 +407,9 @@ impl<G: SimGame> World<G> {
         self.tally.frames += 1;
         let player = self.net.link(conn).player;
         let reaction = self.players[player].receive(conn, bytes, self.now_ms, &mut self.rng);
+        for bytes in reaction.send {
+            self.send(conn, Direction::ToRoom, bytes);
+        }
         if let Some((turn, think_ms)) = reaction.think {
             self.at(self.now_ms + think_ms, Event::Think(player, turn));
         }

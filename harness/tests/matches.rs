@@ -8,6 +8,7 @@
 use volley_harness::games::SimGame;
 use volley_harness::player::Seen;
 use volley_harness::{Behaviour, Checked, Config, Faults, Tally, World, check};
+use volley_server::room::engine::REPORT_RETRY_MS;
 use volley_shared::artillery::Artillery;
 use volley_shared::connect_four::ConnectFour;
 use volley_shared::{Mode, Outcome};
@@ -54,6 +55,9 @@ fn artillery_duels_on_a_friendly_network_all_end_in_sync() {
     assert_eq!((checked.finished, checked.results), (60, 60));
     assert!(checked.moves_logged > 60 * 4, "{checked:?}");
     assert_eq!(world.coordinator().reports().1, 0, "no report repeated");
+    // Each result went when its game's last mover acknowledged the move,
+    // a network's round trip after it, not on the room's retry timer.
+    assert!(tally.slowest_result_ms < REPORT_RETRY_MS / 10, "{tally:?}");
 }
 
 #[test]

@@ -135,6 +135,8 @@ pub enum Effect<G: Game> {
     /// Report the game's result to the coordinator that made the room (for
     /// ratings). The coordinator applies a result once, however often it
     /// is reported; when it acknowledges, cancel `TimerKind::ReportRetry`.
+    /// So a game is unreported while that timer is set, and a report
+    /// asked for once it is gone (a late acknowledgement) is not sent.
     ReportResult(volley_shared::Outcome),
 }
 

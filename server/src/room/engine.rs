@@ -32,7 +32,8 @@ use crate::internal::{RoomSetup, SeatSetup};
 use crate::token::Grant;
 use serde::{Deserialize, Serialize};
 use volley_shared::game::{Game, SetupError, Viewer};
-use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame, close};
+use volley_shared::protocol::room::move_ack;
+use volley_shared::protocol::{ErrorCode, Role, RoomClientFrame, RoomServerFrame, close, v1};
 use volley_shared::replay::{Action, LoggedAction, Replay};
 use volley_shared::{PlayerId, Seat};
 
@@ -48,6 +49,19 @@ pub fn bot_think_ms(turn_ms: u64) -> u64 {
 /// How long a finished room waits before reporting its result again (the
 /// first time, at least until its last turn's deadline).
 pub const REPORT_RETRY_MS: u64 = 30_000;
+
+/// When the result of a game an action ends is reported to the shard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Report {
+    /// With the action's own effects.
+    AtOnce,
+    /// When a player acknowledges a move after the game's end
+    /// ([`move_ack`]), or else by the retry timer: the mover's round trip
+    /// is then over, and the shard's work on the result (on the local
+    /// runtime, on the same thread) shares no time with the game's last
+    /// frames. For a move of a client that acknowledges its moves.
+    OnAcknowledgement,
+}
 
 /// A connection's first frame, as [`super::inbound`] read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -260,17 +274,43 @@ impl<G: Game> Room<G> {
         effects
     }
 
-    /// A frame from an admitted connection.
-    pub fn handle(&mut self, now_ms: u64, role: Role, frame: RoomClientFrame<G>) -> Vec<Effect<G>> {
+    /// A frame from an admitted connection speaking protocol `version`.
+    pub fn handle(
+        &mut self,
+        now_ms: u64,
+        role: Role,
+        version: u16,
+        frame: RoomClientFrame<G>,
+    ) -> Vec<Effect<G>> {
         match (role, frame) {
             (_, RoomClientFrame::Ping { nonce }) => {
-                vec![Effect::Reply(RoomServerFrame::Pong { nonce })]
+                let mut effects = vec![Effect::Reply(RoomServerFrame::Pong { nonce })];
+                // A player's acknowledgement after the game's end: the
+                // mover of the last move has its events, so the result
+                // goes now (see `Report::OnAcknowledgement`). Any
+                // acknowledgement will do: an instance evicted since the
+                // move cannot match it to the move.
+                if let (Role::Player(_), Some(_), Phase::Finished { outcome }) =
+                    (role, move_ack::seq(nonce), &self.phase)
+                {
+                    effects.push(Effect::ReportResult(*outcome));
+                }
+                effects
             }
             (Role::Spectator, _) => refuse(ErrorCode::UnexpectedFrame, "spectators cannot act"),
             (Role::Player(seat), RoomClientFrame::Move(mv)) => {
                 let turn = self.game.turn();
+                // Every client of version 2 acknowledges its moves, none
+                // of version 1 (the first release's).
+                let report = if version > v1::VERSION {
+                    Report::OnAcknowledgement
+                } else {
+                    Report::AtOnce
+                };
                 match self.game.play(seat, &mv) {
-                    Ok(events) => self.commit(now_ms, Action::Move { seat, mv }, events, turn),
+                    Ok(events) => {
+                        self.commit(now_ms, Action::Move { seat, mv }, events, turn, report)
+                    }
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
@@ -283,7 +323,13 @@ impl<G: Game> Room<G> {
             (Role::Player(seat), RoomClientFrame::Resign) => {
                 let turn = self.game.turn();
                 match self.game.resign(seat) {
-                    Ok(events) => self.commit(now_ms, Action::Resign { seat }, events, turn),
+                    Ok(events) => self.commit(
+                        now_ms,
+                        Action::Resign { seat },
+                        events,
+                        turn,
+                        Report::AtOnce,
+                    ),
                     Err(err) => refuse(rule_error_code(&err), &err.to_string()),
                 }
             }
@@ -305,7 +351,7 @@ impl<G: Game> Room<G> {
                     return vec![Effect::SetTimer(self.turn_timer(deadline_ms))];
                 }
                 let events = self.game.time_out();
-                self.commit(now_ms, Action::TimeOut, events, turn)
+                self.commit(now_ms, Action::TimeOut, events, turn, Report::AtOnce)
             }
             (TimerKind::SeatReservation, Phase::Waiting { joined }) => {
                 if joined.iter().any(|&j| j) {
@@ -346,7 +392,13 @@ impl<G: Game> Room<G> {
                     return Vec::new();
                 };
                 match self.game.play(seat, &mv) {
-                    Ok(events) => self.commit(now_ms, Action::Move { seat, mv }, events, turn),
+                    Ok(events) => self.commit(
+                        now_ms,
+                        Action::Move { seat, mv },
+                        events,
+                        turn,
+                        Report::AtOnce,
+                    ),
                     Err(_) => Vec::new(),
                 }
             }
@@ -438,7 +490,7 @@ impl<G: Game> Room<G> {
     /// Starts the game.
     fn begin(&mut self, now_ms: u64) -> Vec<Effect<G>> {
         let events = self.game.begin();
-        self.commit(now_ms, Action::Begin, events, 0)
+        self.commit(now_ms, Action::Begin, events, 0, Report::AtOnce)
     }
 
     /// Logs an accepted action and numbers its events; moves the phase and
@@ -450,6 +502,7 @@ impl<G: Game> Room<G> {
         action: Action<G>,
         events: Vec<G::Event>,
         turn_before: u32,
+        report: Report,
     ) -> Vec<Effect<G>> {
         if events.is_empty() {
             return Vec::new();
@@ -521,7 +574,9 @@ impl<G: Game> Room<G> {
                 .max(turn_deadline_ms.unwrap_or(0))
                 .min(retention_ends_ms.saturating_sub(1));
             effects.push(Effect::SetTimer(retry));
-            effects.push(Effect::ReportResult(outcome));
+            if report == Report::AtOnce {
+                effects.push(Effect::ReportResult(outcome));
+            }
         }
         effects
     }

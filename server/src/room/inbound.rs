@@ -63,7 +63,7 @@ pub fn receive<G: Game>(
                 // Over the live-frame rate (20 a second): dropped quietly.
                 return Vec::new();
             }
-            room.handle(now_ms, role, frame)
+            room.handle(now_ms, role, version, frame)
         }
     }
 }

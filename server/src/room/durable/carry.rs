@@ -4,9 +4,9 @@
 //! Writes between two awaits are committed together, and the runtime holds
 //! outgoing frames (and requests) until they are durable: so nobody hears
 //! of a move that a crash could lose. A result report waits for that
-//! commit itself, so the frames leave first; a game a player's move ended
-//! is reported when that player acknowledges the move, or by the retry
-//! timer.
+//! commit itself, so the frames leave first, and goes only while the game
+//! is unreported (its retry timer set). When a game is reported is the
+//! engine's to say: a version 2 player's last move, on an acknowledgement.
 
 use super::GameRoom;
 use super::sockets::Outgoing;
@@ -20,9 +20,7 @@ use crate::room::phase::Phase;
 use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
 use crate::tally::Tally;
-use volley_shared::protocol::room::move_ack;
 use volley_shared::protocol::{Answer, Role, RoomServerFrame};
-use volley_shared::replay::Action;
 use volley_shared::{Game, Outcome, codec};
 use worker::WebSocket;
 
@@ -48,12 +46,6 @@ impl GameRoom {
         // A round trip counted (the last move's comes after the game is
         // over, and is handed over then).
         let mut measured = false;
-        // A player acknowledged a move of theirs (whether or not this
-        // instance saw the move: it may have been evicted meanwhile).
-        let mut acknowledged = false;
-        // A player's move that they will acknowledge: every client of
-        // version 2 does, none of version 1 (the first release's).
-        let mut moved = false;
         // A room deleting itself: its last counts.
         let mut last_counts = None;
         // Who the caller turns out to be: written to its socket only once
@@ -85,7 +77,6 @@ impl GameRoom {
                         }
                         (RoomServerFrame::Pong { nonce }, Some(Role::Player(seat))) => {
                             measured |= self.note_ping(seat, *nonce, now);
-                            acknowledged |= move_ack::seq(*nonce).is_some();
                         }
                         _ => {}
                     }
@@ -126,8 +117,6 @@ impl GameRoom {
                         (caller_role, events.first())
                     {
                         self.note_move(seat, *seq, now);
-                        moved = matches!(commit.action.action, Action::Move { .. })
-                            && version > volley_shared::protocol::v1::VERSION;
                     }
                     outbox.extend(
                         events
@@ -203,17 +192,9 @@ impl GameRoom {
             Phase::Finished { outcome } if !deleted => Some(*outcome),
             _ => None,
         };
-        if moved {
-            // A game a player's move ended is reported once a player
-            // acknowledges a move (the mover's round trip is then over,
-            // and the shard's work on the result shares no time with the
-            // game's last frames; on the local runtime, one thread), or by
-            // the retry timer the engine set.
+        if deleted || (!reports.is_empty() && !storage.has_timer(TimerKind::ReportRetry)?) {
+            // The shard has the result already ([`Effect::ReportResult`]).
             reports.clear();
-        } else if let (true, Some(outcome)) = (acknowledged, over)
-            && storage.has_timer(TimerKind::ReportRetry)?
-        {
-            reports.push(outcome);
         }
         let reported = !reports.is_empty();
         if reported {

@@ -90,7 +90,7 @@ fn play(
     frame: RoomClientFrame<Artillery>,
 ) -> Vec<Effect<Artillery>> {
     let seat = room.game().to_move().unwrap();
-    room.handle(now, Role::Player(seat), frame)
+    room.handle(now, Role::Player(seat), 1, frame)
 }
 
 /// The seat to move fires `away`.
@@ -241,14 +241,14 @@ fn moves_before_the_start_or_out_of_turn_are_refused() {
     join(&mut waiting, 0, Seat(0));
     let fire = away(&started(0));
     assert_eq!(
-        error_code(&waiting.handle(0, Role::Player(Seat(0)), fire.clone())),
+        error_code(&waiting.handle(0, Role::Player(Seat(0)), 1, fire.clone())),
         Some(ErrorCode::NotInPlay)
     );
 
     let mut room = started(0);
     let before = room.clone();
     assert_eq!(
-        error_code(&room.handle(1, Role::Player(Seat(1)), fire)),
+        error_code(&room.handle(1, Role::Player(Seat(1)), 1, fire)),
         Some(ErrorCode::NotYourTurn)
     );
     assert_eq!(room, before, "a refused move changes nothing");
@@ -302,7 +302,7 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
     };
     let before = room.clone();
     assert_eq!(
-        room.handle(5, Role::Player(Seat(0)), RoomClientFrame::Live(aim)),
+        room.handle(5, Role::Player(Seat(0)), 1, RoomClientFrame::Live(aim)),
         vec![Effect::Relay(RoomServerFrame::Live {
             seat: Seat(0),
             live: aim
@@ -310,7 +310,7 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
     );
     assert_eq!(room, before, "live aims are not stored");
     assert_eq!(
-        error_code(&room.handle(5, Role::Player(Seat(1)), RoomClientFrame::Live(aim))),
+        error_code(&room.handle(5, Role::Player(Seat(1)), 1, RoomClientFrame::Live(aim))),
         Some(ErrorCode::NotYourTurn)
     );
     let wild = Fire {
@@ -321,7 +321,7 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
         ..aim
     };
     assert_eq!(
-        error_code(&room.handle(5, Role::Player(Seat(0)), RoomClientFrame::Live(wild))),
+        error_code(&room.handle(5, Role::Player(Seat(0)), 1, RoomClientFrame::Live(wild))),
         Some(ErrorCode::IllegalMove)
     );
 }
@@ -329,7 +329,7 @@ fn live_aims_are_relayed_to_the_others_and_only_from_the_seat_to_move() {
 #[test]
 fn resigning_ends_a_duel_and_starts_the_retention_clock() {
     let mut room = started(0);
-    let effects = room.handle(7, Role::Player(Seat(1)), RoomClientFrame::Resign);
+    let effects = room.handle(7, Role::Player(Seat(1)), 1, RoomClientFrame::Resign);
     assert!(effects.contains(&Effect::CancelTimer(TimerKind::TurnDeadline)));
     assert!(effects.contains(&Effect::SetTimer(Timer {
         kind: TimerKind::Retention,
@@ -359,7 +359,7 @@ fn resigning_ends_a_duel_and_starts_the_retention_clock() {
         "reported again until acknowledged"
     );
     assert_eq!(
-        error_code(&room.handle(8, Role::Player(Seat(1)), RoomClientFrame::Resign)),
+        error_code(&room.handle(8, Role::Player(Seat(1)), 1, RoomClientFrame::Resign)),
         Some(ErrorCode::NotInPlay)
     );
 }
@@ -376,7 +376,7 @@ fn a_game_of_long_turns_first_retries_its_report_at_its_last_deadline() {
     join(&mut room, 0, Seat(1));
     let deadline = turn_timer(&room).due_ms;
     assert_eq!(deadline, 120_000);
-    let effects = room.handle(7, Role::Player(Seat(1)), RoomClientFrame::Resign);
+    let effects = room.handle(7, Role::Player(Seat(1)), 1, RoomClientFrame::Resign);
     let retry = Timer {
         kind: TimerKind::ReportRetry,
         due_ms: deadline,
@@ -402,7 +402,7 @@ fn a_first_report_retry_comes_before_the_retention_ends() {
     let mut room = Room::new(setup, 0).unwrap().0;
     join(&mut room, 0, Seat(0));
     join(&mut room, 0, Seat(1));
-    let effects = room.handle(7, Role::Player(Seat(1)), RoomClientFrame::Resign);
+    let effects = room.handle(7, Role::Player(Seat(1)), 1, RoomClientFrame::Resign);
     let retention = Timer {
         kind: TimerKind::Retention,
         due_ms: 7 + 20_000,
@@ -532,7 +532,7 @@ fn retention_deletes_a_finished_room_and_nothing_else() {
     };
     let mut playing = started(0);
     assert_eq!(playing.on_timer(RETENTION, retention), vec![]);
-    playing.handle(1, Role::Player(Seat(0)), RoomClientFrame::Resign);
+    playing.handle(1, Role::Player(Seat(0)), 1, RoomClientFrame::Resign);
     let effects = playing.on_timer(RETENTION, retention);
     assert!(matches!(
         effects.as_slice(),
@@ -646,7 +646,7 @@ fn phases_have_their_status_names() {
     join(&mut room, 0, Seat(0));
     join(&mut room, 0, Seat(1));
     assert_eq!(room.phase().name(), "in_turn");
-    room.handle(10, Role::Player(Seat(1)), RoomClientFrame::Resign);
+    room.handle(10, Role::Player(Seat(1)), 1, RoomClientFrame::Resign);
     assert_eq!(room.phase().name(), "finished");
     assert_eq!(Phase::Closed.name(), "closed");
 }
@@ -665,13 +665,13 @@ fn spectators_watch_but_cannot_act() {
     let before = room.clone();
     for frame in [away(&room), RoomClientFrame::Resign] {
         assert_eq!(
-            error_code(&room.handle(6, Role::Spectator, frame)),
+            error_code(&room.handle(6, Role::Spectator, 1, frame)),
             Some(ErrorCode::UnexpectedFrame)
         );
     }
     assert_eq!(room, before);
     assert_eq!(
-        room.handle(6, Role::Spectator, RoomClientFrame::Ping { nonce: 3 }),
+        room.handle(6, Role::Spectator, 1, RoomClientFrame::Ping { nonce: 3 }),
         vec![Effect::Reply(RoomServerFrame::Pong { nonce: 3 })]
     );
 }
@@ -679,7 +679,7 @@ fn spectators_watch_but_cannot_act() {
 #[test]
 fn joining_a_finished_room_says_how_it_ended() {
     let mut room = started(0);
-    room.handle(1, Role::Player(Seat(0)), RoomClientFrame::Resign);
+    room.handle(1, Role::Player(Seat(0)), 1, RoomClientFrame::Resign);
     let effects = greet(&mut room, 2, Role::Spectator, PlayerId(0), 0);
     assert_eq!(
         effects.last(),
@@ -694,7 +694,12 @@ fn joining_a_finished_room_says_how_it_ended() {
 fn pings_are_answered() {
     let mut room = room();
     assert_eq!(
-        room.handle(0, Role::Player(Seat(0)), RoomClientFrame::Ping { nonce: 7 }),
+        room.handle(
+            0,
+            Role::Player(Seat(0)),
+            1,
+            RoomClientFrame::Ping { nonce: 7 }
+        ),
         vec![Effect::Reply(RoomServerFrame::Pong { nonce: 7 })]
     );
 }
@@ -729,6 +734,7 @@ fn the_action_log_replays_to_the_same_game() {
         fresh.handle(
             now + TIMEOUT,
             Role::Player(Seat(1)),
+            1,
             RoomClientFrame::Resign,
         ),
     );
@@ -748,29 +754,94 @@ fn the_secret_is_taken_only_before_the_game_begins() {
     assert_eq!(room.with_secret(42).game(), &begun);
 }
 
-#[test]
-fn the_room_runs_connect_four_too() {
-    let mut room: Room<ConnectFour> = Room::new(setup(()), 0).unwrap().0;
-    join(&mut room, 0, Seat(0));
-    let start = join(&mut room, 0, Seat(1));
-    assert!(matches!(
-        events(&start).as_slice(),
-        [(1, connect_four::Event::Began { first: Seat(0) })]
-    ));
+/// Seat 0 wins Connect Four in column 3, each move sent in protocol
+/// `version`, one a second from `now` = 1 s; the effects of the last.
+fn four_in_a_column(room: &mut Room<ConnectFour>, version: u16) -> Vec<Effect<ConnectFour>> {
     let mut now = 0;
     let mut last = Vec::new();
     for (seat, column) in [(0, 3), (1, 4), (0, 3), (1, 4), (0, 3), (1, 4), (0, 3)] {
         now += 1_000;
-        last = room.handle(now, Role::Player(Seat(seat)), RoomClientFrame::Move(column));
+        let frame = RoomClientFrame::Move(column);
+        last = room.handle(now, Role::Player(Seat(seat)), version, frame);
         assert_eq!(error_code(&last), None, "{last:?}");
     }
+    last
+}
+
+fn connect_four_started() -> (Room<ConnectFour>, Vec<Effect<ConnectFour>>) {
+    let mut room: Room<ConnectFour> = Room::new(setup(()), 0).unwrap().0;
+    join(&mut room, 0, Seat(0));
+    let start = join(&mut room, 0, Seat(1));
+    (room, start)
+}
+
+#[test]
+fn the_room_runs_connect_four_too() {
+    let (mut room, start) = connect_four_started();
+    assert!(matches!(
+        events(&start).as_slice(),
+        [(1, connect_four::Event::Began { first: Seat(0) })]
+    ));
+    let last = four_in_a_column(&mut room, 1);
     assert!(last.contains(&Effect::Broadcast(RoomServerFrame::GameOver {
         outcome: Outcome::Winner(Seat(0)),
         seq: 9
     })));
     assert_eq!(
-        error_code(&room.handle(now, Role::Player(Seat(0)), RoomClientFrame::Move(9))),
+        error_code(&room.handle(8_000, Role::Player(Seat(0)), 1, RoomClientFrame::Move(9))),
         Some(ErrorCode::NotInPlay)
+    );
+}
+
+#[test]
+fn a_game_a_version_2_move_ends_is_reported_on_a_players_acknowledgement() {
+    let reports = |effects: &[Effect<ConnectFour>]| {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::ReportResult(_)))
+            .count()
+    };
+    let ping = |nonce| RoomClientFrame::Ping { nonce };
+    let pong = |nonce| Effect::Reply(RoomServerFrame::Pong { nonce });
+    // Version 1 clients never acknowledge: their last move reports.
+    let (mut old, _) = connect_four_started();
+    assert_eq!(reports(&four_in_a_column(&mut old, 1)), 1);
+
+    let (mut room, _) = connect_four_started();
+    // An acknowledgement during the game is only answered.
+    let ack = move_ack::nonce(1);
+    assert_eq!(
+        room.handle(500, Role::Player(Seat(0)), 2, ping(ack)),
+        [pong(ack)]
+    );
+    let last = four_in_a_column(&mut room, 2);
+    assert_eq!(reports(&last), 0, "{last:?}");
+    assert!(
+        last.iter().any(|e| matches!(
+            e,
+            Effect::SetTimer(Timer {
+                kind: TimerKind::ReportRetry,
+                ..
+            })
+        )),
+        "the retry timer reports if no acknowledgement comes: {last:?}"
+    );
+    // A liveness ping, or a spectator's acknowledgement, does not report.
+    assert_eq!(
+        reports(&room.handle(8_000, Role::Player(Seat(0)), 2, ping(7))),
+        0
+    );
+    let ack = move_ack::nonce(9);
+    assert_eq!(
+        reports(&room.handle(8_000, Role::Spectator, 2, ping(ack))),
+        0
+    );
+    // A player's acknowledgement does, of any event: an instance evicted
+    // since the last move cannot match it to the move.
+    let ack = move_ack::nonce(4);
+    assert_eq!(
+        room.handle(8_000, Role::Player(Seat(1)), 2, ping(ack)),
+        [pong(ack), Effect::ReportResult(Outcome::Winner(Seat(0)))]
     );
 }
 
@@ -992,7 +1063,7 @@ fn a_resignation_out_of_turn_in_a_three_player_game_keeps_the_turn_and_its_deadl
     assert_eq!(room.game().to_move(), Some(Seat(0)));
     // Seat 2 gives up while seat 0 is to move: the game goes on for two,
     // seat 0 keeps its turn and the deadline it had.
-    let effects = room.handle(5_000, Role::Player(Seat(2)), RoomClientFrame::Resign);
+    let effects = room.handle(5_000, Role::Player(Seat(2)), 1, RoomClientFrame::Resign);
     assert!(
         events(&effects)
             .iter()
