@@ -143,6 +143,8 @@ fn run<G: FromBytes>(mode: Mode, config: G::Config, script: &mut Script) {
         } else {
             Role::Player(seat)
         };
+        // The protocol version an admitted frame comes in.
+        let version = if arg & 0x40 != 0 { 1 } else { 2 };
         let before = room.phase().clone();
         let effects = match op % 9 {
             0 => {
@@ -174,17 +176,22 @@ fn run<G: FromBytes>(mode: Mode, config: G::Config, script: &mut Script) {
                 })
             }
             2 => match codec::decode_client::<RoomClientFrame<G>>(script.chunk()) {
-                Ok(frame) => room.handle(now, role, frame),
+                Ok(frame) => room.handle(now, role, version, frame),
                 Err(_) => Vec::new(),
             },
             3 => match room.game().to_move() {
                 Some(to_move) => {
                     let mv = G::move_from(arg, script.byte().unwrap_or(0));
-                    room.handle(now, Role::Player(to_move), RoomClientFrame::Move(mv))
+                    room.handle(
+                        now,
+                        Role::Player(to_move),
+                        version,
+                        RoomClientFrame::Move(mv),
+                    )
                 }
                 None => Vec::new(),
             },
-            4 => room.handle(now, role, RoomClientFrame::Resign),
+            4 => room.handle(now, role, version, RoomClientFrame::Resign),
             5 => {
                 let kind = TimerKind::ALL[usize::from(arg) % TimerKind::ALL.len()];
                 let epoch = match script.byte() {
