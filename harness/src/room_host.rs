@@ -267,6 +267,7 @@ impl<G: SimGame> RoomHost<G> {
                         &frame, version,
                     ))));
                 }
+                Effect::MoveAcknowledged { .. } => {}
                 Effect::Admit(role) => {
                     admitted = Some(role);
                     caller_role = Some(role);

@@ -8,9 +8,9 @@
 //! its turn has passed does nothing.
 
 use serde::{Deserialize, Serialize};
-use volley_shared::Game;
 use volley_shared::protocol::{Answer, Role, RoomServerFrame};
 use volley_shared::replay::LoggedAction;
+use volley_shared::{Game, Seat};
 
 /// The kinds of timer a room keeps; at most one of each is pending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -87,6 +87,15 @@ pub enum Effect<G: Game> {
     Answer(Answer),
     /// Send a frame to the connection the input came from.
     Reply(RoomServerFrame<G>),
+    /// The caller, a player, acknowledged event `seq`
+    /// ([`volley_shared::protocol::room::move_ack`]): nothing is sent
+    /// back; it may end the round trip of that player's last move.
+    MoveAcknowledged {
+        /// The player's seat.
+        seat: Seat,
+        /// The event acknowledged.
+        seq: u64,
+    },
     /// The connection the input came from is now this player or a
     /// spectator: remember it; for a seat, close any other connection for
     /// the same seat with `close::REPLACED`.

@@ -283,20 +283,10 @@ impl<G: Game> Room<G> {
         frame: RoomClientFrame<G>,
     ) -> Vec<Effect<G>> {
         match (role, frame) {
-            (_, RoomClientFrame::Ping { nonce }) => {
-                let mut effects = vec![Effect::Reply(RoomServerFrame::Pong { nonce })];
-                // A player's acknowledgement after the game's end: the
-                // mover of the last move has its events, so the result
-                // goes now (see `Report::OnAcknowledgement`). Any
-                // acknowledgement will do: an instance evicted since the
-                // move cannot match it to the move.
-                if let (Role::Player(_), Some(_), Phase::Finished { outcome }) =
-                    (role, move_ack::seq(nonce), &self.phase)
-                {
-                    effects.push(Effect::ReportResult(*outcome));
-                }
-                effects
-            }
+            (_, RoomClientFrame::Ping { nonce }) => match (role, move_ack::seq(nonce)) {
+                (Role::Player(seat), Some(seq)) => self.acknowledged(seat, seq),
+                _ => vec![Effect::Reply(RoomServerFrame::Pong { nonce })],
+            },
             (Role::Spectator, _) => refuse(ErrorCode::UnexpectedFrame, "spectators cannot act"),
             (Role::Player(seat), RoomClientFrame::Move(mv)) => {
                 let turn = self.game.turn();
@@ -334,6 +324,20 @@ impl<G: Game> Room<G> {
                 }
             }
         }
+    }
+
+    /// `seat` acknowledged event `seq` ([`move_ack`]). Not answered: a
+    /// `Pong` would be a frame the client has no use for, on every move.
+    /// After the game's end the result goes now: the mover of the last
+    /// move has its events ([`Report::OnAcknowledgement`]). Any
+    /// acknowledgement will do: an instance evicted since the move
+    /// cannot match it to the move.
+    fn acknowledged(&self, seat: Seat, seq: u64) -> Vec<Effect<G>> {
+        let mut effects = vec![Effect::MoveAcknowledged { seat, seq }];
+        if let Phase::Finished { outcome } = self.phase {
+            effects.push(Effect::ReportResult(outcome));
+        }
+        effects
     }
 
     /// A timer fell due. Timers may come late or twice: one that belongs to

@@ -71,16 +71,13 @@ impl GameRoom {
                     outbox.push(Outgoing::ToCaller(codec::encode_answer(&answer)?));
                 }
                 Effect::Reply(frame) => {
-                    match (&frame, caller_role) {
-                        (RoomServerFrame::Error { code, .. }, _) => {
-                            self.tally(now, Tally::Error(*code));
-                        }
-                        (RoomServerFrame::Pong { nonce }, Some(Role::Player(seat))) => {
-                            measured |= self.note_ping(seat, *nonce, now);
-                        }
-                        _ => {}
+                    if let RoomServerFrame::Error { code, .. } = &frame {
+                        self.tally(now, Tally::Error(*code));
                     }
                     outbox.push(Outgoing::ToCaller(outbound::encode_for(&frame, version)?));
+                }
+                Effect::MoveAcknowledged { seat, seq } => {
+                    measured |= self.note_acknowledgement(seat, seq, now);
                 }
                 Effect::Admit(role) => {
                     admitted = Some(role);

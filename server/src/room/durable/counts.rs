@@ -15,7 +15,6 @@ use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
 use crate::tally::{Count, Tally};
 use volley_shared::Seat;
-use volley_shared::protocol::room::move_ack;
 
 impl GameRoom {
     /// Counts `tally` at `now`, `times` times, if the room still exists.
@@ -44,12 +43,10 @@ impl GameRoom {
         self.moves_sent.borrow_mut().insert(seat, (seq, now));
     }
 
-    /// A ping from `seat` at `now`: if it acknowledges the seat's last
-    /// move, that move's round trip is counted, and `true` returned.
-    pub(super) fn note_ping(&self, seat: Seat, nonce: u64, now: u64) -> bool {
-        let Some(acked) = move_ack::seq(nonce) else {
-            return false;
-        };
+    /// `seat` acknowledged event `acked` at `now`: if that is its last
+    /// move's first event, the move's round trip is counted, and `true`
+    /// returned.
+    pub(super) fn note_acknowledgement(&self, seat: Seat, acked: u64, now: u64) -> bool {
         let mut moves = self.moves_sent.borrow_mut();
         if let Some(&(seq, arrived)) = moves.get(&seat)
             && seq == acked
@@ -66,7 +63,7 @@ impl GameRoom {
         false
     }
 
-    /// Writes the round trips kept in memory ([`GameRoom::note_ping`])
+    /// Writes the round trips kept in memory ([`GameRoom::note_acknowledgement`])
     /// with whatever else this event writes.
     pub(super) fn write_round_trips(&self, storage: &Storage) {
         let round_trips = std::mem::take(&mut *self.round_trips.borrow_mut());

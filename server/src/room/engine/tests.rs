@@ -808,11 +808,13 @@ fn a_game_a_version_2_move_ends_is_reported_on_a_players_acknowledgement() {
     assert_eq!(reports(&four_in_a_column(&mut old, 1)), 1);
 
     let (mut room, _) = connect_four_started();
-    // An acknowledgement during the game is only answered.
-    let ack = move_ack::nonce(1);
+    // An acknowledgement during the game is noted, and not answered.
     assert_eq!(
-        room.handle(500, Role::Player(Seat(0)), 2, ping(ack)),
-        [pong(ack)]
+        room.handle(500, Role::Player(Seat(0)), 2, ping(move_ack::nonce(1))),
+        [Effect::MoveAcknowledged {
+            seat: Seat(0),
+            seq: 1
+        }]
     );
     let last = four_in_a_column(&mut room, 2);
     assert_eq!(reports(&last), 0, "{last:?}");
@@ -826,22 +828,28 @@ fn a_game_a_version_2_move_ends_is_reported_on_a_players_acknowledgement() {
         )),
         "the retry timer reports if no acknowledgement comes: {last:?}"
     );
-    // A liveness ping, or a spectator's acknowledgement, does not report.
+    // A liveness ping, or a spectator's acknowledgement, is a ping: it is
+    // answered, and reports nothing.
     assert_eq!(
-        reports(&room.handle(8_000, Role::Player(Seat(0)), 2, ping(7))),
-        0
+        room.handle(8_000, Role::Player(Seat(0)), 2, ping(7)),
+        [pong(7)]
     );
     let ack = move_ack::nonce(9);
     assert_eq!(
-        reports(&room.handle(8_000, Role::Spectator, 2, ping(ack))),
-        0
+        room.handle(8_000, Role::Spectator, 2, ping(ack)),
+        [pong(ack)]
     );
-    // A player's acknowledgement does, of any event: an instance evicted
-    // since the last move cannot match it to the move.
-    let ack = move_ack::nonce(4);
+    // A player's acknowledgement reports, of any event: an instance
+    // evicted since the last move cannot match it to the move.
     assert_eq!(
-        room.handle(8_000, Role::Player(Seat(1)), 2, ping(ack)),
-        [pong(ack), Effect::ReportResult(Outcome::Winner(Seat(0)))]
+        room.handle(8_000, Role::Player(Seat(1)), 2, ping(move_ack::nonce(4))),
+        [
+            Effect::MoveAcknowledged {
+                seat: Seat(1),
+                seq: 4
+            },
+            Effect::ReportResult(Outcome::Winner(Seat(0)))
+        ]
     );
 }
 
