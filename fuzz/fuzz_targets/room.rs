@@ -51,6 +51,16 @@ impl Script<'_> {
         self.0 = rest;
         chunk
     }
+
+    /// The protocol version an admitted frame comes in (2 when the
+    /// script has run out).
+    fn version(&mut self) -> u16 {
+        if self.byte().unwrap_or(0) & 1 == 0 {
+            2
+        } else {
+            1
+        }
+    }
 }
 
 /// A move made from two of the fuzzer's bytes (the shared AI would find
@@ -143,8 +153,6 @@ fn run<G: FromBytes>(mode: Mode, config: G::Config, script: &mut Script) {
         } else {
             Role::Player(seat)
         };
-        // The protocol version an admitted frame comes in.
-        let version = if arg & 0x40 != 0 { 1 } else { 2 };
         let before = room.phase().clone();
         let effects = match op % 9 {
             0 => {
@@ -176,7 +184,7 @@ fn run<G: FromBytes>(mode: Mode, config: G::Config, script: &mut Script) {
                 })
             }
             2 => match codec::decode_client::<RoomClientFrame<G>>(script.chunk()) {
-                Ok(frame) => room.handle(now, role, version, frame),
+                Ok(frame) => room.handle(now, role, script.version(), frame),
                 Err(_) => Vec::new(),
             },
             3 => match room.game().to_move() {
@@ -185,13 +193,13 @@ fn run<G: FromBytes>(mode: Mode, config: G::Config, script: &mut Script) {
                     room.handle(
                         now,
                         Role::Player(to_move),
-                        version,
+                        script.version(),
                         RoomClientFrame::Move(mv),
                     )
                 }
                 None => Vec::new(),
             },
-            4 => room.handle(now, role, version, RoomClientFrame::Resign),
+            4 => room.handle(now, role, script.version(), RoomClientFrame::Resign),
             5 => {
                 let kind = TimerKind::ALL[usize::from(arg) % TimerKind::ALL.len()];
                 let epoch = match script.byte() {

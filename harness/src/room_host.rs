@@ -411,3 +411,94 @@ impl<G: SimGame> RoomHost<G> {
 fn encode(bytes: Result<Vec<u8>, codec::CodecError>) -> Vec<u8> {
     bytes.unwrap_or_else(|e| panic!("a frame the room made does not encode: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use volley_client::session::GameSession;
+    use volley_client::wire;
+    use volley_server::internal::{RoomSetup, Terms};
+    use volley_server::token::Grant;
+    use volley_shared::connect_four::ConnectFour;
+    use volley_shared::protocol::RoomClientFrame;
+    use volley_shared::protocol::room::move_ack;
+    use volley_shared::{Game, Mode, PlayerId, Seat};
+
+    /// A Connect Four room whose two players are in, seat n on
+    /// connection n, both speaking version 2.
+    fn two_players(key: &JoinKey) -> RoomHost<ConnectFour> {
+        let seats = (0..2)
+            .map(|n| SeatSetup {
+                player: PlayerId(n),
+                name: format!("p{n}"),
+                bot: false,
+            })
+            .collect();
+        let setup = RoomSetup::<ConnectFour>::with_terms(Terms {
+            mode: Mode::ConnectFour,
+            seats,
+            seed: 1,
+            turn_timeout_ms: 30_000,
+            reservation_ms: 60_000,
+            retention_ms: 600_000,
+        });
+        let (room, effects) = Room::new(setup, 0).unwrap();
+        let id = RoomId("room".into());
+        let mut host = RoomHost::new(id.clone(), room, effects, 0);
+        for n in 0..2u8 {
+            let conn = ConnId(u64::from(n));
+            host.accept(conn, 0);
+            let grant = Grant {
+                role: Role::Player(Seat(n)),
+                player: PlayerId(u64::from(n)),
+                expires_ms: u64::MAX,
+            };
+            let opening = GameSession::<ConnectFour>::new().hello(&key.sign(&id, grant));
+            host.receive(conn, &codec::encode_opening(&opening).unwrap(), key, 0);
+        }
+        host
+    }
+
+    #[test]
+    fn a_result_goes_on_an_acknowledgement_after_the_end_until_the_coordinator_has_it() {
+        let key = JoinKey::new("a harness secret of at least thirty-two bytes").unwrap();
+        let mut host = two_players(&key);
+        let send = |host: &mut RoomHost<ConnectFour>,
+                    seat: Seat,
+                    frame: RoomClientFrame<ConnectFour>,
+                    at_ms: u64| {
+            let bytes = wire::encode_room(&frame, 2).unwrap();
+            host.receive(ConnId(u64::from(seat.0)), &bytes, &key, at_ms)
+        };
+        let reports = |outputs: &[Output]| {
+            outputs
+                .iter()
+                .filter(|o| matches!(o, Output::Report(..)))
+                .count()
+        };
+        let to_move = |host: &RoomHost<ConnectFour>| host.room().and_then(|r| r.game().to_move());
+        // The first to move wins in column 3, the other playing column 4.
+        let first = to_move(&host).unwrap();
+        let mut last = Vec::new();
+        for at_ms in (1..=7).map(|n| n * 1_000) {
+            let seat = to_move(&host).unwrap();
+            let column = if seat == first { 3 } else { 4 };
+            last = send(&mut host, seat, RoomClientFrame::Move(column), at_ms);
+        }
+        assert_eq!(to_move(&host), None, "the game is over");
+        assert_eq!(reports(&last), 0, "{last:?}");
+        let ack = RoomClientFrame::Ping {
+            nonce: move_ack::nonce(9),
+        };
+        let acked = send(&mut host, first, ack.clone(), 8_000);
+        assert_eq!(reports(&acked), 1, "{acked:?}");
+        assert!(
+            !acked.iter().any(|o| matches!(o, Output::Send(..))),
+            "an acknowledgement is not answered: {acked:?}"
+        );
+        // Once the coordinator has the result, no acknowledgement sends it.
+        host.acknowledged();
+        let other = Seat(1 - first.0);
+        assert_eq!(send(&mut host, other, ack, 9_000), []);
+    }
+}

@@ -124,6 +124,8 @@ pub struct Tally {
     /// The longest a game's result took from its last action to the
     /// coordinator (its first report that was applied), ms.
     pub slowest_result_ms: u64,
+    /// The shortest such time; `None` before any result.
+    pub fastest_result_ms: Option<u64>,
     /// Simulated time at the end, ms since the start.
     pub elapsed_ms: u64,
 }
@@ -300,7 +302,10 @@ impl<G: SimGame> World<G> {
                     && let Some(ended) = self.rooms[room].last_action_ms()
                 {
                     let took = self.now_ms.saturating_sub(ended);
-                    self.tally.slowest_result_ms = self.tally.slowest_result_ms.max(took);
+                    let tally = &mut self.tally;
+                    tally.slowest_result_ms = tally.slowest_result_ms.max(took);
+                    tally.fastest_result_ms =
+                        Some(tally.fastest_result_ms.map_or(took, |t| t.min(took)));
                 }
                 if acknowledged {
                     let due = self.now_ms + self.latency();

@@ -108,6 +108,20 @@ fn under_chaos_no_move_is_lost_or_doubled_and_every_result_counts_once() {
     all_games_seen(&world);
 }
 
+#[test]
+fn a_game_a_move_ends_is_reported_once_the_mover_has_acknowledged_it() {
+    // Every frame and report takes 20 ms: a result sent with the last
+    // move's effects would reach the coordinator 20 ms after the move; on
+    // the acknowledgement it takes the events' way to the mover, the
+    // acknowledgement's back, and the report's: 60 ms.
+    let mut config = Config::new(Mode::Duel, 5, 20);
+    config.latency_ms = (20, 20);
+    let (_, tally, checked) = run::<Artillery>(config);
+    assert_eq!(checked.results, tally.rooms);
+    assert!(tally.fastest_result_ms >= Some(60), "{tally:?}");
+    assert!(tally.slowest_result_ms < REPORT_RETRY_MS / 10, "{tally:?}");
+}
+
 /// The games a player saw, with whether each was against an idle player.
 fn outcomes(world: &World<ConnectFour>, player: usize) -> Vec<&Seen<ConnectFour>> {
     world.players()[player].games.iter().collect()

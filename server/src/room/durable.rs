@@ -93,6 +93,9 @@ pub struct GameRoom {
     /// with the room's next write ([`counts`]). Lost with the instance,
     /// which is evicted only after an idle spell.
     round_trips: RefCell<Vec<(u64, u64)>>,
+    /// A result report is on its way to the shard: another asked for
+    /// meanwhile is not sent ([`carry`]). Lost with the instance.
+    reporting: Cell<bool>,
 }
 
 impl DurableObject for GameRoom {
@@ -111,6 +114,7 @@ impl DurableObject for GameRoom {
             seat_guards: RefCell::default(),
             moves_sent: RefCell::default(),
             round_trips: RefCell::default(),
+            reporting: Cell::new(false),
         }
     }
 

@@ -56,10 +56,12 @@ enum Report {
     /// With the action's own effects.
     AtOnce,
     /// When a player acknowledges a move after the game's end
-    /// ([`move_ack`]), or else by the retry timer: the mover's round trip
-    /// is then over, and the shard's work on the result (on the local
-    /// runtime, on the same thread) shares no time with the game's last
-    /// frames. For a move of a client that acknowledges its moves.
+    /// ([`move_ack`]; as a rule the mover, once the move's events reached
+    /// it), or else by the retry timer: the shard's work on the result
+    /// (on the local runtime, on the same thread) then seldom shares its
+    /// time with the game's last frames. For a move of a client that
+    /// acknowledges its moves. The engine asks; the adapter reports only
+    /// while the game is unreported ([`Effect::ReportResult`]).
     OnAcknowledgement,
 }
 
@@ -284,7 +286,7 @@ impl<G: Game> Room<G> {
     ) -> Vec<Effect<G>> {
         match (role, frame) {
             (_, RoomClientFrame::Ping { nonce }) => match (role, move_ack::seq(nonce)) {
-                (Role::Player(seat), Some(seq)) => self.acknowledged(seat, seq),
+                (Role::Player(seat), Some(seq)) => self.acknowledged(seat, seq, version),
                 _ => vec![Effect::Reply(RoomServerFrame::Pong { nonce })],
             },
             (Role::Spectator, _) => refuse(ErrorCode::UnexpectedFrame, "spectators cannot act"),
@@ -326,14 +328,22 @@ impl<G: Game> Room<G> {
         }
     }
 
-    /// `seat` acknowledged event `seq` ([`move_ack`]). Not answered: a
-    /// `Pong` would be a frame the client has no use for, on every move.
-    /// After the game's end the result goes now: the mover of the last
-    /// move has its events ([`Report::OnAcknowledgement`]). Any
-    /// acknowledgement will do: an instance evicted since the move
-    /// cannot match it to the move.
-    fn acknowledged(&self, seat: Seat, seq: u64) -> Vec<Effect<G>> {
+    /// `seat`, speaking `version`, acknowledged event `seq` ([`move_ack`]).
+    /// Not answered in version 2: a `Pong` would be a frame the client has
+    /// no use for, on every move; version 1 promised an answer to every
+    /// ping, so a version 1 socket still gets one. After the game's end
+    /// the result is asked for ([`Report::OnAcknowledgement`]): as a rule
+    /// this is the last mover's acknowledgement, its events arrived. Any
+    /// player's will do: an instance evicted since the move cannot match
+    /// it to the move, and the adapter sends a report only while the game
+    /// is unreported.
+    fn acknowledged(&self, seat: Seat, seq: u64, version: u16) -> Vec<Effect<G>> {
         let mut effects = vec![Effect::MoveAcknowledged { seat, seq }];
+        if version == v1::VERSION {
+            effects.push(Effect::Reply(RoomServerFrame::Pong {
+                nonce: move_ack::nonce(seq),
+            }));
+        }
         if let Phase::Finished { outcome } = self.phase {
             effects.push(Effect::ReportResult(outcome));
         }

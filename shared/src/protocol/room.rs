@@ -24,7 +24,9 @@ pub enum RoomClientFrame<G: Game> {
     Move(G::Move),
     /// I give up. The game goes on for the others, if two or more remain.
     Resign,
-    /// A liveness probe, answered with [`RoomServerFrame::Pong`].
+    /// A liveness probe, answered with [`RoomServerFrame::Pong`]; or,
+    /// from a player, a move's acknowledgement ([`move_ack`]), which a
+    /// room does not answer in version 2.
     Ping {
         /// Echoed back in the pong.
         nonce: u64,
@@ -111,10 +113,12 @@ pub enum RoomServerFrame<G: Game> {
 
 /// Acknowledging a move: when the first event of its own move arrives, a
 /// client sends `Ping` with this nonce (`seq` is that event's number, with
-/// the top bit set). The room answers with a `Pong`, as to any ping, and
-/// counts the time from the move's arrival as the move's round trip, for
-/// the operators' dashboard; a game that a version 2 player's move ended
-/// is reported to the matchmaker once a player acknowledges a move. A
+/// the top bit set). The room does not answer it in version 2 (rooms of
+/// earlier releases answered a `Pong`, which clients ignore; a version 1
+/// socket still gets one), and counts the time from the move's arrival as
+/// the move's round trip, for the operators' dashboard; a game that a
+/// version 2 player's move ended is reported to the matchmaker once a
+/// player acknowledges a move after the game's end. A
 /// client that does not acknowledge loses time only: the room's retry
 /// timer reports the game then. A liveness ping never has the top bit
 /// set.

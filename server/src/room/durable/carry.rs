@@ -20,6 +20,7 @@ use crate::room::phase::Phase;
 use crate::room::record::RoomRecord;
 use crate::room::storage::Storage;
 use crate::tally::Tally;
+use std::cell::Cell;
 use volley_shared::protocol::{Answer, Role, RoomServerFrame};
 use volley_shared::{Game, Outcome, codec};
 use worker::WebSocket;
@@ -189,11 +190,18 @@ impl GameRoom {
             Phase::Finished { outcome } if !deleted => Some(*outcome),
             _ => None,
         };
-        if deleted || (!reports.is_empty() && !storage.has_timer(TimerKind::ReportRetry)?) {
-            // The shard has the result already ([`Effect::ReportResult`]).
+        if deleted
+            || self.reporting.get()
+            || (!reports.is_empty() && !storage.has_timer(TimerKind::ReportRetry)?)
+        {
+            // The shard has the result already ([`Effect::ReportResult`]),
+            // or is being told: a player's every acknowledgement after the
+            // game's end asks for a report, and a hostile client may send
+            // many while one is on its way.
             reports.clear();
         }
         let reported = !reports.is_empty();
+        let _in_flight = reported.then(|| InFlight::mark(&self.reporting));
         if reported {
             // The report would wait for this commit anyway (the runtime
             // holds a request, as it holds frames, until the writes before
@@ -319,5 +327,23 @@ impl GameRoom {
                 Ok(self.state.storage().delete_alarm().await?)
             }
         }
+    }
+}
+
+/// A result report on its way to the shard: marked on the room until
+/// dropped, whether the shard answers, fails, or an error ends the handler
+/// first.
+struct InFlight<'a>(&'a Cell<bool>);
+
+impl<'a> InFlight<'a> {
+    fn mark(flag: &'a Cell<bool>) -> InFlight<'a> {
+        flag.set(true);
+        InFlight(flag)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }

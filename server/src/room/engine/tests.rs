@@ -854,6 +854,35 @@ fn a_game_a_version_2_move_ends_is_reported_on_a_players_acknowledgement() {
 }
 
 #[test]
+fn a_resignation_reports_at_once_and_a_version_1_acknowledgement_is_answered() {
+    let (mut room, _) = connect_four_started();
+    // Version 1 promised an answer to every ping.
+    let ack = move_ack::nonce(1);
+    assert_eq!(
+        room.handle(
+            500,
+            Role::Player(Seat(0)),
+            1,
+            RoomClientFrame::Ping { nonce: ack }
+        ),
+        [
+            Effect::MoveAcknowledged {
+                seat: Seat(0),
+                seq: 1
+            },
+            Effect::Reply(RoomServerFrame::Pong { nonce: ack })
+        ]
+    );
+    // Nobody acknowledges a resignation: in either version it reports.
+    let effects = room.handle(600, Role::Player(Seat(1)), 2, RoomClientFrame::Resign);
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::ReportResult(Outcome::Winner(Seat(0)))),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn a_room_refuses_a_seat_count_its_game_cannot_take() {
     let mut three = setup::<ConnectFour>(());
     three.seats.push(SeatSetup {
