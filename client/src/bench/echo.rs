@@ -1,8 +1,9 @@
 //! The baselines: a plain WebSocket echo server in tokio on loopback, and
 //! the clients that measure any echo endpoint (that server, or the echo
 //! Durable Object behind `/api/bench/echo/ws`): sequential round trips,
-//! closed-loop throughput over many connections, frames at a fixed rate,
-//! and connect + one round trip + close cycles.
+//! round trips spread over a series of new connections, closed-loop
+//! throughput over many connections, frames at a fixed rate, and connect +
+//! one round trip + close cycles.
 
 use crate::load::latency::Latency;
 use crate::native::{ClientError, Connection};
@@ -119,6 +120,64 @@ pub async fn round_trips(
     }
     conn.close().await;
     Ok(latency)
+}
+
+/// Round trips over a series of connections: each connection's first,
+/// and the rest.
+#[derive(Debug, Default)]
+pub struct FirstAndLater {
+    /// The first round trip on each connection.
+    pub first: Latency,
+    /// Every other one.
+    pub later: Latency,
+}
+
+impl FirstAndLater {
+    /// All of them.
+    pub fn all(&self) -> Latency {
+        let mut all = Latency::default();
+        all.add(&self.first);
+        all.add(&self.later);
+        all
+    }
+
+    /// Adds `other`'s round trips to these.
+    pub fn add(&mut self, other: &FirstAndLater) {
+        self.first.add(&other.first);
+        self.later.add(&other.later);
+    }
+}
+
+/// `count` sequential round trips, `per_connection` on each of a series
+/// of connections, the n-th to the n-th of `urls`, every one recorded (a
+/// connection's first round trips are what this measures). With a URL
+/// that names a new object each time, each connection's object is new,
+/// as a game's room is.
+pub async fn round_trips_on_each(
+    urls: impl IntoIterator<Item = Url>,
+    payload: &[u8],
+    per_connection: u32,
+    count: u32,
+) -> Result<FirstAndLater, ClientError> {
+    let mut trips = FirstAndLater::default();
+    let mut left = count;
+    for url in urls {
+        if left == 0 {
+            break;
+        }
+        let mut conn = Connection::open(&url).await?;
+        for n in 0..per_connection.max(1).min(left) {
+            let rtt = round_trip(&mut conn, payload).await?;
+            if n == 0 {
+                trips.first.record(rtt);
+            } else {
+                trips.later.record(rtt);
+            }
+            left -= 1;
+        }
+        conn.close().await;
+    }
+    Ok(trips)
 }
 
 /// What a timed echo measurement found.
@@ -290,6 +349,17 @@ mod tests {
             .await
             .expect("echoes");
         assert_eq!(latency.count(), 20);
+        // Five round trips, two to a connection: three connections, the
+        // last one cut short.
+        let trips = round_trips_on_each(vec![echo.url(); 4], b"x", 2, 5)
+            .await
+            .expect("echoes");
+        assert_eq!((trips.first.count(), trips.later.count()), (3, 2));
+        assert_eq!(trips.all().count(), 5);
+        let mut twice = FirstAndLater::default();
+        twice.add(&trips);
+        twice.add(&trips);
+        assert_eq!((twice.first.count(), twice.later.count()), (6, 4));
         let run = throughput(&[echo.url(), echo.url()], b"x", Duration::from_millis(200)).await;
         assert!(run.completed > 0 && run.errors == 0, "{run:?}");
         let cycles = connect_cycles(&echo.url(), b"x", 2, Duration::from_millis(200)).await;

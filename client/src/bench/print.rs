@@ -43,6 +43,14 @@ pub fn summary(report: &BenchReport) -> String {
             "   echo + write, every 10 ms: {}",
             r.echo_object_writing_paced
         ));
+        lines.push(format!(
+            "   echo + write, a new object every {}: {}",
+            r.trips_per_new_object, r.echo_object_writing_new
+        ));
+        lines.push(format!(
+            "     first on an object: {}",
+            r.echo_object_writing_new_first
+        ));
         lines.push(format!("   Volley move:         {}", r.volley_move));
         lines.push(format!("     first in a room:   {}", r.volley_first_move));
         lines.push(format!("     later:             {}", r.volley_later_move));
@@ -63,6 +71,10 @@ pub fn summary(report: &BenchReport) -> String {
         lines.push(format!(
             "   p99 against the echo writing a row every 10 ms {:.2}x (no target)",
             r.ratio_p99_to_writing_paced
+        ));
+        lines.push(format!(
+            "   p99 against the echo writing a row on new objects {:.2}x (no target)",
+            r.ratio_p99_to_writing_new
         ));
     }
     if let Some(m) = &report.matchmaking {

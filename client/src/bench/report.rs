@@ -49,6 +49,16 @@ pub struct RttBench {
     /// The echo writing a row, one frame every 10 ms (a round trip after a
     /// pause, as a person's moves come).
     pub echo_object_writing_paced: LatencySummary,
+    /// Round trips on each object of `echo_object_writing_new`.
+    pub trips_per_new_object: u32,
+    /// The echo writing a row on a new object, over a new connection, every
+    /// `trips_per_new_object` round trips, every one recorded: what making
+    /// an object per game (and freeing it ten seconds later) costs the
+    /// runtime, without a room's work.
+    pub echo_object_writing_new: LatencySummary,
+    /// The same, each new object's first round trip only (its database's
+    /// first write).
+    pub echo_object_writing_new_first: LatencySummary,
     /// Fire sent to resolving event received, one game at a time, the bots
     /// answering each turn at once with the game's quick move.
     pub volley_move: LatencySummary,
@@ -72,6 +82,9 @@ pub struct RttBench {
     /// Volley p99 / the paced echo's p99 (no target: for scale, what a
     /// pause between frames alone does to the echo).
     pub ratio_p99_to_writing_paced: f64,
+    /// Volley p99 / the p99 of the echo writing a row on new objects (no
+    /// target: for scale, what a new object per game alone does).
+    pub ratio_p99_to_writing_new: f64,
     /// Volley p50 / echo object p50 (target at most 1.5).
     pub ratio_p50: f64,
     /// Volley p99 / echo object p99 (target at most 1.5).

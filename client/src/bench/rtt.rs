@@ -1,8 +1,9 @@
 //! Benchmark 1, move round trip: one game at a time, its bots answering
 //! each turn at once with the game's quick move, fire sent to the
 //! resolving event received, against one frame's round trip through the
-//! echo Durable Object (plain, writing a row, and writing a row and moving
-//! the alarm) and, for scale, a plain tokio echo on loopback. The echo
+//! echo Durable Object (plain, writing a row, writing a row and moving the
+//! alarm, and writing a row on a new object every game's worth of round
+//! trips) and, for scale, a plain tokio echo on loopback. The echo
 //! object and Volley take turns in rounds (`--rtt-rounds`), so a drift in
 //! the machine's speed during the run weighs on both alike. Both are
 //! measured warm: the echo's first round trips on each connection and
@@ -30,6 +31,11 @@ const PACED_TOTAL: Duration = Duration::from_secs(4);
 /// Unrecorded round trips on each new echo connection.
 const WARMUP: u32 = 50;
 
+/// Round trips on each object of the echo baseline that makes new objects:
+/// about a quick artillery game's moves (a game's last move is one in 13),
+/// as every game has a room of its own.
+const TRIPS_PER_NEW_OBJECT: u32 = 13;
+
 /// Runs benchmark 1; returns it and the load runs' error count.
 pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Result<(RttBench, u64)> {
     let rounds = args.rtt_rounds.max(1);
@@ -49,6 +55,9 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     let (mut echo_object, mut echo_object_writing, mut echo_object_writing_alarm) =
         (Latency::default(), Latency::default(), Latency::default());
     let mut echo_object_writing_paced = Latency::default();
+    let mut echo_object_writing_new = echo::FirstAndLater::default();
+    // New objects' names: this run's own, so none was made by a run before.
+    let (run, mut new_objects) = (rand::random::<u64>(), 0);
     let mut volley = MoveHistograms::default();
     let mut move_log = MoveLog::default();
     let (mut echo_writing_cpu, mut volley_cpu) = (CpuTally::default(), CpuTally::default());
@@ -78,6 +87,13 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
             echo_writing_trips += u64::from(WARMUP + trips);
             echo_object_writing_alarm
                 .add(&echo::round_trips(&writing_alarm, payload, WARMUP, trips).await?);
+            let objects = trips.div_ceil(TRIPS_PER_NEW_OBJECT);
+            let urls = (new_objects..new_objects + objects)
+                .map(|n| echo_object_url(server, &format!("rtt-new-{run:016x}-{n}"), &["write"]))
+                .collect::<Result<Vec<_>>>()?;
+            new_objects += objects;
+            echo_object_writing_new
+                .add(&echo::round_trips_on_each(urls, payload, TRIPS_PER_NEW_OBJECT, trips).await?);
         }
         // The same object writing a row, one frame every 10 ms: a round
         // trip after a pause is slower on the same runtime (it measured
@@ -119,6 +135,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
     }
     let (plain, writing) = (echo_object.summary(), echo_object_writing.summary());
     let paced = echo_object_writing_paced.summary();
+    let new_objects = echo_object_writing_new.all().summary();
     let volley_move = volley.all().summary();
     let echo_writing_cpu = echo_writing_cpu.per_unit(echo_writing_trips);
     let volley_move_cpu = volley_cpu.per_unit(volley_move.count);
@@ -131,6 +148,9 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
             echo_object_writing: writing,
             echo_object_writing_alarm: echo_object_writing_alarm.summary(),
             echo_object_writing_paced: paced,
+            trips_per_new_object: TRIPS_PER_NEW_OBJECT,
+            echo_object_writing_new: new_objects,
+            echo_object_writing_new_first: echo_object_writing_new.first.summary(),
             volley_move,
             volley_first_move: volley.first.summary(),
             volley_later_move: volley.later.summary(),
@@ -143,6 +163,7 @@ pub(super) async fn run(server: &Url, args: &BenchArgs, payload: &[u8]) -> Resul
                 .map(|(volley, echo)| volley / echo),
             ratio_p99_to_writing: volley_move.p99_ms / writing.p99_ms,
             ratio_p99_to_writing_paced: volley_move.p99_ms / paced.p99_ms,
+            ratio_p99_to_writing_new: volley_move.p99_ms / new_objects.p99_ms,
             ratio_p50: volley_move.p50_ms / plain.p50_ms,
             ratio_p99: volley_move.p99_ms / plain.p99_ms,
         },
