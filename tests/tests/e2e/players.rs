@@ -2,11 +2,12 @@
 //! every mode; a rating the first releases kept in a mode's shard is
 //! adopted once and moved by the next game; someone without a guest token
 //! is not rated; a game is rated once a player acknowledges a move after
-//! its end (its last mover, at once), or by the room's retry timer if
-//! nobody does.
+//! its end (its last mover, at once; one report however many arrive while
+//! it is on its way), or by the room's retry timer if nobody does.
 
 use crate::coordinator::{duel_rating, guest, guests_in_a_duel};
-use crate::rooms::{Client, ClientFrame, join_both};
+use crate::races::hook;
+use crate::rooms::{Client, ClientFrame, ServerFrame, join_both};
 use anyhow::{Context, Result, bail, ensure};
 use std::time::Duration;
 use url::Url;
@@ -239,6 +240,28 @@ pub(crate) async fn rated_soon(
     Ok(ratings)
 }
 
+/// Acknowledgements a player sends at once after their last move.
+const ACK_BURST: usize = 8;
+
+/// How many result reports the duel shard holds, once it holds any: read
+/// again half a second after the first is seen, by when a report started
+/// by any frame already handled would have arrived too.
+async fn waiting_reports(base: &Url) -> Result<u64> {
+    let waiting = |held: serde_json::Value| -> u64 {
+        held["waiting_results"]
+            .as_object()
+            .map_or(0, |rooms| rooms.values().filter_map(|n| n.as_u64()).sum())
+    };
+    for _ in 0..50 {
+        if waiting(hook(base, "holds", "")?) > 0 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return Ok(waiting(hook(base, "holds", "")?));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("no report reached the shard in 5 s")
+}
+
 /// Neither player is rated a second after the game's end (a room that
 /// reported from the last move's handler would have been by then; its
 /// retry timer rings 30 s on).
@@ -259,14 +282,36 @@ pub async fn a_game_is_rated_when_its_last_move_is_acknowledged_or_by_the_retry_
             if (w - (1500.0 + even)).abs() < 1e-6 && (l - (1500.0 - even)).abs() < 1e-6)
     };
 
-    // The last mover acknowledges late: the result waits for it.
-    let (mut winner, players, _) = a_duel_nobody_acknowledges(&base).await?;
+    // The last mover acknowledges late: the result waits for it. Sent
+    // several times while the shard holds the report, the acknowledgement
+    // starts one report, not one each: the room has one on its way.
+    let (mut winner, players, room) = a_duel_nobody_acknowledges(&base).await?;
     still_unrated(&base, &players, "before the last move was acknowledged").await?;
     let ack = winner
         .session
         .take_ack()
         .context("the winner's last move has no acknowledgement to send")?;
-    winner.conn.send(&ack).await?;
+    hook(&base, "hold-results", &format!("&room={room}"))?;
+    let held = async {
+        for _ in 0..ACK_BURST {
+            winner.conn.send(&ack).await?;
+        }
+        // A liveness ping behind them: its answer says the room has
+        // handled them all.
+        winner.conn.send(&ClientFrame::Ping { nonce: 7 }).await?;
+        while !matches!(
+            winner.conn.recv::<ServerFrame>().await?,
+            ServerFrame::Pong { nonce: 7 }
+        ) {}
+        waiting_reports(&base).await
+    }
+    .await;
+    hook(&base, "release-results", &format!("&room={room}"))?;
+    let waiting = held?;
+    ensure!(
+        waiting == 1,
+        "{ACK_BURST} acknowledgements had {waiting} reports of one game waiting at the shard"
+    );
     let rated = rated_soon(&base, &players).await?;
     ensure!(once(&rated), "after the acknowledgement: {rated:?}");
 

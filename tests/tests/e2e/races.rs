@@ -22,7 +22,7 @@ use volley_tests::{get_body, get_json, post_json, post_text};
 const TURN_MS: u64 = 2_500;
 
 /// A coordinator test hook on the duel shard; answers what it holds.
-fn hook(base: &Url, name: &str, query: &str) -> Result<serde_json::Value> {
+pub(crate) fn hook(base: &Url, name: &str, query: &str) -> Result<serde_json::Value> {
     post_json(&base.join(&format!("/api/coordinator/debug/{name}?mode=duel{query}"))?)
 }
 

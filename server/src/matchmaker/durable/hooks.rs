@@ -33,8 +33,8 @@
 //! - `forget-silent`: this instance forgets the ticket sockets it knows
 //!   have said nothing yet, as an instance woken from hibernation knows
 //!   none (it then finds them by their tags); answers `{"forgotten"}`;
-//! - `holds`: what is held, and how many matched sockets closed while a
-//!   room was being made.
+//! - `holds`: what is held (with how many result reports wait, per room),
+//!   and how many matched sockets closed while a room was being made.
 //!
 //! A hold ends by itself after [`MAX_HOLD_MS`], so a test that fails
 //! midway leaves nothing waiting for long. What is held lives in this
@@ -47,7 +47,7 @@ use crate::internal::charter::Address;
 use crate::internal::players::{LeaderLine, Standing};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 use volley_shared::PlayerId;
 use worker::{Delay, Request, Response};
@@ -65,6 +65,8 @@ pub(super) struct Holds {
     rooms: Cell<bool>,
     /// Rooms whose result reports wait.
     results: RefCell<HashSet<String>>,
+    /// How many reports are waiting, per room, while they do.
+    waiting_results: RefCell<BTreeMap<String, u32>>,
     /// Rooms still to be given a setup they cannot read.
     failing_rooms: Cell<u32>,
     /// The next matching run's alarm write fails.
@@ -100,6 +102,7 @@ struct Held {
     rooms: bool,
     charter_rooms: Option<bool>,
     results: Vec<String>,
+    waiting_results: BTreeMap<String, u32>,
     failing_rooms: u32,
     failing_alarm: bool,
     left_while_matching: usize,
@@ -186,6 +189,7 @@ impl Matchmaker {
             rooms: self.holds.rooms.get(),
             charter_rooms: self.holds.charter_rooms.get(),
             results,
+            waiting_results: self.holds.waiting_results.borrow().clone(),
             failing_rooms: self.holds.failing_rooms.get(),
             failing_alarm: self.holds.failing_alarm.get(),
             left_while_matching: self.withdrawals.count(),
@@ -222,9 +226,22 @@ impl Matchmaker {
         wait_while(|| self.holds.rooms.get()).await;
     }
 
-    /// Waits while this room's result reports are held.
+    /// Waits while this room's result reports are held, counted while
+    /// they wait.
     pub(super) async fn hold_result(&self, room: &str) {
+        if !self.holds.results.borrow().contains(room) {
+            return;
+        }
+        let waiting = &self.holds.waiting_results;
+        *waiting.borrow_mut().entry(room.to_owned()).or_default() += 1;
         wait_while(|| self.holds.results.borrow().contains(room)).await;
+        let mut waiting = waiting.borrow_mut();
+        if let Some(count) = waiting.get_mut(room) {
+            *count -= 1;
+            if *count == 0 {
+                waiting.remove(room);
+            }
+        }
     }
 }
 
