@@ -98,25 +98,29 @@ pub fn unsigned(value: Option<SqlStorageValue>) -> Result<u64> {
     }
 }
 
+/// The values of a query's first row, in its columns' order; `None` if
+/// the query returned no row. A failed read is an error, never "no row".
+pub fn first_row(cursor: SqlCursor) -> Result<Option<std::vec::IntoIter<SqlStorageValue>>> {
+    Ok(cursor.raw().next().transpose()?.map(Vec::into_iter))
+}
+
+/// Whether a query (a `SELECT 1 ...`) returned any row.
+pub fn any_row(cursor: SqlCursor) -> Result<bool> {
+    Ok(first_row(cursor)?.is_some())
+}
+
 /// The first column of a query's first row as a whole number; `None` if
 /// the query returned no row.
 pub fn first_unsigned(cursor: SqlCursor) -> Result<Option<u64>> {
-    cursor
-        .raw()
-        .next()
-        .map(|row| unsigned(row?.into_iter().next()))
+    first_row(cursor)?
+        .map(|mut values| unsigned(values.next()))
         .transpose()
 }
 
 /// The first two columns of a query's first row as whole numbers: an
 /// aggregate's, which always has one row.
 pub fn first_two_unsigned(cursor: SqlCursor) -> Result<(u64, u64)> {
-    let mut values = cursor
-        .raw()
-        .next()
-        .transpose()?
-        .unwrap_or_default()
-        .into_iter();
+    let mut values = first_row(cursor)?.unwrap_or_default();
     Ok((unsigned(values.next())?, unsigned(values.next())?))
 }
 

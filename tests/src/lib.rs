@@ -394,11 +394,10 @@ pub fn get_json(url: &Url) -> Result<serde_json::Value> {
 /// GETs a URL and reads its JSON body as `T` (one of the
 /// `volley_shared::api` bodies). Any status but 2xx is an error.
 pub fn get_body<T: serde::de::DeserializeOwned>(url: &Url) -> Result<T> {
-    let mut response = ureq::get(url.as_str())
+    let response = ureq::get(url.as_str())
         .call()
         .with_context(|| format!("GET {url}"))?;
-    let body = response.body_mut().read_to_string()?;
-    serde_json::from_str(&body).with_context(|| format!("GET {url}: not the expected JSON: {body}"))
+    json_answer("GET", url, response)
 }
 
 /// POSTs an empty body to a URL and parses its JSON answer. Any status but
@@ -410,12 +409,22 @@ pub fn post_json(url: &Url) -> Result<serde_json::Value> {
 /// POSTs an empty body to a URL and reads its JSON answer as `T` (one of
 /// the `volley_shared::api` bodies). Any status but 2xx is an error.
 pub fn post_body<T: serde::de::DeserializeOwned>(url: &Url) -> Result<T> {
-    let mut response = ureq::post(url.as_str())
+    let response = ureq::post(url.as_str())
         .send_empty()
         .with_context(|| format!("POST {url}"))?;
+    json_answer("POST", url, response)
+}
+
+/// Reads an answer's body as JSON `T`, saying which request it answered
+/// and what it held if it is not.
+fn json_answer<T: serde::de::DeserializeOwned>(
+    method: &str,
+    url: &Url,
+    mut response: ureq::http::Response<ureq::Body>,
+) -> Result<T> {
     let body = response.body_mut().read_to_string()?;
     serde_json::from_str(&body)
-        .with_context(|| format!("POST {url}: not the expected JSON: {body}"))
+        .with_context(|| format!("{method} {url}: not the expected JSON: {body}"))
 }
 
 /// POSTs an empty body to a URL and returns the status, whatever it is.

@@ -46,8 +46,8 @@ use super::queue::Ticket;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{
-    first_two_unsigned, first_unsigned, from_blob, integer, placeholders, played_match, real, text,
-    unsigned,
+    first_row, first_two_unsigned, first_unsigned, from_blob, integer, placeholders, played_match,
+    real, text, unsigned,
 };
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use serde::{Deserialize, Serialize};
@@ -209,18 +209,13 @@ impl Storage {
     /// the first time it is asked about this mode.
     pub fn player(&self, player: PlayerId) -> Result<Option<PlayerRecord>> {
         let key = player.to_string();
-        let rows: Vec<Vec<SqlStorageValue>> = self
-            .sql
-            .exec(
-                "SELECT name, rating, games FROM players WHERE player = ?",
-                vec![key.as_str().into()],
-            )?
-            .raw()
-            .collect::<worker::Result<_>>()?;
-        let Some(row) = rows.into_iter().next() else {
+        let Some(mut values) = first_row(self.sql.exec(
+            "SELECT name, rating, games FROM players WHERE player = ?",
+            vec![key.as_str().into()],
+        )?)?
+        else {
             return Ok(None);
         };
-        let mut values = row.into_iter();
         let name = text(values.next()).unwrap_or_default();
         let rating = real(values.next())?;
         let games = unsigned(values.next())?;
@@ -298,18 +293,13 @@ impl Storage {
 
     /// The private room of a code, if the code exists.
     pub fn private_room(&self, code: &str) -> Result<Option<PrivateRoom>> {
-        let rows: Vec<Vec<SqlStorageValue>> = self
-            .sql
-            .exec(
-                "SELECT room_id, seats, claimed, expires_ms FROM private_rooms WHERE code = ?",
-                vec![code.into()],
-            )?
-            .raw()
-            .collect::<worker::Result<_>>()?;
-        let Some(row) = rows.into_iter().next() else {
+        let Some(mut values) = first_row(self.sql.exec(
+            "SELECT room_id, seats, claimed, expires_ms FROM private_rooms WHERE code = ?",
+            vec![code.into()],
+        )?)?
+        else {
             return Ok(None);
         };
-        let mut values = row.into_iter();
         Ok(Some(PrivateRoom {
             code: code.to_string(),
             room_id: text(values.next()).unwrap_or_default(),
@@ -330,21 +320,16 @@ impl Storage {
 
     /// A client address's failed guesses in its current window.
     pub fn guesses(&self, address: &str) -> Result<Guesses> {
-        let rows: Vec<Vec<SqlStorageValue>> = self
-            .sql
-            .exec(
-                "SELECT window_start_ms, failed FROM guesses WHERE address = ?",
-                vec![address.into()],
-            )?
-            .raw()
-            .collect::<worker::Result<_>>()?;
-        let Some(row) = rows.into_iter().next() else {
+        let Some(mut values) = first_row(self.sql.exec(
+            "SELECT window_start_ms, failed FROM guesses WHERE address = ?",
+            vec![address.into()],
+        )?)?
+        else {
             return Ok(Guesses {
                 window_start_ms: 0,
                 failed: 0,
             });
         };
-        let mut values = row.into_iter();
         Ok(Guesses {
             window_start_ms: unsigned(values.next())?,
             failed: u32::try_from(unsigned(values.next())?).unwrap_or(u32::MAX),

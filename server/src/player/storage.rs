@@ -11,10 +11,10 @@
 
 use crate::error::Result;
 use crate::internal::players::{PlayerResult, Standing};
-use crate::sql::{first_unsigned, integer, played_match, real, text, unsigned};
+use crate::sql::{any_row, first_row, first_unsigned, integer, played_match, real, text, unsigned};
 use volley_shared::api::{PlayedMatch, PlayerRecord};
 use volley_shared::{Mode, PlayerId};
-use worker::{SqlStorage, SqlStorageValue};
+use worker::SqlStorage;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS standings (mode TEXT PRIMARY KEY, name TEXT NOT NULL, rating REAL NOT NULL, games INTEGER NOT NULL, last_ms INTEGER NOT NULL);
@@ -50,14 +50,10 @@ impl Storage {
 
     /// The tables if they exist, without creating them.
     pub fn if_any(sql: SqlStorage) -> Result<Option<Storage>> {
-        let exists = sql
-            .exec(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'standings'",
-                None,
-            )?
-            .raw()
-            .next()
-            .is_some();
+        let exists = any_row(sql.exec(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'standings'",
+            None,
+        )?)?;
         Ok(exists.then_some(Storage { sql }))
     }
 
@@ -68,18 +64,13 @@ impl Storage {
 
     /// The name and standing kept for `mode`, if any.
     pub fn standing(&self, mode: Mode) -> Result<Option<(String, Standing)>> {
-        let rows: Vec<Vec<SqlStorageValue>> = self
-            .sql
-            .exec(
-                "SELECT name, rating, games FROM standings WHERE mode = ?",
-                vec![mode.as_str().into()],
-            )?
-            .raw()
-            .collect::<worker::Result<_>>()?;
-        let Some(row) = rows.into_iter().next() else {
+        let Some(mut values) = first_row(self.sql.exec(
+            "SELECT name, rating, games FROM standings WHERE mode = ?",
+            vec![mode.as_str().into()],
+        )?)?
+        else {
             return Ok(None);
         };
-        let mut values = row.into_iter();
         let name = text(values.next()).unwrap_or_default();
         let rating = real(values.next())?;
         let games = unsigned(values.next())?;
@@ -116,12 +107,10 @@ impl Storage {
     pub fn apply(&self, line: &PlayerResult, start: f64, keep_ms: u64) -> Result<Applied> {
         let room = line.room.0.as_str();
         let before = self.standing(line.mode)?;
-        let seen = self
-            .sql
-            .exec("SELECT 1 FROM applied WHERE room_id = ?", vec![room.into()])?
-            .raw()
-            .next()
-            .is_some();
+        let seen = any_row(
+            self.sql
+                .exec("SELECT 1 FROM applied WHERE room_id = ?", vec![room.into()])?,
+        )?;
         if seen {
             let (name, standing) = before.unwrap_or_else(|| {
                 (

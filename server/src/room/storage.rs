@@ -28,8 +28,8 @@ use super::record::RoomRecord;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{
-    blob, bytes, first_unsigned, from_blob, integer, placeholders, rows_per_statement, text,
-    unsigned,
+    any_row, blob, bytes, first_unsigned, from_blob, integer, placeholders, rows_per_statement,
+    text, unsigned,
 };
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use volley_shared::Game;
@@ -68,14 +68,10 @@ impl Storage {
     /// anything: a request for a room that never existed, or was deleted,
     /// must not leave tables behind.
     pub fn holds_a_room(sql: &SqlStorage) -> Result<bool> {
-        Ok(sql
-            .exec(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'room'",
-                None,
-            )?
-            .raw()
-            .next()
-            .is_some())
+        any_row(sql.exec(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'room'",
+            None,
+        )?)
     }
 
     /// Opens tables that [`Storage::open`] already created in this

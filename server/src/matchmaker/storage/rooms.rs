@@ -14,7 +14,7 @@
 use super::{Storage, memory};
 use crate::error::Result;
 use crate::internal::charter::CHARTERED_BUILD;
-use crate::sql::{first_unsigned, integer, text, unsigned};
+use crate::sql::{any_row, first_unsigned, integer, text, unsigned};
 
 /// The counters and the index the listing is pruned by; part of the
 /// shard's schema. The counters are seeded once, from the listing.
@@ -103,15 +103,10 @@ impl Storage {
     fn forget_rooms_before(&self, cutoff_ms: u64) -> Result<()> {
         // Most rooms find nothing to forget: one indexed look first, not
         // four deletes.
-        let any_old = self
-            .sql
-            .exec(
-                "SELECT 1 FROM rooms_created WHERE created_at_ms < ? LIMIT 1",
-                vec![integer(cutoff_ms)?],
-            )?
-            .raw()
-            .next()
-            .is_some();
+        let any_old = any_row(self.sql.exec(
+            "SELECT 1 FROM rooms_created WHERE created_at_ms < ? LIMIT 1",
+            vec![integer(cutoff_ms)?],
+        )?)?;
         if !any_old {
             return Ok(());
         }
