@@ -28,8 +28,8 @@ use super::record::RoomRecord;
 use crate::alarm;
 use crate::error::Result;
 use crate::sql::{
-    any_row, blob, bytes, first_unsigned, from_blob, integer, placeholders, rows_per_statement,
-    text, unsigned,
+    any_row, blob, bytes, first_row, first_unsigned, from_blob, integer, placeholders,
+    rows_per_statement, text, unsigned,
 };
 use crate::tally::table::{TALLIES_TABLE, Tallies};
 use volley_shared::Game;
@@ -88,13 +88,14 @@ impl Storage {
 
     /// Reads the room's record, if it has been initialised.
     pub fn load(&self) -> Result<Option<RoomRecord>> {
-        let cursor = self
-            .sql
-            .exec("SELECT record FROM room WHERE id = 1", None)?;
-        let Some(row) = cursor.raw().next() else {
+        let Some(mut values) = first_row(
+            self.sql
+                .exec("SELECT record FROM room WHERE id = 1", None)?,
+        )?
+        else {
             return Ok(None);
         };
-        let stored = bytes(row?.into_iter().next())?;
+        let stored = bytes(values.next())?;
         Ok(Some(RoomRecord::from_blob(&stored)?))
     }
 
@@ -267,13 +268,10 @@ impl Storage {
 
     /// When the earliest pending timer is due.
     pub fn next_due_ms(&self) -> Result<Option<u64>> {
-        let cursor = self.sql.exec("SELECT MIN(due_ms) FROM timers", None)?;
-        match cursor.raw().next() {
-            Some(row) => match row?.into_iter().next() {
-                None | Some(SqlStorageValue::Null) => Ok(None),
-                value => unsigned(value).map(Some),
-            },
-            None => Ok(None),
+        let row = first_row(self.sql.exec("SELECT MIN(due_ms) FROM timers", None)?)?;
+        match row.and_then(|mut values| values.next()) {
+            None | Some(SqlStorageValue::Null) => Ok(None),
+            value => unsigned(value).map(Some),
         }
     }
 }
